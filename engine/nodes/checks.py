@@ -1,0 +1,62 @@
+"""Shape checks shared by node types; each raises ShapeError with a message that teaches."""
+
+from __future__ import annotations
+
+from engine.registry import ShapeError, TensorSpec
+
+
+def require_float(spec: TensorSpec, port: str = "input") -> None:
+    if spec.is_labels:
+        raise ShapeError(
+            f"gets class labels {spec.bracket()} on `{port}` but needs float features",
+            "labels are whole-number class ids; feed them to a loss's target, or to an Embedding",
+        )
+
+
+def require_batched(spec: TensorSpec, port: str = "input") -> None:
+    if not spec.batched:
+        raise ShapeError(
+            f"gets a single value on `{port}` but needs a batch of samples [B, ...]",
+            "connect a data source or a layer output, not a loss",
+        )
+
+
+def require_rank(spec: TensorSpec, rank: int, layout: str, hint: str = "", fix: dict | None = None) -> None:
+    """Fail unless the tensor has `rank` dims including the batch (`layout` like "[B, C, H, W]")."""
+    require_batched(spec)
+    require_float(spec)
+    if spec.rank != rank:
+        raise ShapeError(f"gets {spec.bracket()} but needs {layout}", hint, fix)
+
+
+def flat_features(spec: TensorSpec) -> str:
+    """`8 x 4 x 4 = 128`: the arithmetic behind flattening a tensor."""
+    if len(spec.dims) <= 1:
+        return str(spec.features)
+    return " x ".join(str(d) for d in spec.dims) + f" = {spec.features}"
+
+
+def window_out(size: int, kernel: int, stride: int, padding: int, dilation: int = 1) -> int:
+    """Output length of a convolution or pooling window along one axis (floor division)."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def window_arithmetic(size: int, kernel: int, stride: int, padding: int, dilation: int = 1) -> str:
+    reach = f"{dilation} x ({kernel} - 1) - 1" if dilation != 1 else f"{kernel} - 1"
+    return f"({size} + 2 x {padding} - {reach}) / {stride} + 1 = {window_out(size, kernel, stride, padding, dilation)}"
+
+
+def check_window(spec: TensorSpec, axes: tuple[int, ...], kernel: int, stride: int, padding: int, dilation: int = 1) -> list[int]:
+    """Output sizes of a window op over the spatial `axes` of `spec`, or ShapeError if one is < 1."""
+    out = []
+    for axis in axes:
+        size = spec.dims[axis]
+        length = window_out(size, kernel, stride, padding, dilation)
+        if length < 1:
+            raise ShapeError(
+                f"gets {spec.bracket()}: a window of {kernel} does not fit in {size} "
+                f"({window_arithmetic(size, kernel, stride, padding, dilation)})",
+                "use a smaller kernel, more padding, or remove an earlier pooling layer",
+            )
+        out.append(length)
+    return out

@@ -1,0 +1,130 @@
+"""The description of one node type: ports, parameters, help, shape rule and builder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from engine.registry.errors import ParamError
+from engine.registry.params import Param
+from engine.registry.spec import TensorSpec
+
+if TYPE_CHECKING:  # torch stays out of the import path of the registry
+    import torch
+
+CATEGORIES = ("data", "layers", "activations", "merge", "losses", "optimizers")
+
+# How a category takes part in a compiled graph.
+ROLE_OF_CATEGORY = {
+    "data": "source",
+    "layers": "op",
+    "activations": "op",
+    "merge": "op",
+    "losses": "loss",
+    "optimizers": "optimizer",
+}
+
+Inputs = dict[str, Any]  # port name -> TensorSpec, or list[TensorSpec] for a multiple port
+InferFn = Callable[[dict[str, Any], Inputs], dict[str, TensorSpec]]
+BuildFn = Callable[[dict[str, Any], Inputs], "torch.nn.Module"]
+
+TRAINABLE = Param(
+    "trainable",
+    "bool",
+    True,
+    "Update this layer's weights while training; turn off to freeze it (transfer learning).",
+)
+
+
+@dataclass(frozen=True)
+class Port:
+    """A named input or output. `multiple` inputs accept several edges (an optimizer's losses)."""
+
+    name: str
+    description: str = ""
+    optional: bool = False
+    multiple: bool = False
+
+
+@dataclass(frozen=True)
+class NodeType:
+    """Everything Netwright knows about one kind of node; the single source of truth.
+
+    `infer(params, inputs)` maps connected input specs to output specs or raises ShapeError.
+    `build(params, inputs)` returns the torch module (None for data and optimizer nodes);
+    its forward takes the connected inputs positionally, in port order.
+    """
+
+    type_id: str
+    title: str
+    category: str
+    help: str
+    inputs: tuple[Port, ...]
+    outputs: tuple[Port, ...]
+    params: tuple[Param, ...]
+    infer: InferFn
+    build: BuildFn | None = None
+    has_weights: bool = False
+    legacy_ids: tuple[str, ...] = ()
+    summary: str = ""
+    param_index: dict[str, Param] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        if self.category not in CATEGORIES:
+            raise ValueError(f"{self.type_id}: unknown category {self.category!r}")
+        if "." not in self.type_id:
+            raise ValueError(f"{self.type_id}: type ids look like 'layers.Linear'")
+        params = self.params
+        if self.has_weights and all(p.name != "trainable" for p in params):
+            params = params + (TRAINABLE,)
+            object.__setattr__(self, "params", params)
+        names = [p.name for p in params]
+        if len(names) != len(set(names)):
+            raise ValueError(f"{self.type_id}: duplicate parameter names")
+        object.__setattr__(self, "param_index", {p.name: p for p in params})
+        if not self.summary:
+            object.__setattr__(self, "summary", self.help.split(". ")[0].rstrip(".") + ".")
+
+    @property
+    def role(self) -> str:
+        return ROLE_OF_CATEGORY[self.category]
+
+    @property
+    def class_name(self) -> str:
+        return self.type_id.rsplit(".", 1)[1]
+
+    def input_port(self, name: str) -> Port | None:
+        return next((p for p in self.inputs if p.name == name), None)
+
+    def output_port(self, name: str) -> Port | None:
+        return next((p for p in self.outputs if p.name == name), None)
+
+    def default_params(self) -> dict[str, Any]:
+        return {p.name: _copy(p.default) for p in self.params}
+
+    def check_params(self, given: dict[str, Any]) -> tuple[dict[str, Any], list[ParamError]]:
+        """Canonical params (defaults for the missing ones) and the errors found.
+
+        A parameter this type does not know is an error, never silently dropped.
+        """
+        errors: list[ParamError] = []
+        out: dict[str, Any] = {}
+        for param in self.params:
+            if param.name in given:
+                try:
+                    out[param.name] = param.check(given[param.name])
+                except ParamError as exc:
+                    errors.append(exc)
+                    out[param.name] = _copy(param.default)
+            else:
+                out[param.name] = _copy(param.default)
+        for name in given:
+            if name not in self.param_index:
+                known = ", ".join(self.param_index) or "none"
+                errors.append(ParamError(name, f"{self.title} has no parameter {name!r} (known: {known})"))
+        return out, errors
+
+
+def _copy(value: Any) -> Any:
+    return list(value) if isinstance(value, (list, tuple)) else value
