@@ -1,0 +1,256 @@
+"""Validation and shape inference in one pass over the graph (no torch; runs on every edit)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from engine.analysis.problems import Problem, sentence
+from engine.graph.model import Edge, Graph
+from engine.graph.training import TRAINING_INDEX
+from engine.registry import NodeType, ParamError, ShapeError, TensorSpec, catalog
+
+PortRef = tuple[str, str]  # (node id, port name)
+
+
+@dataclass
+class Analysis:
+    """Shapes on every output port that could be inferred, and every problem found."""
+
+    specs: dict[PortRef, TensorSpec] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    order: list[str] = field(default_factory=list)  # topological order of the acyclic part
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def edge_spec(self, edge: Edge) -> TensorSpec | None:
+        return self.specs.get((edge.src, edge.src_port))
+
+    def problems_of(self, node_id: str) -> list[Problem]:
+        return [p for p in self.problems if p.node_id == node_id]
+
+
+def validate(graph: Graph) -> list[Problem]:
+    """Every problem in `graph`, errors first; an empty list means it can be compiled and trained."""
+    return analyze(graph).problems
+
+
+def infer_shapes(graph: Graph) -> dict[PortRef, TensorSpec]:
+    return analyze(graph).specs
+
+
+def analyze(graph: Graph) -> Analysis:
+    return _Analyzer(graph).run()
+
+
+class _Analyzer:
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.registry = catalog()
+        self.result = Analysis()
+        self.types: dict[str, NodeType] = {}
+        self.bad_nodes: set[str] = set()  # nodes whose outputs cannot be inferred
+        self.inputs: dict[str, list[Edge]] = defaultdict(list)
+        self.outputs: dict[str, list[Edge]] = defaultdict(list)
+        for edge in graph.edges:
+            self.inputs[edge.dst].append(edge)
+            self.outputs[edge.src].append(edge)
+
+    def run(self) -> Analysis:
+        self._check_types_and_params()
+        self._check_edges()
+        order = self._topological_order()
+        self.result.order = order
+        for node_id in order:
+            self._infer_node(node_id)
+        self._check_training_structure()
+        self._check_training_settings()
+        rank = {"error": 0, "warning": 1, "info": 2}
+        self.result.problems.sort(key=lambda p: rank[p.severity])
+        return self.result
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _title(self, node_id: str) -> str:
+        node_type = self.types.get(node_id)
+        return node_type.title if node_type else self.graph.nodes[node_id].type_id
+
+    def _subject(self, node_id: str) -> str:
+        return f"{self._title(node_id)} `{node_id}`"
+
+    def report(self, node_id: str | None, text: str, hint: str = "", severity: str = "error",
+               fix: dict | None = None) -> None:
+        subject = self._subject(node_id) if node_id else "The graph"
+        title = self._title(node_id) if node_id else "Graph"
+        self.result.problems.append(Problem(node_id, title, severity, sentence(subject, text, hint), hint, fix))
+        if node_id and severity == "error":
+            self.bad_nodes.add(node_id)
+
+    # -- checks -------------------------------------------------------------------------------
+    def _check_types_and_params(self) -> None:
+        for node in self.graph.nodes.values():
+            current = self.registry.resolve(node.type_id)
+            if current is None:
+                self.report(node.id, f"has an unknown node type {node.type_id!r}",
+                            "it may come from a newer Netwright; delete the node or replace it with a known type")
+                continue
+            node_type = self.registry.get(current)
+            self.types[node.id] = node_type
+            _, errors = node_type.check_params(node.params)
+            for error in errors:
+                self.report(node.id, f"has a bad value for {error.param}: {error.message}",
+                            "change it in the properties panel")
+
+    def _check_edges(self) -> None:
+        for edge in self.graph.edges:
+            src_type, dst_type = self.types.get(edge.src), self.types.get(edge.dst)
+            if src_type and src_type.output_port(edge.src_port) is None:
+                names = ", ".join(p.name for p in src_type.outputs) or "none"
+                self.report(edge.src, f"has no output `{edge.src_port}` (outputs: {names})",
+                            f"reconnect {edge}")
+            if dst_type and dst_type.input_port(edge.dst_port) is None:
+                names = ", ".join(p.name for p in dst_type.inputs) or "none"
+                self.report(edge.dst, f"has no input `{edge.dst_port}` (inputs: {names})", f"reconnect {edge}")
+        for node_id, node_type in self.types.items():
+            counts: dict[str, int] = defaultdict(int)
+            for edge in self.inputs[node_id]:
+                counts[edge.dst_port] += 1
+            for port in node_type.inputs:
+                if counts[port.name] > 1 and not port.multiple:
+                    self.report(node_id, f"has {counts[port.name]} edges into input `{port.name}`, which takes one",
+                                "merge them first with an Add or Concat node")
+
+    def _topological_order(self) -> list[str]:
+        indegree = {node_id: 0 for node_id in self.graph.nodes}
+        for edge in self.graph.edges:
+            indegree[edge.dst] += 1
+        ready = [n for n in self.graph.nodes if indegree[n] == 0]
+        order: list[str] = []
+        while ready:
+            node_id = ready.pop(0)
+            order.append(node_id)
+            for edge in self.outputs[node_id]:
+                indegree[edge.dst] -= 1
+                if indegree[edge.dst] == 0:
+                    ready.append(edge.dst)
+        if len(order) < len(self.graph.nodes):
+            in_cycle = [n for n in self.graph.nodes if indegree[n] > 0]
+            path = self._cycle_path(set(in_cycle))
+            for node_id in in_cycle:
+                self.report(node_id, f"is part of a cycle ({path})",
+                            "data must flow one way; remove one of these edges (recurrence belongs inside an RNN, LSTM or GRU node)")
+        return order
+
+    def _cycle_path(self, candidates: set[str]) -> str:
+        start = min(candidates)
+        path, seen, current = [start], {start}, start
+        while True:
+            nxt = next((e.dst for e in self.outputs[current] if e.dst in candidates), None)
+            if nxt is None:
+                return " -> ".join(path)
+            path.append(nxt)
+            if nxt in seen:
+                first = path.index(nxt)
+                return " -> ".join(path[first:])
+            seen.add(nxt)
+            current = nxt
+
+    def _infer_node(self, node_id: str) -> None:
+        node_type = self.types.get(node_id)
+        if node_type is None or node_id in self.bad_nodes:
+            return
+        node = self.graph.nodes[node_id]
+        connected: dict[str, list[Edge]] = defaultdict(list)
+        for edge in self.inputs[node_id]:
+            connected[edge.dst_port].append(edge)
+        missing = [p.name for p in node_type.inputs
+                   if not connected.get(p.name) and not p.optional and not p.multiple]
+        for port_name in missing:
+            self._report_unconnected(node_id, node_type, port_name)
+        if missing:
+            return
+        inputs: dict = {}
+        for port in node_type.inputs:
+            edges = connected.get(port.name, [])
+            if not edges:
+                continue
+            specs = [self.result.specs.get((e.src, e.src_port)) for e in edges]
+            if any(s is None for s in specs):
+                return  # an upstream node already has a problem; don't cascade
+            inputs[port.name] = specs if port.multiple else specs[0]
+        try:
+            outputs = node_type.infer(node.params, inputs)
+        except ShapeError as exc:
+            self.report(node_id, exc.message, exc.hint, fix=exc.fix)
+            return
+        except (ParamError, KeyError, ValueError, TypeError, ZeroDivisionError) as exc:
+            self.report(node_id, f"could not work out its output shape ({exc})", "check its parameters")
+            return
+        for name, spec in outputs.items():
+            self.result.specs[(node_id, name)] = spec
+
+    def _report_unconnected(self, node_id: str, node_type: NodeType, port: str) -> None:
+        fix = None
+        hint = f"connect something to `{port}`"
+        if node_type.role == "loss" and port == "target":
+            dataset = next((n for n, t in self.types.items() if t.type_id == "data.Dataset"), None)
+            if dataset:
+                hint = f"connect the Dataset's `y` (`{dataset}.y`) to the target"
+                fix = {"kind": "connect", "src": dataset, "src_port": "y", "dst": node_id, "dst_port": port}
+        self.report(node_id, f"has nothing connected to its required input `{port}`", hint, fix=fix)
+
+    def _check_training_structure(self) -> None:
+        roles = {n: t.role for n, t in self.types.items()}
+        losses = [n for n, r in roles.items() if r == "loss"]
+        optimizers = [n for n, r in roles.items() if r == "optimizer"]
+        datasets = [n for n, t in self.types.items() if t.type_id == "data.Dataset"]
+        if len(datasets) > 1:
+            for node_id in datasets[1:]:
+                self.report(node_id, f"is a second Dataset (the first is `{datasets[0]}`); a graph trains on one dataset",
+                            "feed every branch from one Dataset node")
+        optimized = {e.src for o in optimizers for e in self.inputs[o]}
+        for loss in losses:
+            if loss not in optimized:
+                self.report(loss, "is not connected to an optimizer, so nothing learns from it",
+                            "connect its `loss` output to an optimizer such as Adam", severity="warning")
+            upstream = self.graph.ancestors([loss])
+            if not any(roles.get(n) == "source" for n in upstream) and loss not in self.bad_nodes:
+                self.report(loss, "has no path from a data node (Dataset, Input or Noise)",
+                            "wire the model between the Dataset's `x` and this loss's prediction")
+        for opt in optimizers:
+            if not self.inputs[opt]:
+                self.report(opt, "has no loss to minimize", "connect a loss node's `loss` output to it")
+                continue
+            scope = self.graph.nodes[opt].params.get("scope") or []
+            for target in scope if isinstance(scope, list) else []:
+                if target not in self.graph.nodes:
+                    self.report(opt, f"has `{target}` in its scope, but no node has that id",
+                                "remove it from the scope or rename the node")
+                elif target in self.types and not self.types[target].has_weights:
+                    self.report(opt, f"has `{target}` in its scope, but {self._title(target)} has no weights",
+                                "list only layers with weights", severity="warning")
+        has_weights = any(t.has_weights for t in self.types.values())
+        if has_weights and not losses:
+            self.report(None, "has no loss node, so it cannot be trained",
+                        "add a loss (e.g. Cross-Entropy) after the model's output and an optimizer after the loss",
+                        severity="info")
+
+    def _check_training_settings(self) -> None:
+        for name, value in self.graph.training.items():
+            param = TRAINING_INDEX.get(name)
+            if param is None:
+                known = ", ".join(TRAINING_INDEX)
+                self._report_training(f"has an unknown setting {name!r} (known: {known})", "remove it")
+                continue
+            try:
+                param.check(value)
+            except ParamError as error:
+                self._report_training(f"has a bad value for {name}: {error.message}", "change it in the training settings")
+
+    def _report_training(self, text: str, hint: str) -> None:
+        self.result.problems.append(Problem(None, "Training", "error", sentence("The training block", text, hint), hint))

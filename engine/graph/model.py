@@ -1,0 +1,160 @@
+"""The graph a user builds: nodes with parameters, edges between ports, training settings.
+
+This is plain data. Whether it makes sense is decided by `engine.analysis.validate`, so a
+graph can hold an unknown node type or a bad value and still be shown, saved and fixed.
+"""
+
+from __future__ import annotations
+
+import copy
+import keyword
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.graph.training import default_training
+from engine.registry import catalog
+
+NODE_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+# Short, readable prefixes for generated node ids (`fc1`, `conv2`); others use the class name.
+ID_PREFIX = {
+    "Linear": "fc",
+    "Conv1d": "conv",
+    "Conv2d": "conv",
+    "ConvTranspose2d": "deconv",
+    "MaxPool1d": "pool",
+    "MaxPool2d": "pool",
+    "AvgPool2d": "pool",
+    "AdaptiveAvgPool2d": "gap",
+    "BatchNorm1d": "bn",
+    "BatchNorm2d": "bn",
+    "LayerNorm": "ln",
+    "Dataset": "data",
+    "Dropout": "drop",
+}
+
+
+class GraphError(ValueError):
+    """An edit that the graph's structure cannot take (duplicate id, missing node)."""
+
+
+def valid_node_id(node_id: str) -> bool:
+    return bool(NODE_ID.match(node_id)) and not keyword.iskeyword(node_id)
+
+
+@dataclass
+class Node:
+    id: str
+    type_id: str
+    params: dict[str, Any] = field(default_factory=dict)
+    ui: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, order=True)
+class Edge:
+    """Data flows from output port `src_port` of `src` into input port `dst_port` of `dst`."""
+
+    src: str
+    src_port: str
+    dst: str
+    dst_port: str
+
+    def __str__(self) -> str:
+        return f"{self.src}.{self.src_port} -> {self.dst}.{self.dst_port}"
+
+
+@dataclass
+class Graph:
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[Edge] = field(default_factory=list)
+    training: dict[str, Any] = field(default_factory=default_training)
+    name: str = ""
+    description: str = ""
+
+    # -- building ---------------------------------------------------------------------------
+    def add_node(
+        self,
+        type_id: str,
+        params: dict[str, Any] | None = None,
+        node_id: str | None = None,
+        ui: dict[str, Any] | None = None,
+    ) -> Node:
+        """Add a node of a registered type; its params start from the type's defaults."""
+        node_type = catalog().get(type_id)
+        if node_id is None:
+            node_id = self.free_id(ID_PREFIX.get(node_type.class_name, node_type.class_name.lower()))
+        elif node_id in self.nodes:
+            raise GraphError(f"a node with id {node_id!r} already exists")
+        elif not valid_node_id(node_id):
+            raise GraphError(f"{node_id!r} is not a valid node id (letters, digits and _, not starting with a digit)")
+        merged = node_type.default_params()
+        merged.update(params or {})
+        node = Node(node_id, node_type.type_id, merged, dict(ui or {}))
+        self.nodes[node_id] = node
+        return node
+
+    def free_id(self, prefix: str) -> str:
+        number = 1
+        while f"{prefix}{number}" in self.nodes:
+            number += 1
+        return f"{prefix}{number}"
+
+    def connect(self, src: str, src_port: str, dst: str, dst_port: str) -> Edge:
+        for node_id in (src, dst):
+            if node_id not in self.nodes:
+                raise GraphError(f"no node with id {node_id!r}")
+        edge = Edge(src, src_port, dst, dst_port)
+        if edge not in self.edges:
+            self.edges.append(edge)
+        return edge
+
+    def disconnect(self, edge: Edge) -> None:
+        self.edges.remove(edge)
+
+    def remove_node(self, node_id: str) -> None:
+        del self.nodes[node_id]
+        self.edges = [e for e in self.edges if node_id not in (e.src, e.dst)]
+
+    def rename_node(self, old: str, new: str) -> None:
+        if new in self.nodes:
+            raise GraphError(f"a node with id {new!r} already exists")
+        if not valid_node_id(new):
+            raise GraphError(f"{new!r} is not a valid node id")
+        self.nodes = {(new if k == old else k): v for k, v in self.nodes.items()}
+        self.nodes[new].id = new
+        self.edges = [
+            Edge(new if e.src == old else e.src, e.src_port, new if e.dst == old else e.dst, e.dst_port)
+            for e in self.edges
+        ]
+
+    # -- queries ----------------------------------------------------------------------------
+    def edges_into(self, node_id: str) -> list[Edge]:
+        return [e for e in self.edges if e.dst == node_id]
+
+    def edges_out_of(self, node_id: str) -> list[Edge]:
+        return [e for e in self.edges if e.src == node_id]
+
+    def predecessors(self, node_id: str) -> list[str]:
+        return list(dict.fromkeys(e.src for e in self.edges if e.dst == node_id))
+
+    def successors(self, node_id: str) -> list[str]:
+        return list(dict.fromkeys(e.dst for e in self.edges if e.src == node_id))
+
+    def ancestors(self, node_ids: Iterable[str], stop_at: Iterable[str] = ()) -> set[str]:
+        """Every node upstream of `node_ids` (inclusive); nodes in `stop_at` are not walked past."""
+        stop = set(stop_at)
+        seen: set[str] = set()
+        todo = list(node_ids)
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            if current not in stop:
+                todo.extend(self.predecessors(current))
+        return seen
+
+    def copy(self) -> Graph:
+        return copy.deepcopy(self)
