@@ -1,0 +1,69 @@
+"""`python -m engine summary FILE`: nodes, output shapes and parameter counts, like torchinfo."""
+
+from __future__ import annotations
+
+from engine.analysis import analyze
+from engine.cli.errors import UserError
+from engine.graph import Graph, load_graph
+from engine.registry import catalog
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("summary", help="table of nodes, output shapes and parameter counts")
+    parser.add_argument("file", help="graph file (.json)")
+    parser.set_defaults(handler=run)
+
+
+def parameter_counts(graph: Graph) -> dict[str, tuple[int, int]]:
+    """node id -> (total parameters, trainable parameters)."""
+    from engine.compiler import build_modules
+
+    modules = build_modules(graph)
+    counts = {}
+    for node_id, module in modules.named_children():
+        total = sum(p.numel() for p in module.parameters())
+        frozen = graph.nodes[node_id].params.get("trainable") is False
+        counts[node_id] = (total, 0 if frozen else total)
+    return counts
+
+
+def summary_rows(graph: Graph) -> list[tuple[str, str, str, int]]:
+    """(node id, type title, output shape, parameters) per node, in data-flow order."""
+    analysis = analyze(graph)
+    if analysis.errors:
+        raise UserError(f"cannot summarize: {analysis.errors[0]}")
+    counts = parameter_counts(graph)
+    registry = catalog()
+    rows = []
+    for node_id in analysis.order:
+        node_type = registry.get(graph.nodes[node_id].type_id)
+        shapes = [str(analysis.specs[(node_id, p.name)]) for p in node_type.outputs if (node_id, p.name) in analysis.specs]
+        rows.append((node_id, node_type.title, ", ".join(shapes) or "-", counts.get(node_id, (0, 0))[0]))
+    return rows
+
+
+def run(args) -> int:
+    graph = load_graph(args.file)
+    rows = summary_rows(graph)
+    counts = parameter_counts(graph)
+    headers = ("Node", "Type", "Output shape", "Params")
+    table = [headers] + [(r[0], r[1], r[2], f"{r[3]:,}") for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    line = "-" * (sum(widths) + 6)
+
+    def fmt(row) -> str:
+        return "  ".join(cell.rjust(w) if i == 3 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
+
+    print(graph.name or args.file)
+    print(line)
+    print(fmt(headers))
+    print(line)
+    for row in table[1:]:
+        print(fmt(row))
+    print(line)
+    total = sum(c[0] for c in counts.values())
+    trainable = sum(c[1] for c in counts.values())
+    print(f"Total params: {total:,}")
+    print(f"Trainable params: {trainable:,}")
+    print(f"Frozen params: {total - trainable:,}")
+    return 0

@@ -1,0 +1,29 @@
+"""`python -m engine validate FILE`: OK, or one line per problem and exit 2."""
+
+from __future__ import annotations
+
+import sys
+
+from engine.analysis import analyze
+from engine.graph import load_graph
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("validate", help="check a graph file and report its problems")
+    parser.add_argument("file", help="graph file (.json)")
+    parser.add_argument("--warnings", action="store_true", help="also list warnings and notes")
+    parser.set_defaults(handler=run)
+
+
+def run(args) -> int:
+    graph = load_graph(args.file)
+    analysis = analyze(graph)
+    shown = analysis.problems if args.warnings else analysis.errors
+    for problem in shown:
+        print(str(problem), file=sys.stderr if problem.is_error else sys.stdout)
+    if analysis.errors:
+        return 2
+    warnings = len(analysis.problems) - len(analysis.errors)
+    note = f" ({warnings} warning{'s' * (warnings != 1)}; --warnings lists them)" if warnings and not args.warnings else ""
+    print(f"OK: {args.file} is valid ({len(graph.nodes)} nodes, {len(graph.edges)} edges){note}")
+    return 0
