@@ -1,6 +1,23 @@
-"""Datasets for the Dataset node: built-in, the user's own files, synthetic."""
+"""Datasets for the Dataset node: built-in, the user's own files, synthetic.
 
-from engine.data.describe import DATASETS, describe
-from engine.data.info import DataError, DatasetInfo
+`describe(params)` is cheap and never imports torch; `load_dataset(params, seed)` reads
+the data and returns torch tensors split for training and validation.
+"""
 
-__all__ = ["DATASETS", "DataError", "DatasetInfo", "describe"]
+from engine.data.describe import DATASETS, DEFAULT_PARAMS, describe
+from engine.data.info import TASKS, DataError, DatasetInfo
+from engine.data.load import LoadedData, load_dataset
+from engine.data.synthetic import RingGeometry, ring_geometry
+
+__all__ = [
+    "DATASETS",
+    "DEFAULT_PARAMS",
+    "TASKS",
+    "DataError",
+    "DatasetInfo",
+    "LoadedData",
+    "RingGeometry",
+    "describe",
+    "load_dataset",
+    "ring_geometry",
+]

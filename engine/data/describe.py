@@ -1,30 +1,73 @@
-"""Describe a dataset from the Dataset node's parameters, cheaply (no torch)."""
+"""Describe a dataset from the Dataset node's parameters, cheaply (no torch).
+
+Every dataset has a source: a `describe` that reads as little as it can (built-in shapes
+come from a table; user files are read once per change) and a `read` that returns the
+arrays. This module holds the table of sources, so describe and load_dataset agree.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from engine.data.info import BUILTIN_INFO, DataError, DatasetInfo
+from engine.data.builtin import describe_builtin, read_builtin
+from engine.data.csv_file import describe_csv, read_csv
+from engine.data.image_folder import describe_image_folder, read_image_folder
+from engine.data.info import BUILTIN_INFO, DataError, DatasetInfo, RawDataset
+from engine.data.npz_file import describe_npz, read_npz
+from engine.data.synthetic import describe_synthetic, read_synthetic
 
-DATASETS = (
-    "digits_images",
-    "digits_flat",
-    "digits_sequence",
-    "iris",
-    "wine",
-    "breast_cancer",
-    "diabetes",
-    "sine_wave",
-    "gaussian_ring",
-    "csv",
-    "image_folder",
-    "npz",
-)
+
+@dataclass(frozen=True)
+class Source:
+    describe: Callable[[dict[str, Any]], DatasetInfo]
+    read: Callable[[dict[str, Any], int], RawDataset]
+
+
+_BUILTIN = Source(describe_builtin, read_builtin)
+_SYNTHETIC = Source(describe_synthetic, read_synthetic)
+
+SOURCES: dict[str, Source] = {
+    **{name: _BUILTIN for name in BUILTIN_INFO},
+    "sine_wave": _SYNTHETIC,
+    "gaussian_ring": _SYNTHETIC,
+    "csv": Source(describe_csv, read_csv),
+    "image_folder": Source(describe_image_folder, read_image_folder),
+    "npz": Source(describe_npz, read_npz),
+}
+
+DATASETS = tuple(SOURCES)
+
+# The Dataset node's parameter defaults; the node declares its params with these.
+DEFAULT_PARAMS: dict[str, Any] = {
+    "dataset": "digits_flat",
+    "path": "",
+    "target_column": "",
+    "task": "auto",
+    "image_size": 28,
+    "color": "grayscale",
+    "num_samples": 2000,
+    "sequence_length": 32,
+    "noise": 0.1,
+    "val_split": 0.2,
+    "shuffle": True,
+}
+
+
+def with_defaults(params: dict[str, Any]) -> dict[str, Any]:
+    """The params with defaults filled in for any that are missing."""
+    return {**DEFAULT_PARAMS, **params}
+
+
+def source_of(params: dict[str, Any]) -> Source:
+    name = params["dataset"]
+    if name not in SOURCES:
+        raise DataError(f"unknown dataset {name!r} (available: {', '.join(DATASETS)})")
+    return SOURCES[name]
 
 
 def describe(params: dict[str, Any]) -> DatasetInfo:
     """Shapes, task and class names of the dataset the params select; DataError if unusable."""
-    name = params["dataset"]
-    if name in BUILTIN_INFO:
-        return BUILTIN_INFO[name]
-    raise DataError(f"dataset {name!r} is not available yet")
+    params = with_defaults(params)
+    return source_of(params).describe(params)

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from engine.registry.spec import TensorSpec, floats, labels
+
+if TYPE_CHECKING:
+    import numpy as np
+
+TASKS = ("classification", "regression", "forecasting", "generation")
 
 
 class DataError(Exception):
@@ -15,9 +21,26 @@ class DataError(Exception):
 class DatasetInfo:
     x: TensorSpec
     y: TensorSpec
-    task: str  # "classification", "regression", "forecasting" or "generation"
+    task: str  # one of TASKS
     class_names: tuple[str, ...] = ()
     num_samples: int | None = None
+
+
+@dataclass
+class RawDataset:
+    """A dataset's arrays as its source reads them, before splitting (numpy, no torch).
+
+    `x` is float32 [N, ...]; `y` is int64 [N] for labels or float32 [N, k] for targets.
+    `standardize` marks tabular features, standardized later with training statistics.
+    `identity` holds what besides the arrays defines the data (class names, settings);
+    it goes into the fingerprint.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    info: DatasetInfo
+    standardize: bool = False
+    identity: dict = field(default_factory=dict)
 
 
 # Built-in datasets have fixed shapes: describing them loads nothing.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.data import DATASETS, DataError, describe
+from engine.data import DATASETS, DEFAULT_PARAMS, DataError, describe
 from engine.registry import NodeType, Param, Port, ShapeError, TensorSpec, register
 
 
@@ -14,6 +14,8 @@ def _infer_dataset(params, inputs):
     return {"x": info.x, "y": info.y}
 
 
+_DEFAULT = DEFAULT_PARAMS
+
 register(NodeType(
     type_id="data.Dataset",
     title="Dataset",
@@ -21,11 +23,18 @@ register(NodeType(
     help=(
         "Feeds training examples into the network in mini-batches: `x` carries the features "
         "(pixels, measurements, sequence steps) and `y` the target (a class label or a number "
-        "to predict). Choose a built-in dataset to start at once (digits, iris, wine, breast "
-        "cancer, diabetes), a synthetic one (sine waves for forecasting, a ring of Gaussians "
-        "for GANs), or your own CSV file, image folder or .npz file. A share of the samples "
-        "is held out for validation so you can see whether the model generalizes or only "
-        "memorizes (overfitting)."
+        "to predict). Choose a built-in dataset to start at once: digits (8x8 handwritten "
+        "digits as images for convolutions, as 64 flat values for Linear layers, or as 8 rows "
+        "read one per time step for recurrent layers), iris, wine and breast cancer "
+        "(measurements to classify) or diabetes (a number to predict). Synthetic data: "
+        "sine_wave gives windows of a noisy wave whose next value is to be forecast; "
+        "gaussian_ring gives 2-D points from 8 blobs on a circle, the classic test of "
+        "whether a GAN learns every mode. Or use your own CSV file (numeric columns and one "
+        "target column), image folder (one subfolder per class) or .npz file (arrays x and "
+        "y). Table features are standardized (mean 0, std 1) with statistics of the training "
+        "samples only, so the model never peeks at validation data. A share of the samples "
+        "(val_split) is held out for validation: if training loss keeps falling while "
+        "validation loss rises, the model memorizes instead of generalizing (overfitting)."
     ),
     inputs=(),
     outputs=(
@@ -33,19 +42,27 @@ register(NodeType(
         Port("y", "targets: class labels or values to predict"),
     ),
     params=(
-        Param("dataset", "choice", "digits_flat", "Which data to train on.", choices=DATASETS),
-        Param("path", "path", "", "File or folder for csv, image_folder and npz datasets."),
-        Param("target_column", "str", "", "CSV column to predict (empty: the last column)."),
-        Param("task", "choice", "auto", "Classification or regression for your own files (auto: decided from the target).",
+        Param("dataset", "choice", _DEFAULT["dataset"], "Which data to train on.", choices=DATASETS),
+        Param("path", "path", _DEFAULT["path"], "File or folder for csv, image_folder and npz datasets."),
+        Param("target_column", "str", _DEFAULT["target_column"], "CSV column to predict (empty: the last column)."),
+        Param("task", "choice", _DEFAULT["task"],
+              "Your own files: classification (predict a class) or regression (predict a number). "
+              "auto: text labels, or whole numbers with few distinct values (at most 20), are classes; "
+              "other numbers are regression. For npz, integer y means classes.",
               choices=("auto", "classification", "regression")),
-        Param("image_size", "int", 28, "Image folders: images are resized to this many pixels square.", minimum=4, maximum=512),
-        Param("color", "choice", "grayscale", "Image folders: grayscale (1 channel) or rgb (3 channels).",
+        Param("image_size", "int", _DEFAULT["image_size"], "Image folders: images are resized to this many pixels square.", minimum=4, maximum=512),
+        Param("color", "choice", _DEFAULT["color"], "Image folders: grayscale (1 channel) or rgb (3 channels).",
               choices=("grayscale", "rgb")),
-        Param("num_samples", "int", 2000, "Synthetic datasets: how many samples to generate.", minimum=16, maximum=1_000_000),
-        Param("sequence_length", "int", 32, "Sine waves: time steps the model sees before predicting the next.", minimum=2, maximum=4096),
-        Param("noise", "float", 0.1, "Synthetic datasets: standard deviation of the added noise.", minimum=0.0, maximum=10.0),
-        Param("val_split", "float", 0.2, "Share of samples held out for validation.", minimum=0.0, maximum=0.9),
-        Param("shuffle", "bool", True, "Shuffle the training samples every epoch."),
+        Param("num_samples", "int", _DEFAULT["num_samples"], "Synthetic datasets: how many samples to generate.", minimum=16, maximum=1_000_000),
+        Param("sequence_length", "int", _DEFAULT["sequence_length"], "Sine waves: time steps the model sees before predicting the next.", minimum=2, maximum=4096),
+        Param("noise", "float", _DEFAULT["noise"],
+              "Synthetic datasets: sine_wave adds noise with this standard deviation (the best "
+              "reachable MSE is about noise squared); gaussian_ring blobs have std 0.2 x noise.",
+              minimum=0.0, maximum=10.0),
+        Param("val_split", "float", _DEFAULT["val_split"],
+              "Share of samples held out for validation (0: train on everything, no validation).",
+              minimum=0.0, maximum=0.9),
+        Param("shuffle", "bool", _DEFAULT["shuffle"], "Shuffle the training samples every epoch."),
     ),
     infer=_infer_dataset,
 ))
