@@ -139,26 +139,36 @@ class _Analyzer:
                 if indegree[edge.dst] == 0:
                     ready.append(edge.dst)
         if len(order) < len(self.graph.nodes):
-            in_cycle = [n for n in self.graph.nodes if indegree[n] > 0]
-            path = self._cycle_path(set(in_cycle))
-            for node_id in in_cycle:
-                self.report(node_id, f"is part of a cycle ({path})",
-                            "data must flow one way; remove one of these edges (recurrence belongs inside an RNN, LSTM or GRU node)")
+            left = {n for n in self.graph.nodes if indegree[n] > 0}
+            for node_id in sorted(left):
+                loop = self._loop_through(node_id, left)
+                if loop:  # nodes merely downstream of a cycle are not part of it
+                    self.report(node_id, f"is part of a cycle ({' -> '.join(loop)})",
+                                "data must flow one way; remove one of these edges "
+                                "(recurrence belongs inside an RNN, LSTM or GRU node)")
+                else:
+                    self.bad_nodes.add(node_id)
         return order
 
-    def _cycle_path(self, candidates: set[str]) -> str:
-        start = min(candidates)
-        path, seen, current = [start], {start}, start
-        while True:
-            nxt = next((e.dst for e in self.outputs[current] if e.dst in candidates), None)
-            if nxt is None:
-                return " -> ".join(path)
-            path.append(nxt)
-            if nxt in seen:
-                first = path.index(nxt)
-                return " -> ".join(path[first:])
-            seen.add(nxt)
-            current = nxt
+    def _loop_through(self, start: str, within: set[str]) -> list[str]:
+        """The shortest path start -> ... -> start inside `within`, or [] if there is none."""
+        parents: dict[str, str] = {}
+        frontier = [start]
+        while frontier:
+            following = []
+            for current in frontier:
+                for edge in self.outputs[current]:
+                    nxt = edge.dst
+                    if nxt == start:
+                        path = [current]
+                        while path[-1] != start:
+                            path.append(parents[path[-1]])
+                        return path[::-1] + [start]
+                    if nxt in within and nxt not in parents:
+                        parents[nxt] = current
+                        following.append(nxt)
+            frontier = following
+        return []
 
     def _infer_node(self, node_id: str) -> None:
         node_type = self.types.get(node_id)
