@@ -4,7 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from engine.graph import CURRENT_VERSION, GraphFileError, dumps_graph, load_graph, loads_graph, save_graph
+from engine.graph import (
+    CURRENT_VERSION,
+    GraphFileError,
+    dumps_graph,
+    load_graph,
+    loads_graph,
+    save_graph,
+)
 from engine.graph.fileformat import graph_to_document
 
 DATA = Path(__file__).resolve().parents[2] / "data"
