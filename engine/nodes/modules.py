@@ -6,9 +6,121 @@ Imported only by builders, so the registry itself never needs torch.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
 class Add(nn.Module):
     def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         return a + b
+
+
+class Multiply(nn.Module):
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return a * b
+
+
+class Concat(nn.Module):
+    """Concatenates the connected inputs (two to four) along torch dim `dim`."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
+        return torch.cat(tensors, dim=self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Detach(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.detach()
+
+
+class ConstantLike(nn.Module):
+    """A float tensor filled with `value`, shaped like the input ([B] labels give [B, 1])."""
+
+    def __init__(self, value: float):
+        super().__init__()
+        self.value = value
+
+    def forward(self, like: torch.Tensor) -> torch.Tensor:
+        if like.is_floating_point():
+            return torch.full_like(like, self.value)
+        shape = like.shape if like.dim() > 1 else (like.shape[0], 1)
+        return torch.full(shape, self.value, device=like.device)
+
+    def extra_repr(self) -> str:
+        return f"value={self.value}"
+
+
+class Reshape(nn.Module):
+    """Reshapes each sample to `shape` (without the batch dimension; one -1 allowed)."""
+
+    def __init__(self, shape: tuple[int, ...]):
+        super().__init__()
+        self.shape = tuple(shape)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(x.shape[0], *self.shape)
+
+    def extra_repr(self) -> str:
+        return f"shape={self.shape}"
+
+
+class _SequenceOutput:
+    """Makes a batch-first recurrent layer return one tensor: every step's output, or the last.
+
+    A mixin over nn.RNN/nn.LSTM/nn.GRU that adds no parameters, so state_dict keys are those
+    of the plain torch class. The last step is read from the final hidden state of the top
+    layer: for a bidirectional layer the backward direction's "last" step is the first time
+    step, which `out[:, -1]` would get wrong.
+    """
+
+    def __init__(self, *args, last_step: bool = False, **kwargs):
+        super().__init__(*args, batch_first=True, **kwargs)
+        self.last_step = last_step
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out, state = super().forward(x)
+        if not self.last_step:
+            return out
+        h_n = state[0] if isinstance(state, tuple) else state  # LSTM state is (h_n, c_n)
+        if self.bidirectional:
+            return torch.cat((h_n[-2], h_n[-1]), dim=1)
+        return h_n[-1]
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + f", last_step={self.last_step}"
+
+
+class RNN(_SequenceOutput, nn.RNN):
+    pass
+
+
+class LSTM(_SequenceOutput, nn.LSTM):
+    pass
+
+
+class GRU(_SequenceOutput, nn.GRU):
+    pass
+
+
+class BCEWithLogits(nn.BCEWithLogitsLoss):
+    """BCEWithLogitsLoss that also takes 0/1 class labels, turned into floats of the prediction's shape."""
+
+    def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if not target.is_floating_point():
+            target = target.to(prediction.dtype).reshape(prediction.shape)
+        return super().forward(prediction, target)
+
+
+class KLDivergence(nn.Module):
+    """KL(target || prediction) with prediction as log-probabilities; labels become one-hot."""
+
+    def forward(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if not target.is_floating_point():
+            target = F.one_hot(target, prediction.shape[1]).to(prediction.dtype)
+        return F.kl_div(prediction, target, reduction="batchmean")
