@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from engine.nodes.checks import require_batched, require_float
-from engine.registry import NodeType, Port, register
+from engine.nodes.checks import axis_of, require_batched, require_float
+from engine.registry import NodeType, Param, Port, register
 
 IN = (Port("in", "input tensor"),)
 OUT = (Port("out", "same shape as the input"),)
@@ -16,26 +16,131 @@ def _same_shape(params, inputs):
     return {"out": x}
 
 
-def _build_relu(params, inputs):
-    import torch.nn as nn
+def _over_axis(params, inputs):
+    x = _same_shape(params, inputs)["out"]
+    axis_of(x, params["dim"])
+    return {"out": x}
 
-    return nn.ReLU()
+
+def _build(kind: str):
+    """A builder for the torch.nn activation `kind`, given this node's params."""
+
+    def build(params, inputs):
+        import torch.nn as nn
+
+        if kind == "LeakyReLU":
+            return nn.LeakyReLU(params["negative_slope"])
+        if kind == "ELU":
+            return nn.ELU(params["alpha"])
+        if kind == "GELU":
+            return nn.GELU(approximate=params["approximate"])
+        if kind in ("Softmax", "LogSoftmax"):
+            return getattr(nn, kind)(dim=axis_of(inputs["in"], params["dim"]))
+        return getattr(nn, kind)()
+
+    return build
 
 
-register(NodeType(
-    type_id="activations.ReLU",
-    title="ReLU",
-    category="activations",
-    help=(
-        "Rectified linear unit: max(0, x). The default activation for hidden layers: cheap, "
-        "and its gradient is 1 for positive inputs, so it does not shrink gradients the way "
-        "sigmoid and tanh do (the vanishing-gradient problem). A unit whose input is always "
-        "negative outputs 0 and stops learning (a dead ReLU); Netwright shows the dead "
-        "fraction while training. Leaky ReLU avoids it."
-    ),
-    inputs=IN,
-    outputs=OUT,
-    params=(),
-    infer=_same_shape,
-    build=_build_relu,
-))
+def _activation(kind: str, title: str, help_text: str, params: tuple[Param, ...] = (), infer=_same_shape) -> NodeType:
+    return register(NodeType(
+        type_id=f"activations.{kind}",
+        title=title,
+        category="activations",
+        help=help_text,
+        inputs=IN,
+        outputs=OUT,
+        params=params,
+        infer=infer,
+        build=_build(kind),
+    ))
+
+
+_activation(
+    "ReLU",
+    "ReLU",
+    "Rectified linear unit: max(0, x). The default activation for hidden layers: cheap, "
+    "and its gradient is 1 for positive inputs, so it does not shrink gradients the way "
+    "sigmoid and tanh do (the vanishing-gradient problem). A unit whose input is always "
+    "negative outputs 0 and stops learning (a dead ReLU); Netwright shows the dead "
+    "fraction while training. Leaky ReLU avoids it.",
+)
+
+_activation(
+    "LeakyReLU",
+    "Leaky ReLU",
+    "Like ReLU, but negative inputs are multiplied by a small slope instead of set to 0: "
+    "x if x > 0, else negative_slope x. Because the gradient is never exactly zero, a unit "
+    "cannot die the way a ReLU unit can when its inputs stay negative. Use it when many "
+    "ReLU units go dead (a high learning rate makes that likely), and in GAN discriminators.",
+    (Param("negative_slope", "float", 0.01, "Slope for negative inputs (0 gives a plain ReLU).",
+           minimum=0.0, maximum=1.0),),
+)
+
+_activation(
+    "Sigmoid",
+    "Sigmoid",
+    "Squashes every value into (0, 1) with 1 / (1 + e^-x), so an output can be read as a "
+    "probability or a gate. In hidden layers it is a poor choice: for large positive or "
+    "negative inputs its gradient is almost 0, and stacked sigmoids make gradients vanish, "
+    "so early layers stop learning. Do not put it before BCEWithLogits, which applies one "
+    "itself; use it on the output only when you need the probabilities.",
+)
+
+_activation(
+    "Tanh",
+    "Tanh",
+    "Squashes every value into (-1, 1). Its output is centred on zero, which makes it train "
+    "better than sigmoid in hidden layers, and it is the classic activation inside recurrent "
+    "networks and at a GAN generator's output (images scaled to -1..1). For large inputs its "
+    "gradient is almost 0, so deep stacks of tanh suffer from vanishing gradients; prefer "
+    "ReLU in deep feedforward networks.",
+)
+
+SOFTMAX_DIM = Param("dim", "int", -1, "Axis the result is taken over, counted after B: -1 is the last axis "
+                    "(classes in [B, C] or [B, T, C]); use 0 for [B, C, H, W].", minimum=-8, maximum=8)
+
+_activation(
+    "Softmax",
+    "Softmax",
+    "Turns a vector of scores into probabilities: e^x_i / sum_j e^x_j, all positive and "
+    "summing to 1 along the chosen axis (the class axis). Use it to show or sample class "
+    "probabilities after training. Do not put it before CrossEntropy, which applies its own "
+    "softmax: a double softmax squeezes the scores and learning stalls. For KLDivergence use "
+    "LogSoftmax instead.",
+    (SOFTMAX_DIM,),
+    _over_axis,
+)
+
+_activation(
+    "LogSoftmax",
+    "LogSoftmax",
+    "The logarithm of softmax, computed in one numerically stable step: log-probabilities, "
+    "all at most 0, along the chosen axis (the class axis). It is what KLDivergence expects "
+    "as its prediction. Computing Softmax and then a log separately can give -inf when a "
+    "probability rounds to 0; this node avoids that. CrossEntropy does not need it: it takes "
+    "raw scores.",
+    (SOFTMAX_DIM,),
+    _over_axis,
+)
+
+_activation(
+    "GELU",
+    "GELU",
+    "Gaussian error linear unit: x times the probability that a standard normal value is "
+    "below x, a smooth version of ReLU that lets small negative values through. It is the "
+    "activation of transformers (BERT, GPT). It costs a little more than ReLU and has no "
+    "dead units; in small networks the two usually learn about equally well.",
+    (Param("approximate", "choice", "none", "none: exact formula; tanh: a faster approximation.",
+           choices=("none", "tanh"), advanced=True),),
+)
+
+_activation(
+    "ELU",
+    "ELU",
+    "Exponential linear unit: x for positive inputs, alpha (e^x - 1) for negative ones, "
+    "which bends smoothly towards -alpha. Like Leaky ReLU it keeps a gradient for negative "
+    "inputs, so units do not die, and its mean output is closer to zero, which can speed up "
+    "learning. The exponential makes it slower to compute than ReLU.",
+    (Param("alpha", "float", 1.0, "Value the output approaches for very negative inputs (as -alpha).",
+           minimum=0.0, maximum=10.0),),
+)
