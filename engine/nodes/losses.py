@@ -13,10 +13,16 @@ OUTPUTS = (Port("loss", "a single number to minimize"),)
 WEIGHT = Param("weight", "float", 1.0, "Multiplier when several losses feed one optimizer.", minimum=0.0, maximum=1e6)
 
 
-def _infer_class_loss(params, inputs):
+def _prediction(inputs):
     pred, target = inputs["prediction"], inputs["target"]
     require_batched(pred, "prediction")
     require_float(pred, "prediction")
+    require_batched(target, "target")
+    return pred, target
+
+
+def _class_scores(pred, target, title: str) -> None:
+    """Prediction [B, classes] against class labels [B] with a matching class count."""
     if pred.rank != 2:
         raise ShapeError(
             f"gets prediction {pred.bracket()} but needs one score per class, [B, classes]",
@@ -27,6 +33,9 @@ def _infer_class_loss(params, inputs):
             f"gets target {target.bracket()} of numbers but needs class labels [B]",
             "use MSE or Huber for numeric targets, or connect the Dataset's `y` of a classification dataset",
         )
+    if target.rank != 1:
+        raise ShapeError(f"gets target labels {target.bracket()} but needs one label per sample, [B]",
+                         f"{title} here classifies whole samples; flatten per-step outputs and labels first")
     classes = pred.dims[0]
     if target.num_classes is not None and target.num_classes != classes:
         raise ShapeError(
@@ -34,32 +43,217 @@ def _infer_class_loss(params, inputs):
             f"set out_features of the last Linear layer to {target.num_classes}",
             fix={"kind": "set_param", "upstream_of": "prediction", "param": "out_features", "value": target.num_classes},
         )
+
+
+def _infer_class_loss(title: str):
+    def infer(params, inputs):
+        pred, target = _prediction(inputs)
+        _class_scores(pred, target, title)
+        return {"loss": SCALAR}
+
+    return infer
+
+
+def _mismatch(pred, target):
+    """Prediction and target of a regression loss differ in shape: say how to line them up."""
+    extra, fix = "", None
+    if {pred.dims, target.dims} == {(1,), ()}:
+        extra = " (torch would silently broadcast them to [B, B] and learn only the mean)"
+        port = "target" if pred.dims == (1,) else "prediction"
+        hint = f"insert a Reshape to [1] on the {port} so both are [B, 1]"
+        fix = {"kind": "insert_node", "type": "layers.Reshape", "port": port, "params": {"shape": [1]}}
+    elif target.dims and pred.rank == target.rank and pred.dims[:-1] == target.dims[:-1]:
+        hint = f"set out_features of the last Linear layer to {target.dims[-1]}"
+        fix = {"kind": "set_param", "upstream_of": "prediction", "param": "out_features", "value": target.dims[-1]}
+    else:
+        hint = f"make the model output {target.bracket()} too (change the last layer or add a Reshape)"
+    raise ShapeError(
+        f"gets prediction {pred.bracket()} and target {target.bracket()}, but they must have the same shape{extra}",
+        hint,
+        fix,
+    )
+
+
+def _infer_regression(title: str):
+    def infer(params, inputs):
+        pred, target = _prediction(inputs)
+        if target.is_labels:
+            raise ShapeError(
+                f"gets class labels {target.bracket()} as target, but {title} compares numbers",
+                f"class labels into {title}: use CrossEntropy for classification (a Linear layer "
+                "with one output per class before it)",
+            )
+        if target.dims != pred.dims:
+            _mismatch(pred, target)
+        return {"loss": SCALAR}
+
+    return infer
+
+
+def _build(kind: str):
+    """A builder for the loss `kind`, given this node's params (the trainer applies `weight`)."""
+
+    def build(params, inputs):
+        import torch.nn as nn
+
+        if kind == "CrossEntropy":
+            return nn.CrossEntropyLoss(label_smoothing=params["label_smoothing"])
+        if kind == "Hinge":
+            return nn.MultiMarginLoss(p=int(params["p"]), margin=params["margin"])
+        if kind == "MSE":
+            return nn.MSELoss()
+        if kind == "L1":
+            return nn.L1Loss()
+        if kind == "Huber":
+            return nn.HuberLoss(delta=params["delta"])
+        from engine.nodes import modules
+
+        return getattr(modules, kind)()
+
+    return build
+
+
+def _loss(kind: str, title: str, help_text: str, infer, params: tuple[Param, ...] = ()) -> NodeType:
+    return register(NodeType(
+        type_id=f"losses.{kind}",
+        title=title,
+        category="losses",
+        help=help_text,
+        inputs=INPUTS,
+        outputs=OUTPUTS,
+        params=params + (WEIGHT,),
+        infer=infer,
+        build=_build(kind),
+    ))
+
+
+_loss(
+    "CrossEntropy",
+    "Cross-Entropy",
+    "The standard loss for classification. It takes raw scores (logits), one per class, "
+    "turns them into probabilities with softmax and measures how little probability the "
+    "true class got: -log p(true class). Do not put a Softmax before it; it applies one "
+    "itself. Connect the class labels from the Dataset's `y` to the target.",
+    _infer_class_loss("CrossEntropy"),
+    (Param("label_smoothing", "float", 0.0, "Spread this share of the target over all classes (regularization).",
+           minimum=0.0, maximum=0.99),),
+)
+
+_loss(
+    "Hinge",
+    "Hinge (multi-class)",
+    "The multi-class margin loss of support vector machines. For every wrong class whose "
+    "score comes within `margin` of the true class's score it adds the shortfall; once the "
+    "true class wins by the margin the loss is exactly 0 and that sample stops teaching. "
+    "Like CrossEntropy it takes raw scores [B, classes] and class labels [B]. It gives no "
+    "probabilities, and it often learns more slowly than CrossEntropy in neural networks.",
+    _infer_class_loss("Hinge"),
+    (
+        Param("margin", "float", 1.0, "How far the true class's score must lead the others.", minimum=0.0, maximum=1e3),
+        Param("p", "choice", "1", "1: add the shortfalls; 2: add their squares.", choices=("1", "2"), advanced=True),
+    ),
+)
+
+REGRESSION_HELP = (
+    " Prediction and target must have exactly the same shape: a [B, 1] prediction against a "
+    "[B] target would be broadcast to [B, B] and quietly learn the wrong thing, so the node "
+    "refuses it. For class labels use CrossEntropy."
+)
+
+_loss(
+    "MSE",
+    "MSE (mean squared error)",
+    "Mean squared error: the average of (prediction - target)^2, the standard loss for "
+    "regression (predicting numbers). Squaring punishes large errors much more than small "
+    "ones, so a few outliers can dominate training." + REGRESSION_HELP,
+    _infer_regression("MSE"),
+)
+
+_loss(
+    "L1",
+    "L1 (mean absolute error)",
+    "Mean absolute error: the average of |prediction - target|, a regression loss. Every "
+    "unit of error counts the same, so outliers pull less than with MSE and the model learns "
+    "the median rather than the mean; near the optimum its gradient does not shrink, which "
+    "can make the last steps jitter." + REGRESSION_HELP,
+    _infer_regression("L1"),
+)
+
+_loss(
+    "Huber",
+    "Huber",
+    "A regression loss that is squared for small errors (like MSE) and linear for errors "
+    "larger than delta (like L1). It learns smoothly near the target but is not thrown off by "
+    "outliers. Choose delta about the size of an error you still consider normal for your "
+    "data." + REGRESSION_HELP,
+    _infer_regression("Huber"),
+    (Param("delta", "float", 1.0, "Error size where the loss turns from squared to linear.", minimum=1e-6, maximum=1e6),),
+)
+
+
+def _infer_bce(params, inputs):
+    pred, target = _prediction(inputs)
+    if target.is_labels:
+        if target.rank != 1 or pred.dims not in ((1,), ()):
+            raise ShapeError(
+                f"gets prediction {pred.bracket()} with class labels {target.bracket()}, but labels "
+                "need one score per sample, [B, 1]",
+                "use CrossEntropy for several classes; for several yes/no outputs give float targets",
+            )
+        if target.num_classes is not None and target.num_classes != 2:
+            raise ShapeError(
+                f"gets class labels with {target.num_classes} classes, but BCEWithLogits is for two (0 and 1)",
+                "use CrossEntropy for more than two classes",
+            )
+        return {"loss": SCALAR}
+    if target.dims != pred.dims:
+        raise ShapeError(
+            f"gets prediction {pred.bracket()} and target {target.bracket()}, but they must have the same shape",
+            "give the last layer one output per yes/no target",
+        )
     return {"loss": SCALAR}
 
 
-def _build_cross_entropy(params, inputs):
-    import torch.nn as nn
+_loss(
+    "BCEWithLogits",
+    "Binary Cross-Entropy (logits)",
+    "Binary cross-entropy for yes/no questions, computed from raw scores: it applies the "
+    "sigmoid itself (in a numerically stable way), so do not put a Sigmoid before it. Use a "
+    "prediction [B, 1] for one question, such as a GAN discriminator's real or fake, or "
+    "[B, k] for k independent yes/no labels (multi-label). The target is floats of the "
+    "same shape between 0 and 1, or class labels of a two-class dataset with a [B, 1] "
+    "prediction: those are turned into floats 0.0/1.0 of the prediction's shape.",
+    _infer_bce,
+)
 
-    return nn.CrossEntropyLoss(label_smoothing=params["label_smoothing"])
+
+def _infer_kl(params, inputs):
+    pred, target = _prediction(inputs)
+    if pred.rank != 2:
+        raise ShapeError(
+            f"gets prediction {pred.bracket()} but needs log-probabilities [B, classes]",
+            "end the model with a Linear layer and a LogSoftmax",
+        )
+    if target.is_labels:
+        _class_scores(pred, target, "KLDivergence")
+    elif target.dims != pred.dims:
+        raise ShapeError(
+            f"gets prediction {pred.bracket()} and target {target.bracket()}, but the target "
+            "probabilities need the same shape",
+            "give the last Linear layer one output per class of the target distribution",
+        )
+    return {"loss": SCALAR}
 
 
-register(NodeType(
-    type_id="losses.CrossEntropy",
-    title="Cross-Entropy",
-    category="losses",
-    help=(
-        "The standard loss for classification. It takes raw scores (logits), one per class, "
-        "turns them into probabilities with softmax and measures how little probability the "
-        "true class got: -log p(true class). Do not put a Softmax before it; it applies one "
-        "itself. Connect the class labels from the Dataset's `y` to the target."
-    ),
-    inputs=INPUTS,
-    outputs=OUTPUTS,
-    params=(
-        Param("label_smoothing", "float", 0.0, "Spread this share of the target over all classes (regularization).",
-              minimum=0.0, maximum=0.99),
-        WEIGHT,
-    ),
-    infer=_infer_class_loss,
-    build=_build_cross_entropy,
-))
+_loss(
+    "KLDivergence",
+    "KL Divergence",
+    "Kullback-Leibler divergence: how much information is lost when the predicted "
+    "distribution stands in for the target distribution, sum of target x (log target - "
+    "prediction), averaged over the batch. The prediction must be log-probabilities [B, "
+    "classes], so end the model with LogSoftmax; raw scores or Softmax outputs give wrong, "
+    "even negative, values. The target is probabilities of the same shape (soft labels, a "
+    "teacher network in distillation) or class labels, which are turned into one-hot "
+    "vectors (then it equals CrossEntropy).",
+    _infer_kl,
+)
