@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from engine.registry import NodeType, Param, Port, ShapeError, register
+
+if TYPE_CHECKING:
+    import torch
 
 INPUTS = (Port("losses", "one or more losses to minimize (they are added)", multiple=True),)
 
+# Params the trainer applies itself; every other param goes to the torch optimizer.
+TRAINER_PARAMS = ("l1", "scope", "order")
+FULL_BATCH = {"optimizers.GradientDescent"}
+L2 = "L2 regularization: pulls weights towards zero."
 
-def _common(lr: float) -> tuple[Param, ...]:
+
+def _common(lr: float, weight_decay: float = 0.0, decay_text: str = L2) -> tuple[Param, ...]:
     return (
         Param("lr", "float", lr, "Learning rate: how big a step each update takes.", minimum=1e-9, maximum=10.0),
-        Param("weight_decay", "float", 0.0, "L2 regularization: pulls weights towards zero.", minimum=0.0, maximum=10.0),
+        Param("weight_decay", "float", weight_decay, decay_text, minimum=0.0, maximum=10.0),
         Param("l1", "float", 0.0, "L1 regularization: adds l1 x sum |w|, driving weights to exactly zero.",
               minimum=0.0, maximum=10.0),
         Param("scope", "node_ids", [], "Nodes whose weights this optimizer updates (empty: every trainable "
@@ -27,10 +37,14 @@ def _infer_optimizer(params, inputs):
                 f"gets {spec.bracket()} but needs a loss (a single number)",
                 "connect the `loss` output of a loss node",
             )
+    if params.get("nesterov") and params["momentum"] == 0:
+        raise ShapeError("has nesterov on but momentum 0; Nesterov's look-ahead needs momentum",
+                         "set momentum above 0 (0.9 is usual), or turn nesterov off")
     return {}
 
 
-def optimizer(type_id: str, title: str, help_text: str, lr: float, extra: tuple[Param, ...] = ()) -> NodeType:
+def optimizer(type_id: str, title: str, help_text: str, lr: float, extra: tuple[Param, ...] = (),
+              weight_decay: float = 0.0, decay_text: str = L2) -> NodeType:
     return register(NodeType(
         type_id=type_id,
         title=title,
@@ -38,10 +52,59 @@ def optimizer(type_id: str, title: str, help_text: str, lr: float, extra: tuple[
         help=help_text,
         inputs=INPUTS,
         outputs=(),
-        params=_common(lr) + extra,
+        params=_common(lr, weight_decay, decay_text) + extra,
         infer=_infer_optimizer,
     ))
 
+
+def _eps(default: float) -> Param:
+    return Param("eps", "float", default, "Added to the denominator for numerical stability.", minimum=0.0,
+                 maximum=1.0, advanced=True)
+
+
+BETAS = (
+    Param("beta1", "float", 0.9, "Decay of the gradient average (momentum).", minimum=0.0, maximum=0.9999),
+    Param("beta2", "float", 0.999, "Decay of the squared-gradient average.", minimum=0.0, maximum=0.99999),
+    _eps(1e-8),
+)
+
+optimizer(
+    "optimizers.GradientDescent",
+    "Gradient Descent (full batch)",
+    "Plain gradient descent: every step computes the gradient on the whole training set and "
+    "moves each weight against it by lr x gradient. The steps are exact but there is only "
+    "one per epoch, and the whole set must fit in memory. SGD instead takes a step after "
+    "every mini-batch: noisier, but many more steps per epoch, and the noise helps it leave "
+    "flat regions. Use it on small datasets to see the textbook algorithm.",
+    0.1,
+)
+
+optimizer(
+    "optimizers.SGD",
+    "SGD",
+    "Stochastic gradient descent: after every mini-batch each weight moves against its "
+    "gradient by lr x gradient. The gradient of a mini-batch is a noisy estimate of the "
+    "full one, which makes many cheap steps per epoch possible. It is sensitive to the "
+    "learning rate: too high diverges (the loss jumps up or becomes NaN), too low crawls. "
+    "Momentum usually converges faster.",
+    0.01,
+)
+
+optimizer(
+    "optimizers.Momentum",
+    "SGD with Momentum",
+    "SGD whose steps keep a running velocity: each update adds the gradient to momentum x "
+    "the previous step, like a ball rolling downhill. It speeds up along consistent "
+    "directions and damps zig-zagging across narrow valleys, usually converging much faster "
+    "than plain SGD. Nesterov momentum looks ahead to where the velocity is taking the "
+    "weights before computing the gradient, which often helps a little more. With high "
+    "momentum lower the learning rate, or the weights overshoot.",
+    0.01,
+    (
+        Param("momentum", "float", 0.9, "Share of the previous step kept in the next one.", minimum=0.0, maximum=0.999),
+        Param("nesterov", "bool", False, "Use Nesterov's look-ahead momentum."),
+    ),
+)
 
 optimizer(
     "optimizers.Adam",
@@ -51,10 +114,90 @@ optimizer(
     "size. The default choice: it works well with little tuning (lr 0.001). Weight decay "
     "here is coupled L2; AdamW decouples it.",
     1e-3,
+    BETAS,
+)
+
+optimizer(
+    "optimizers.AdamW",
+    "AdamW",
+    "Adam with decoupled weight decay: weights shrink by lr x weight_decay every step, "
+    "directly, instead of through the gradient where Adam's scaling weakens the decay for "
+    "weights with large gradients. That makes weight decay regularize as intended, so AdamW "
+    "generalizes better and is the standard for transformers. Typical weight_decay is 0.01 "
+    "to 0.1.",
+    1e-3,
+    BETAS,
+    weight_decay=0.01,
+    decay_text="Decoupled weight decay: every step shrinks weights by lr x weight_decay.",
+)
+
+optimizer(
+    "optimizers.RMSprop",
+    "RMSprop",
+    "Divides each weight's step by a running average of its recent squared gradients, so "
+    "weights with large gradients take smaller steps and rarely-updated ones larger. It "
+    "works well for recurrent networks and non-stationary problems such as reinforcement "
+    "learning. Adam is RMSprop plus momentum and bias correction; a too-high lr makes it "
+    "oscillate.",
+    1e-3,
     (
-        Param("beta1", "float", 0.9, "Decay of the gradient average (momentum).", minimum=0.0, maximum=0.9999),
-        Param("beta2", "float", 0.999, "Decay of the squared-gradient average.", minimum=0.0, maximum=0.99999),
-        Param("eps", "float", 1e-8, "Added to the denominator for numerical stability.", minimum=0.0, maximum=1.0,
+        Param("alpha", "float", 0.99, "Decay of the squared-gradient average.", minimum=0.0, maximum=0.99999),
+        Param("momentum", "float", 0.0, "Share of the previous step kept in the next one.", minimum=0.0, maximum=0.999),
+        Param("centered", "bool", False, "Divide by the gradient's variance instead of its raw second moment.",
               advanced=True),
+        _eps(1e-8),
     ),
 )
+
+optimizer(
+    "optimizers.Adagrad",
+    "Adagrad",
+    "Scales each weight's step by the sum of all its past squared gradients: rare features "
+    "get large steps, frequent ones small steps, which suits sparse data such as word "
+    "counts. Because the sum only grows, the steps shrink until learning stops on long "
+    "runs; RMSprop and Adam replace the sum with a running average to avoid that. A "
+    "larger starting lr (0.01 to 0.1) than for Adam is usual.",
+    1e-2,
+    (
+        Param("lr_decay", "float", 0.0, "Shrinks the learning rate as lr / (1 + steps x lr_decay).",
+              minimum=0.0, maximum=1.0, advanced=True),
+        _eps(1e-10),
+    ),
+)
+
+
+def full_batch(type_id: str) -> bool:
+    """True when the optimizer takes one step per epoch on the whole training set."""
+    from engine.registry import catalog
+
+    return catalog().get(type_id).type_id in FULL_BATCH
+
+
+def make_torch_optimizer(type_id: str, params: dict[str, Any], parameters) -> torch.optim.Optimizer:
+    """The torch optimizer for an optimizer node; l1, scope and order are the trainer's job.
+
+    Missing params take their defaults; a bad or unknown param raises ParamError.
+    """
+    import torch
+
+    from engine.registry import catalog
+
+    node_type = catalog().get(type_id)
+    p, errors = node_type.check_params(params)
+    if errors:
+        raise errors[0]
+    kind = node_type.class_name
+    common = {"lr": p["lr"], "weight_decay": p["weight_decay"], "foreach": True}
+    if kind in ("GradientDescent", "SGD"):
+        return torch.optim.SGD(parameters, **common)
+    if kind == "Momentum":
+        return torch.optim.SGD(parameters, momentum=p["momentum"], nesterov=p["nesterov"], **common)
+    if kind in ("Adam", "AdamW"):
+        optim = torch.optim.Adam if kind == "Adam" else torch.optim.AdamW
+        return optim(parameters, betas=(p["beta1"], p["beta2"]), eps=p["eps"], **common)
+    if kind == "RMSprop":
+        return torch.optim.RMSprop(parameters, alpha=p["alpha"], momentum=p["momentum"], centered=p["centered"],
+                                   eps=p["eps"], **common)
+    if kind == "Adagrad":
+        return torch.optim.Adagrad(parameters, lr_decay=p["lr_decay"], eps=p["eps"], **common)
+    raise ValueError(f"{type_id}: no torch optimizer for {kind}")
