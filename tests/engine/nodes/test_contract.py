@@ -1,0 +1,201 @@
+"""The contract every node type in the catalog keeps: params, help, shape rule and builder agree.
+
+The sample table is keyed by type id and checked against the catalog, so a new node type
+without sample inputs fails here instead of going untested.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import torch
+
+from engine.registry import SCALAR, NodeType, TensorSpec, catalog, floats, labels
+
+
+def ids(*dims: int, num_classes: int) -> TensorSpec:
+    """Integer ids [B, *dims] with `num_classes` distinct values."""
+    return TensorSpec(dims, "long", True, num_classes)
+
+
+ACTIVATION_CASES = [({}, {"in": floats(4, 5)}), ({}, {"in": floats(2, 3, 3)})]
+REGRESSION_CASES = [({}, {"prediction": floats(3), "target": floats(3)}),
+                    ({}, {"prediction": floats(2, 4), "target": floats(2, 4)})]
+CLASS_CASES = [({}, {"prediction": floats(4), "target": labels(4)})]
+OPTIMIZER_CASES = [({}, {"losses": [SCALAR]}), ({}, {"losses": [SCALAR, SCALAR]})]
+RECURRENT_CASES = [
+    ({}, {"in": floats(5, 4)}),
+    ({"output": "all_steps", "num_layers": 2, "dropout": 0.2, "bidirectional": True, "hidden_size": 6},
+     {"in": floats(5, 4)}),
+    ({"bidirectional": True, "hidden_size": 3}, {"in": floats(7, 2)}),
+]
+
+# type id -> list of (params other than the defaults, input specs); the first uses the defaults.
+CASES: dict[str, list[tuple[dict, dict]]] = {
+    "data.Dataset": [({}, {}), ({"dataset": "digits_images"}, {})],
+    "data.Input": [({}, {}), ({"shape": [12], "dtype": "long", "num_classes": 30}, {})],
+    "data.Noise": [({}, {})],
+    "layers.Linear": [({}, {"in": floats(20)}), ({"out_features": 3, "bias": False}, {"in": floats(5, 7)})],
+    "layers.Conv1d": [({}, {"in": floats(2, 16)}),
+                      ({"stride": 2, "padding": 1, "dilation": 2, "bias": False}, {"in": floats(3, 11)})],
+    "layers.Conv2d": [({}, {"in": floats(1, 8, 8)}),
+                      ({"out_channels": 4, "kernel_size": 5, "stride": 2, "padding": 2, "dilation": 2},
+                       {"in": floats(3, 13, 9)})],
+    "layers.ConvTranspose2d": [({}, {"in": floats(4, 5, 5)}),
+                               ({"kernel_size": 4, "stride": 2, "padding": 1, "output_padding": 1},
+                                {"in": floats(2, 3, 4)}),
+                               ({"stride": 1, "dilation": 3, "output_padding": 2}, {"in": floats(2, 3, 4)})],
+    "layers.MaxPool1d": [({}, {"in": floats(3, 10)}), ({"kernel_size": 3, "padding": 1, "dilation": 2},
+                                                       {"in": floats(2, 9)})],
+    "layers.MaxPool2d": [({}, {"in": floats(3, 9, 8)}), ({"kernel_size": 3, "stride": 1, "padding": 1},
+                                                         {"in": floats(2, 5, 5)})],
+    "layers.AvgPool2d": [({}, {"in": floats(3, 8, 8)}), ({"kernel_size": 3, "padding": 1}, {"in": floats(1, 7, 6)})],
+    "layers.AdaptiveAvgPool2d": [({}, {"in": floats(5, 7, 6)}),
+                                 ({"output_height": 2, "output_width": 3}, {"in": floats(2, 8, 9)})],
+    "layers.Flatten": [({}, {"in": floats(2, 3, 4)}), ({}, {"in": ids(2, 3, num_classes=5)})],
+    "layers.Reshape": [({}, {"in": floats(2, 3, 4)}), ({"shape": [4, -1, 2]}, {"in": floats(24)}),
+                       ({"shape": [1, 28, 28]}, {"in": floats(784)})],
+    "layers.Dropout": [({}, {"in": floats(10)}), ({"p": 0.1}, {"in": floats(2, 3, 4)})],
+    "layers.BatchNorm1d": [({}, {"in": floats(6)}), ({"affine": False, "momentum": 0.5}, {"in": floats(4, 5)})],
+    "layers.BatchNorm2d": [({}, {"in": floats(3, 4, 4)})],
+    "layers.LayerNorm": [({}, {"in": floats(5, 6)}), ({"affine": False, "eps": 1e-3}, {"in": floats(6)})],
+    "layers.Embedding": [({}, {"in": ids(7, num_classes=12)}), ({"embedding_dim": 3}, {"in": ids(num_classes=4)})],
+    "layers.RNN": RECURRENT_CASES + [({"nonlinearity": "relu"}, {"in": floats(3, 2)})],
+    "layers.LSTM": RECURRENT_CASES,
+    "layers.GRU": RECURRENT_CASES,
+    "layers.Upsample": [({}, {"in": floats(2, 3, 4)}), ({"mode": "bilinear", "scale_factor": 3}, {"in": floats(1, 2, 5)}),
+                        ({}, {"in": floats(2, 5)})],
+    "activations.ReLU": ACTIVATION_CASES,
+    "activations.LeakyReLU": ACTIVATION_CASES,
+    "activations.Sigmoid": ACTIVATION_CASES,
+    "activations.Tanh": ACTIVATION_CASES,
+    "activations.Softmax": ACTIVATION_CASES + [({"dim": 0}, {"in": floats(3, 2, 2)})],
+    "activations.LogSoftmax": ACTIVATION_CASES + [({"dim": 1}, {"in": floats(3, 2, 2)})],
+    "activations.GELU": ACTIVATION_CASES + [({"approximate": "tanh"}, {"in": floats(3)})],
+    "activations.ELU": ACTIVATION_CASES,
+    "losses.CrossEntropy": CLASS_CASES,
+    "losses.Hinge": CLASS_CASES + [({"p": "2", "margin": 0.5}, {"prediction": floats(3), "target": labels(3)})],
+    "losses.MSE": REGRESSION_CASES,
+    "losses.L1": REGRESSION_CASES,
+    "losses.Huber": REGRESSION_CASES,
+    "losses.BCEWithLogits": [({}, {"prediction": floats(1), "target": labels(2)}),
+                             ({}, {"prediction": floats(4), "target": floats(4)})],
+    "losses.KLDivergence": [({}, {"prediction": floats(5), "target": floats(5)}),
+                            ({}, {"prediction": floats(3), "target": labels(3)})],
+    "merge.Add": [({}, {"a": floats(3, 4), "b": floats(3, 4)})],
+    "merge.Multiply": [({}, {"a": floats(3, 4), "b": floats(3, 4)})],
+    "merge.Concat": [({}, {"a": floats(2, 4), "b": floats(3, 4)}),
+                     ({"dim": -1}, {"a": floats(2, 4), "b": floats(2, 1), "c": floats(2, 2), "d": floats(2, 3)}),
+                     ({"dim": 1}, {"a": floats(2, 4), "b": floats(2, 1), "c": floats(2, 2)})],
+    "merge.Detach": [({}, {"in": floats(4)})],
+    "merge.ConstantLike": [({}, {"like": labels(3)}), ({"value": 0.0}, {"like": floats(2, 3)}),
+                           ({"value": -2.5}, {"like": ids(4, num_classes=9)})],
+    **{f"optimizers.{name}": OPTIMIZER_CASES
+       for name in ("GradientDescent", "SGD", "Momentum", "Adam", "AdamW", "RMSprop", "Adagrad")},
+}
+# Nodes whose output is deliberately cut off from the gradient of their inputs.
+NO_GRADIENT = {"merge.Detach", "merge.ConstantLike"}
+BATCH = 3
+
+TYPE_IDS = [t.type_id for t in catalog()]
+CASE_IDS = [(type_id, i) for type_id, cases in CASES.items() for i in range(len(cases))]
+
+
+def sample(spec: TensorSpec) -> torch.Tensor:
+    shape = (BATCH, *spec.dims) if spec.batched else spec.dims
+    if spec.is_labels:
+        return torch.randint(0, spec.num_classes, shape)
+    return torch.randn(shape, requires_grad=True)
+
+
+def assert_matches(tensor: torch.Tensor, spec: TensorSpec) -> None:
+    expected = (BATCH, *spec.dims) if spec.batched else spec.dims
+    assert tuple(tensor.shape) == expected, f"real {tuple(tensor.shape)} vs inferred {spec}"
+    if spec.is_labels:
+        assert tensor.dtype == torch.int64
+    else:
+        assert tensor.is_floating_point()
+
+
+@pytest.mark.parametrize("type_id", TYPE_IDS)
+def test_every_type_has_samples(type_id):
+    assert CASES.get(type_id), f"add sample inputs for {type_id} to CASES"
+    assert CASES[type_id][0][0] == {}, "the first case must use the default params"
+
+
+def test_samples_name_only_registered_types():
+    assert set(CASES) <= set(TYPE_IDS)
+
+
+@pytest.mark.parametrize("type_id", TYPE_IDS)
+def test_defaults_are_valid(type_id):
+    node_type = catalog().get(type_id)
+    for param in node_type.params:
+        assert param.check(param.default) == param.default
+        if param.kind == "choice":
+            assert len(param.choices) >= 2
+        if param.kind in ("int", "float"):
+            assert param.minimum is not None and param.maximum is not None, f"{param.name} needs a range"
+    canonical, errors = node_type.check_params(node_type.default_params())
+    assert errors == []
+    assert canonical == node_type.default_params()
+    assert ("trainable" in node_type.param_index) == node_type.has_weights
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if len(s.split()) >= 3]
+
+
+@pytest.mark.parametrize("type_id", TYPE_IDS)
+def test_help_teaches(type_id):
+    node_type = catalog().get(type_id)
+    assert len(sentences(node_type.help)) >= 3, node_type.help
+    assert len(node_type.summary) >= 20 and not node_type.summary.endswith(("e.g.", "i.e.")), node_type.summary
+    for param in node_type.params:
+        assert len(param.description) >= 15 and param.description.endswith((".", ")")), param.name
+    for port in node_type.inputs + node_type.outputs:
+        assert port.description, f"port {port.name} needs a description"
+
+
+@pytest.mark.parametrize("type_id", TYPE_IDS)
+def test_builder_matches_role(type_id):
+    node_type: NodeType = catalog().get(type_id)
+    assert (node_type.build is None) == (node_type.role in ("source", "optimizer"))
+    if node_type.role == "loss":
+        assert "weight" in node_type.param_index
+        assert [p.name for p in node_type.outputs] == ["loss"]
+
+
+@pytest.mark.parametrize(("type_id", "case"), CASE_IDS, ids=[f"{t}-{i}" for t, i in CASE_IDS])
+def test_inferred_shapes_match_torch(type_id, case):
+    node_type: NodeType = catalog().get(type_id)
+    overrides, inputs = CASES[type_id][case]
+    params, errors = node_type.check_params(overrides)
+    assert errors == []
+    outputs = node_type.infer(params, inputs)
+    assert set(outputs) == {p.name for p in node_type.outputs}
+    assert all(isinstance(spec, TensorSpec) for spec in outputs.values())
+    if node_type.build is None:
+        return
+    if node_type.role == "loss":
+        assert outputs["loss"] == SCALAR
+
+    torch.manual_seed(case)
+    module = node_type.build(params, inputs)
+    assert isinstance(module, torch.nn.Module)
+    if case == 0:  # default params: weights exactly when the type says so
+        assert any(True for _ in module.parameters()) == node_type.has_weights
+    args = [sample(inputs[port.name]) for port in node_type.inputs if port.name in inputs]
+    for mode in ("train", "eval"):
+        module.train(mode == "train")
+        out = module(*args)
+        (spec,) = outputs.values()
+        assert_matches(out, spec)
+
+    floats_in = [a for a in args if a.is_floating_point()]
+    if type_id in NO_GRADIENT:
+        assert not out.requires_grad
+    elif floats_in:
+        out.float().sum().backward()
+        assert all(a.grad is not None for a in floats_in), "a gradient must reach every float input"
