@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from pathlib import Path
@@ -41,25 +42,30 @@ class ReadCache:
     """A small LRU of read results keyed by file stats and settings; remembers errors too.
 
     describe() runs on every edit in the editor, so a file is read again only when it
-    changes. A remembered DataError is raised afresh (same message) each time.
+    changes. A remembered DataError is raised afresh (same message) each time. The editor
+    and a training thread may both describe, so the table is locked (the read is not).
     """
 
     def __init__(self, size: int = 64):
         self._size = size
         self._items: OrderedDict[Hashable, tuple[bool, Any]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
-        if key in self._items:
-            self._items.move_to_end(key)
-            ok, value = self._items[key]
-        else:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+        if found is None:
             try:
-                ok, value = True, compute()
+                found = (True, compute())
             except DataError as exc:
-                ok, value = False, str(exc)
-            self._items[key] = (ok, value)
-            if len(self._items) > self._size:
-                self._items.popitem(last=False)
+                found = (False, str(exc))
+            with self._lock:
+                self._items[key] = found
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
+        ok, value = found
         if not ok:
             raise DataError(value)
         return value
