@@ -237,7 +237,9 @@ class _Analyzer:
                 self.report(opt, "has no loss to minimize", "connect a loss node's `loss` output to it")
                 continue
             scope = self.graph.nodes[opt].params.get("scope") or []
-            for target in scope if isinstance(scope, list) else []:
+            if not (isinstance(scope, list) and all(isinstance(t, str) for t in scope)):
+                continue  # a malformed scope is already reported as a bad parameter value
+            for target in scope:
                 if target not in self.graph.nodes:
                     self.report(opt, f"has `{target}` in its scope, but no node has that id",
                                 "remove it from the scope or rename the node")

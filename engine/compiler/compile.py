@@ -143,8 +143,9 @@ def _trace(graph: Graph, analysis: Analysis, root: nn.Module, needed: set[str], 
         node_type = registry.get(graph.nodes[node_id].type_id)
         if node_type.role != "source":
             continue
-        for port in node_type.outputs:
-            if any(e.src == node_id and e.src_port == port.name and e.dst in needed for e in graph.edges):
+        for index, port in enumerate(node_type.outputs):
+            returned = index == 0 and node_id in wanted
+            if returned or any(e.src == node_id and e.src_port == port.name and e.dst in needed for e in graph.edges):
                 values[(node_id, port.name)] = program.placeholder(input_name(graph, node_id, port.name))
     for node_id in analysis.order:
         if node_id not in needed:
