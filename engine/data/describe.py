@@ -13,6 +13,7 @@ from typing import Any
 
 from engine.data.builtin import describe_builtin, read_builtin
 from engine.data.csv_file import describe_csv, read_csv
+from engine.data.files import os_error_message
 from engine.data.image_folder import describe_image_folder, read_image_folder
 from engine.data.info import BUILTIN_INFO, DataError, DatasetInfo, RawDataset
 from engine.data.npz_file import describe_npz, read_npz
@@ -70,4 +71,7 @@ def source_of(params: dict[str, Any]) -> Source:
 def describe(params: dict[str, Any]) -> DatasetInfo:
     """Shapes, task and class names of the dataset the params select; DataError if unusable."""
     params = with_defaults(params)
-    return source_of(params).describe(params)
+    try:
+        return source_of(params).describe(params)
+    except OSError as exc:  # permissions, a file vanishing mid-read
+        raise DataError(os_error_message(exc)) from None

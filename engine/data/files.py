@@ -22,7 +22,11 @@ def user_path(params: dict[str, Any], want: str) -> Path:
     if not text:
         raise DataError(f"the {dataset} dataset needs a {noun}: set path on the Dataset node")
     path = Path(os.path.expanduser(text))
-    if not path.exists():
+    try:
+        exists = path.exists()
+    except (OSError, ValueError):  # a name too long, or with a NUL byte
+        exists = False
+    if not exists:
         raise DataError(f"{noun} not found: {text}")
     if want == "folder" and not path.is_dir():
         raise DataError(f"'{path.name}' is a file; the {dataset} dataset needs a folder "
@@ -72,3 +76,9 @@ class ReadCache:
 
     def clear(self) -> None:
         self._items.clear()
+
+
+def os_error_message(exc: OSError) -> str:
+    """One line for an operating-system error while reading the user's data."""
+    name = Path(exc.filename).name if exc.filename else "the data"
+    return f"cannot read '{name}': {exc.strerror or exc}"

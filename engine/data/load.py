@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from engine.data.describe import source_of, with_defaults
-from engine.data.info import DatasetInfo, RawDataset
+from engine.data.files import os_error_message
+from engine.data.info import DataError, DatasetInfo, RawDataset
 
 if TYPE_CHECKING:
     import torch
@@ -56,7 +57,10 @@ def load_dataset(params: dict[str, Any], seed: int = 0) -> LoadedData:
     import torch
 
     params = with_defaults(params)
-    raw = source_of(params).read(params, seed)
+    try:
+        raw = source_of(params).read(params, seed)
+    except OSError as exc:
+        raise DataError(os_error_message(exc)) from None
     val_split = float(params["val_split"])
     stratify = raw.info.y.is_labels
     train_idx, val_idx, stratified = split_indices(raw.y, val_split, seed, stratify)

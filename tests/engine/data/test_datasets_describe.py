@@ -85,3 +85,23 @@ def test_dataset_node_turns_data_errors_into_shape_errors(tmp_path):
     params = {**node.default_params(), "dataset": "csv", "path": str(tmp_path / "gone.csv")}
     with pytest.raises(ShapeError, match="file not found: .*gone.csv"):
         node.infer(params, {})
+
+
+@pytest.mark.parametrize("path", ["bad\x00name.csv", "x" * 5000 + ".csv"])
+def test_impossible_paths_are_data_errors(path):
+    with pytest.raises(DataError, match="file not found"):
+        describe({"dataset": "csv", "path": path})
+
+
+def test_unreadable_file_is_a_data_error(tmp_path, monkeypatch):
+    from engine.data import csv_file
+
+    path = tmp_path / "locked.csv"
+    path.write_text("a,b\n1,0\n")
+
+    def refuse(file, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(file))
+
+    monkeypatch.setattr(csv_file, "open", refuse, raising=False)
+    with pytest.raises(DataError, match="cannot read 'locked.csv': Permission denied"):
+        describe({"dataset": "csv", "path": str(path)})
