@@ -228,7 +228,7 @@ class _Analyzer:
             if loss not in optimized:
                 self.report(loss, "is not connected to an optimizer, so nothing learns from it",
                             "connect its `loss` output to an optimizer such as Adam", severity="warning")
-            upstream = self.graph.ancestors([loss])
+            upstream = self._upstream(loss)
             if not any(roles.get(n) == "source" for n in upstream) and loss not in self.bad_nodes:
                 self.report(loss, "has no path from a data node (Dataset, Input or Noise)",
                             "wire the model between the Dataset's `x` and this loss's prediction")
@@ -251,6 +251,15 @@ class _Analyzer:
             self.report(None, "has no loss node, so it cannot be trained",
                         "add a loss (e.g. Cross-Entropy) after the model's output and an optimizer after the loss",
                         severity="info")
+
+    def _upstream(self, node_id: str) -> set[str]:
+        seen, todo = set(), [node_id]
+        while todo:
+            current = todo.pop()
+            if current not in seen:
+                seen.add(current)
+                todo.extend(e.src for e in self.inputs[current])
+        return seen
 
     def _check_training_settings(self) -> None:
         for name, value in self.graph.training.items():

@@ -110,13 +110,15 @@ def graph_from_document(doc: Any) -> Graph:
         if node.id in graph.nodes:
             raise GraphFileError(f"two nodes have the id {node.id!r}")
         graph.nodes[node.id] = node
+    seen: set[Edge] = set()
     for index, raw in enumerate(_field(doc, "edges", list, "the document")):
         edge = _read_edge(raw, index)
         for node_id in (edge.src, edge.dst):
             if node_id not in graph.nodes:
                 raise GraphFileError(f"edge {index + 1} ({edge}) refers to a node {node_id!r} that does not exist")
-        if edge in graph.edges:
+        if edge in seen:
             raise GraphFileError(f"edge {index + 1} ({edge}) appears twice")
+        seen.add(edge)
         graph.edges.append(edge)
     graph.training = _read_training(_optional(doc, "training", dict, {}))
     return graph
