@@ -72,7 +72,8 @@ class _Analyzer:
         self._check_training_structure()
         self._check_training_settings()
         rank = {"error": 0, "warning": 1, "info": 2}
-        self.result.problems.sort(key=lambda p: rank[p.severity])
+        position = {node_id: index for index, node_id in enumerate(self.graph.nodes)}
+        self.result.problems.sort(key=lambda p: (rank[p.severity], position.get(p.node_id, len(position))))
         return self.result
 
     # -- helpers ------------------------------------------------------------------------------
