@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 
 class UserError(Exception):
     """A mistake in what the user asked for; printed as one line."""
@@ -13,10 +15,8 @@ def USER_ERRORS() -> tuple[type[BaseException], ...]:  # noqa: N802 - reads as a
     from engine.registry import ParamError
 
     errors: list[type[BaseException]] = [GraphFileError, GraphError, DataError, ParamError]
-    try:  # the compiler needs torch; validate and summary should still work without it loaded
-        from engine.compiler import CompileError
-
-        errors.append(CompileError)
-    except ImportError:
-        pass
+    # Only an imported compiler can have raised; importing it here would load torch for nothing.
+    compiler = sys.modules.get("engine.compiler.compile")
+    if compiler is not None:
+        errors.append(compiler.CompileError)
     return tuple(errors)
