@@ -1,0 +1,142 @@
+"""`python -m engine train FILE --out DIR`: train a graph headlessly.
+
+Writes DIR/metrics.jsonl (one JSON object per epoch), DIR/weights.safetensors (trained
+parameters keyed `node_id.param`), DIR/run.json (graph, settings, seed, data fingerprint,
+library versions, final metrics) and DIR/checkpoints/{last,best}. `--resume` continues
+from DIR/checkpoints/last, up to `--epochs` in total. Under torchrun, `--ddp` trains with
+DistributedDataParallel and rank 0 writes the outputs.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from engine.cli.errors import UserError
+from engine.graph import dumps_graph, load_graph
+from engine.graph.training import TRAINING_INDEX
+
+EXIT_FAILED = 1
+OVERRIDES = {"epochs": "epochs", "batch_size": "batch_size", "device": "device", "seed": "seed"}
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("train", help="train a graph and write metrics, weights and a run record")
+    parser.add_argument("file", help="graph file (.json)")
+    parser.add_argument("--out", required=True, help="folder for metrics.jsonl, weights.safetensors, run.json")
+    parser.add_argument("--epochs", type=int, help="total epochs (with --resume: including those already done)")
+    parser.add_argument("--batch-size", dest="batch_size", type=int, help="samples per mini-batch")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), help="where to train")
+    parser.add_argument("--seed", type=int, help="random seed")
+    parser.add_argument("--resume", action="store_true", help="continue from DIR/checkpoints/last")
+    parser.add_argument("--ddp", action="store_true", help="DistributedDataParallel under torchrun")
+    parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    parser.set_defaults(handler=run)
+
+
+def settings_from(args, graph) -> dict[str, Any]:
+    """The graph's training block with the command line's overrides, each checked like the editor does."""
+    settings = dict(graph.training)
+    for attr, name in OVERRIDES.items():
+        value = getattr(args, attr)
+        if value is not None:
+            settings[name] = TRAINING_INDEX[name].check(value)
+    return settings
+
+
+def run(args) -> int:
+    from engine.training import DivergedError, MetricsWriter, ProgressBar, TrainingError
+    from engine.training.checkpoint import save_weights
+    from engine.training.trainer import Trainer
+
+    graph = load_graph(args.file)
+    settings = settings_from(args, graph)
+    out = Path(args.out)
+    dist = None
+    try:
+        if args.ddp:
+            from engine.training.distributed import Distributed
+
+            dist = Distributed.from_environment(settings["device"])
+        main = dist is None or dist.is_main
+        if main:
+            out.mkdir(parents=True, exist_ok=True)
+        callbacks = [ProgressBar(disable=not args.progress), MetricsWriter(out / "metrics.jsonl")] if main else []
+        trainer = Trainer(graph, settings=settings, callbacks=callbacks, checkpoint_dir=out / "checkpoints",
+                          distributed=dist)
+    except TrainingError as exc:
+        _close(dist)
+        raise UserError(str(exc)) from None
+    started = time.time()
+    status, error, code = "completed", None, 0
+    try:
+        result = trainer.fit(resume=args.resume)
+        status = result.status
+    except TrainingError as exc:
+        _close(dist)
+        raise UserError(str(exc)) from None
+    except DivergedError as exc:
+        status, error, code = "diverged", str(exc), EXIT_FAILED
+    except KeyboardInterrupt:
+        status, error, code = "interrupted", "interrupted by the user", 130
+    if dist is None or dist.is_main:
+        save_weights(trainer.modules, out / "weights.safetensors", {"graph_hash": trainer.graph_hash})
+        record = run_record(args, graph, trainer, status, error, time.time() - started)
+        (out / "run.json").write_text(json.dumps(record, indent=2, allow_nan=True) + "\n", encoding="utf-8")
+    _close(dist)
+    if error:
+        print(f"error: {error}", file=sys.stderr)
+    return code
+
+
+def _close(dist) -> None:
+    if dist is not None:
+        dist.close()
+
+
+def run_record(args, graph, trainer, status: str, error: str | None, seconds: float) -> dict[str, Any]:
+    """Everything needed to reproduce and judge the run."""
+    history = trainer.history
+    restored = trainer.best_weights is not None and status != "diverged" and trainer.settings["early_stopping"]
+    final = history[trainer.monitor.best_epoch - 1] if restored and trainer.monitor.best_epoch else (
+        history[-1] if history else {})
+    return {
+        "status": status,
+        "error": error,
+        "graph_file": str(args.file),
+        "graph": json.loads(dumps_graph(graph)),
+        "settings": trainer.settings,
+        "seed": trainer.seed,
+        "device": str(trainer.device),
+        "world_size": 1 if trainer.dist is None else trainer.dist.world_size,
+        "data_fingerprint": trainer.data.fingerprint,
+        "graph_hash": trainer.graph_hash,
+        "resumed": bool(args.resume),
+        "epochs_completed": len(history),
+        "best_epoch": trainer.monitor.best_epoch or None,
+        "monitor": trainer.monitor.name,
+        "restored_best_weights": bool(restored),
+        "final_metrics": final,
+        "seconds": seconds,
+        "versions": versions(),
+    }
+
+
+def versions() -> dict[str, str]:
+    import numpy
+    import safetensors
+    import sklearn
+    import torch
+
+    try:
+        netwright = metadata.version("netwright")
+    except metadata.PackageNotFoundError:
+        netwright = "source"
+    return {"netwright": netwright, "python": platform.python_version(), "torch": torch.__version__,
+            "numpy": numpy.__version__, "safetensors": safetensors.__version__, "scikit-learn": sklearn.__version__,
+            "platform": platform.platform()}

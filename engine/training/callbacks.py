@@ -1,0 +1,173 @@
+"""The training loop's Callback API: no-op hooks, one dispatcher, progress bar, JSONL writer.
+
+The editor's live plots and the CLI's progress bar are both callbacks. Hooks run in the
+training process, between batches: keep them cheap. Per-batch losses reach callbacks as
+`BatchEnd.rows`, converted to floats in one go every few batches (the trainer's
+`log_every`), so nothing forces a device sync on every step.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from engine.training.trainer import Trainer, TrainingResult
+
+
+@dataclass
+class BatchEnd:
+    """One finished batch. `rows` holds per-batch metrics not yet delivered (often empty)."""
+
+    epoch: int  # 1-based
+    index: int  # 0-based within the epoch
+    step: int  # batches since the run began, 1-based, continuing across resumes
+    size: int  # samples in this batch
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TrainingEvent:
+    """Something that happened between batches: kind is one of EVENT_KINDS."""
+
+    kind: str
+    epoch: int
+    step: int
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+EVENT_KINDS = ("paused", "resumed", "stop_requested", "lr_changed", "early_stopped")
+
+
+class Callback:
+    """Base class: override the hooks you need; every hook is a no-op here."""
+
+    def on_train_start(self, trainer: Trainer) -> None:
+        pass
+
+    def on_epoch_start(self, trainer: Trainer, epoch: int) -> None:
+        pass
+
+    def on_batch_end(self, trainer: Trainer, batch: BatchEnd) -> None:
+        pass
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, metrics: dict[str, Any]) -> None:
+        pass
+
+    def on_event(self, trainer: Trainer, event: TrainingEvent) -> None:
+        pass
+
+    def on_train_end(self, trainer: Trainer, result: TrainingResult) -> None:
+        pass
+
+    def on_exception(self, trainer: Trainer, error: BaseException) -> None:
+        pass
+
+
+HOOKS = tuple(name for name in vars(Callback) if name.startswith("on_"))
+
+
+class CallbackList:
+    """Calls each hook on every callback, in the order given."""
+
+    def __init__(self, callbacks: Iterable[Callback] = ()):
+        self.callbacks = list(callbacks)
+
+    def _dispatch(self, hook: str, *args: Any) -> None:
+        for callback in self.callbacks:
+            getattr(callback, hook)(*args)
+
+    def __getattr__(self, hook: str):
+        if hook not in HOOKS:
+            raise AttributeError(hook)
+        return lambda *args: self._dispatch(hook, *args)
+
+
+class ProgressBar(Callback):
+    """A tqdm bar over every batch of the run, with the latest losses as its postfix."""
+
+    def __init__(self, file: TextIO | None = None, disable: bool = False):
+        self.file = file
+        self.disable = disable
+        self.bar = None
+
+    def on_train_start(self, trainer: Trainer) -> None:
+        from tqdm import tqdm
+
+        total = trainer.epochs * trainer.batches_per_epoch
+        done = trainer.start_epoch * trainer.batches_per_epoch
+        self.bar = tqdm(total=total, initial=done, file=self.file, disable=self.disable,
+                        unit="batch", dynamic_ncols=True, leave=True)
+
+    def on_epoch_start(self, trainer: Trainer, epoch: int) -> None:
+        self.bar.set_description(f"epoch {epoch}/{trainer.epochs}")
+
+    def on_batch_end(self, trainer: Trainer, batch: BatchEnd) -> None:
+        self.bar.update(1)
+        if batch.rows:
+            last = batch.rows[-1]
+            self.bar.set_postfix({k: f"{v:.4g}" for k, v in last.items() if k.startswith("loss")}, refresh=False)
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, metrics: dict[str, Any]) -> None:
+        shown = {k: f"{v:.4g}" for k, v in metrics.items()
+                 if isinstance(v, float) and (k.endswith(("_loss", "_acc")))}
+        self.bar.set_postfix(shown)
+
+    def on_train_end(self, trainer: Trainer, result: TrainingResult) -> None:
+        self._close()
+
+    def on_exception(self, trainer: Trainer, error: BaseException) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+class MetricsWriter(Callback):
+    """Writes one JSON object per epoch to `path` (and per batch to `batches_path`, if given).
+
+    On a resumed run the file is rewritten from the restored history first, so its curves
+    continue where the checkpoint left them.
+    """
+
+    def __init__(self, path: str | os.PathLike, batches_path: str | os.PathLike | None = None):
+        self.path = path
+        self.batches_path = batches_path
+        self._files: dict[str, TextIO] = {}
+
+    def on_train_start(self, trainer: Trainer) -> None:
+        self._files["epochs"] = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed at train end
+        for row in trainer.history:
+            self._write("epochs", row)
+        if self.batches_path is not None:
+            mode = "a" if trainer.start_epoch else "w"
+            self._files["batches"] = open(self.batches_path, mode, encoding="utf-8")  # noqa: SIM115
+
+    def on_batch_end(self, trainer: Trainer, batch: BatchEnd) -> None:
+        if "batches" in self._files:
+            for row in batch.rows:
+                self._write("batches", row)
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, metrics: dict[str, Any]) -> None:
+        self._write("epochs", metrics)
+
+    def on_train_end(self, trainer: Trainer, result: TrainingResult) -> None:
+        self._close()
+
+    def on_exception(self, trainer: Trainer, error: BaseException) -> None:
+        self._close()
+
+    def _write(self, which: str, row: dict[str, Any]) -> None:
+        handle = self._files[which]
+        handle.write(json.dumps(row, allow_nan=True) + "\n")
+        handle.flush()
+
+    def _close(self) -> None:
+        for handle in self._files.values():
+            handle.close()
+        self._files.clear()

@@ -1,0 +1,152 @@
+"""From a graph to what the trainer runs: optimizers with their losses and scopes, inputs, metrics.
+
+Plain data, worked out once before training starts; every problem is a TrainingError
+that names the node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.analysis import Analysis, analyze
+from engine.compiler import input_name
+from engine.graph import Graph
+from engine.registry import catalog
+from engine.training.errors import TrainingError
+
+DETACH = "merge.Detach"
+RELU = "activations.ReLU"
+ARGMAX_LOSSES = ("losses.CrossEntropy", "losses.Hinge")
+THRESHOLD_LOSSES = ("losses.BCEWithLogits",)
+
+
+@dataclass
+class OptimizerPlan:
+    node_id: str
+    type_id: str
+    params: dict
+    losses: list[str]  # loss node ids, in graph order
+    weights: dict[str, float]  # loss node id -> its `weight` param
+    scope: list[str]  # nodes with weights this optimizer updates (frozen ones included)
+    full_batch: bool
+
+
+@dataclass
+class AccuracyPlan:
+    """Accuracy of the prediction feeding `loss` against the dataset labels `target` (an input name)."""
+
+    loss: str
+    prediction: str
+    target: str
+    kind: str  # "argmax" (class scores) or "threshold" (logits > 0)
+
+
+@dataclass
+class TrainingPlan:
+    graph: Graph
+    analysis: Analysis
+    dataset: str | None  # the Dataset node id
+    inputs: dict[str, tuple[str, str]]  # forward argument -> (Dataset node id, port)
+    noise: dict[str, tuple[int, str]]  # forward argument -> (size, distribution)
+    optimizers: list[OptimizerPlan]  # in stepping order
+    losses: list[str]  # every optimized loss, in graph order
+    accuracy: list[AccuracyPlan] = field(default_factory=list)
+    relus: list[str] = field(default_factory=list)
+    weighted: list[str] = field(default_factory=list)  # nodes with weights, graph order
+
+    @property
+    def full_batch(self) -> bool:
+        return all(o.full_batch for o in self.optimizers)
+
+    def outputs_of(self, optimizer: OptimizerPlan | None) -> list[str]:
+        """Node ids a program computes: the losses (one optimizer's or all) and their accuracy predictions."""
+        losses = self.losses if optimizer is None else optimizer.losses
+        preds = [a.prediction for a in self.accuracy if a.loss in losses]
+        return list(dict.fromkeys(losses + preds))
+
+
+def make_plan(graph: Graph, analysis: Analysis | None = None) -> TrainingPlan:
+    """Work out what training `graph` means; raise TrainingError when it cannot be trained."""
+    from engine.nodes.optimizers import full_batch
+
+    analysis = analysis or analyze(graph)
+    if analysis.errors:
+        first = analysis.errors[0]
+        more = f" (and {len(analysis.errors) - 1} more problems)" if len(analysis.errors) > 1 else ""
+        raise TrainingError(f"cannot train: {first}{more}")
+    registry = catalog()
+    types = {n: registry.get(node.type_id) for n, node in graph.nodes.items()}
+    rank = {n: i for i, n in enumerate(analysis.order)}
+    optimizer_ids = [n for n in analysis.order if types[n].role == "optimizer"]
+    if not optimizer_ids:
+        raise TrainingError("cannot train: the graph has no optimizer; connect a loss to one such as Adam")
+    detaches = [n for n, t in types.items() if t.type_id == DETACH]
+    optimizers = []
+    for opt in sorted(optimizer_ids, key=lambda n: (graph.nodes[n].params.get("order", 0), rank[n])):
+        node = graph.nodes[opt]
+        losses = sorted(graph.predecessors(opt), key=rank.__getitem__)
+        explicit = node.params.get("scope") or []
+        if explicit:
+            scope = [n for n in analysis.order if n in set(explicit) and types[n].has_weights]
+        else:
+            upstream = graph.ancestors(losses, stop_at=detaches)
+            scope = [n for n in analysis.order if n in upstream and types[n].has_weights]
+        if not scope:
+            raise TrainingError(f"{types[opt].title} `{opt}` has no weights to update: no layer with weights is "
+                                "upstream of its losses (is a Detach in the way?) or in its scope")
+        optimizers.append(OptimizerPlan(
+            opt, types[opt].type_id, dict(node.params), losses,
+            {loss: float(graph.nodes[loss].params.get("weight", 1.0)) for loss in losses},
+            scope, full_batch(types[opt].type_id),
+        ))
+    if len({o.full_batch for o in optimizers}) > 1:
+        gd = next(o.node_id for o in optimizers if o.full_batch)
+        mini = next(o.node_id for o in optimizers if not o.full_batch)
+        raise TrainingError(f"Gradient Descent `{gd}` takes full-batch steps but `{mini}` uses mini-batches; "
+                            "use SGD instead of Gradient Descent, or the same kind for both")
+    losses = sorted({loss for o in optimizers for loss in o.losses}, key=rank.__getitem__)
+    needed = graph.ancestors(losses)
+    dataset = None
+    inputs: dict[str, tuple[str, str]] = {}
+    noise: dict[str, tuple[int, str]] = {}
+    for node_id in analysis.order:
+        node_type = types[node_id]
+        if node_id not in needed or node_type.role != "source":
+            continue
+        params = graph.nodes[node_id].params
+        if node_type.type_id == "data.Dataset":
+            dataset = node_id
+            for port in node_type.outputs:
+                inputs[input_name(graph, node_id, port.name)] = (node_id, port.name)
+        elif node_type.type_id == "data.Noise":
+            noise[input_name(graph, node_id, "out")] = (int(params["size"]), params["distribution"])
+        else:
+            raise TrainingError(f"{node_type.title} `{node_id}` feeds a loss, but training takes its data from a "
+                                "Dataset node (an Input is for calling the model from code)")
+    if dataset is None:
+        raise TrainingError("cannot train: no Dataset node feeds the losses; connect a Dataset's x and y")
+    plan = TrainingPlan(graph, analysis, dataset, inputs, noise, optimizers, losses)
+    plan.accuracy = _accuracy_plans(plan, types)
+    plan.relus = [n for n in analysis.order if types[n].type_id == RELU and n in needed]
+    plan.weighted = [n for n in analysis.order if types[n].has_weights]
+    return plan
+
+
+def _accuracy_plans(plan: TrainingPlan, types) -> list[AccuracyPlan]:
+    graph = plan.graph
+    result = []
+    for loss in plan.losses:
+        type_id = types[loss].type_id
+        if type_id not in ARGMAX_LOSSES + THRESHOLD_LOSSES:
+            continue
+        edges = {e.dst_port: e for e in graph.edges_into(loss)}
+        target = edges.get("target")
+        # Accuracy means something only against the dataset's own class labels.
+        if target is None or (target.src, target.src_port) != (plan.dataset, "y"):
+            continue
+        if not plan.analysis.specs[(target.src, target.src_port)].is_labels:
+            continue
+        kind = "argmax" if type_id in ARGMAX_LOSSES else "threshold"
+        name = input_name(graph, target.src, target.src_port)
+        result.append(AccuracyPlan(loss, edges["prediction"].src, name, kind))
+    return result

@@ -1,0 +1,99 @@
+"""One optimizer's update: its own forward pass over the shared modules, backward, clip, step."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+
+import torch
+from torch import fx, nn
+
+from engine.training.plan import OptimizerPlan
+
+
+class OptimizerStep:
+    """Minimizes sum(weight x loss) + l1 x sum|w| for one Optimizer node, over its scope only."""
+
+    def __init__(self, plan: OptimizerPlan, program: fx.GraphModule, modules: nn.Module,
+                 optimizer: torch.optim.Optimizer, scheduler, scaler, grad_clip: float,
+                 autocast: bool, device: torch.device):
+        self.plan = plan
+        self.node_id = plan.node_id
+        self.program = program
+        self.optimizer = optimizer
+        self.scheduler = scheduler
+        self.scaler = scaler
+        self.grad_clip = grad_clip
+        self.args = [n.target for n in program.graph.nodes if n.op == "placeholder"]
+        self.losses = plan.losses
+        self.weights = [plan.weights[loss] for loss in plan.losses]
+        self.l1 = float(plan.params.get("l1", 0.0))
+        self.params = [p for group in optimizer.param_groups for p in group["params"]]
+        # Which params belong to which layer, for per-layer gradient norms.
+        owner = {id(p): node_id for node_id in plan.scope for p in modules.get_submodule(node_id).parameters()}
+        self.param_layers = [owner[id(p)] for p in self.params]
+        self._zero = torch.zeros((), device=device)
+        self._autocast = (torch.autocast(device_type=device.type, dtype=torch.float16) if autocast
+                          else contextlib.nullcontext())
+
+    @property
+    def lr(self) -> float:
+        return self.optimizer.param_groups[0]["lr"]
+
+    def set_lr(self, lr: float) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """The program's outputs and the total objective for `batch`."""
+        with self._autocast:
+            out = self.program(**{name: batch[name] for name in self.args})
+        total = None
+        for loss, weight in zip(self.losses, self.weights, strict=True):
+            term = out[loss] if weight == 1.0 else out[loss] * weight
+            total = term if total is None else total + term
+        if self.l1:
+            total = total + self.l1 * sum(p.abs().sum() for p in self.params)
+        return out, total
+
+    def step(self, batch: dict[str, torch.Tensor], sample_grads: bool
+             ) -> tuple[dict[str, torch.Tensor], torch.Tensor | None, bool]:
+        """Forward, backward and update. Returns (outputs, per-param grad norms or None, finite).
+
+        When the objective is not finite nothing is updated, so the caller can re-run the
+        batch to find where the values broke.
+        """
+        self.optimizer.zero_grad(set_to_none=True)
+        out, total = self.forward(batch)
+        if not math.isfinite(total.item()):
+            return out, None, False
+        norms = None
+        if self.scaler is not None:
+            self.scaler.scale(total).backward()
+            self.scaler.unscale_(self.optimizer)
+        else:
+            total.backward()
+        if sample_grads:
+            grads = [p.grad if p.grad is not None else self._zero for p in self.params]
+            norms = torch.stack(torch._foreach_norm(grads))
+        if self.grad_clip > 0:
+            nn.utils.clip_grad_norm_(self.params, self.grad_clip, foreach=True)
+        if self.scaler is not None:
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
+            self.optimizer.step()
+        return out, norms, True
+
+    def layer_norms(self, samples: list[torch.Tensor]) -> dict[str, float]:
+        """Root-mean-square over the sampled steps of each layer's gradient norm."""
+        if not samples:
+            return {}
+        squares = torch.stack(samples).double().pow(2)  # [steps, params]
+        result: dict[str, float] = {}
+        per_step: dict[str, torch.Tensor] = {}
+        for index, layer in enumerate(self.param_layers):
+            per_step[layer] = per_step.get(layer, 0) + squares[:, index]
+        for layer, sq in per_step.items():
+            result[layer] = float(sq.mean().sqrt())  # sqrt(mean over steps of ||g_layer||^2)
+        return result

@@ -1,0 +1,376 @@
+"""The training loop: mini-batches by tensor indexing, one update per optimizer, metrics, control.
+
+    trainer = Trainer(graph, callbacks=[MetricsWriter("m.jsonl")], checkpoint_dir="ckpt")
+    result = trainer.fit()
+
+Per-batch losses stay on the device and are converted in one go every `log_every` batches;
+the only per-step host read is the finiteness check of each objective (cheap on the CPU,
+one sync on CUDA), which lets a NaN stop the run before it poisons the weights.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from engine.compiler import build_modules, compile_graph
+from engine.graph import Graph
+from engine.graph.training import default_training
+from engine.training import checkpoint as ckpt
+from engine.training.callbacks import BatchEnd, Callback, CallbackList, TrainingEvent
+from engine.training.control import TrainingControl
+from engine.training.device import check_mixed_precision, resolve_device
+from engine.training.diagnostics import DeadReluProbe, correct_count, first_nonfinite_node
+from engine.training.errors import DivergedError, TrainingError
+from engine.training.plan import TrainingPlan, make_plan
+from engine.training.schedules import Monitor, make_scheduler, step_scheduler
+from engine.training.state import RunState, graph_hash, metric_names
+from engine.training.steps import OptimizerStep
+
+VAL_CHUNK = 2048  # validation batch: large, since no gradients are kept
+
+
+@dataclass
+class TrainingResult:
+    status: str  # completed, stopped, early_stopped
+    epochs_completed: int
+    history: list[dict[str, Any]]
+    monitor: str
+    best_epoch: int | None
+    best_value: float | None
+    restored_best: bool = False
+    final_metrics: dict[str, Any] = field(default_factory=dict)
+
+
+class Trainer:
+    """Trains a graph. Everything that can be refused is refused here, before `fit`."""
+
+    def __init__(self, graph: Graph, *, settings: dict[str, Any] | None = None, data=None,
+                 callbacks: Iterable[Callback] = (), control: TrainingControl | None = None,
+                 checkpoint_dir=None, log_every: int = 10, distributed=None):
+        self.graph = graph
+        self.settings = {**default_training(), **graph.training, **(settings or {})}
+        self.callbacks = CallbackList(callbacks)
+        self.control = control
+        self.checkpoint_dir = checkpoint_dir
+        self.log_every = max(1, int(log_every))
+        self.dist = distributed
+        self.plan: TrainingPlan = make_plan(graph)
+        s = self.settings
+        self.device = resolve_device(s["device"]) if distributed is None else distributed.device
+        self.mixed_precision = check_mixed_precision(bool(s["mixed_precision"]), self.device)
+        self.seed = int(s["seed"])
+        self.epochs = int(s["epochs"])
+        torch.manual_seed(self.seed)
+        if data is None:
+            from engine.data import load_dataset
+
+            data = load_dataset(graph.nodes[self.plan.dataset].params, self.seed)
+        self.data = data
+        self._tensors("train", data.train_x, data.train_y)
+        self._tensors("val", data.val_x, data.val_y)
+        self.num_train = self.shard_size = len(data.train_x)
+        if distributed is not None:
+            self.shard_size = distributed.shard_size(self.num_train)
+        if self.num_train == 0:
+            raise TrainingError("the dataset has no training samples")
+        self.batch_size = self.shard_size if self.plan.full_batch else min(int(s["batch_size"]), self.shard_size)
+        self.batches_per_epoch = -(-self.shard_size // self.batch_size)
+        self.modules = build_modules(graph, self.plan.analysis).to(self.device)
+        for node_id in self.plan.weighted:
+            if graph.nodes[node_id].params.get("trainable", True) is False:
+                self.modules.get_submodule(node_id).requires_grad_(False)
+        self.steps = [self._make_step(o) for o in self.plan.optimizers]
+        self.eval_program = compile_graph(graph, self.plan.outputs_of(None), self.plan.analysis, self.modules)
+        self.sources = {name: node for name, (node, _) in self.plan.inputs.items()}
+        self.sources.update({name: name for name in self.plan.noise})
+        self.monitor = Monitor(s["monitor"], float(s["min_delta"]))
+        self._check_monitor()
+        self.shuffle_gen = torch.Generator().manual_seed(self.seed)
+        self.noise_gen = torch.Generator(device=self.device).manual_seed(self.seed + 1)
+        self.shuffle = bool(graph.nodes[self.plan.dataset].params.get("shuffle", True))
+        self.history: list[dict[str, Any]] = []
+        self.start_epoch = 0
+        self.step_count = 0
+        self.best_weights: dict[str, torch.Tensor] | None = None
+        self.lr_changes: list[dict[str, Any]] = []
+        self.graph_hash = graph_hash(graph, self.settings)
+
+    # -- setup ----------------------------------------------------------------------------------
+    def _tensors(self, split: str, x: torch.Tensor, y: torch.Tensor) -> None:
+        batch = {}
+        for name, (_, port) in self.plan.inputs.items():
+            batch[name] = (x if port == "x" else y).to(self.device)
+        setattr(self, f"{split}_inputs", batch)
+
+    def _make_step(self, plan) -> OptimizerStep:
+        from engine.nodes.optimizers import make_torch_optimizer
+
+        params = [p for node_id in plan.scope for p in self.modules.get_submodule(node_id).parameters()
+                  if p.requires_grad]
+        if not params:
+            raise TrainingError(f"optimizer `{plan.node_id}` has nothing to train: every layer in its scope "
+                                f"({', '.join(plan.scope)}) is frozen (trainable off)")
+        optimizer = make_torch_optimizer(plan.type_id, plan.params, params)
+        program = compile_graph(self.graph, self.plan.outputs_of(plan), self.plan.analysis, self.modules)
+        scaler = torch.amp.GradScaler("cuda") if self.mixed_precision else None
+        return OptimizerStep(plan, program, self.modules, optimizer, make_scheduler(self.settings, optimizer),
+                             scaler, float(self.settings["grad_clip"]), self.mixed_precision, self.device)
+
+    def _check_monitor(self) -> None:
+        s = self.settings
+        names = metric_names(self.plan, has_val=len(self.data.val_x) > 0)
+        if s["monitor"] not in names and (s["early_stopping"] or s["schedule"] == "plateau"):
+            raise TrainingError(f"the monitored metric {s['monitor']!r} is not computed for this graph and data "
+                                f"(available: {', '.join(names)})")
+
+    # -- the run --------------------------------------------------------------------------------
+    def fit(self, resume: bool = False) -> TrainingResult:
+        """Train to `epochs`; with resume, continue from the last checkpoint in checkpoint_dir."""
+        if resume:
+            self._restore()
+        self.callbacks.on_train_start(self)
+        try:
+            status = self._run_epochs()
+            restored = self._finish()
+        except BaseException as exc:
+            self.callbacks.on_exception(self, exc)
+            raise
+        final = dict(self.history[self.monitor.best_epoch - 1]) if restored else dict(self.history[-1] if self.history else {})
+        result = TrainingResult(status, len(self.history), self.history, self.monitor.name,
+                                self.monitor.best_epoch or None, None if not self.monitor.best_epoch else self.monitor.best,
+                                restored, final)
+        self.callbacks.on_train_end(self, result)
+        return result
+
+    def _run_epochs(self) -> str:
+        early = bool(self.settings["early_stopping"])
+        for epoch in range(self.start_epoch + 1, self.epochs + 1):
+            self.callbacks.on_epoch_start(self, epoch)
+            row = self._train_epoch(epoch)
+            if row is None:
+                return "stopped"
+            row.update(self._validate())
+            improved = self._end_epoch(epoch, row)
+            if early and not improved and self.monitor.wait >= int(self.settings["patience"]):
+                self._event("early_stopped", epoch, best_epoch=self.monitor.best_epoch, best=self.monitor.best)
+                return "early_stopped"
+        return "completed"
+
+    def _train_epoch(self, epoch: int) -> dict[str, Any] | None:
+        self.modules.train()
+        started = time.perf_counter()
+        order = self._order(epoch)
+        inputs, b = self.train_inputs, self.batch_size
+        pending: list[tuple[int, int, list[torch.Tensor], list[torch.Tensor]]] = []
+        sums = {"loss": [0.0] * len(self.plan.losses), "correct": [0] * len(self.plan.accuracy)}
+        grad_samples: list[list[torch.Tensor]] = [[] for _ in self.steps]
+        self.lr_changes = []
+        for index in range(self.batches_per_epoch):
+            if self.control is not None and not self._poll(epoch):
+                return None
+            idx = order[index * b:(index + 1) * b]
+            size = len(idx)
+            batch = {name: t.index_select(0, idx) for name, t in inputs.items()}
+            self._add_noise(batch, size, self.noise_gen)
+            self.step_count += 1
+            sample = self.step_count % self.log_every == 0 or index == self.batches_per_epoch - 1
+            losses: list[torch.Tensor] = []
+            correct: list[torch.Tensor] = []
+            for k, step in enumerate(self.steps):
+                out, norms, finite = step.step(batch, sample)
+                if not finite:
+                    self._diverged(step, batch, epoch)
+                if norms is not None:
+                    grad_samples[k].append(norms)
+                losses += [out[loss].detach() for loss in step.losses]
+                correct += [correct_count(a, out[a.prediction], batch[a.target])
+                            for a in self.plan.accuracy if a.loss in step.losses]
+            pending.append((self.step_count, size, losses, correct))
+            rows = self._flush(pending, sums, epoch) if sample else []
+            self.callbacks.on_batch_end(self, BatchEnd(epoch, index, self.step_count, size, rows))
+        seconds = time.perf_counter() - started
+        row = self._epoch_row(epoch, sums, seconds)
+        row["grad_norm"] = {}
+        for step, samples in zip(self.steps, grad_samples, strict=True):
+            for layer, value in step.layer_norms(samples).items():
+                row["grad_norm"].setdefault(layer, value)
+        return row
+
+    def _order(self, epoch: int) -> torch.Tensor:
+        n = self.num_train
+        order = torch.randperm(n, generator=self.shuffle_gen) if self.shuffle else torch.arange(n)
+        if self.dist is not None:
+            order = self.dist.shard(order)
+        return order.to(self.device)
+
+    def _add_noise(self, batch: dict[str, torch.Tensor], size: int, generator: torch.Generator) -> None:
+        for name, (width, distribution) in self.plan.noise.items():
+            if distribution == "uniform":
+                batch[name] = torch.rand(size, width, generator=generator, device=self.device) * 2 - 1
+            else:
+                batch[name] = torch.randn(size, width, generator=generator, device=self.device)
+
+    def _flush(self, pending, sums, epoch: int) -> list[dict[str, Any]]:
+        """Convert the pending batches' losses to floats in one transfer; return their rows."""
+        losses = torch.stack([v for _, _, values, _ in pending for v in values]).float().tolist()
+        counts = (torch.stack([c for _, _, _, cs in pending for c in cs]).tolist()
+                  if self.plan.accuracy else [])
+        nl, na = len(self.plan.losses), len(self.plan.accuracy)
+        rows = []
+        lrs = {step.node_id: step.lr for step in self.steps}
+        for i, (step_no, size, _, _) in enumerate(pending):
+            values, correct = losses[i * nl:(i + 1) * nl], counts[i * na:(i + 1) * na]
+            row: dict[str, Any] = {"epoch": epoch, "step": step_no}
+            row.update(self._named("loss", self.plan.losses, values, total=self._weighted(values)))
+            if correct:
+                row.update(self._named("acc", [a.loss for a in self.plan.accuracy], [c / size for c in correct]))
+            row.update(self._named("lr", [s.node_id for s in self.steps], [lrs[s.node_id] for s in self.steps]))
+            rows.append(row)
+            for k, v in enumerate(values):
+                sums["loss"][k] += v * size
+            for k, c in enumerate(correct):
+                sums["correct"][k] += c
+        pending.clear()
+        return rows
+
+    def _weighted(self, values: list[float]) -> float:
+        weights = {loss: w for o in self.plan.optimizers for loss, w in o.weights.items()}
+        return sum(weights[loss] * v for loss, v in zip(self.plan.losses, values, strict=True))
+
+    def _named(self, key: str, ids: list[str], values: list[float], total: float | None = None) -> dict[str, Any]:
+        """`key` for the first (or the total), plus `key_<node id>` for each when there are several."""
+        named = {key: values[0] if total is None else total}
+        if len(ids) > 1:
+            named.update({f"{key}_{node_id}": v for node_id, v in zip(ids, values, strict=True)})
+        return named
+
+    def _epoch_row(self, epoch: int, sums, seconds: float) -> dict[str, Any]:
+        n = self.shard_size
+        loss_sums, correct = sums["loss"], sums["correct"]
+        if self.dist is not None:
+            loss_sums, correct, n = self.dist.sum_metrics(loss_sums, correct, n)
+        losses = [v / n for v in loss_sums]
+        row: dict[str, Any] = {"epoch": epoch, "step": self.step_count}
+        row.update(self._named("train_loss", self.plan.losses, losses, total=self._weighted(losses)))
+        if self.plan.accuracy:
+            row.update(self._named("train_acc", [a.loss for a in self.plan.accuracy], [c / n for c in correct]))
+        row.update(self._named("lr", [s.node_id for s in self.steps], [s.lr for s in self.steps]))
+        row["samples_per_s"] = n / seconds if seconds > 0 else 0.0
+        row["epoch_time"] = seconds
+        if self.lr_changes:
+            row["lr_changes"] = list(self.lr_changes)
+        return row
+
+    @torch.no_grad()
+    def _validate(self) -> dict[str, Any]:
+        n = len(self.data.val_x)
+        if n == 0:
+            return {}
+        self.modules.eval()
+        probe = DeadReluProbe(self.modules, self.plan.relus)
+        generator = torch.Generator(device=self.device).manual_seed(self.seed + 2)
+        loss_sums = [0.0] * len(self.plan.losses)
+        correct = [0.0] * len(self.plan.accuracy)
+        totals: list[torch.Tensor] = []
+        try:
+            for start in range(0, n, VAL_CHUNK):
+                batch = {name: t[start:start + VAL_CHUNK] for name, t in self.val_inputs.items()}
+                size = min(VAL_CHUNK, n - start)
+                self._add_noise(batch, size, generator)
+                out = self.eval_program(**batch)
+                values = [out[loss].float() * size for loss in self.plan.losses]
+                values += [correct_count(a, out[a.prediction], batch[a.target]).float() for a in self.plan.accuracy]
+                totals.append(torch.stack(values))
+            summed = torch.stack(totals).sum(0).tolist()
+            dead = probe.fractions()
+        finally:
+            probe.close()
+        nl = len(self.plan.losses)
+        loss_sums, correct = summed[:nl], summed[nl:]
+        losses = [v / n for v in loss_sums]
+        row = self._named("val_loss", self.plan.losses, losses, total=self._weighted(losses))
+        if self.plan.accuracy:
+            row.update(self._named("val_acc", [a.loss for a in self.plan.accuracy], [c / n for c in correct]))
+        row["dead_relu"] = dead
+        return row
+
+    def _end_epoch(self, epoch: int, row: dict[str, Any]) -> bool:
+        value = row.get(self.monitor.name)
+        improved = value is not None and self.monitor.update(float(value), epoch)
+        for step in self.steps:
+            step_scheduler(step.scheduler, value)
+        self.history.append(row)
+        is_writer = self.dist is None or self.dist.is_main
+        if improved and bool(self.settings["early_stopping"]) and bool(self.settings["restore_best_weights"]):
+            self.best_weights = {k: v.detach().clone() for k, v in self.modules.state_dict().items()}
+        if self.checkpoint_dir is not None and is_writer:
+            state = RunState.capture(self)
+            ckpt.save_checkpoint(self._ckpt("last"), self.modules, state)
+            if improved:
+                ckpt.save_checkpoint(self._ckpt("best"), self.modules, state)
+        self.callbacks.on_epoch_end(self, epoch, row)
+        return improved
+
+    def _finish(self) -> bool:
+        """Restore the best weights where early stopping asks for them; True if it did."""
+        s = self.settings
+        if s["early_stopping"] and s["restore_best_weights"] and self.best_weights is not None:
+            self.modules.load_state_dict(self.best_weights)
+            return True
+        return False
+
+    # -- control, divergence, checkpoints ---------------------------------------------------------
+    def _poll(self, epoch: int) -> bool:
+        """Between batches: wait while paused, apply lr changes; False when asked to stop."""
+        control = self.control
+        if control.paused and not control.stopped:
+            self._event("paused", epoch)
+            control.wait_while_paused()
+            if not control.stopped:
+                self._event("resumed", epoch)
+        for change in control.pending_changes():
+            for step in self.steps:
+                if change.optimizer in (None, step.node_id):
+                    record = {"step": self.step_count, "optimizer": step.node_id, "from": step.lr, "to": change.lr}
+                    step.set_lr(change.lr)
+                    self.lr_changes.append(record)
+                    self._event("lr_changed", epoch, **record)
+        if control.stopped:
+            self._event("stop_requested", epoch)
+            return False
+        return True
+
+    def _event(self, kind: str, epoch: int, **data: Any) -> None:
+        self.callbacks.on_event(self, TrainingEvent(kind, epoch, self.step_count, data))
+
+    def _diverged(self, step: OptimizerStep, batch: dict[str, torch.Tensor], epoch: int) -> None:
+        node_id, why = first_nonfinite_node(step.program, self.modules, {n: batch[n] for n in step.args},
+                                            self.plan.analysis.order, self.sources)
+        where = f"epoch {epoch}, step {self.step_count}"
+        if node_id is None:
+            message = f"the objective of optimizer `{step.node_id}` became NaN or infinite at {where}"
+        else:
+            title = self.graph.nodes[node_id].type_id.rsplit(".", 1)[-1]
+            message = f"training diverged at {where}: the output of {title} `{node_id}` became NaN or infinite ({why})"
+        raise DivergedError(message, node_id, epoch, self.step_count)
+
+    def _ckpt(self, which: str):
+        from pathlib import Path
+
+        return Path(self.checkpoint_dir) / which
+
+    def _restore(self) -> None:
+        if self.checkpoint_dir is None:
+            raise TrainingError("cannot resume: no checkpoint folder was given")
+        state = ckpt.load_checkpoint(self._ckpt("last"), self.modules)
+        RunState.restore(self, state)
+        best = self._ckpt("best") / ckpt.WEIGHTS
+        if self.settings["early_stopping"] and self.settings["restore_best_weights"] and best.is_file():
+            from safetensors.torch import load_file
+
+            self.best_weights = {k: v.to(self.device) for k, v in load_file(str(best)).items()}
