@@ -703,7 +703,7 @@ register(NodeType(
     title="RNN",
     category="layers",
     help=(
-        "A simple (Elman) recurrent layer: h_t = tanh(W x_t + U h_(t-1) + b)." + RECURRENT_HELP
+        "A simple (Elman) recurrent layer: h_t = tanh(W x_t + U h_(t-1) + b), or relu instead of tanh." + RECURRENT_HELP
         + " Its gradients vanish or explode over long sequences, so it forgets what it saw "
         "more than a few dozen steps back; LSTM and GRU were made to fix that."
     ),
