@@ -175,7 +175,6 @@ class _Analyzer:
         node_type = self.types.get(node_id)
         if node_type is None or node_id in self.bad_nodes:
             return
-        node = self.graph.nodes[node_id]
         connected: dict[str, list[Edge]] = defaultdict(list)
         for edge in self.inputs[node_id]:
             connected[edge.dst_port].append(edge)
@@ -195,7 +194,7 @@ class _Analyzer:
                 return  # an upstream node already has a problem; don't cascade
             inputs[port.name] = specs if port.multiple else specs[0]
         try:
-            outputs = node_type.infer(node.params, inputs)
+            outputs = node_type.infer(self.graph.resolved_params(node_id), inputs)
         except ShapeError as exc:
             self.report(node_id, exc.message, exc.hint, fix=exc.fix)
             return

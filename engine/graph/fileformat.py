@@ -55,7 +55,9 @@ def load_graph(path: str | os.PathLike) -> Graph:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise GraphFileError(f"{path}: not a text file (graph files are UTF-8 JSON)") from None
-    return loads_graph(text, str(path))
+    graph = loads_graph(text, str(path))
+    graph.base_dir = path.resolve().parent
+    return graph
 
 
 def dumps_graph(graph: Graph) -> str:

@@ -11,6 +11,7 @@ import keyword
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from engine.graph.training import default_training
@@ -72,6 +73,8 @@ class Graph:
     training: dict[str, Any] = field(default_factory=default_training)
     name: str = ""
     description: str = ""
+    # Folder of the file the graph was read from: relative `path` params are read from there.
+    base_dir: Path | None = field(default=None, compare=False, repr=False)
 
     # -- building ---------------------------------------------------------------------------
     def add_node(
@@ -155,6 +158,19 @@ class Graph:
             if current not in stop:
                 todo.extend(self.predecessors(current))
         return seen
+
+    def resolved_params(self, node_id: str) -> dict[str, Any]:
+        """The node's params with relative `path` params made absolute against `base_dir`."""
+        node = self.nodes[node_id]
+        registry = catalog()
+        if self.base_dir is None or node.type_id not in registry:
+            return node.params
+        params = dict(node.params)
+        for param in registry.get(node.type_id).params:
+            value = params.get(param.name)
+            if param.kind == "path" and isinstance(value, str) and value and not Path(value).is_absolute():
+                params[param.name] = str(Path(self.base_dir) / value)
+        return params
 
     def copy(self) -> Graph:
         return copy.deepcopy(self)

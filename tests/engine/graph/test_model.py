@@ -32,3 +32,22 @@ def test_remove_and_rename_keep_edges_consistent(mlp):
 def test_ancestors_stop_at(mlp):
     assert mlp.ancestors(["loss"]) == {"loss", "fc2", "relu1", "fc1", "data"}
     assert mlp.ancestors(["loss"], stop_at=["relu1"]) == {"loss", "fc2", "relu1", "data"}
+
+
+def test_relative_dataset_paths_are_read_from_the_graph_files_folder(tmp_path, monkeypatch):
+    import numpy as np
+
+    from engine.analysis import analyze
+    from engine.graph import load_graph, save_graph
+
+    project = tmp_path / "project"
+    project.mkdir()
+    np.savez(project / "points.npz", x=np.zeros((10, 3), dtype=np.float32), y=np.arange(10) % 2)
+    graph = Graph()
+    graph.add_node("data.Dataset", {"dataset": "npz", "path": "points.npz"}, node_id="data")
+    save_graph(graph, project / "net.json")
+    monkeypatch.chdir(tmp_path)  # not the graph's folder
+    loaded = load_graph(project / "net.json")
+    assert loaded.resolved_params("data")["path"] == str(project / "points.npz")
+    assert loaded.nodes["data"].params["path"] == "points.npz"  # the file keeps what the user wrote
+    assert str(analyze(loaded).specs[("data", "x")]) == "B x 3"
