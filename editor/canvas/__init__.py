@@ -1,0 +1,1 @@
+"""The node canvas: NodeGraphQt used as a view that mirrors the engine graph."""

@@ -1,0 +1,350 @@
+"""The canvas: a NodeGraphQt graph kept in step with the engine graph.
+
+The engine graph is the truth. `sync` brings the canvas to it incrementally (nodes added,
+removed, moved, relabelled; edges added and removed) without touching NodeGraphQt's undo
+stack. User gestures on the canvas (connect, disconnect, move, drop) are turned into
+document edits instead of being applied by NodeGraphQt, so every one is undoable and the
+canvas only ever shows what the engine graph holds.
+"""
+
+from __future__ import annotations
+
+import json
+
+from NodeGraphQt import NodeGraph
+from NodeGraphQt.constants import PortTypeEnum
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from editor import graph_ops, theme
+from editor.canvas.node_classes import DRAG_PREFIX, UNKNOWN_IDENTIFIER, canvas_type, node_classes
+from editor.canvas.pipes import CanvasViewer, ShapePipeItem
+from editor.canvas.quick_add import QuickAdd
+from editor.document import GraphDocument
+from engine.analysis import Analysis
+from engine.graph import Edge, Graph, GraphError
+from engine.registry import catalog
+
+
+def node_footer(node_type, params: dict) -> str:
+    """A one-line reminder of the main setting, e.g. `out_features 128` or `lr 0.001`."""
+    parts = []
+    for param in node_type.params:
+        if param.advanced or param.kind in ("path", "node_ids", "bool"):
+            continue
+        value = params.get(param.name, param.default)
+        if value in ("", None, []):
+            continue
+        if param.kind == "ints":
+            text = f"{param.name} {'x'.join(str(v) for v in value)}"
+        elif param.kind == "float":
+            text = f"{param.name} {value:g}"
+        else:
+            text = f"{param.name} {value}"
+        parts.append(text)
+        break
+    return " · ".join(parts)
+
+
+class Canvas(QtCore.QObject):
+    selection_changed = QtCore.Signal(list)  # engine node ids
+    message = QtCore.Signal(str)  # a refusal or hint for the status bar
+
+    def __init__(self, document: GraphDocument, parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.registry = catalog()
+        self.viewer = CanvasViewer()
+        self.node_graph = NodeGraph(viewer=self.viewer)
+        self.node_graph.set_background_color(*theme.CANVAS_BG)
+        self.node_graph.set_grid_color(*theme.CANVAS_GRID)
+        self.node_graph.set_pipe_slicing(True)
+        self.node_graph.set_acyclic(True)
+        for cls in node_classes(self.registry):
+            self.node_graph.register_node(cls)
+        self._nodes: dict[str, object] = {}  # engine id -> NodeGraphQt node
+        self._syncing = False
+        self._rewire()
+        self.quick_add = QuickAdd(self.registry, self.viewer)
+        self.quick_add.chosen.connect(lambda type_id, pos: self.add_node(type_id, pos))
+        self.viewer.tab_pressed.connect(self.open_quick_add)
+        self.viewer.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.viewer.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        document.changed.connect(self.sync)
+
+    @property
+    def widget(self) -> QtWidgets.QWidget:
+        """The view to put in a layout (NodeGraphQt's own tabbed wrapper is not used)."""
+        return self.viewer
+
+    def open_quick_add(self) -> None:
+        """Tab: a search box at the cursor; the chosen node is added where the cursor was."""
+        scene_pos = self.scene_cursor_pos()
+        self.quick_add.open_at(self.viewer.mapFromScene(scene_pos), scene_pos)
+
+    # -- wiring ---------------------------------------------------------------------------------
+    def _rewire(self) -> None:
+        """Take the viewer's gestures away from NodeGraphQt's own handlers (which would edit
+        its model and undo stack) and send them to ours."""
+        viewer, graph = self.viewer, self.node_graph
+        for signal, theirs, ours in (
+            (viewer.connection_changed, graph._on_connection_changed, self._on_connection_changed),
+            (viewer.connection_sliced, graph._on_connection_sliced, self._on_connection_sliced),
+            (viewer.moved_nodes, graph._on_nodes_moved, self._on_nodes_moved),
+            (viewer.insert_node, graph._on_insert_node, None),
+            (viewer.search_triggered, graph._on_search_triggered, None),
+            (viewer.data_dropped, graph._on_node_data_dropped, self._on_data_dropped),
+            (viewer.node_name_changed, graph._on_node_name_changed, None),
+        ):
+            signal.disconnect(theirs)
+            if ours is not None:
+                signal.connect(ours)
+        viewer.node_selection_changed.connect(self._emit_selection)
+        viewer.node_selected.connect(self._emit_selection)
+        # the context menus of NodeGraphQt would edit behind our back
+        self.node_graph.disable_context_menu(True)
+
+    # -- engine -> canvas ---------------------------------------------------------------------
+    def sync(self) -> None:
+        graph = self.document.graph
+        self._syncing = True
+        try:
+            for node_id in [n for n in self._nodes if n not in graph.nodes
+                            or self._type_of(self._nodes[n]) != graph.nodes[n].type_id]:
+                self.node_graph.delete_node(self._nodes.pop(node_id), push_undo=False)
+            for node in graph.nodes.values():
+                if node.id not in self._nodes:
+                    self._nodes[node.id] = self._create(node.id, node.type_id)
+                self._update_node(node.id)
+            self._sync_edges(graph)
+        finally:
+            self._syncing = False
+
+    def _type_of(self, canvas_node) -> str:
+        return getattr(canvas_node, "engine_type_id", "") or canvas_node.get_property("engine_type") or ""
+
+    def _create(self, node_id: str, type_id: str):
+        if type_id in self.registry:
+            identifier = canvas_type(self.registry.get(type_id))
+        else:
+            identifier = UNKNOWN_IDENTIFIER
+        canvas_node = self.node_graph.create_node(
+            identifier, name=node_id, selected=False, push_undo=False, text_color=(*theme.TEXT_DIM, 255))
+        if identifier == UNKNOWN_IDENTIFIER:
+            canvas_node.create_property("engine_type", type_id)
+        return canvas_node
+
+    def _update_node(self, node_id: str) -> None:
+        node = self.document.graph.nodes[node_id]
+        canvas_node = self._nodes[node_id]
+        if node.type_id in self.registry:
+            node_type = self.registry.get(node.type_id)
+            title, footer = node_type.title, node_footer(node_type, node.params)
+        else:
+            title, footer = "Unknown node", node.type_id
+        canvas_node.view.set_texts(title, node_id, footer)
+        x, y = graph_ops.position(self.document.graph, node_id)
+        if tuple(canvas_node.pos()) != (x, y):
+            canvas_node.set_property("pos", [x, y], push_undo=False)
+
+    def _canvas_edges(self) -> dict[Edge, tuple]:
+        edges = {}
+        for node_id, canvas_node in self._nodes.items():
+            for port in canvas_node.output_ports():
+                for other in port.connected_ports():
+                    edges[Edge(node_id, port.name(), other.node().name(), other.name())] = (port, other)
+        return edges
+
+    def _sync_edges(self, graph: Graph) -> None:
+        wanted = set(graph.edges)
+        present = self._canvas_edges()
+        for edge, (out_port, in_port) in present.items():
+            if edge not in wanted:
+                out_port.disconnect_from(in_port, push_undo=False, emit_signal=False)
+        for edge in graph.edges:
+            if edge in present:
+                continue
+            src, dst = self._nodes.get(edge.src), self._nodes.get(edge.dst)
+            out_port = src.outputs().get(edge.src_port) if src else None
+            in_port = dst.inputs().get(edge.dst_port) if dst else None
+            if out_port is not None and in_port is not None:
+                out_port.connect_to(in_port, push_undo=False, emit_signal=False)
+        self._sync_pipes()
+
+    def _sync_pipes(self) -> None:
+        """Make the drawn pipes match NodeGraphQt's model: the viewer deletes and restores
+        pipe items itself during a drag, before it tells anyone."""
+        for canvas_node in self._nodes.values():
+            for port in canvas_node.output_ports():
+                drawn = {pipe.input_port: pipe for pipe in port.view.connected_pipes}
+                wanted = {other.view for other in port.connected_ports()}
+                for in_view, pipe in drawn.items():
+                    if in_view not in wanted:
+                        pipe.delete()
+                for in_view in wanted - set(drawn):
+                    self.viewer.establish_connection(port.view, in_view)
+
+    # -- analysis -> canvas -----------------------------------------------------------------------
+    def show_analysis(self, analysis: Analysis) -> None:
+        by_node: dict[str, list] = {}
+        for problem in analysis.problems:
+            if problem.node_id:
+                by_node.setdefault(problem.node_id, []).append(problem)
+        rank = {"error": 0, "warning": 1, "info": 2}
+        for node_id, canvas_node in self._nodes.items():
+            problems = sorted(by_node.get(node_id, []), key=lambda p: rank[p.severity])
+            severity = problems[0].severity if problems else None
+            tip = "\n".join(f"\u2022 {p.message}" for p in problems)
+            canvas_node.view.set_problem(severity, tip)
+        bad_inputs = {(p.node_id) for p in analysis.problems if p.severity == "error"}
+        for pipe in self.viewer.all_pipes():
+            if not isinstance(pipe, ShapePipeItem) or not (pipe.output_port and pipe.input_port):
+                continue
+            spec = analysis.specs.get((pipe.output_port.node.name, pipe.output_port.name))
+            text = str(spec) if spec is not None else ""
+            pipe.set_shape_text(text, error=bool(text) and pipe.input_port.node.name in bad_inputs)
+
+    # -- canvas gestures -> edits ----------------------------------------------------------------
+    @staticmethod
+    def _edge_of(port_a, port_b) -> Edge:
+        out_view, in_view = (port_a, port_b) if port_a.port_type == PortTypeEnum.OUT.value else (port_b, port_a)
+        return Edge(out_view.node.name, out_view.name, in_view.node.name, in_view.name)
+
+    def _on_connection_changed(self, disconnected: list, connected: list) -> None:
+        removed = [self._edge_of(a, b) for a, b in disconnected]
+        added = [self._edge_of(a, b) for a, b in connected]
+        graph = self.document.graph
+        for edge in added:
+            refusal = graph_ops.connection_refusal(graph, edge)
+            if refusal:
+                self.message.emit(f"Cannot connect {edge}: {refusal}")
+                self._sync_pipes()
+                return
+        label = "Connect" if added else "Disconnect"
+        if not self.document.edit(label, lambda g: graph_ops.reconnect(g, removed, added)):
+            self._sync_pipes()
+
+    def _on_connection_sliced(self, pairs: list) -> None:
+        removed = [self._edge_of(a, b) for a, b in pairs]
+        self.document.edit("Cut connections", lambda g: graph_ops.reconnect(g, removed, []))
+
+    def _on_nodes_moved(self, moved: dict) -> None:
+        positions = {item.name: item.xy_pos for item in moved}
+
+        def move(graph: Graph) -> None:
+            for node_id, (x, y) in positions.items():
+                if node_id in graph.nodes:
+                    graph_ops.set_position(graph, node_id, x, y)
+
+        if not self.document.edit("Move", move):
+            self.sync()
+
+    def _on_data_dropped(self, mime: QtCore.QMimeData, pos) -> None:
+        text = mime.text() if mime.hasText() else ""
+        if text.startswith(DRAG_PREFIX):
+            self.add_node(text[len(DRAG_PREFIX):], QtCore.QPointF(pos))
+
+    # -- operations used by the window ---------------------------------------------------------------
+    def add_node(self, type_id: str, scene_pos: QtCore.QPointF | None = None) -> str | None:
+        if type_id not in self.registry:
+            return None
+        if scene_pos is None:
+            scene_pos = self.viewer.mapToScene(self.viewer.viewport().rect().center())
+        created: list[str] = []
+        x, y = scene_pos.x() - 95, scene_pos.y() - 30
+        self.document.edit(f"Add {self.registry.get(type_id).title}",
+                           lambda g: created.append(graph_ops.add_node(g, type_id, x, y)))
+        if created:
+            self.select([created[0]])
+            return created[0]
+        return None
+
+    def selected_ids(self) -> list[str]:
+        return [n.name() for n in self.node_graph.selected_nodes() if n.name() in self._nodes]
+
+    def select(self, node_ids: list[str], centre: bool = False) -> None:
+        self.node_graph.clear_selection()
+        for node_id in node_ids:
+            if node_id in self._nodes:
+                self._nodes[node_id].set_selected(True)
+        if centre and node_ids and node_ids[0] in self._nodes:
+            self.node_graph.center_on([self._nodes[node_ids[0]]])
+        self._emit_selection()
+
+    def _emit_selection(self, *_args) -> None:
+        self.selection_changed.emit(self.selected_ids())
+
+    def canvas_node(self, node_id: str):
+        return self._nodes.get(node_id)
+
+    def delete_selected(self) -> None:
+        ids = self.selected_ids()
+        if ids:
+            self.document.edit(f"Delete {len(ids)} node{'s' if len(ids) > 1 else ''}",
+                               lambda g: graph_ops.delete_nodes(g, ids))
+            self._emit_selection()
+
+    def copy_selected(self) -> bool:
+        ids = self.selected_ids()
+        if not ids:
+            return False
+        data = json.dumps({"netwright_fragment": graph_ops.fragment(self.document.graph, ids)})
+        QtWidgets.QApplication.clipboard().setText(data)
+        return True
+
+    def paste(self) -> None:
+        try:
+            data = json.loads(QtWidgets.QApplication.clipboard().text())["netwright_fragment"]
+        except (ValueError, KeyError, TypeError):
+            self.message.emit("The clipboard holds no Netwright nodes")
+            return
+        self._paste(data, "Paste")
+
+    def duplicate_selected(self) -> None:
+        ids = self.selected_ids()
+        if ids:
+            self._paste(graph_ops.fragment(self.document.graph, ids), "Duplicate")
+
+    def _paste(self, data: dict, label: str) -> None:
+        created: list[str] = []
+        try:
+            self.document.edit(label, lambda g: created.extend(graph_ops.paste(g, data)))
+        except (GraphError, ValueError) as exc:
+            self.message.emit(f"{label} failed: {exc}")
+            return
+        self.select(created)
+
+    def select_all(self) -> None:
+        self.select(list(self._nodes))
+
+    def node_heights(self) -> dict[str, float]:
+        return {n: c.view.height for n, c in self._nodes.items()}
+
+    def auto_layout(self) -> None:
+        positions = graph_ops.auto_layout(self.document.graph, self.node_heights())
+
+        def apply(graph: Graph) -> None:
+            for node_id, (x, y) in positions.items():
+                graph_ops.set_position(graph, node_id, x, y)
+
+        self.document.edit("Auto-layout", apply)
+        self.fit()
+
+    def fit(self) -> None:
+        items = [c.view for c in self._nodes.values()]
+        if not items:
+            self.viewer.reset_zoom()
+            return
+        rect = items[0].sceneBoundingRect()
+        for item in items[1:]:
+            rect = rect.united(item.sceneBoundingRect())
+        self.viewer.frame(rect)
+
+    def scene_cursor_pos(self) -> QtCore.QPointF:
+        pos = self.viewer.mapFromGlobal(QtGui.QCursor.pos())
+        if not self.viewer.viewport().rect().contains(pos):
+            pos = self.viewer.viewport().rect().center()
+        return self.viewer.mapToScene(pos)
+
+    def close(self) -> None:
+        self.document.changed.disconnect(self.sync)
+        self.node_graph.close()

@@ -1,0 +1,173 @@
+"""How one node looks: a rounded card with a category-coloured header, title, id, ports,
+a one-line parameter summary, and a red border plus badge when the node has a problem."""
+
+from __future__ import annotations
+
+from NodeGraphQt.qgraphics.node_base import NodeItem
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from editor import theme
+
+HEADER_HEIGHT = 44.0
+FOOTER_HEIGHT = 24.0
+MIN_WIDTH = 150.0
+RADIUS = 8.0
+PORT_ROW = 23.0
+
+
+def _font(point_size: float, bold: bool = False) -> QtGui.QFont:
+    font = QtGui.QFont()
+    font.setPointSizeF(point_size)
+    font.setBold(bold)
+    return font
+
+
+TITLE_FONT = _font(10.5, bold=True)
+SUBTITLE_FONT = _font(8.5)
+FOOTER_FONT = _font(8.5)
+BADGE_FONT = _font(9, bold=True)
+
+
+def paint_port(painter: QtGui.QPainter, rect: QtCore.QRectF, info: dict) -> None:
+    """Ports: a ring in the category colour, filled once something is connected."""
+    painter.save()
+    color = QtGui.QColor(*info["color"][:3])
+    size = 11.0 if info["hovered"] else 9.0
+    dot = QtCore.QRectF(0, 0, size, size)
+    dot.moveCenter(rect.center())
+    painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+    painter.setPen(QtGui.QPen(color.lighter(130) if info["hovered"] else color, 2.0))
+    painter.setBrush(color if info["connected"] or info["hovered"] else QtGui.QColor(*theme.NODE_BODY))
+    painter.drawEllipse(dot)
+    painter.restore()
+
+
+class NetwrightNodeItem(NodeItem):
+    """The graphics item of every Netwright node; its text comes from the engine node type."""
+
+    def __init__(self, name: str = "node", parent=None):
+        super().__init__(name, parent)
+        self.title = name
+        self.category = ""
+        self.subtitle = ""
+        self.footer = ""
+        self.accent = theme.UNKNOWN_COLOR
+        self.severity: str | None = None  # worst problem on the node: error, warning or info
+        self._icon_item.setVisible(False)
+
+    # -- state set by the canvas ----------------------------------------------------------------
+    def set_texts(self, title: str, subtitle: str, footer: str) -> None:
+        if (title, subtitle, footer) != (self.title, self.subtitle, self.footer):
+            self.title, self.subtitle, self.footer = title, subtitle, footer
+            self.draw_node()
+
+    def set_problem(self, severity: str | None, tooltip: str) -> None:
+        if severity != self.severity:
+            self.severity = severity
+            self.update()
+        self.setToolTip(tooltip)
+
+    # -- layout ---------------------------------------------------------------------------------
+    def _draw_node_horizontal(self):
+        for port, text in list(self._input_items.items()) + list(self._output_items.items()):
+            text.setVisible(port.isVisible() and port.display_name)
+        self._text_item.setVisible(False)
+        self._icon_item.setVisible(False)
+        self._set_text_color(self.text_color)
+        self._tooltip_disable(self.disabled)
+
+        port_text_w = max((t.boundingRect().width() for t in self._input_items.values()), default=0.0)
+        port_text_w += max((t.boundingRect().width() for t in self._output_items.values()), default=0.0)
+        title_w = QtGui.QFontMetricsF(TITLE_FONT).horizontalAdvance(self.title) + 56
+        sub_w = QtGui.QFontMetricsF(SUBTITLE_FONT).horizontalAdvance(self.subtitle) + 32
+        rows = max(len(self._input_items), len(self._output_items), 1)
+        self._width = max(MIN_WIDTH, title_w, sub_w, port_text_w + 48)
+        footer = FOOTER_HEIGHT if self.footer else 8.0
+        self._height = HEADER_HEIGHT + 6 + rows * PORT_ROW + footer
+        self.align_ports(v_offset=HEADER_HEIGHT + 6)
+        self.prepareGeometryChange()
+        self.update()
+
+    def mouseDoubleClickEvent(self, event):
+        # the title is drawn, not an editable text item: renaming happens in the properties panel
+        viewer = self.viewer()
+        if viewer and event.button() == QtCore.Qt.MouseButton.LeftButton:
+            viewer.node_double_clicked.emit(self.id)
+        QtWidgets.QGraphicsItem.mouseDoubleClickEvent(self, event)
+
+    # -- painting -------------------------------------------------------------------------------
+    def _paint_horizontal(self, painter, option, widget):
+        painter.save()
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
+        rect = QtCore.QRectF(1.0, 1.0, self._width - 2.0, self._height - 2.0)
+        body = QtGui.QPainterPath()
+        body.addRoundedRect(rect, RADIUS, RADIUS)
+
+        painter.setPen(QtCore.Qt.PenStyle.NoPen)
+        painter.setBrush(theme.qcolor(theme.NODE_BODY))
+        painter.drawPath(body)
+
+        # header: the category colour, darkened so white text stays readable
+        accent = theme.qcolor(self.accent)
+        header_color = QtGui.QColor(accent).darker(210)
+        painter.save()
+        painter.setClipPath(body)
+        painter.fillRect(QtCore.QRectF(rect.left(), rect.top(), rect.width(), HEADER_HEIGHT), header_color)
+        painter.fillRect(QtCore.QRectF(rect.left(), rect.top(), rect.width(), 3.0), accent)
+        painter.restore()
+
+        text_right = rect.width() - (34 if self.severity else 14)
+        painter.setPen(theme.qcolor(theme.TEXT))
+        painter.setFont(TITLE_FONT)
+        painter.drawText(QtCore.QRectF(12, 6, text_right - 10, 20),
+                         QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter, self.title)
+        painter.setFont(SUBTITLE_FONT)
+        painter.setPen(QtGui.QColor(accent).lighter(135))
+        painter.drawText(QtCore.QRectF(12, 24, text_right - 10, 16),
+                         QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter, self.subtitle)
+
+        if self.footer:
+            painter.setFont(FOOTER_FONT)
+            painter.setPen(theme.qcolor(theme.TEXT_DIM))
+            metrics = QtGui.QFontMetricsF(FOOTER_FONT)
+            footer_rect = QtCore.QRectF(12, rect.bottom() - FOOTER_HEIGHT, rect.width() - 24, FOOTER_HEIGHT - 4)
+            text = metrics.elidedText(self.footer, QtCore.Qt.TextElideMode.ElideRight, footer_rect.width())
+            painter.drawText(footer_rect, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter, text)
+
+        if self.selected:
+            painter.setBrush(QtGui.QColor(255, 255, 255, 14))
+            painter.setPen(QtCore.Qt.PenStyle.NoPen)
+            painter.drawPath(body)
+
+        # border: problems win over selection so a selected broken node still reads as broken
+        if self.severity == "error":
+            pen = QtGui.QPen(theme.qcolor(theme.ERROR), 2.4)
+        elif self.severity == "warning":
+            pen = QtGui.QPen(theme.qcolor(theme.WARNING), 1.8)
+        elif self.selected:
+            pen = QtGui.QPen(theme.qcolor(theme.NODE_SELECTED), 2.0)
+        else:
+            pen = QtGui.QPen(theme.qcolor(theme.NODE_BORDER), 1.0)
+        painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        painter.setPen(pen)
+        painter.drawPath(body)
+        if self.selected and self.severity in ("error", "warning"):
+            inner = QtGui.QPainterPath()
+            inner.addRoundedRect(rect.adjusted(3, 3, -3, -3), RADIUS - 2, RADIUS - 2)
+            painter.setPen(QtGui.QPen(theme.qcolor(theme.NODE_SELECTED, 200), 1.2))
+            painter.drawPath(inner)
+
+        if self.severity in ("error", "warning"):
+            self._paint_badge(painter, rect)
+        painter.restore()
+
+    def _paint_badge(self, painter: QtGui.QPainter, rect: QtCore.QRectF) -> None:
+        color = theme.ERROR if self.severity == "error" else theme.WARNING
+        badge = QtCore.QRectF(rect.right() - 28, 12, 19, 19)
+        painter.setPen(QtGui.QPen(QtGui.QColor(20, 20, 24), 1.5))
+        painter.setBrush(theme.qcolor(color))
+        painter.drawEllipse(badge)
+        painter.setPen(QtGui.QColor(255, 255, 255) if self.severity == "error" else QtGui.QColor(30, 30, 30))
+        painter.setFont(BADGE_FONT)
+        painter.drawText(badge, QtCore.Qt.AlignmentFlag.AlignCenter, "!")

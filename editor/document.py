@@ -1,0 +1,67 @@
+"""The open graph: the engine Graph (the model), its undo stack and its file path."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui
+
+from editor.commands import GraphEditCommand
+from engine.graph import Graph
+
+
+class GraphDocument(QtCore.QObject):
+    """Holds the engine graph. Views read `graph` and listen to `changed`; they never mutate
+    it directly but call `edit`, which pushes an undoable command."""
+
+    changed = QtCore.Signal()  # the graph was replaced: an edit, undo, redo, new or open
+    path_changed = QtCore.Signal()
+    loaded = QtCore.Signal()  # a different graph was opened (New, Open, restore)
+
+    def __init__(self, parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        self._graph = Graph()
+        self.undo_stack = QtGui.QUndoStack(self)
+        self.path: Path | None = None
+
+    @property
+    def graph(self) -> Graph:
+        """The current graph. Treat it as read-only; change it with `edit`."""
+        return self._graph
+
+    @property
+    def modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    def edit(self, label: str, mutate: Callable[[Graph], object]) -> bool:
+        """Apply `mutate` to a copy of the graph and push it as one undoable step.
+
+        Returns False (and records nothing) when the edit changed nothing. Exceptions from
+        `mutate` (GraphError, ParamError) propagate and leave the graph untouched.
+        """
+        after = self._graph.copy()
+        mutate(after)
+        if after == self._graph:
+            return False
+        self.undo_stack.push(GraphEditCommand(self, label, self._graph.copy(), after))
+        return True
+
+    def set_graph(self, graph: Graph) -> None:
+        """Replace the graph without recording a step (used by commands)."""
+        self._graph = graph.copy()
+        self.changed.emit()
+
+    def load(self, graph: Graph, path: Path | None) -> None:
+        """Start over with `graph` (New, Open): clears undo history, marks it unmodified."""
+        self.undo_stack.clear()
+        self.path = path
+        self.set_graph(graph)
+        self.undo_stack.setClean()
+        self.path_changed.emit()
+        self.loaded.emit()
+
+    def mark_saved(self, path: Path) -> None:
+        self.path = path
+        self.undo_stack.setClean()
+        self.path_changed.emit()

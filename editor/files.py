@@ -1,0 +1,187 @@
+"""Files: new, open, save, save as, recent files, examples, autosave and crash recovery.
+
+Graphs are written with the engine's versioned format (`save_graph` is atomic). A file that
+cannot be read leaves the open graph untouched and says why in one readable line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore, QtWidgets
+
+from editor.document import GraphDocument
+from engine.fileio import atomic_write_text
+from engine.graph import Graph, GraphFileError, dumps_graph, load_graph, loads_graph, save_graph
+
+FILE_FILTER = "Netwright graphs (*.json);;All files (*)"
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "resources" / "examples"
+MAX_RECENT = 8
+AUTOSAVE_MS = 60_000
+
+
+def example_files(folder: Path = EXAMPLES_DIR) -> list[Path]:
+    return sorted(folder.glob("*.json")) if folder.is_dir() else []
+
+
+def default_recovery_path() -> Path:
+    base = QtCore.QStandardPaths.writableLocation(QtCore.QStandardPaths.StandardLocation.AppDataLocation)
+    return Path(base or Path.home() / ".netwright") / "recovery.json"
+
+
+class FileController(QtCore.QObject):
+    recent_changed = QtCore.Signal()
+    status = QtCore.Signal(str)
+
+    def __init__(self, document: GraphDocument, window: QtWidgets.QWidget,
+                 settings: QtCore.QSettings, recovery_path: Path | None = None):
+        super().__init__(window)
+        self.document = document
+        self.window = window
+        self.settings = settings
+        self.recovery_path = recovery_path or default_recovery_path()
+        self.autosave_timer = QtCore.QTimer(self)
+        self.autosave_timer.setInterval(AUTOSAVE_MS)
+        self.autosave_timer.timeout.connect(self.autosave)
+
+    # -- opening ------------------------------------------------------------------------------
+    def new_file(self) -> bool:
+        if not self.maybe_save():
+            return False
+        self.document.load(Graph(name="Untitled"), None)
+        return True
+
+    def open_file(self, path: str | Path | None = None) -> bool:
+        if not self.maybe_save():
+            return False
+        if path is None:
+            start = str(self.document.path.parent) if self.document.path else str(Path.home())
+            chosen, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open graph", start, FILE_FILTER)
+            if not chosen:
+                return False
+            path = chosen
+        return self.load_path(Path(path))
+
+    def load_path(self, path: Path, remember: bool = True) -> bool:
+        """Open `path` without asking about unsaved changes; on failure keep the open graph."""
+        try:
+            graph = load_graph(path)
+        except GraphFileError as exc:
+            QtWidgets.QMessageBox.warning(self.window, "Cannot open graph", str(exc))
+            return False
+        self.document.load(graph, path if remember else None)
+        if remember:
+            self.add_recent(path)
+        self.status.emit(f"Opened {path.name}")
+        return True
+
+    def open_example(self, path: Path) -> bool:
+        """Examples open as untitled copies so Save never overwrites them."""
+        if not self.maybe_save():
+            return False
+        return self.load_path(path, remember=False)
+
+    # -- saving -------------------------------------------------------------------------------
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._write(self.document.path)
+
+    def save_as(self) -> bool:
+        start = str(self.document.path or Path.home() / f"{self.document.graph.name or 'graph'}.json")
+        chosen, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Save graph as", start, FILE_FILTER)
+        if not chosen:
+            return False
+        path = Path(chosen)
+        if not path.suffix:
+            path = path.with_suffix(".json")
+        return self._write(path)
+
+    def _write(self, path: Path) -> bool:
+        try:
+            save_graph(self.document.graph, path)
+        except OSError as exc:
+            QtWidgets.QMessageBox.warning(self.window, "Cannot save graph", f"{path}: {exc.strerror or exc}")
+            return False
+        self.document.mark_saved(path)
+        self.add_recent(path)
+        self.discard_recovery()
+        self.status.emit(f"Saved {path.name}")
+        return True
+
+    def maybe_save(self) -> bool:
+        """Ask what to do with unsaved changes; False means the user cancelled."""
+        if not self.document.modified:
+            return True
+        name = self.document.path.name if self.document.path else "this graph"
+        answer = QtWidgets.QMessageBox.question(
+            self.window, "Unsaved changes", f"Save the changes to {name} first?",
+            QtWidgets.QMessageBox.StandardButton.Save | QtWidgets.QMessageBox.StandardButton.Discard
+            | QtWidgets.QMessageBox.StandardButton.Cancel,
+            QtWidgets.QMessageBox.StandardButton.Save)
+        if answer == QtWidgets.QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QtWidgets.QMessageBox.StandardButton.Discard
+
+    # -- recent files -------------------------------------------------------------------------
+    def recent_files(self) -> list[Path]:
+        value = self.settings.value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [Path(p) for p in (value or [])]
+
+    def add_recent(self, path: Path) -> None:
+        entries = [str(path.resolve())] + [str(p) for p in self.recent_files() if p != path.resolve()]
+        self.settings.setValue("recent_files", entries[:MAX_RECENT])
+        self.recent_changed.emit()
+
+    def clear_recent(self) -> None:
+        self.settings.setValue("recent_files", [])
+        self.recent_changed.emit()
+
+    # -- autosave and recovery ------------------------------------------------------------------
+    def start_autosave(self) -> None:
+        self.autosave_timer.start()
+
+    def autosave(self) -> None:
+        """Write unsaved work to the recovery file (never to the user's file)."""
+        if not self.document.modified:
+            return
+        try:
+            atomic_write_text(self.recovery_path, dumps_graph(self.document.graph))
+        except OSError:
+            return
+        self.settings.setValue("recovery/path", str(self.document.path or ""))
+
+    def discard_recovery(self) -> None:
+        self.recovery_path.unlink(missing_ok=True)
+        self.settings.remove("recovery/path")
+
+    def offer_recovery(self) -> bool:
+        """After a crash, offer the autosaved graph. Returns True when it was restored."""
+        if not self.recovery_path.is_file():
+            return False
+        try:
+            graph = loads_graph(self.recovery_path.read_text(encoding="utf-8"), str(self.recovery_path))
+        except (OSError, UnicodeDecodeError, GraphFileError):
+            self.discard_recovery()
+            return False
+        answer = QtWidgets.QMessageBox.question(
+            self.window, "Restore unsaved work?",
+            "Netwright did not close normally. Restore the graph it autosaved?",
+            QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
+            QtWidgets.QMessageBox.StandardButton.Yes)
+        if answer != QtWidgets.QMessageBox.StandardButton.Yes:
+            self.discard_recovery()
+            return False
+        original = self.settings.value("recovery/path", "") or ""
+        self.document.load(Graph(), Path(original) if original else None)
+        # restored work is unsaved work: make it one undoable step away from an empty graph
+        self.document.edit("Restore autosaved graph", lambda g: _replace(g, graph))
+        self.status.emit("Restored the autosaved graph")
+        return True
+
+
+def _replace(target: Graph, source: Graph) -> None:
+    target.nodes, target.edges = source.copy().nodes, list(source.edges)
+    target.training, target.name, target.description = dict(source.training), source.name, source.description

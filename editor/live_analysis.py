@@ -1,0 +1,124 @@
+"""Re-validation after every edit (debounced) and parameter counts off the UI thread.
+
+Validation and shape inference are the engine's `analyze` (no torch, milliseconds). Counting
+parameters needs torch modules, so it runs on one worker thread that imports torch the first
+time it is needed, long after the window is up.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from PySide6 import QtCore
+
+from editor.document import GraphDocument
+from engine.analysis import Analysis, analyze
+from engine.graph import Graph
+from engine.registry import catalog
+
+
+class LiveAnalysis(QtCore.QObject):
+    updated = QtCore.Signal(object)  # Analysis
+    counts_updated = QtCore.Signal(dict)  # node id -> parameter count
+    _counted = QtCore.Signal(int, dict)  # from the worker thread: generation, counts
+
+    def __init__(self, document: GraphDocument, delay_ms: int = 120, parent: QtCore.QObject | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.analysis = Analysis()
+        self.counts: dict[str, int] = {}
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(delay_ms)
+        self._timer.timeout.connect(self.run_now)
+        self._executor: ThreadPoolExecutor | None = None
+        self._future: Future | None = None
+        self._generation = 0
+        self._cache: dict[str, int] = {}
+        self._counted.connect(self._on_counted)
+        document.changed.connect(self._timer.start)
+
+    def schedule(self) -> None:
+        self._timer.start()
+
+    def run_now(self) -> Analysis:
+        self._timer.stop()
+        self.analysis = analyze(self.document.graph)
+        self.updated.emit(self.analysis)
+        self._count_parameters(self.document.graph.copy(), self.analysis)
+        return self.analysis
+
+    # -- parameter counts ---------------------------------------------------------------------
+    def _count_parameters(self, graph: Graph, analysis: Analysis) -> None:
+        self._generation += 1
+        jobs = _count_jobs(graph, analysis)
+        known = {node_id: self._cache[key] for node_id, (key, _, _) in jobs.items() if key in self._cache}
+        missing = {node_id: job for node_id, job in jobs.items() if node_id not in known}
+        if not missing:
+            self._on_counted(self._generation, known)
+            return
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netwright-params")
+        generation = self._generation
+        self._future = self._executor.submit(self._work, generation, known, missing)
+
+    def _work(self, generation: int, known: dict, missing: dict) -> None:
+        counts = dict(known)
+        for node_id, (key, node_type, (params, inputs)) in missing.items():
+            try:
+                module = node_type.build(params, inputs)
+                counts[node_id] = sum(p.numel() for p in module.parameters())
+                self._cache[key] = counts[node_id]
+            except Exception:  # a value torch refuses: the analysis already reports it
+                continue
+        self._counted.emit(generation, counts)
+
+    def _on_counted(self, generation: int, counts: dict) -> None:
+        if generation == self._generation:
+            self.counts = counts
+            self.counts_updated.emit(counts)
+
+    def wait(self, timeout: float = 30.0) -> None:
+        """Block until the pending count is done (tests, screenshots)."""
+        if self._future is not None:
+            self._future.result(timeout)
+        QtCore.QCoreApplication.sendPostedEvents()
+        QtCore.QCoreApplication.processEvents()
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+
+def _count_jobs(graph: Graph, analysis: Analysis) -> dict:
+    """node id -> (cache key, node type, (params, input specs)) for nodes with weights that
+    the analysis could infer inputs for."""
+    registry = catalog()
+    broken = {p.node_id for p in analysis.errors}
+    jobs = {}
+    for node_id in analysis.order:
+        node = graph.nodes[node_id]
+        if node_id in broken or node.type_id not in registry:
+            continue
+        node_type = registry.get(node.type_id)
+        if not node_type.has_weights or node_type.build is None:
+            continue
+        inputs: dict = {}
+        complete = True
+        for port in node_type.inputs:
+            specs = [analysis.specs.get((e.src, e.src_port)) for e in graph.edges_into(node_id)
+                     if e.dst_port == port.name]
+            if any(s is None for s in specs) or (not specs and not port.optional and not port.multiple):
+                complete = False
+                break
+            if specs:
+                inputs[port.name] = specs if port.multiple else specs[0]
+        if not complete:
+            continue
+        key = json.dumps([node.type_id, node.params, {k: str(v) for k, v in inputs.items()}],
+                         sort_keys=True, default=str)
+        jobs[node_id] = (key, node_type, (node.params, inputs))
+    return jobs

@@ -1,0 +1,327 @@
+"""The main window: canvas in the middle, palette left, properties and help right, problems
+and summary below; menus, toolbar and status bar. It wires the parts together and owns
+no graph logic of its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from editor import graph_ops
+from editor.canvas.canvas import Canvas
+from editor.document import GraphDocument
+from editor.files import FileController, example_files
+from editor.live_analysis import LiveAnalysis
+from editor.panels.help import HelpPane
+from editor.panels.palette import Palette
+from editor.panels.problems import ProblemsPanel
+from editor.panels.properties import PropertiesPanel
+from editor.panels.summary import SummaryPanel
+from engine.analysis import Analysis
+from engine.graph import GraphError
+from engine.registry import ParamError, catalog
+
+Key = QtGui.QKeySequence
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    def __init__(self, settings: QtCore.QSettings | None = None, recovery_path: Path | None = None,
+                 analysis_delay_ms: int = 120):
+        super().__init__()
+        self.setObjectName("NetwrightMainWindow")
+        self.registry = catalog()
+        self.settings = settings or QtCore.QSettings("Netwright", "Netwright")
+        self.document = GraphDocument(self)
+        self.canvas = Canvas(self.document, self)
+        self.live = LiveAnalysis(self.document, analysis_delay_ms, self)
+        self.files = FileController(self.document, self, self.settings, recovery_path)
+
+        self.palette = Palette(self.registry)
+        self.properties = PropertiesPanel(self.document)
+        self.help = HelpPane()
+        self.problems = ProblemsPanel()
+        self.summary = SummaryPanel()
+
+        self.setCentralWidget(self.canvas.widget)
+        self._build_docks()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self._connect()
+        self.resize(1600, 1000)
+        self._update_title()
+
+    # -- layout -------------------------------------------------------------------------------
+    def _dock(self, title: str, widget: QtWidgets.QWidget, name: str) -> QtWidgets.QDockWidget:
+        dock = QtWidgets.QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        return dock
+
+    def _build_docks(self) -> None:
+        Area = QtCore.Qt.DockWidgetArea
+        self.setCorner(QtCore.Qt.Corner.BottomLeftCorner, Area.LeftDockWidgetArea)
+        self.setCorner(QtCore.Qt.Corner.BottomRightCorner, Area.RightDockWidgetArea)
+        self.palette_dock = self._dock("Nodes", self.palette, "palette")
+        self.properties_dock = self._dock("Properties", self.properties, "properties")
+        self.help_dock = self._dock("Help", self.help, "help")
+        self.problems_dock = self._dock("Problems", self.problems, "problems")
+        self.summary_dock = self._dock("Summary", self.summary, "summary")
+        self.addDockWidget(Area.LeftDockWidgetArea, self.palette_dock)
+        self.addDockWidget(Area.RightDockWidgetArea, self.properties_dock)
+        self.addDockWidget(Area.RightDockWidgetArea, self.help_dock)
+        self.addDockWidget(Area.BottomDockWidgetArea, self.problems_dock)
+        self.splitDockWidget(self.problems_dock, self.summary_dock, QtCore.Qt.Orientation.Horizontal)
+        self.resizeDocks([self.palette_dock, self.properties_dock], [190, 320], QtCore.Qt.Orientation.Horizontal)
+        self.resizeDocks([self.properties_dock, self.help_dock], [430, 470], QtCore.Qt.Orientation.Vertical)
+        self.resizeDocks([self.problems_dock], [210], QtCore.Qt.Orientation.Vertical)
+        self.resizeDocks([self.problems_dock, self.summary_dock], [560, 480], QtCore.Qt.Orientation.Horizontal)
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QtGui.QAction:
+        action = QtGui.QAction(text, self)
+        if shortcut is not None:
+            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([Key(s) if not isinstance(s, Key) else s for s in shortcuts])
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(f"{tip} ({action.shortcut().toString(Key.SequenceFormat.NativeText)})"
+                              if shortcut is not None else tip)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        S = Key.StandardKey
+        f, c = self.files, self.canvas
+        self.new_action = self._action("&New", f.new_file, S.New, "Start an empty graph")
+        self.open_action = self._action("&Open…", lambda: f.open_file(), S.Open, "Open a graph file")
+        self.save_action = self._action("&Save", f.save, S.Save, "Save the graph")
+        self.save_as_action = self._action("Save &As…", f.save_as, S.SaveAs, "Save the graph under a new name")
+        self.quit_action = self._action("&Quit", self.close, S.Quit)
+        self.undo_action = self.document.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts(S.Undo)
+        self.redo_action = self.document.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([Key(S.Redo), Key("Ctrl+Y")] if Key(S.Redo) != Key("Ctrl+Y") else S.Redo)
+        self.undo_action.setToolTip("Undo (Ctrl+Z)")
+        self.redo_action.setToolTip("Redo (Ctrl+Shift+Z)")
+        self.addActions([self.undo_action, self.redo_action])
+        self.cut_action = self._action("Cu&t", self.cut, S.Cut)
+        self.copy_action = self._action("&Copy", c.copy_selected, S.Copy)
+        self.paste_action = self._action("&Paste", c.paste, S.Paste)
+        self.duplicate_action = self._action("&Duplicate", c.duplicate_selected, "Ctrl+D")
+        self.delete_action = self._action("De&lete", c.delete_selected, [Key(S.Delete), Key("Backspace")])
+        self.select_all_action = self._action("Select &All", c.select_all, S.SelectAll)
+        self.add_node_action = self._action("&Add Node…", c.open_quick_add, None, "Search for a node to add (Tab)")
+        self.fit_action = self._action("Zoom to &Fit", c.fit, ["F", "Ctrl+0"], "Show the whole graph")
+        self.zoom_in_action = self._action("Zoom &In", lambda: self._zoom(0.1), S.ZoomIn)
+        self.zoom_out_action = self._action("Zoom &Out", lambda: self._zoom(-0.1), S.ZoomOut)
+        self.layout_action = self._action("Auto-&layout", c.auto_layout, "Ctrl+L", "Arrange the nodes left to right")
+        self.about_action = self._action("&About Netwright", self._about)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.new_action, self.open_action])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.examples_menu = file_menu.addMenu("&Examples")
+        file_menu.addSeparator()
+        file_menu.addActions([self.save_action, self.save_as_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.cut_action, self.copy_action, self.paste_action, self.duplicate_action,
+                              self.delete_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.select_all_action, self.add_node_action])
+        view_menu = bar.addMenu("&View")
+        view_menu.addActions([self.fit_action, self.zoom_in_action, self.zoom_out_action])
+        view_menu.addSeparator()
+        view_menu.addAction(self.layout_action)
+        view_menu.addSeparator()
+        for dock in (self.palette_dock, self.properties_dock, self.help_dock, self.problems_dock, self.summary_dock):
+            view_menu.addAction(dock.toggleViewAction())
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.about_action)
+        self._fill_recent()
+        self._fill_examples()
+
+    def _build_toolbar(self) -> None:
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addActions([self.new_action, self.open_action, self.save_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.undo_action, self.redo_action])
+        toolbar.addSeparator()
+        toolbar.addActions([self.add_node_action, self.layout_action, self.fit_action])
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        status.setSizeGripEnabled(False)
+        self.problem_status = QtWidgets.QLabel()
+        self.params_status = QtWidgets.QLabel()
+        for label in (self.problem_status, self.params_status):
+            label.setContentsMargins(10, 0, 10, 0)
+            status.addPermanentWidget(label)
+
+    def _connect(self) -> None:
+        c = self.canvas
+        c.selection_changed.connect(self._on_selection)
+        c.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.files.status.connect(lambda text: self.statusBar().showMessage(text, 4000))
+        self.files.recent_changed.connect(self._fill_recent)
+        self.palette.activated.connect(self._add_from_palette)
+        self.live.updated.connect(self._on_analysis)
+        self.live.counts_updated.connect(self._on_counts)
+        self.problems.node_activated.connect(lambda node_id: c.select([node_id], centre=True))
+        self.summary.node_activated.connect(lambda node_id: c.select([node_id], centre=True))
+        self.problems.fix_requested.connect(self.apply_quick_fix)
+        self.problems.count_changed.connect(self._on_problem_count)
+        self.properties.renamed.connect(lambda _old, new: c.select([new]))
+        self.document.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
+        self.document.path_changed.connect(self._update_title)
+        self.document.loaded.connect(self._on_loaded)
+        self.document.changed.connect(self._update_title)
+
+    # -- reactions ------------------------------------------------------------------------------
+    def _on_selection(self, node_ids: list[str]) -> None:
+        node_id = node_ids[0] if len(node_ids) == 1 else None
+        self.properties.show_node(node_id)
+        node = self.document.graph.nodes.get(node_id) if node_id else None
+        self.help.show_type(self.registry.get(node.type_id) if node and node.type_id in self.registry else None)
+        self._update_stats()
+
+    def _update_stats(self) -> None:
+        node_id = self.properties.node_id
+        node = self.document.graph.nodes.get(node_id) if node_id else None
+        if node is None or node.type_id not in self.registry:
+            self.properties.set_stats("")
+            return
+        node_type = self.registry.get(node.type_id)
+        shapes = [str(s) for p in node_type.outputs
+                  if (s := self.live.analysis.specs.get((node_id, p.name))) is not None]
+        parts = [f"Output: {', '.join(shapes)}"] if shapes else []
+        if node_type.has_weights and node_id in self.live.counts:
+            parts.append(f"{self.live.counts[node_id]:,} parameters")
+        self.properties.set_stats("   ·   ".join(parts))
+
+    def _on_analysis(self, analysis: Analysis) -> None:
+        self.canvas.show_analysis(analysis)
+        self.problems.show_analysis(analysis)
+        self.summary.show_analysis(self.document.graph, analysis)
+        self._update_stats()
+
+    def _on_counts(self, counts: dict) -> None:
+        self.summary.show_counts(counts)
+        self.params_status.setText(f"{self.summary.total_parameters():,} parameters")
+        self._update_stats()
+
+    def _on_problem_count(self, errors: int, warnings: int) -> None:
+        if errors or warnings:
+            parts = []
+            if errors:
+                parts.append(f"{errors} error{'s' if errors > 1 else ''}")
+            if warnings:
+                parts.append(f"{warnings} warning{'s' if warnings > 1 else ''}")
+            text = ", ".join(parts)
+            self.problem_status.setText(f"<span style='color:#ff8080'>\u25cf</span> {text}")
+            self.problems_dock.setWindowTitle(f"Problems ({errors + warnings})")
+        else:
+            self.problem_status.setText("<span style='color:#5ac86e'>\u25cf</span> Ready to train")
+            self.problems_dock.setWindowTitle("Problems")
+
+    def _on_loaded(self) -> None:
+        self.live.run_now()
+        self._on_selection([])
+        QtCore.QTimer.singleShot(0, self.canvas.fit)
+
+    def _update_title(self) -> None:
+        doc = self.document
+        name = doc.path.name if doc.path else (doc.graph.name or "Untitled")
+        self.setWindowTitle(f"{name}[*] — Netwright")
+        self.setWindowModified(doc.modified)
+
+    def _add_from_palette(self, type_id: str) -> None:
+        self.canvas.add_node(type_id)
+        self.canvas.widget.setFocus()
+
+    def _zoom(self, step: float) -> None:
+        viewer = self.canvas.viewer
+        viewer.set_zoom(max(-0.9, min(2.0, viewer.get_zoom() + step)))
+
+    def cut(self) -> None:
+        if self.canvas.copy_selected():
+            self.canvas.delete_selected()
+
+    def apply_quick_fix(self, problem) -> bool:
+        created: list[str] = []
+        label = f"Quick fix: {graph_ops.describe_fix(problem.fix)}"
+        try:
+            self.document.edit(label, lambda g: created.extend(graph_ops.apply_fix(g, problem.node_id, problem.fix)))
+        except (GraphError, ParamError, KeyError) as exc:
+            self.statusBar().showMessage(f"Could not apply the fix: {exc}", 6000)
+            return False
+        self.live.run_now()
+        self.canvas.select(created or ([problem.node_id] if problem.node_id else []))
+        self.statusBar().showMessage(label, 4000)
+        return True
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = self.files.recent_files()
+        for path in recent:
+            action = self.recent_menu.addAction(path.name)
+            action.setToolTip(str(path))
+            action.setStatusTip(str(path))
+            action.triggered.connect(lambda _checked=False, p=path: self.files.open_file(p))
+        if recent:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear Recent Files", self.files.clear_recent)
+        self.recent_menu.setEnabled(bool(recent))
+
+    def _fill_examples(self) -> None:
+        self.examples_menu.clear()
+        examples = example_files()
+        for path in examples:
+            action = self.examples_menu.addAction(path.stem.replace("_", " ").title())
+            action.setStatusTip(str(path))
+            action.triggered.connect(lambda _checked=False, p=path: self.files.open_example(p))
+        self.examples_menu.setEnabled(bool(examples))
+
+    def _about(self) -> None:
+        QtWidgets.QMessageBox.about(
+            self, "About Netwright",
+            "<h3>Netwright</h3><p>Build deep-learning networks by wiring nodes, train them and "
+            "watch them learn.</p>")
+
+    # -- lifetime -------------------------------------------------------------------------------
+    def start(self, path: Path | None = None) -> None:
+        """Open `path` (or the first example), offer crash recovery, start autosave."""
+        if not self.files.offer_recovery():
+            target = path or next(iter(example_files()), None)
+            if target is not None:
+                if path is not None:
+                    self.files.load_path(target)
+                else:
+                    self.files.load_path(target, remember=False)
+        self.files.start_autosave()
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        if not self.files.maybe_save():
+            event.ignore()
+            return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop timers and the worker thread; forget the recovery file (a clean exit)."""
+        self.files.autosave_timer.stop()
+        self.files.discard_recovery()
+        self.live.shutdown()

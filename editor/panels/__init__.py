@@ -1,0 +1,1 @@
+"""Side panels: palette, properties, help, problems and summary."""

@@ -1,0 +1,110 @@
+"""The palette: every node type in the registry, grouped by category, with a filter box.
+Drag an entry onto the canvas, or double-click it to add it at the centre of the view."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from editor import theme
+from editor.canvas.node_classes import DRAG_PREFIX
+from editor.theme import category_icon
+from engine.registry import NodeType, Registry
+
+TYPE_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
+
+
+class _NodeTree(QtWidgets.QTreeWidget):
+    def mimeData(self, items):
+        mime = QtCore.QMimeData()
+        type_ids = [i.data(0, TYPE_ROLE) for i in items if i.data(0, TYPE_ROLE)]
+        if type_ids:
+            mime.setText(DRAG_PREFIX + type_ids[0])
+        return mime
+
+    def mimeTypes(self):
+        return ["text/plain"]
+
+
+class Palette(QtWidgets.QWidget):
+    activated = QtCore.Signal(str)  # type id to add
+
+    def __init__(self, registry: Registry, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.filter = QtWidgets.QLineEdit()
+        self.filter.setPlaceholderText("Filter nodes…")
+        self.filter.setClearButtonEnabled(True)
+        self.tree = _NodeTree()
+        self.tree.setHeaderHidden(True)
+        self.tree.setIndentation(10)
+        self.tree.setDragEnabled(True)
+        self.tree.setDragDropMode(QtWidgets.QAbstractItemView.DragDropMode.DragOnly)
+        self.tree.setRootIsDecorated(False)
+        self.tree.setIconSize(QtCore.QSize(12, 12))
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(8)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.tree)
+        hint = QtWidgets.QLabel("Drag onto the canvas, double-click,\nor press Tab on the canvas.")
+        hint.setObjectName("muted")
+        layout.addWidget(hint)
+        self._items: dict[str, QtWidgets.QTreeWidgetItem] = {}
+        self._build(registry)
+        self.filter.textChanged.connect(self.apply_filter)
+        self.tree.itemActivated.connect(self._on_activated)
+        self.filter.returnPressed.connect(self._activate_first_visible)
+
+    def _build(self, registry: Registry) -> None:
+        header_font = self.tree.font()
+        header_font.setBold(True)
+        header_font.setPointSizeF(9)
+        for category, types in registry.by_category().items():
+            if not types:
+                continue
+            group = QtWidgets.QTreeWidgetItem([theme.CATEGORY_LABELS.get(category, category).upper()])
+            group.setFont(0, header_font)
+            group.setForeground(0, theme.qcolor(theme.category_color(category)))
+            group.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled)
+            self.tree.addTopLevelItem(group)
+            for node_type in sorted(types, key=lambda t: t.title.lower()):
+                group.addChild(self._entry(node_type))
+            group.setExpanded(True)
+
+    def _entry(self, node_type: NodeType) -> QtWidgets.QTreeWidgetItem:
+        item = QtWidgets.QTreeWidgetItem([node_type.title])
+        item.setIcon(0, category_icon(node_type.category))
+        item.setToolTip(0, f"<b>{node_type.title}</b><br>{node_type.summary}")
+        item.setData(0, TYPE_ROLE, node_type.type_id)
+        item.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable
+                      | QtCore.Qt.ItemFlag.ItemIsDragEnabled)
+        self._items[node_type.type_id] = item
+        return item
+
+    def apply_filter(self, text: str) -> None:
+        needle = text.strip().lower()
+        for index in range(self.tree.topLevelItemCount()):
+            group = self.tree.topLevelItem(index)
+            shown = 0
+            for child_index in range(group.childCount()):
+                child = group.child(child_index)
+                haystack = f"{child.text(0)} {child.data(0, TYPE_ROLE)} {child.toolTip(0)}".lower()
+                match = not needle or needle in haystack
+                child.setHidden(not match)
+                shown += match
+            group.setHidden(shown == 0)
+
+    def visible_type_ids(self) -> list[str]:
+        return [t for t, item in self._items.items() if not item.isHidden() and not item.parent().isHidden()]
+
+    def item_for(self, type_id: str) -> QtWidgets.QTreeWidgetItem:
+        return self._items[type_id]
+
+    def _on_activated(self, item: QtWidgets.QTreeWidgetItem, _column: int = 0) -> None:
+        type_id = item.data(0, TYPE_ROLE)
+        if type_id:
+            self.activated.emit(type_id)
+
+    def _activate_first_visible(self) -> None:
+        visible = self.visible_type_ids()
+        if visible:
+            self.activated.emit(visible[0])

@@ -1,0 +1,235 @@
+"""The properties panel: a form for the selected node, built from its parameter schema.
+
+Every value is checked with the engine's `Param.check` / `parse_text` before it becomes an
+undoable edit; a refused value shows its reason under the form and the widget goes back to
+the value in the graph.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6 import QtCore, QtWidgets
+
+from editor import theme
+from editor.document import GraphDocument
+from editor.panels.param_widgets import ParamEditor
+from engine.graph import GraphError
+from engine.registry import ParamError, catalog
+
+
+class PropertiesPanel(QtWidgets.QScrollArea):
+    renamed = QtCore.Signal(str, str)  # old id, new id
+    def __init__(self, document: GraphDocument, parent: QtWidgets.QWidget | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.registry = catalog()
+        self.node_id: str | None = None
+        self._type_id: str | None = None
+        self.editors: dict[str, ParamEditor] = {}
+        self.setWidgetResizable(True)
+        self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.error = QtWidgets.QLabel()
+        self.error.setObjectName("formError")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.id_edit: QtWidgets.QLineEdit | None = None
+        self.stats: QtWidgets.QLabel | None = None
+        self._stats_text = ""
+        self.name_edit: QtWidgets.QLineEdit | None = None
+        self.description_edit: QtWidgets.QPlainTextEdit | None = None
+        document.changed.connect(self.refresh)
+        self.show_node(None)
+
+    # -- which node ---------------------------------------------------------------------------
+    def show_node(self, node_id: str | None) -> None:
+        self.node_id = node_id if node_id in self.document.graph.nodes else None
+        self._rebuild()
+
+    def refresh(self) -> None:
+        graph = self.document.graph
+        if self.node_id is not None and self.node_id not in graph.nodes:
+            self.show_node(None)
+            return
+        if self.node_id is not None and graph.nodes[self.node_id].type_id != self._type_id:
+            self._rebuild()
+            return
+        self._load_values()
+
+    def _rebuild(self) -> None:
+        self.editors = {}
+        self.id_edit = self.name_edit = self.description_edit = None
+        self.stats = None
+        self.error.setParent(None)
+        page = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(page)
+        layout.setContentsMargins(12, 10, 12, 12)
+        layout.setSpacing(8)
+        if self.node_id is None:
+            self._type_id = None
+            self._build_graph_form(layout)
+        else:
+            self._build_node_form(layout)
+        layout.addWidget(self.error)
+        self.error.hide()
+        layout.addStretch(1)
+        self.setWidget(page)
+        self._load_values()
+
+    def set_stats(self, text: str) -> None:
+        """The selected node's output shape and parameter count, from the live analysis."""
+        self._stats_text = text
+        if self.stats is not None:
+            self.stats.setText(text)
+
+    def _build_graph_form(self, layout: QtWidgets.QVBoxLayout) -> None:
+        title = QtWidgets.QLabel("Graph")
+        title.setObjectName("panelTitle")
+        layout.addWidget(title)
+        note = QtWidgets.QLabel("Nothing selected. Select a node to edit its parameters.")
+        note.setObjectName("muted")
+        note.setWordWrap(True)
+        layout.addWidget(note)
+        form = self._form(layout)
+        self.name_edit = QtWidgets.QLineEdit()
+        self.name_edit.setPlaceholderText("untitled")
+        self.name_edit.editingFinished.connect(self._commit_name)
+        form.addRow("Name", self.name_edit)
+        self.description_edit = QtWidgets.QPlainTextEdit()
+        self.description_edit.setFixedHeight(80)
+        self.description_edit.setPlaceholderText("What this network does")
+        form.addRow("Description", self.description_edit)
+        apply = QtWidgets.QPushButton("Apply description")
+        apply.clicked.connect(self._commit_description)
+        form.addRow("", apply)
+
+    def _build_node_form(self, layout: QtWidgets.QVBoxLayout) -> None:
+        node = self.document.graph.nodes[self.node_id]
+        self._type_id = node.type_id
+        known = node.type_id in self.registry
+        node_type = self.registry.get(node.type_id) if known else None
+        header = QtWidgets.QLabel(node_type.title if node_type else f"Unknown type {node.type_id}")
+        header.setObjectName("panelTitle")
+        layout.addWidget(header)
+        if node_type:
+            color = theme.hex_color(theme.category_color(node_type.category))
+            chip = QtWidgets.QLabel(
+                f"<span style='color:{color}; font-weight:600'>"
+                f"{theme.CATEGORY_LABELS.get(node_type.category, node_type.category)}</span>"
+                f"<span style='color:#8a90a0'> · {node_type.summary}</span>")
+            chip.setWordWrap(True)
+            layout.addWidget(chip)
+        self.stats = QtWidgets.QLabel(self._stats_text)
+        self.stats.setObjectName("muted")
+        layout.addWidget(self.stats)
+        form = self._form(layout)
+        self.id_edit = QtWidgets.QLineEdit()
+        self.id_edit.setToolTip("The node's id: names its module in generated code; letters, digits and _")
+        self.id_edit.editingFinished.connect(self._commit_rename)
+        form.addRow("Id", self.id_edit)
+        if node_type is None:
+            return
+        basic = [p for p in node_type.params if not p.advanced]
+        advanced = [p for p in node_type.params if p.advanced]
+        for param in basic:
+            self._add_editor(form, param)
+        if advanced:
+            section = QtWidgets.QLabel("ADVANCED")
+            section.setObjectName("sectionTitle")
+            layout.addWidget(section)
+            form = self._form(layout)
+            for param in advanced:
+                self._add_editor(form, param)
+
+    def _form(self, layout: QtWidgets.QVBoxLayout) -> QtWidgets.QFormLayout:
+        form = QtWidgets.QFormLayout()
+        form.setLabelAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setHorizontalSpacing(10)
+        form.setVerticalSpacing(7)
+        layout.addLayout(form)
+        return form
+
+    def _add_editor(self, form: QtWidgets.QFormLayout, param) -> None:
+        editor = ParamEditor(param, self._on_commit)
+        editor.widget.setToolTip(param.description)
+        label = QtWidgets.QLabel(param.name.replace("_", " "))
+        label.setToolTip(param.description)
+        form.addRow(label, editor.widget)
+        self.editors[param.name] = editor
+
+    def _load_values(self) -> None:
+        graph = self.document.graph
+        if self.node_id is None:
+            if self.name_edit is not None:
+                blocker = QtCore.QSignalBlocker(self.name_edit)
+                self.name_edit.setText(graph.name)
+                del blocker
+            if self.description_edit is not None and self.description_edit.toPlainText() != graph.description:
+                self.description_edit.setPlainText(graph.description)
+            return
+        node = graph.nodes[self.node_id]
+        if self.id_edit is not None:
+            self.id_edit.setText(node.id)
+        for name, editor in self.editors.items():
+            editor.set_value(node.params.get(name, editor.param.default))
+
+    # -- edits ---------------------------------------------------------------------------------
+    def submit(self, name: str, value: Any = None, text: str | None = None) -> bool:
+        """Check a value for parameter `name` of the shown node and apply it as one undoable
+        edit. Returns False, with the reason shown, when the value is refused."""
+        if self.node_id is None or name not in self.editors:
+            return False
+        param = self.editors[name].param
+        try:
+            checked = param.parse_text(text) if text is not None else param.check(value)
+        except ParamError as exc:
+            self._refuse(str(exc))
+            return False
+        node_id = self.node_id
+        if self.document.graph.nodes[node_id].params.get(name) == checked:
+            self.error.hide()
+            return True
+
+        def change(graph) -> None:
+            graph.nodes[node_id].params[name] = checked
+
+        self.document.edit(f"Set {name} of {node_id}", change)
+        self.error.hide()
+        return True
+
+    def _on_commit(self, name: str, value: Any, text: str | None) -> None:
+        self.submit(name, value, text)
+
+    def _refuse(self, message: str) -> None:
+        self.error.setText(f"Not applied — {message}")
+        self.error.show()
+        self._load_values()
+
+    def _commit_rename(self) -> None:
+        if self.id_edit is None or self.node_id is None:
+            return
+        new, old = self.id_edit.text().strip(), self.node_id
+        if new == old:
+            return
+        try:
+            probe = self.document.graph.copy()
+            probe.rename_node(old, new)
+        except GraphError as exc:
+            self._refuse(str(exc))
+            return
+        self.node_id = new
+        self.document.edit(f"Rename {old} to {new}", lambda g: g.rename_node(old, new))
+        self.error.hide()
+        self.renamed.emit(old, new)
+
+    def _commit_name(self) -> None:
+        if self.name_edit is not None:
+            text = self.name_edit.text().strip()
+            self.document.edit("Rename graph", lambda g: setattr(g, "name", text))
+
+    def _commit_description(self) -> None:
+        if self.description_edit is not None:
+            text = self.description_edit.toPlainText().strip()
+            self.document.edit("Edit description", lambda g: setattr(g, "description", text))
