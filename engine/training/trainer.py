@@ -243,8 +243,8 @@ class Trainer:
         return sum(weights[loss] * v for loss, v in zip(self.plan.losses, values, strict=True))
 
     def _named(self, key: str, ids: list[str], values: list[float], total: float | None = None) -> dict[str, Any]:
-        """`key` for the first (or the total), plus `key_<node id>` for each when there are several."""
-        named = {key: values[0] if total is None else total}
+        """`key` for the only value (or the first, or `total` when given), plus `key_<node id>` each when several."""
+        named = {key: values[0] if total is None or len(ids) == 1 else total}
         if len(ids) > 1:
             named.update({f"{key}_{node_id}": v for node_id, v in zip(ids, values, strict=True)})
         return named
