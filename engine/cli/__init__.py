@@ -13,7 +13,7 @@ import sys
 
 from engine.cli.errors import USER_ERRORS, UserError
 
-COMMANDS = ("validate", "summary", "train", "export", "import")
+COMMANDS = ("validate", "summary", "nodes", "train", "export", "import")
 
 EXIT_USAGE = 2
 

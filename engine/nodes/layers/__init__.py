@@ -1,3 +1,5 @@
 """Layer nodes: the parts of a network that hold weights or reshape tensors."""
 
-from engine.nodes.layers import conv, dense, normalization, recurrent, resampling, reshaping  # noqa: F401
+# isort: skip_file
+# Import order is registration order, which is the order of the editor's palette.
+from engine.nodes.layers import dense, conv, resampling, reshaping, normalization, recurrent  # noqa: F401
