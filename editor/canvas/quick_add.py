@@ -48,7 +48,7 @@ class QuickAdd(QtWidgets.QFrame):
         needle = text.strip().lower()
         self.results.clear()
         for node_type in self._types:
-            haystack = f"{node_type.title} {node_type.type_id} {node_type.summary}".lower()
+            haystack = f"{node_type.title} {node_type.type_id}".lower()
             if needle and needle not in haystack:
                 continue
             item = QtWidgets.QListWidgetItem(category_icon(node_type.category), node_type.title)

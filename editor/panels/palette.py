@@ -87,7 +87,7 @@ class Palette(QtWidgets.QWidget):
             shown = 0
             for child_index in range(group.childCount()):
                 child = group.child(child_index)
-                haystack = f"{child.text(0)} {child.data(0, TYPE_ROLE)} {child.toolTip(0)}".lower()
+                haystack = f"{child.text(0)} {child.data(0, TYPE_ROLE)}".lower()
                 match = not needle or needle in haystack
                 child.setHidden(not match)
                 shown += match

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.registry import Param
 
@@ -36,14 +36,14 @@ class FloatSpinBox(QtWidgets.QDoubleSpinBox):
     def validate(self, text: str, pos: int):
         stripped = text.strip()
         if stripped in ("", "-", "+", ".", "-.", "e", "E") or stripped.lower().endswith(("e", "e-", "e+")):
-            return QtWidgets.QValidator.State.Intermediate, text, pos
+            return QtGui.QValidator.State.Intermediate, text, pos
         try:
             value = float(stripped)
         except ValueError:
-            return QtWidgets.QValidator.State.Invalid, text, pos
+            return QtGui.QValidator.State.Invalid, text, pos
         if self.minimum() <= value <= self.maximum():
-            return QtWidgets.QValidator.State.Acceptable, text, pos
-        return QtWidgets.QValidator.State.Intermediate, text, pos
+            return QtGui.QValidator.State.Acceptable, text, pos
+        return QtGui.QValidator.State.Intermediate, text, pos
 
 
 class ParamEditor(QtCore.QObject):

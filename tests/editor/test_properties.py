@@ -1,0 +1,86 @@
+"""The properties panel: built from the schema; bad values are refused with a message."""
+
+from __future__ import annotations
+
+from PySide6 import QtWidgets
+
+from editor.panels.param_widgets import FloatSpinBox
+from engine.graph import dumps_graph
+
+
+def test_form_widgets_follow_the_schema(window):
+    window.canvas.select(["data"])
+    editors = window.properties.editors
+    assert isinstance(editors["dataset"].input_widget, QtWidgets.QComboBox)
+    assert isinstance(editors["shuffle"].input_widget, QtWidgets.QCheckBox)
+    assert isinstance(editors["val_split"].input_widget, FloatSpinBox)
+    spin = editors["image_size"].input_widget
+    assert isinstance(spin, QtWidgets.QSpinBox)
+    assert (spin.minimum(), spin.maximum()) == (4, 512)
+    assert editors["dataset"].input_widget.currentText() == "digits_flat"
+
+
+def test_out_of_range_and_wrong_type_are_refused(window):
+    before = dumps_graph(window.document.graph)
+    window.canvas.select(["fc1"])
+    panel = window.properties
+    assert not panel.submit("out_features", 0)
+    assert panel.error.isVisible() and "at least 1" in panel.error.text()
+    assert not panel.submit("out_features", "many")
+    assert not panel.submit("out_features", 2.5)
+    assert not panel.submit("bias", "yes please")
+    assert dumps_graph(window.document.graph) == before
+    assert window.document.undo_stack.count() == 0
+    assert panel.editors["out_features"].input_widget.value() == 128
+    assert panel.submit("out_features", 256)
+    assert not panel.error.isVisible()
+    assert window.document.graph.nodes["fc1"].params["out_features"] == 256
+
+
+def test_text_kinds_are_parsed_and_refused_readably(window):
+    window.document.edit("add input", lambda g: g.add_node("data.Input", node_id="inp"))
+    window.canvas.select(["inp"])
+    panel = window.properties
+    edit = panel.editors["shape"].input_widget
+    edit.setText("1, 28, 28")
+    edit.editingFinished.emit()
+    assert window.document.graph.nodes["inp"].params["shape"] == [1, 28, 28]
+    edit.setText("1, twenty")
+    edit.editingFinished.emit()
+    assert panel.error.isVisible()
+    assert window.document.graph.nodes["inp"].params["shape"] == [1, 28, 28]
+    assert edit.text() == "1, 28, 28"
+
+
+def test_combo_and_checkbox_edits_are_undoable(window):
+    window.canvas.select(["data"])
+    before = dumps_graph(window.document.graph)
+    window.properties.editors["dataset"].input_widget.setCurrentText("iris")
+    assert window.document.graph.nodes["data"].params["dataset"] == "iris"
+    window.properties.editors["shuffle"].input_widget.setChecked(False)
+    assert window.document.graph.nodes["data"].params["shuffle"] is False
+    window.document.undo_stack.undo()
+    window.document.undo_stack.undo()
+    assert dumps_graph(window.document.graph) == before
+    assert window.properties.editors["dataset"].input_widget.currentText() == "digits_flat"
+
+
+def test_rename_node(window):
+    window.canvas.select(["fc1"])
+    panel = window.properties
+    panel.id_edit.setText("2bad")
+    panel.id_edit.editingFinished.emit()
+    assert panel.error.isVisible() and "fc1" in window.document.graph.nodes
+    panel.id_edit.setText("hidden")
+    panel.id_edit.editingFinished.emit()
+    assert "hidden" in window.document.graph.nodes and "fc1" not in window.document.graph.nodes
+    assert window.canvas.selected_ids() == ["hidden"]
+    assert any(e.dst == "hidden" for e in window.document.graph.edges)
+
+
+def test_help_shows_the_selected_node(window):
+    window.canvas.select(["adam"])
+    assert "Adam" in window.help.toPlainText()
+    assert "lr" in window.help.toPlainText()
+    window.canvas.select([])
+    assert "Select a node" in window.help.toPlainText()
