@@ -17,6 +17,7 @@ from engine.data.files import os_error_message
 from engine.data.image_folder import describe_image_folder, read_image_folder
 from engine.data.info import BUILTIN_INFO, DataError, DatasetInfo, RawDataset
 from engine.data.npz_file import describe_npz, read_npz
+from engine.data.subset import subset_info
 from engine.data.synthetic import describe_synthetic, read_synthetic
 
 
@@ -51,6 +52,7 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "num_samples": 2000,
     "sequence_length": 32,
     "noise": 0.1,
+    "classes": [],
     "val_split": 0.2,
     "shuffle": True,
 }
@@ -72,6 +74,6 @@ def describe(params: dict[str, Any]) -> DatasetInfo:
     """Shapes, task and class names of the dataset the params select; DataError if unusable."""
     params = with_defaults(params)
     try:
-        return source_of(params).describe(params)
+        return subset_info(source_of(params).describe(params), params["classes"])
     except OSError as exc:  # permissions, a file vanishing mid-read
         raise DataError(os_error_message(exc)) from None

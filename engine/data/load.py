@@ -22,6 +22,7 @@ import numpy as np
 from engine.data.describe import source_of, with_defaults
 from engine.data.files import os_error_message
 from engine.data.info import DataError, DatasetInfo, RawDataset
+from engine.data.subset import subset_raw
 
 if TYPE_CHECKING:
     import torch
@@ -58,7 +59,7 @@ def load_dataset(params: dict[str, Any], seed: int = 0) -> LoadedData:
 
     params = with_defaults(params)
     try:
-        raw = source_of(params).read(params, seed)
+        raw = subset_raw(source_of(params).read(params, seed), params["classes"])
     except OSError as exc:
         raise DataError(os_error_message(exc)) from None
     val_split = float(params["val_split"])

@@ -59,6 +59,9 @@ register(NodeType(
               "Synthetic datasets: sine_wave adds noise with this standard deviation (the best "
               "reachable MSE is about noise squared); gaussian_ring blobs have std 0.2 x noise.",
               minimum=0.0, maximum=10.0),
+        Param("classes", "ints", _DEFAULT["classes"],
+              "Keep only these classes, relabelled 0, 1, ... in this order (empty: all). "
+              "E.g. 5, 6, 7, 8, 9 for transfer learning from digits 0-4.", minimum=0),
         Param("val_split", "float", _DEFAULT["val_split"],
               "Share of samples held out for validation (0: train on everything, no validation).",
               minimum=0.0, maximum=0.9),
