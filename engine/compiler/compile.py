@@ -12,6 +12,7 @@ hand-written PyTorch:
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterable
 
@@ -160,8 +161,13 @@ def _trace(graph: Graph, analysis: Analysis, root: nn.Module, needed: set[str], 
                      for p in node_type.inputs if p.name in incoming)
         result = program.call_module(node_id, args)
         result.name = node_id
-        for port in node_type.outputs:
-            values[(node_id, port.name)] = result
+        if len(node_type.outputs) == 1:
+            values[(node_id, node_type.outputs[0].name)] = result
+        else:  # the module returns a tuple, one entry per output port
+            for index, port in enumerate(node_type.outputs):
+                item = program.call_function(operator.getitem, (result, index))
+                item.name = f"{node_id}_{port.name}"
+                values[(node_id, port.name)] = item
     results = {}
     for node_id in wanted:
         node_type = registry.get(graph.nodes[node_id].type_id)

@@ -196,3 +196,49 @@ register(NodeType(
     infer=_infer_constant_like,
     build=_build_constant_like,
 ))
+
+
+def _infer_real_fake(params, inputs):
+    real, fake = inputs["real"], inputs["fake"]
+    for port, spec in (("real", real), ("fake", fake)):
+        require_batched(spec, port)
+        require_float(spec, port)
+    if real.dims != fake.dims:
+        raise ShapeError(
+            f"gets real {real.bracket()} and fake {fake.bracket()}, but a discriminator can only "
+            "judge samples of one shape",
+            f"make the generator output the shape of the real samples, {real.bracket()}",
+        )
+    flag = TensorSpec((1,))
+    return {"out": real, "is_real": flag, "fooled": flag}
+
+
+def _build_real_fake(params, inputs):
+    from engine.nodes.modules import RealFakeBatch
+
+    return RealFakeBatch()
+
+
+register(NodeType(
+    type_id="merge.RealFakeBatch",
+    title="Real + Fake Batch",
+    category="merge",
+    help=(
+        "The heart of a GAN: stacks a batch of real samples and a batch of generated ones into "
+        "one batch, so a single discriminator judges both, and outputs the matching targets. "
+        "`is_real` is 1 for real rows and 0 for fake rows: the discriminator's loss "
+        "(BCEWithLogits) uses it to learn to tell them apart. `fooled` is the flip, 0 for real "
+        "and 1 for fake: the generator's loss uses it, because the generator wins when the "
+        "discriminator calls its samples real. Give each of the two optimizers a `scope` "
+        "(the discriminator's layers, the generator's layers) so each only updates its own "
+        "network; the rows of real samples carry no gradient to the generator."
+    ),
+    inputs=(Port("real", "a batch of real samples (the Dataset's x)"),
+            Port("fake", "a batch of generated samples (the generator's output)")),
+    outputs=(Port("out", "real and fake samples stacked along the batch"),
+             Port("is_real", "[B, 1] targets: 1 for real rows, 0 for fake rows"),
+             Port("fooled", "[B, 1] flipped targets: 0 for real rows, 1 for fake rows")),
+    params=(),
+    infer=_infer_real_fake,
+    build=_build_real_fake,
+))

@@ -124,3 +124,12 @@ class KLDivergence(nn.Module):
         if not target.is_floating_point():
             target = F.one_hot(target, prediction.shape[1]).to(prediction.dtype)
         return F.kl_div(prediction, target, reduction="batchmean")
+
+
+class RealFakeBatch(nn.Module):
+    """Stacks real and fake samples and returns them with their targets (1 real, 0 fake)."""
+
+    def forward(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        stacked = torch.cat([real, fake], dim=0)
+        is_real = torch.cat([real.new_ones(real.shape[0], 1), fake.new_zeros(fake.shape[0], 1)], dim=0)
+        return stacked, is_real, 1.0 - is_real

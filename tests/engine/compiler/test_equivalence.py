@@ -175,3 +175,25 @@ def test_builder_failure_names_the_node():
         object.__setattr__(relu, "build", original)
     assert info.value.node_id == "relu1"
     assert "ReLU `relu1` could not be built: boom" in str(info.value)
+
+
+def test_a_node_with_several_outputs_feeds_each_port_its_own_value():
+    graph = Graph()
+    graph.add_node("data.Input", {"shape": [2]}, node_id="real")
+    graph.add_node("data.Input", {"shape": [2]}, node_id="fake")
+    graph.add_node("merge.RealFakeBatch", node_id="pair")
+    graph.add_node("layers.Linear", {"out_features": 1}, node_id="judge")
+    graph.add_node("losses.BCEWithLogits", node_id="d_loss")
+    graph.connect("real", "out", "pair", "real")
+    graph.connect("fake", "out", "pair", "fake")
+    graph.connect("pair", "out", "judge", "in")
+    graph.connect("judge", "out", "d_loss", "prediction")
+    graph.connect("pair", "is_real", "d_loss", "target")
+    model = compile_graph(graph, ["judge", "d_loss"])
+    assert "pair_is_real = pair[1]" in model.code
+    real, fake = torch.randn(3, 2), torch.randn(3, 2)
+    out = model(real=real, fake=fake)
+    assert out["judge"].shape == (6, 1)
+    targets = torch.tensor([[1.0]] * 3 + [[0.0]] * 3)
+    expected = nn.functional.binary_cross_entropy_with_logits(out["judge"], targets)
+    torch.testing.assert_close(out["d_loss"], expected)
