@@ -173,6 +173,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _connect(self) -> None:
         c = self.canvas
+        c.viewer.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
+        c.viewer.customContextMenuRequested.connect(self._canvas_menu)
         c.selection_changed.connect(self._on_selection)
         c.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.files.status.connect(lambda text: self.statusBar().showMessage(text, 4000))
@@ -251,6 +253,16 @@ class MainWindow(QtWidgets.QMainWindow):
     def _add_from_palette(self, type_id: str) -> None:
         self.canvas.add_node(type_id)
         self.canvas.widget.setFocus()
+
+    def _canvas_menu(self, pos: QtCore.QPoint) -> None:
+        menu = QtWidgets.QMenu(self)
+        if self.canvas.selected_ids():
+            menu.addActions([self.copy_action, self.cut_action, self.duplicate_action, self.delete_action])
+            menu.addSeparator()
+        menu.addActions([self.add_node_action, self.paste_action])
+        menu.addSeparator()
+        menu.addActions([self.layout_action, self.fit_action])
+        menu.popup(self.canvas.viewer.mapToGlobal(pos))
 
     def _zoom(self, step: float) -> None:
         viewer = self.canvas.viewer

@@ -82,6 +82,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self._stats_text = text
         if self.stats is not None:
             self.stats.setText(text)
+            self.stats.setVisible(bool(text))
 
     def _build_graph_form(self, layout: QtWidgets.QVBoxLayout) -> None:
         title = QtWidgets.QLabel("Graph")
@@ -122,6 +123,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             layout.addWidget(chip)
         self.stats = QtWidgets.QLabel(self._stats_text)
         self.stats.setObjectName("muted")
+        self.stats.setVisible(bool(self._stats_text))
         layout.addWidget(self.stats)
         form = self._form(layout)
         self.id_edit = QtWidgets.QLineEdit()
