@@ -86,6 +86,7 @@ class Trainer:
                 self.modules.get_submodule(node_id).requires_grad_(False)
         self.steps = [self._make_step(o) for o in self.plan.optimizers]
         self.eval_program = compile_graph(graph, self.plan.outputs_of(None), self.plan.analysis, self.modules)
+        self.eval_args = [n.target for n in self.eval_program.graph.nodes if n.op == "placeholder"]
         self.sources = {name: node for name, (node, _) in self.plan.inputs.items()}
         self.sources.update({name: name for name in self.plan.noise})
         self.monitor = Monitor(s["monitor"], float(s["min_delta"]))
@@ -282,7 +283,7 @@ class Trainer:
                 batch = {name: t[start:start + VAL_CHUNK] for name, t in self.val_inputs.items()}
                 size = min(VAL_CHUNK, n - start)
                 self._add_noise(batch, size, generator)
-                out = self.eval_program(**batch)
+                out = self.eval_program(**{name: batch[name] for name in self.eval_args})
                 values = [out[loss].float() * size for loss in self.plan.losses]
                 values += [correct_count(a, out[a.prediction], batch[a.target]).float() for a in self.plan.accuracy]
                 totals.append(torch.stack(values))
