@@ -6,10 +6,12 @@ cannot be read leaves the open graph untouched and says why in one readable line
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
+from editor import graph_ops
 from editor.document import GraphDocument
 from engine.fileio import atomic_write_text
 from engine.graph import Graph, GraphFileError, dumps_graph, load_graph, loads_graph, save_graph
@@ -20,8 +22,26 @@ MAX_RECENT = 8
 AUTOSAVE_MS = 60_000
 
 
+START_EXAMPLE = EXAMPLES_DIR / "mlp_digits.json"  # what a newcomer sees first
+
+
 def example_files(folder: Path = EXAMPLES_DIR) -> list[Path]:
     return sorted(folder.glob("*.json")) if folder.is_dir() else []
+
+
+def example_title(path: Path) -> str:
+    """The graph's own name for the Examples menu (the file name if it has none)."""
+    try:
+        name = json.loads(path.read_text(encoding="utf-8")).get("name")
+    except (OSError, ValueError, AttributeError):
+        name = None
+    return name if isinstance(name, str) and name else path.stem.replace("_", " ")
+
+
+def start_example() -> Path | None:
+    if START_EXAMPLE.is_file():
+        return START_EXAMPLE
+    return next(iter(example_files()), None)
 
 
 def default_recovery_path() -> Path:
@@ -69,6 +89,7 @@ class FileController(QtCore.QObject):
         except GraphFileError as exc:
             QtWidgets.QMessageBox.warning(self.window, "Cannot open graph", str(exc))
             return False
+        graph_ops.place_unpositioned(graph)
         self.document.load(graph, path if remember else None)
         if remember:
             self.add_recent(path)

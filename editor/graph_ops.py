@@ -174,10 +174,30 @@ def _descendants(graph: Graph, node_id: str) -> list[str]:
 
 # -- auto-layout --------------------------------------------------------------------------------
 
+def estimated_height(graph: Graph, node_id: str) -> float:
+    """About how tall a node is drawn: header, one row per port, footer."""
+    type_id = graph.nodes[node_id].type_id
+    if type_id not in catalog():
+        return 80.0
+    node_type = catalog().get(type_id)
+    return 74.0 + 23.0 * max(len(node_type.inputs), len(node_type.outputs), 1)
+
+
+def place_unpositioned(graph: Graph) -> bool:
+    """Give positions to a graph whose nodes have none (files written by code). Returns True
+    when it placed them; graphs with positions are left alone."""
+    if all("x" in n.ui and "y" in n.ui for n in graph.nodes.values()):
+        return False
+    for node_id, (x, y) in auto_layout(graph).items():
+        if not ("x" in graph.nodes[node_id].ui and "y" in graph.nodes[node_id].ui):
+            set_position(graph, node_id, x, y)
+    return True
+
+
 def auto_layout(graph: Graph, heights: dict[str, float] | None = None) -> dict[str, tuple[float, float]]:
     """Left-to-right layered positions: a node's column is its longest path from a source;
     within a column, nodes are ordered by where their inputs sit to keep edges short."""
-    heights = heights or {}
+    heights = heights or {n: estimated_height(graph, n) for n in graph.nodes}
     depth: dict[str, int] = {}
     order = _topological(graph)
     for node_id in order:

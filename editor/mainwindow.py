@@ -11,7 +11,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from editor import graph_ops
 from editor.canvas.canvas import Canvas
 from editor.document import GraphDocument
-from editor.files import FileController, example_files
+from editor.files import FileController, example_files, example_title, start_example
 from editor.live_analysis import LiveAnalysis
 from editor.panels.help import HelpPane
 from editor.panels.palette import Palette
@@ -302,7 +302,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.examples_menu.clear()
         examples = example_files()
         for path in examples:
-            action = self.examples_menu.addAction(path.stem.replace("_", " ").title())
+            action = self.examples_menu.addAction(example_title(path))
             action.setStatusTip(str(path))
             action.triggered.connect(lambda _checked=False, p=path: self.files.open_example(p))
         self.examples_menu.setEnabled(bool(examples))
@@ -317,7 +317,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def start(self, path: Path | None = None) -> None:
         """Open `path` (or the first example), offer crash recovery, start autosave."""
         if not self.files.offer_recovery():
-            target = path or next(iter(example_files()), None)
+            target = path or start_example()
             if target is not None:
                 if path is not None:
                     self.files.load_path(target)

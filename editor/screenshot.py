@@ -13,7 +13,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 
 from editor.app import create_application
-from editor.files import example_files
+from editor.files import start_example
 from editor.mainwindow import MainWindow
 
 
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     window.resize(width, height)
     window.show()
     _settle(app, 0.3)
-    window.files.load_path(args.graph or example_files()[0], remember=False)
+    window.files.load_path(args.graph or start_example(), remember=False)
     if args.break_edge:
         src, _, port = args.break_edge.partition(".")
         window.document.edit("Break", lambda g: [g.disconnect(e) for e in list(g.edges)

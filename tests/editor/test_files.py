@@ -110,3 +110,18 @@ def test_save_is_atomic_and_keeps_positions(window, dialogs, tmp_path):
     assert window.files.save()
     assert load_graph(path).nodes["fc1"].ui == {"x": 123.5, "y": -45.0}
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_graph_without_positions_is_laid_out(window, tmp_path):
+    from engine.graph import Graph, save_graph
+
+    graph = Graph()
+    graph.add_node("data.Dataset", node_id="data")
+    graph.add_node("layers.Linear", node_id="fc")
+    graph.connect("data", "x", "fc", "in")
+    path = tmp_path / "bare.json"
+    save_graph(graph, path)
+    assert window.files.open_file(path)
+    nodes = window.document.graph.nodes
+    assert nodes["data"].ui["x"] < nodes["fc"].ui["x"]
+    assert not window.document.modified
