@@ -30,6 +30,15 @@ def tiny_mlp(hidden: int = 16, epochs: int = 2, batch_size: int = 64, **training
     return graph
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """These models are tiny: one intra-op thread is faster, and immune to a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="session")
 def digits():
     """digits_flat split with seed 0 (loading takes about a second, so once per session)."""
