@@ -14,12 +14,13 @@ from engine.training.plan import OptimizerPlan
 class OptimizerStep:
     """Minimizes sum(weight x loss) + l1 x sum|w| for one Optimizer node, over its scope only."""
 
-    def __init__(self, plan: OptimizerPlan, program: fx.GraphModule, modules: nn.Module,
+    def __init__(self, plan: OptimizerPlan, program: fx.GraphModule, runner: nn.Module, modules: nn.Module,
                  optimizer: torch.optim.Optimizer, scheduler, scaler, grad_clip: float,
                  autocast: bool, device: torch.device):
         self.plan = plan
         self.node_id = plan.node_id
-        self.program = program
+        self.program = program  # the fx program; `runner` calls it (itself, or a DDP wrapper around it)
+        self.runner = runner
         self.optimizer = optimizer
         self.scheduler = scheduler
         self.scaler = scaler
@@ -47,7 +48,7 @@ class OptimizerStep:
     def forward(self, batch: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         """The program's outputs and the total objective for `batch`."""
         with self._autocast:
-            out = self.program(**{name: batch[name] for name in self.args})
+            out = self.runner(**{name: batch[name] for name in self.args})
         total = None
         for loss, weight in zip(self.losses, self.weights, strict=True):
             term = out[loss] if weight == 1.0 else out[loss] * weight

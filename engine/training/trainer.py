@@ -92,7 +92,10 @@ class Trainer:
         self.monitor = Monitor(s["monitor"], float(s["min_delta"]))
         self._check_monitor()
         self.shuffle_gen = torch.Generator().manual_seed(self.seed)
-        self.noise_gen = torch.Generator(device=self.device).manual_seed(self.seed + 1)
+        rank = 0 if distributed is None else distributed.rank
+        if rank:  # same initial weights everywhere (built above), but each process its own dropout and noise
+            torch.manual_seed(self.seed + rank)
+        self.noise_gen = torch.Generator(device=self.device).manual_seed(self.seed + 1 + 1000 * rank)
         self.shuffle = bool(graph.nodes[self.plan.dataset].params.get("shuffle", True))
         self.history: list[dict[str, Any]] = []
         self.start_epoch = 0
@@ -118,8 +121,9 @@ class Trainer:
                                 f"({', '.join(plan.scope)}) is frozen (trainable off)")
         optimizer = make_torch_optimizer(plan.type_id, plan.params, params)
         program = compile_graph(self.graph, self.plan.outputs_of(plan), self.plan.analysis, self.modules)
+        runner = program if self.dist is None else self.dist.wrap(program, params)
         scaler = torch.amp.GradScaler("cuda") if self.mixed_precision else None
-        return OptimizerStep(plan, program, self.modules, optimizer, make_scheduler(self.settings, optimizer),
+        return OptimizerStep(plan, program, runner, self.modules, optimizer, make_scheduler(self.settings, optimizer),
                              scaler, float(self.settings["grad_clip"]), self.mixed_precision, self.device)
 
     def _check_monitor(self) -> None:
