@@ -1,0 +1,198 @@
+"""Each export format: how to write the model part, and how to load the artifact back to run it.
+
+Loading back is what verification runs right after writing, so every loader opens the file
+the way a user of that format would (torch.jit.load, torch.export.load, onnxruntime,
+importing the generated Python).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import logging
+import uuid
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from engine.compiler import compile_graph
+from engine.export.model_part import EXAMPLE_BATCH, ExportError, ModelPart, example_inputs
+from engine.fileio import atomic_write_text
+
+# Opset 18 is the one the dynamo exporter's op library (onnxscript torchlib) is written in, so no
+# version conversion runs, and it is read by every current runtime (onnxruntime >= 1.14,
+# TensorRT >= 8.6, OpenVINO); torch 2.13's default of 20 gives the same graphs here.
+ONNX_OPSET = 18
+
+Runner = Callable[..., torch.Tensor]
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    suffix: str
+    summary: str
+    write: Callable[[ModelPart, Path], list[Path]]  # returns every file written
+    load: Callable[[ModelPart, Path], Runner]
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Silence the warnings and log lines exporters print on success (deprecations, torchvision missing)."""
+    logger = logging.getLogger("torch.onnx")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def _metadata(part: ModelPart) -> dict[str, str]:
+    """Describes the model inside weights files: what goes in, what comes out."""
+    inputs = [{"name": i.name, "shape": ["B", *i.spec.dims], "dtype": i.spec.dtype} for i in part.inputs]
+    return {"format": "netwright-model", "graph": part.graph.name, "output": part.output,
+            "inputs": json.dumps(inputs)}
+
+
+def _fresh_model(part: ModelPart, state: dict[str, torch.Tensor]) -> Runner:
+    """The graph compiled anew with `state` loaded: what a user of a weights file does."""
+    model = compile_graph(part.graph, part.output, part.analysis)
+    model.load_state_dict(state, strict=True)
+    return model.eval()
+
+
+# -- weights ----------------------------------------------------------------------------------
+
+
+def _write_safetensors(part: ModelPart, path: Path) -> list[Path]:
+    from safetensors.torch import save_file
+
+    state = {k: v.detach().contiguous() for k, v in part.program.state_dict().items()}
+    save_file(state, str(path), metadata=_metadata(part))
+    return [path]
+
+
+def _load_safetensors(part: ModelPart, path: Path) -> Runner:
+    from safetensors.torch import load_file
+
+    return _fresh_model(part, load_file(str(path)))
+
+
+def _write_state_dict(part: ModelPart, path: Path) -> list[Path]:
+    torch.save({k: v.detach().clone() for k, v in part.program.state_dict().items()}, path)
+    return [path]
+
+
+def _load_state_dict(part: ModelPart, path: Path) -> Runner:
+    return _fresh_model(part, torch.load(path, map_location="cpu", weights_only=True))
+
+
+# -- programs ---------------------------------------------------------------------------------
+
+
+def _dynamic_batch(part: ModelPart) -> dict[str, dict[int, torch.export.Dim]]:
+    batch = torch.export.Dim("batch")
+    return {i.name: {0: batch} for i in part.inputs}
+
+
+def _write_pt2(part: ModelPart, path: Path) -> list[Path]:
+    with quiet():
+        program = torch.export.export(part.program, example_inputs(part, EXAMPLE_BATCH),
+                                      dynamic_shapes=_dynamic_batch(part))
+        torch.export.save(program, path)
+    return [path]
+
+
+def _load_pt2(part: ModelPart, path: Path) -> Runner:
+    # Only our own file, just written: torch.export.load may fall back to full unpickling.
+    with quiet():
+        return torch.export.load(path).module()
+
+
+def _write_torchscript(part: ModelPart, path: Path) -> list[Path]:
+    # Legacy: torch.jit is deprecated in favour of torch.export; tracing keeps Netwright's
+    # recurrent layers (which call super().forward) working, where scripting cannot.
+    with quiet(), torch.no_grad():
+        traced = torch.jit.trace(part.program, example_inputs(part, EXAMPLE_BATCH), check_trace=False)
+        torch.jit.save(traced, str(path))
+    return [path]
+
+
+def _load_torchscript(part: ModelPart, path: Path) -> Runner:
+    with quiet():
+        return torch.jit.load(str(path), map_location="cpu")
+
+
+def _write_onnx(part: ModelPart, path: Path) -> list[Path]:
+    try:
+        import onnx  # noqa: F401
+        import onnxscript  # noqa: F401
+    except ImportError as exc:
+        raise ExportError(f"ONNX export needs the onnx and onnxscript packages ({exc.name} is missing): "
+                          "pip install 'netwright[export]'") from None
+    with quiet():
+        torch.onnx.export(part.program, example_inputs(part, EXAMPLE_BATCH), str(path), dynamo=True,
+                          opset_version=ONNX_OPSET, dynamic_shapes=_dynamic_batch(part), external_data=False,
+                          input_names=[i.name for i in part.inputs], output_names=[part.output], verbose=False)
+    return [path]
+
+
+def _load_onnx(part: ModelPart, path: Path) -> Runner:
+    try:
+        import onnxruntime
+    except ImportError:
+        raise ExportError("checking an ONNX export needs onnxruntime: pip install 'netwright[export]'") from None
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    names = [i.name for i in session.get_inputs()]
+
+    def run(*args: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(session.run(None, dict(zip(names, (a.numpy() for a in args), strict=True)))[0])
+
+    return run
+
+
+# -- python -----------------------------------------------------------------------------------
+
+
+def _weights_beside(path: Path) -> Path:
+    return path.with_suffix(".safetensors")
+
+
+def _write_python(part: ModelPart, path: Path) -> list[Path]:
+    from engine.export.python_source import python_source
+
+    weights = _weights_beside(path)
+    _write_safetensors(part, weights)
+    atomic_write_text(path, python_source(part, weights.name))
+    return [path, weights]
+
+
+def _load_python(part: ModelPart, path: Path) -> Runner:
+    """Import the generated file under a fresh module name (never added to sys.modules)."""
+    spec = importlib.util.spec_from_file_location(f"netwright_export_{uuid.uuid4().hex}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.load_model()
+
+
+FORMATS: dict[str, Format] = {f.name: f for f in (
+    Format("safetensors", ".safetensors", "the trained parameters, keyed node_id.param", _write_safetensors,
+           _load_safetensors),
+    Format("pt", ".pt", "a plain PyTorch state_dict (torch.save), for torch.load(weights_only=True)",
+           _write_state_dict, _load_state_dict),
+    Format("pt2", ".pt2", "a torch.export program (torch.export.load(...).module())", _write_pt2, _load_pt2),
+    Format("torchscript", ".ts", "a TorchScript module (legacy: torch.jit is deprecated)", _write_torchscript,
+           _load_torchscript),
+    Format("onnx", ".onnx", f"ONNX opset {ONNX_OPSET} with a dynamic batch axis", _write_onnx, _load_onnx),
+    Format("python", ".py", "a standalone PyTorch file with train(), weights beside it", _write_python,
+           _load_python),
+)}

@@ -1,0 +1,114 @@
+"""Digits CNN: exported from Netwright as plain PyTorch.
+
+Input: data_x [B, 1, 8, 8]. Output: `fc` [B, 10] (B is the batch size).
+Weights: digits_cnn.safetensors, beside this file (tensors keyed like the model's state_dict).
+Needs only torch. `load_model()` returns the trained model in eval mode; `train()` trains
+a model the way the Netwright graph was set up to train.
+"""
+
+import json
+from pathlib import Path
+
+import torch
+from torch import nn
+
+DTYPES = {
+    "F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
+    "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
+    "BOOL": torch.bool,
+}
+
+
+def read_safetensors(path) -> dict[str, torch.Tensor]:
+    """The tensors of a .safetensors file, read with torch alone: an 8-byte header length, a JSON header, raw bytes."""
+    data = Path(path).read_bytes()
+    size = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + size])
+    body = data[8 + size:]
+    tensors = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = info["data_offsets"]
+        dtype = DTYPES[info["dtype"]]
+        flat = torch.frombuffer(bytearray(body[start:end]), dtype=dtype) if end > start else torch.empty(0, dtype=dtype)
+        tensors[name] = flat.reshape(info["shape"])
+    return tensors
+
+
+class DigitsCNNModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 8, kernel_size=3, padding=1)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.relu1 = nn.ReLU()
+        self.pool1 = nn.MaxPool2d(kernel_size=2, stride=2)
+        self.conv2 = nn.Conv2d(8, 16, kernel_size=3, padding=1)
+        self.relu2 = nn.ReLU()
+        self.pool2 = nn.MaxPool2d(kernel_size=2, stride=2)
+        self.flat = nn.Flatten()
+        self.drop = nn.Dropout(p=0.25)
+        self.fc = nn.Linear(64, 10)
+
+    def forward(self, data_x):
+        conv1 = self.conv1(data_x)
+        bn1 = self.bn1(conv1)
+        relu1 = self.relu1(bn1)
+        pool1 = self.pool1(relu1)
+        conv2 = self.conv2(pool1)
+        relu2 = self.relu2(conv2)
+        pool2 = self.pool2(relu2)
+        flat = self.flat(pool2)
+        drop = self.drop(flat)
+        fc = self.fc(drop)
+        return fc
+
+
+def train(model, x, y, x_val=None, y_val=None, epochs=20, batch_size=32, seed=0):
+    """Train `model` on tensors x, y as the Netwright graph was set up to train; returns one row of metrics per epoch.
+
+    Settings: Adam (lr 0.001), loss Cross-Entropy, 20 epochs, shuffled mini-batches of 32, seed 0.
+    x and y must be prepared the way the Dataset node prepares them (e.g. standardized features).
+    """
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    loss_fn = nn.CrossEntropyLoss()
+    parameters = list(model.parameters())
+    optimizer = torch.optim.Adam(parameters, lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.0)
+    history = []
+    for epoch in range(1, epochs + 1):
+        model.train()
+        order = torch.randperm(len(x), generator=generator)
+        total = 0.0
+        for start in range(0, len(x), batch_size):
+            batch = order[start:start + batch_size]
+            prediction = model(x[batch])
+            loss = loss_fn(prediction, y[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(batch)
+        row = {"epoch": epoch, "train_loss": total / len(x)}
+        if x_val is not None:
+            model.eval()
+            with torch.no_grad():
+                prediction = model(x_val)
+                row["val_loss"] = loss_fn(prediction, y_val).item()
+        history.append(row)
+        print(", ".join(f"{k} {v:.4g}" for k, v in row.items()))
+    return history
+
+
+def load_model(weights=None) -> DigitsCNNModel:
+    """The model with the exported weights (digits_cnn.safetensors beside this file by default), in eval mode."""
+    model = DigitsCNNModel()
+    path = Path(weights) if weights is not None else Path(__file__).with_name("digits_cnn.safetensors")
+    model.load_state_dict(read_safetensors(path))
+    return model.eval()
+
+
+if __name__ == "__main__":
+    model = load_model()
+    with torch.no_grad():
+        output = model(torch.randn(2, 1, 8, 8))
+    print("fc:", tuple(output.shape))
