@@ -71,19 +71,23 @@ HOOKS = tuple(name for name in vars(Callback) if name.startswith("on_"))
 
 
 class CallbackList:
-    """Calls each hook on every callback, in the order given."""
+    """Calls each hook on every callback, in the order given (the same way for every hook)."""
 
     def __init__(self, callbacks: Iterable[Callback] = ()):
         self.callbacks = list(callbacks)
 
-    def _dispatch(self, hook: str, *args: Any) -> None:
+
+def _dispatcher(hook: str):
+    def dispatch(self: CallbackList, *args: Any) -> None:
         for callback in self.callbacks:
             getattr(callback, hook)(*args)
 
-    def __getattr__(self, hook: str):
-        if hook not in HOOKS:
-            raise AttributeError(hook)
-        return lambda *args: self._dispatch(hook, *args)
+    dispatch.__name__ = hook
+    return dispatch
+
+
+for _hook in HOOKS:
+    setattr(CallbackList, _hook, _dispatcher(_hook))
 
 
 class ProgressBar(Callback):

@@ -27,6 +27,7 @@ class OptimizerStep:
         self.grad_clip = grad_clip
         self.args = [n.target for n in program.graph.nodes if n.op == "placeholder"]
         self.losses = plan.losses
+        self.accuracy: list = []  # the AccuracyPlans of this optimizer's losses (set by the trainer)
         self.weights = [plan.weights[loss] for loss in plan.losses]
         self.l1 = float(plan.params.get("l1", 0.0))
         self.params = [p for group in optimizer.param_groups for p in group["params"]]

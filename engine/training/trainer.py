@@ -123,8 +123,10 @@ class Trainer:
         program = compile_graph(self.graph, self.plan.outputs_of(plan), self.plan.analysis, self.modules)
         runner = program if self.dist is None else self.dist.wrap(program, params)
         scaler = torch.amp.GradScaler("cuda") if self.mixed_precision else None
-        return OptimizerStep(plan, program, runner, self.modules, optimizer, make_scheduler(self.settings, optimizer),
+        step = OptimizerStep(plan, program, runner, self.modules, optimizer, make_scheduler(self.settings, optimizer),
                              scaler, float(self.settings["grad_clip"]), self.mixed_precision, self.device)
+        step.accuracy = [a for a in self.plan.accuracy if a.loss in plan.losses]
+        return step
 
     def _check_monitor(self) -> None:
         s = self.settings
@@ -193,8 +195,7 @@ class Trainer:
                 if norms is not None:
                     grad_samples[k].append(norms)
                 losses += [out[loss].detach() for loss in step.losses]
-                correct += [correct_count(a, out[a.prediction], batch[a.target])
-                            for a in self.plan.accuracy if a.loss in step.losses]
+                correct += [correct_count(a, out[a.prediction], batch[a.target]) for a in step.accuracy]
             pending.append((self.step_count, size, losses, correct))
             rows = self._flush(pending, sums, epoch) if sample else []
             self.callbacks.on_batch_end(self, BatchEnd(epoch, index, self.step_count, size, rows))
