@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from engine.analysis.problems import Problem, sentence
-from engine.graph.model import Edge, Graph
+from engine.graph.model import RESERVED_IDS, Edge, Graph
 from engine.graph.training import TRAINING_INDEX
 from engine.registry import NodeType, ParamError, ShapeError, TensorSpec, catalog
 
@@ -102,6 +102,9 @@ class _Analyzer:
                 continue
             node_type = self.registry.get(current)
             self.types[node.id] = node_type
+            if node.id in RESERVED_IDS:
+                self.report(node.id, f"has the id `{node.id}`, which is reserved for PyTorch (model.{node.id} "
+                            "is a method of every module)", f"rename it, e.g. to `{node.id}1`")
             _, errors = node_type.check_params(node.params)
             for error in errors:
                 self.report(node.id, f"has a bad value for {error.param}: {error.message}",

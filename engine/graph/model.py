@@ -41,8 +41,34 @@ class GraphError(ValueError):
     """An edit that the graph's structure cannot take (duplicate id, missing node)."""
 
 
+# Attributes of torch.nn.Module and torch.fx.GraphModule: a node with one of these ids could not
+# be reached as `model.<id>` in the compiled module (a test keeps this list complete).
+_RESERVED_WORDS = """
+    T_destination add_module add_submodule apply bfloat16 buffers call_super_init children code compile
+    cpu cuda delete_all_unused_submodules delete_submodule double dump_patches eval extra_repr float
+    forward get_buffer get_extra_state get_parameter get_submodule graph half ipu load_state_dict meta
+    modules mtia named_buffers named_children named_modules named_parameters parameters print_readable
+    recompile register_backward_hook register_buffer register_forward_hook register_forward_pre_hook
+    register_full_backward_hook register_full_backward_pre_hook register_load_state_dict_post_hook
+    register_load_state_dict_pre_hook register_module register_parameter register_state_dict_post_hook
+    register_state_dict_pre_hook requires_grad_ set_extra_state set_submodule shape_env share_memory state_dict to
+    to_empty to_folder train training type xpu zero_grad
+"""
+RESERVED_IDS = frozenset(_RESERVED_WORDS.split())
+
+
 def valid_node_id(node_id: str) -> bool:
+    """Letters, digits and _, not starting with a digit, not a Python keyword."""
     return bool(NODE_ID.match(node_id)) and not keyword.iskeyword(node_id)
+
+
+def node_id_problem(node_id: str) -> str | None:
+    """Why `node_id` cannot name a node, or None if it can."""
+    if not valid_node_id(node_id):
+        return f"{node_id!r} is not a valid node id (letters, digits and _, not starting with a digit)"
+    if node_id in RESERVED_IDS:
+        return f"{node_id!r} is reserved: it is the name of a PyTorch module attribute (model.{node_id})"
+    return None
 
 
 @dataclass
@@ -90,8 +116,8 @@ class Graph:
             node_id = self.free_id(ID_PREFIX.get(node_type.class_name, node_type.class_name.lower()))
         elif node_id in self.nodes:
             raise GraphError(f"a node with id {node_id!r} already exists")
-        elif not valid_node_id(node_id):
-            raise GraphError(f"{node_id!r} is not a valid node id (letters, digits and _, not starting with a digit)")
+        elif problem := node_id_problem(node_id):
+            raise GraphError(problem)
         merged = node_type.default_params()
         merged.update(params or {})
         node = Node(node_id, node_type.type_id, merged, dict(ui or {}))
@@ -123,8 +149,8 @@ class Graph:
     def rename_node(self, old: str, new: str) -> None:
         if new in self.nodes:
             raise GraphError(f"a node with id {new!r} already exists")
-        if not valid_node_id(new):
-            raise GraphError(f"{new!r} is not a valid node id")
+        if problem := node_id_problem(new):
+            raise GraphError(problem)
         self.nodes = {(new if k == old else k): v for k, v in self.nodes.items()}
         self.nodes[new].id = new
         self.edges = [

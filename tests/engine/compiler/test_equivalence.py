@@ -197,3 +197,25 @@ def test_a_node_with_several_outputs_feeds_each_port_its_own_value():
     targets = torch.tensor([[1.0]] * 3 + [[0.0]] * 3)
     expected = nn.functional.binary_cross_entropy_with_logits(out["judge"], targets)
     torch.testing.assert_close(out["d_loss"], expected)
+
+
+def test_reserved_ids_cover_every_module_attribute():
+    from engine.graph.model import RESERVED_IDS
+
+    model = compile_graph(make_mlp())
+    attributes = {name for name in dir(model) if not name.startswith("_")} - set(dict(model.named_children()))
+    assert attributes <= RESERVED_IDS, sorted(attributes - RESERVED_IDS)
+
+
+def test_a_reserved_id_is_a_problem_on_the_node_not_a_crash():
+    from engine.analysis import validate
+
+    graph = make_mlp()
+    graph.nodes["fc1"].id = "code"
+    graph.nodes = {("code" if k == "fc1" else k): v for k, v in graph.nodes.items()}
+    graph.edges = [e.__class__("code" if e.src == "fc1" else e.src, e.src_port,
+                               "code" if e.dst == "fc1" else e.dst, e.dst_port) for e in graph.edges]
+    [problem] = validate(graph)
+    assert problem.node_id == "code" and "reserved for PyTorch" in problem.message
+    with pytest.raises(CompileError, match="reserved"):
+        compile_graph(graph)

@@ -51,3 +51,10 @@ def test_relative_dataset_paths_are_read_from_the_graph_files_folder(tmp_path, m
     assert loaded.resolved_params("data")["path"] == str(project / "points.npz")
     assert loaded.nodes["data"].params["path"] == "points.npz"  # the file keeps what the user wrote
     assert str(analyze(loaded).specs[("data", "x")]) == "B x 3"
+
+
+def test_reserved_ids_are_refused_when_adding_or_renaming(mlp):
+    with pytest.raises(GraphError, match="reserved"):
+        mlp.add_node("layers.Linear", node_id="forward")
+    with pytest.raises(GraphError, match="reserved"):
+        mlp.rename_node("fc1", "training")
