@@ -13,6 +13,10 @@ from engine.registry import catalog
 COLUMN_STEP = 215.0
 ROW_STEP = 150.0
 PASTE_OFFSET = 40.0
+WRAP_COLUMNS = 7
+COLUMN_GAP = 60.0
+MIN_NODE_WIDTH = 150.0
+BAND_GAP = 60.0
 
 
 def position(graph: Graph, node_id: str) -> tuple[float, float]:
@@ -183,6 +187,13 @@ def estimated_height(graph: Graph, node_id: str) -> float:
     return 74.0 + 23.0 * max(len(node_type.inputs), len(node_type.outputs), 1)
 
 
+def estimated_width(graph: Graph, node_id: str) -> float:
+    """About how wide a node is drawn: its title decides (the canvas measures the real one)."""
+    type_id = graph.nodes[node_id].type_id
+    title = catalog().get(type_id).title if type_id in catalog() else type_id
+    return max(MIN_NODE_WIDTH, 8.0 * len(title) + 56.0)
+
+
 def place_unpositioned(graph: Graph) -> bool:
     """Give positions to a graph whose nodes have none (files written by code). Returns True
     when it placed them; graphs with positions are left alone."""
@@ -194,10 +205,13 @@ def place_unpositioned(graph: Graph) -> bool:
     return True
 
 
-def auto_layout(graph: Graph, heights: dict[str, float] | None = None) -> dict[str, tuple[float, float]]:
+def auto_layout(graph: Graph, heights: dict[str, float] | None = None, widths: dict[str, float] | None = None,
+                wrap: int = WRAP_COLUMNS) -> dict[str, tuple[float, float]]:
     """Left-to-right layered positions: a node's column is its longest path from a source;
-    within a column, nodes are ordered by where their inputs sit to keep edges short."""
+    within a column, nodes are ordered by where their inputs sit to keep edges short.
+    A long chain wraps after `wrap` columns into a new band below, so it stays readable."""
     heights = heights or {n: estimated_height(graph, n) for n in graph.nodes}
+    widths = widths or {n: estimated_width(graph, n) for n in graph.nodes}
     depth: dict[str, int] = {}
     order = _topological(graph)
     for node_id in order:
@@ -207,20 +221,27 @@ def auto_layout(graph: Graph, heights: dict[str, float] | None = None) -> dict[s
     for node_id in order:
         columns[depth[node_id]].append(node_id)
     positions: dict[str, tuple[float, float]] = {}
+    band_top, band_bottom, band, x = 0.0, 0.0, 0, 0.0
     for column in sorted(columns):
+        if column // wrap != band:  # start the next band below everything placed so far
+            band = column // wrap
+            band_top = band_bottom + BAND_GAP
+            x = 0.0
         ids = columns[column]
 
-        def barycentre(n: str) -> float:
+        def barycentre(n: str, top: float = band_top) -> float:
             ys = [positions[p][1] for p in graph.predecessors(n) if p in positions]
-            return sum(ys) / len(ys) if ys else 0.0
+            return sum(ys) / len(ys) if ys else top
 
         ids.sort(key=barycentre)
-        y = 0.0
+        y = band_top
         for node_id in ids:
             want = barycentre(node_id)
-            y = max(y, want)
-            positions[node_id] = (column * COLUMN_STEP, y)
+            y = max(y, want if want >= band_top else band_top)
+            positions[node_id] = (x, y)
             y += heights.get(node_id, 100.0) + 40.0
+            band_bottom = max(band_bottom, y)
+        x += max(COLUMN_STEP, max(widths.get(n, MIN_NODE_WIDTH) for n in ids) + COLUMN_GAP)
     return positions
 
 

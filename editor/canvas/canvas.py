@@ -319,8 +319,11 @@ class Canvas(QtCore.QObject):
     def node_heights(self) -> dict[str, float]:
         return {n: c.view.height for n, c in self._nodes.items()}
 
+    def node_widths(self) -> dict[str, float]:
+        return {n: c.view.width for n, c in self._nodes.items()}
+
     def auto_layout(self) -> None:
-        positions = graph_ops.auto_layout(self.document.graph, self.node_heights())
+        positions = graph_ops.auto_layout(self.document.graph, self.node_heights(), self.node_widths())
 
         def apply(graph: Graph) -> None:
             for node_id, (x, y) in positions.items():
