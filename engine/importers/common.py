@@ -1,0 +1,114 @@
+"""What every importer shares: the builder of the imported graph, its layout, the check and the save."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from engine.analysis import analyze
+from engine.graph import Graph, save_graph
+from engine.graph.model import ID_PREFIX, valid_node_id
+from engine.registry import catalog
+
+COLUMN = 215  # px between layers, as in the built-in examples
+ROW = 110
+
+
+class ModelImportError(Exception):
+    """A model that cannot be imported; the message is one line that names the parts at fault."""
+
+
+@dataclass
+class ImportResult:
+    """An imported graph, its weights keyed `node_id.param`, and how closely it reproduces the original."""
+
+    graph: Graph
+    weights: dict[str, torch.Tensor]
+    output: str
+    max_abs_diff: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the graph file and its weights beside it (`NAME.safetensors`); returns the weights path."""
+        from safetensors.torch import save_file
+
+        path = Path(path)
+        save_graph(self.graph, path)
+        weights = path.with_suffix(".safetensors")
+        save_file({k: v.detach().contiguous() for k, v in self.weights.items()}, str(weights),
+                  metadata={"format": "netwright-weights", "graph": self.graph.name})
+        return weights
+
+
+class GraphBuilder:
+    """Adds registry nodes with readable ids and collects their weights and what could not be mapped."""
+
+    def __init__(self, name: str):
+        self.graph = Graph(name=name)
+        self.weights: dict[str, torch.Tensor] = {}
+        self.unsupported: list[str] = []
+
+    def node_id(self, wanted: str, type_id: str) -> str:
+        """`wanted` made a valid, unused id (`features.0` -> `features_0`), or a prefix like `fc1`."""
+        text = re.sub(r"[^A-Za-z0-9_]", "_", wanted or "").strip("_")
+        if text and valid_node_id(text) and text not in self.graph.nodes:
+            return text
+        if text and text[0].isdigit():
+            text = "n" + text
+        if not text or not valid_node_id(text):
+            class_name = type_id.rsplit(".", 1)[1]
+            text = ID_PREFIX.get(class_name, class_name.lower())
+        return text if text not in self.graph.nodes else self.graph.free_id(text + "_")
+
+    def add(self, type_id: str, wanted: str, params: dict, inputs: list[tuple[str, str]],
+            weights: dict[str, torch.Tensor] | None = None) -> str:
+        """Add a node fed by `inputs` ((node id, output port) per input port, in port order)."""
+        node_id = self.node_id(wanted, type_id)
+        self.graph.add_node(type_id, params, node_id=node_id)
+        ports = catalog().get(type_id).inputs
+        for (src, src_port), port in zip(inputs, ports, strict=False):
+            self.graph.connect(src, src_port, node_id, port.name)
+        for key, value in (weights or {}).items():
+            self.weights[f"{node_id}.{key}"] = value.detach().clone()
+        return node_id
+
+    def refuse_unsupported(self, what: str) -> None:
+        if self.unsupported:
+            count = len(self.unsupported)
+            raise ModelImportError(f"cannot import {what}: {count} part{'s' * (count != 1)} "
+                                   f"{'have' if count != 1 else 'has'} no Netwright node: " + "; ".join(self.unsupported))
+
+
+def layout(graph: Graph) -> None:
+    """Place nodes in columns by their depth (longest path from an input), rows in graph order."""
+    depth: dict[str, int] = {}
+    for node_id in analyze(graph).order:
+        depth[node_id] = max((depth[p] + 1 for p in graph.predecessors(node_id) if p in depth), default=0)
+    rows: dict[int, int] = {}
+    for node_id, node in graph.nodes.items():
+        column = depth.get(node_id, 0)
+        row = rows.get(column, 0)
+        rows[column] = row + 1
+        node.ui = {"x": column * COLUMN, "y": row * ROW}
+
+
+def check_graph(graph: Graph, what: str) -> None:
+    """The imported graph must pass validation; a shape the registry refuses is an import error."""
+    errors = analyze(graph).errors
+    if errors:
+        raise ModelImportError(f"cannot import {what}: the graph it maps to is not valid: {errors[0]}")
+
+
+def compiled_with_weights(graph: Graph, output: str, weights: dict[str, torch.Tensor]) -> torch.nn.Module:
+    from engine.compiler import compile_graph
+
+    module = compile_graph(graph, output)
+    missing, unexpected = module.load_state_dict(weights, strict=False)
+    if missing or unexpected:  # a mapping bug: the weights collected do not fit the built modules
+        raise ModelImportError(f"imported weights do not fit the graph (missing {missing[:3]}, "
+                               f"unexpected {unexpected[:3]})")
+    return module.eval()

@@ -1,0 +1,404 @@
+"""Import an ONNX file with common operators into a graph of registry nodes, weights included.
+
+Reading an ONNX file never runs code: it is a protobuf of operators and tensors
+(onnx.numpy_helper reads the tensors). After mapping, onnxruntime (when installed) runs the
+file and the compiled graph on the same batch to report how closely they agree.
+
+Supported: Gemm, MatMul (+ Add of a bias), Conv (1-D, 2-D), MaxPool, AveragePool,
+GlobalAveragePool (or ReduceMean over height and width), Relu, Sigmoid, Tanh, LeakyRelu, Elu, Gelu, Softmax, LogSoftmax,
+BatchNormalization, LayerNormalization, Flatten, Reshape, Add, Mul, Concat, Identity,
+Dropout (inference), and the Shape/Gather/Concat arithmetic exporters emit to compute a
+Reshape's target.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from engine.analysis import analyze
+from engine.importers.common import (
+    GraphBuilder,
+    ImportResult,
+    ModelImportError,
+    check_graph,
+    compiled_with_weights,
+    layout,
+)
+
+TOLERANCE = 1e-4
+SHAPE = "shape"  # a value computed from a tensor's shape: only a Reshape's target may use it
+CONST = "constant"
+SHAPE_OPS = {"Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Mul", "Div", "Add", "Sub"}
+ACTIVATIONS = {"Relu": "ReLU", "Sigmoid": "Sigmoid", "Tanh": "Tanh"}
+
+Ref = tuple[str, str]
+
+
+class _Unmapped(Exception):
+    pass
+
+
+def import_onnx(path: str | os.PathLike) -> ImportResult:
+    """Map the ONNX model in `path` onto a graph with its weights."""
+    try:
+        import onnx
+    except ImportError:
+        raise ModelImportError("importing ONNX needs the onnx package: pip install 'netwright[export]'") from None
+    path = Path(path)
+    if not path.is_file():
+        raise ModelImportError(f"{path}: no such ONNX file")
+    try:
+        model = onnx.load(str(path), load_external_data=True)
+    except Exception as exc:  # a protobuf decode error: not an ONNX file
+        raise ModelImportError(f"{path}: not a readable ONNX file ({type(exc).__name__})") from None
+    mapper = _OnnxMapper(model, path.stem)
+    output = mapper.run()
+    graph = mapper.builder.graph
+    check_graph(graph, path.name)
+    layout(graph)
+    module = compiled_with_weights(graph, output, mapper.builder.weights)
+    result = ImportResult(graph, mapper.builder.weights, output)
+    try:
+        result.max_abs_diff = _compare_with_onnxruntime(path, module, mapper.input_dims)
+    except ModelImportError:
+        raise
+    except Exception as exc:  # a runtime that cannot load this file (e.g. a newer IR version)
+        result.notes.append(f"onnxruntime could not run the file ({str(exc).strip().splitlines()[0][:200]}); "
+                            "the imported graph was not compared with it")
+    if result.max_abs_diff is not None and result.max_abs_diff > TOLERANCE:
+        raise ModelImportError(f"cannot import {path.name}: the imported graph differs from the ONNX model by "
+                               f"{result.max_abs_diff:.3g}")
+    if result.max_abs_diff is None and not result.notes:
+        result.notes.append("onnxruntime is not installed: the imported graph was not compared with the file")
+    return result
+
+
+def _compare_with_onnxruntime(path: Path, module: torch.nn.Module, dims: list[int]) -> float | None:
+    try:
+        import onnxruntime
+    except ImportError:
+        return None
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    x = torch.randn((2, *dims), generator=torch.Generator().manual_seed(0))
+    expected = session.run(None, {session.get_inputs()[0].name: x.numpy()})[0]
+    with torch.no_grad():
+        got = module(x).numpy()
+    if expected.shape != got.shape:
+        raise ModelImportError(f"cannot import {path.name}: the imported graph gives {list(got.shape)}, the file "
+                               f"{list(expected.shape)}")
+    return float(np.abs(expected - got).max()) if got.size else 0.0
+
+
+class _OnnxMapper:
+    def __init__(self, model, name: str):
+        from onnx import numpy_helper
+
+        self.model = model
+        self.graph = model.graph
+        self.builder = GraphBuilder(name)
+        self.consts: dict[str, np.ndarray] = {t.name: numpy_helper.to_array(t) for t in self.graph.initializer}
+        self.values: dict[str, Any] = {}
+        self.bias_free: dict[str, str] = {}  # output of a MatMul-made Linear without bias -> its node id
+        self.shapes = {v.name: _dims(v) for v in (*self.graph.value_info, *self.graph.input, *self.graph.output)}
+        self.input_dims: list[int] = []
+
+    def run(self) -> str:
+        inputs = [i for i in self.graph.input if i.name not in self.consts]
+        if len(inputs) != 1:
+            raise ModelImportError(f"cannot import {self.builder.graph.name}: it has {len(inputs)} inputs; "
+                                   "imported models take one input tensor")
+        dims = self.shapes[inputs[0].name]
+        if len(dims) < 2 or any(not isinstance(d, int) or d < 1 for d in dims[1:]):
+            raise ModelImportError(f"input {inputs[0].name} has shape {dims}: every axis but the batch needs a "
+                                   "fixed size")
+        self.input_dims = list(dims[1:])
+        node_id = self.builder.add("data.Input", inputs[0].name, {"shape": self.input_dims}, [])
+        self.values[inputs[0].name] = (node_id, "out")
+        for node in self.graph.node:
+            if any(self.values.get(i, 0) is None for i in node.input if i):
+                for out in node.output:
+                    self.values[out] = None  # downstream of a failure: reported once, at the cause
+                continue
+            try:
+                results = self._node(node)
+            except _Unmapped as exc:
+                self.builder.unsupported.append(f"{node.name or node.output[0]} ({node.op_type}): {exc}")
+                results = [None] * len(node.output)
+            for out, value in zip(node.output, results, strict=False):
+                self.values[out] = value
+        if len(self.graph.output) != 1:
+            self.builder.unsupported.append(f"the model has {len(self.graph.output)} outputs; a Netwright model has one")
+        self.builder.refuse_unsupported(self.builder.graph.name)
+        ref = self.values.get(self.graph.output[0].name)
+        if not isinstance(ref, tuple) or self.builder.graph.nodes[ref[0]].type_id == "data.Input":
+            raise ModelImportError(f"cannot import {self.builder.graph.name}: its output is not computed by a layer")
+        return ref[0]
+
+    # -- helpers ---------------------------------------------------------------------------------------
+
+    def _tensor(self, name: str) -> Ref:
+        value = self.values.get(name)
+        if isinstance(value, tuple):
+            return value
+        if name in self.consts:
+            raise _Unmapped(f"combines a tensor with the constant {name}; Netwright merges two computed tensors")
+        raise _Unmapped(f"its input {name} is not a tensor Netwright computes")
+
+    def _const(self, node, index: int, required: bool = True) -> np.ndarray | None:
+        if len(node.input) <= index or not node.input[index]:
+            if required:
+                raise _Unmapped(f"has no input {index}")
+            return None
+        name = node.input[index]
+        if name not in self.consts:
+            raise _Unmapped(f"takes its weights from the computed tensor {name}; they must be stored in the file")
+        return self.consts[name]
+
+    def _name(self, node, weight_input: int | None = None) -> str:
+        """A readable id: the layer's weight prefix (`fc1.weight` -> fc1), else the output's name."""
+        if weight_input is not None and len(node.input) > weight_input and "." in node.input[weight_input]:
+            return node.input[weight_input].rsplit(".", 1)[0]
+        return node.output[0]
+
+    def _add(self, type_id: str, node, params: dict, inputs: list[Ref], weights: dict | None = None,
+             weight_input: int | None = None) -> list[Ref]:
+        tensors = {k: torch.from_numpy(np.array(v, dtype=np.float32 if v.dtype.kind == "f" else v.dtype))
+                   for k, v in (weights or {}).items()}
+        node_id = self.builder.add(type_id, self._name(node, weight_input), params, inputs, tensors)
+        return [(node_id, "out")]
+
+    def _rank(self, ref: Ref) -> int:
+        spec = analyze(self.builder.graph).specs.get(ref)
+        if spec is None:
+            raise _Unmapped("its input has no known shape")
+        return spec.rank
+
+    # -- operators --------------------------------------------------------------------------------------
+
+    def _node(self, node) -> list[Any]:
+        op, a = node.op_type, _attributes(node)
+        if op == "Constant":
+            self.consts[node.output[0]] = _constant(node)
+            return [CONST]
+        if op in ("Identity", "Dropout"):
+            return [self._pass(node.input[0])]
+        if op == "Shape" or (op in SHAPE_OPS and self._is_shape_math(node)):
+            return [SHAPE]
+        if op in ACTIVATIONS:
+            return self._add(f"activations.{ACTIVATIONS[op]}", node, {}, [self._tensor(node.input[0])])
+        if op == "LeakyRelu":
+            return self._add("activations.LeakyReLU", node, {"negative_slope": _f(a.get("alpha", 0.01))},
+                             [self._tensor(node.input[0])])
+        if op == "Elu":
+            return self._add("activations.ELU", node, {"alpha": _f(a.get("alpha", 1.0))}, [self._tensor(node.input[0])])
+        if op == "Gelu":
+            approximate = a.get("approximate", b"none")
+            return self._add("activations.GELU", node, {"approximate": _s(approximate)}, [self._tensor(node.input[0])])
+        if op in ("Softmax", "LogSoftmax"):
+            axis = int(a.get("axis", -1))
+            if axis == 0:
+                raise _Unmapped("works along the batch axis")
+            return self._add(f"activations.{op}", node, {"dim": axis - 1 if axis > 0 else axis},
+                             [self._tensor(node.input[0])])
+        if op == "Gemm":
+            return self._gemm(node, a)
+        if op == "MatMul":
+            weight = self._const(node, 1)
+            if weight.ndim != 2:
+                raise _Unmapped("multiplies by a weight that is not a matrix")
+            result = self._add("layers.Linear", node, {"out_features": int(weight.shape[1]), "bias": False},
+                               [self._tensor(node.input[0])], {"weight": weight.T}, 1)
+            self.bias_free[node.output[0]] = result[0][0]
+            return result
+        if op in ("Add", "Mul"):
+            return self._add_or_mul(node)
+        if op == "Conv":
+            return self._conv(node, a)
+        if op in ("MaxPool", "AveragePool"):
+            return self._pool(node, a)
+        if op == "GlobalAveragePool":
+            return self._add("layers.AdaptiveAvgPool2d", node, {"output_height": 1, "output_width": 1},
+                             [self._tensor(node.input[0])])
+        if op == "ReduceMean":
+            return self._global_mean(node, a)
+        if op == "BatchNormalization":
+            return self._batch_norm(node, a)
+        if op == "LayerNormalization":
+            return self._layer_norm(node, a)
+        if op == "Flatten":
+            if int(a.get("axis", 1)) != 1:
+                raise _Unmapped("flattens from an axis other than 1; Netwright's Flatten keeps the batch only")
+            source = self._tensor(node.input[0])
+            return [source] if self._rank(source) == 2 else self._add("layers.Flatten", node, {}, [source])
+        if op == "Reshape":
+            return self._reshape(node)
+        if op == "Concat":
+            tensors = [self._tensor(i) for i in node.input]
+            axis = int(a.get("axis", 1))
+            if axis == 0 or not 2 <= len(tensors) <= 4:
+                raise _Unmapped("joins along the batch axis or more than 4 tensors")
+            return self._add("merge.Concat", node, {"dim": axis - 1 if axis > 0 else axis}, tensors)
+        raise _Unmapped("has no Netwright node")
+
+    def _pass(self, name: str) -> Ref:
+        return self._tensor(name)
+
+    def _is_shape_math(self, node) -> bool:
+        inputs = [i for i in node.input if i]
+        kinds = [self.values.get(i) for i in inputs]
+        return any(k is SHAPE for k in kinds) and all(k is SHAPE or i in self.consts for i, k in zip(inputs, kinds,
+                                                                                                      strict=True))
+
+    def _gemm(self, node, a: dict) -> list[Ref]:
+        if int(a.get("transA", 0)):
+            raise _Unmapped("transposes its input (transA)")
+        weight = self._const(node, 1) * _f(a.get("alpha", 1.0))
+        weight = weight if int(a.get("transB", 0)) else weight.T
+        bias = self._const(node, 2, required=False)
+        weights = {"weight": weight}
+        if bias is not None:
+            bias = np.broadcast_to(bias * _f(a.get("beta", 1.0)), (weight.shape[0],))
+            weights["bias"] = bias
+        return self._add("layers.Linear", node, {"out_features": int(weight.shape[0]), "bias": bias is not None},
+                         [self._tensor(node.input[0])], weights, 1)
+
+    def _add_or_mul(self, node) -> list[Ref]:
+        left, right = node.input[0], node.input[1]
+        if node.op_type == "Add":
+            for tensor, const in ((left, right), (right, left)):
+                node_id = self.bias_free.get(tensor)
+                if node_id and const in self.consts and self.consts[const].ndim == 1:
+                    graph_node = self.builder.graph.nodes[node_id]
+                    graph_node.params["bias"] = True
+                    self.builder.weights[f"{node_id}.bias"] = torch.from_numpy(self.consts[const].astype(np.float32))
+                    del self.bias_free[tensor]
+                    return [(node_id, "out")]
+        type_id = "merge.Add" if node.op_type == "Add" else "merge.Multiply"
+        return self._add(type_id, node, {}, [self._tensor(left), self._tensor(right)])
+
+    def _conv(self, node, a: dict) -> list[Ref]:
+        weight = self._const(node, 1)
+        bias = self._const(node, 2, required=False)
+        spatial = weight.ndim - 2
+        if spatial not in (1, 2) or int(a.get("group", 1)) != 1 or _s(a.get("auto_pad", b"NOTSET")) != "NOTSET":
+            raise _Unmapped("is not a plain 1-D or 2-D convolution (groups, auto_pad or 3-D)")
+        params = {"out_channels": int(weight.shape[0]), "kernel_size": _one(list(weight.shape[2:]), "kernel"),
+                  "stride": _one(a.get("strides", [1] * spatial), "strides"),
+                  "padding": _one(a.get("pads", [0] * 2 * spatial), "pads"),
+                  "dilation": _one(a.get("dilations", [1] * spatial), "dilations"), "bias": bias is not None}
+        weights = {"weight": weight} | ({"bias": bias} if bias is not None else {})
+        return self._add(f"layers.Conv{spatial}d", node, params, [self._tensor(node.input[0])], weights, 1)
+
+    def _pool(self, node, a: dict) -> list[Ref]:
+        kernel = list(a["kernel_shape"])
+        if int(a.get("ceil_mode", 0)) or len(node.output) > 1 and node.output[1]:
+            raise _Unmapped("uses ceil_mode or returns indices")
+        params = {"kernel_size": _one(kernel, "kernel_shape"), "stride": _one(a.get("strides", [1] * len(kernel)),
+                                                                             "strides"),
+                  "padding": _one(a.get("pads", [0] * 2 * len(kernel)), "pads")}
+        if node.op_type == "MaxPool":
+            params["dilation"] = _one(a.get("dilations", [1] * len(kernel)), "dilations")
+            type_id = f"layers.MaxPool{len(kernel)}d"
+        else:
+            if len(kernel) != 2 or (params["padding"] and not int(a.get("count_include_pad", 0))):
+                raise _Unmapped("is a 1-D average pool, or pads without counting the padding")
+            type_id = "layers.AvgPool2d"
+        return self._add(type_id, node, params, [self._tensor(node.input[0])])
+
+    def _global_mean(self, node, a: dict) -> list[Ref]:
+        """A mean over the spatial axes of an image is a global average pool (what exporters emit for it)."""
+        source = self._tensor(node.input[0])
+        axes = a.get("axes")
+        if axes is None and len(node.input) > 1:
+            axes = self._const(node, 1)
+        if axes is None or self._rank(source) != 4 or sorted(int(x) % 4 for x in axes) != [2, 3]:
+            raise _Unmapped("averages over axes other than height and width of an image")
+        pooled = self._add("layers.AdaptiveAvgPool2d", node, {"output_height": 1, "output_width": 1}, [source])
+        if int(a.get("keepdims", 1)):
+            return pooled
+        return self._add("layers.Flatten", node, {}, pooled)
+
+    def _batch_norm(self, node, a: dict) -> list[Ref]:
+        source = self._tensor(node.input[0])
+        scale, shift, mean, var = (self._const(node, i) for i in range(1, 5))
+        rank = self._rank(source)
+        kind = "BatchNorm2d" if rank == 4 else "BatchNorm1d"
+        params = {"eps": _f(a.get("epsilon", 1e-5)), "momentum": round(1.0 - _f(a.get("momentum", 0.9)), 6),
+                  "affine": True}
+        weights = {"weight": scale, "bias": shift, "running_mean": mean, "running_var": var,
+                   "num_batches_tracked": np.array(0, dtype=np.int64)}
+        return self._add(f"layers.{kind}", node, params, [source], weights, 1)
+
+    def _layer_norm(self, node, a: dict) -> list[Ref]:
+        if int(a.get("axis", -1)) != -1 and int(a.get("axis", -1)) != self._rank(self._tensor(node.input[0])) - 1:
+            raise _Unmapped("normalizes more than the last axis")
+        scale = self._const(node, 1)
+        shift = self._const(node, 2, required=False)
+        weights = {"weight": scale, "bias": shift if shift is not None else np.zeros_like(scale)}
+        return self._add("layers.LayerNorm", node, {"eps": _f(a.get("epsilon", 1e-5)), "affine": True},
+                         [self._tensor(node.input[0])], weights, 1)
+
+    def _reshape(self, node) -> list[Ref]:
+        source = self._tensor(node.input[0])
+        target = node.input[1]
+        if target in self.consts:
+            shape = [int(d) for d in self.consts[target]]
+            rest = shape[1:]
+            if shape[0] == -1 and -1 in rest:
+                raise _Unmapped(f"reshapes to {shape}, which may move values across the batch")
+        elif self.values.get(target) is SHAPE:
+            dims = self.shapes.get(node.output[0]) or []
+            if len(dims) < 1 or any(not isinstance(d, int) for d in dims[1:]):
+                raise _Unmapped("computes its target shape and the file does not record the result's shape")
+            rest = list(dims[1:])
+        else:
+            raise _Unmapped("takes its target shape from a tensor")
+        if len(rest) == 1 and self._rank(source) > 2:
+            return self._add("layers.Flatten", node, {}, [source])
+        return self._add("layers.Reshape", node, {"shape": rest}, [source])
+
+
+def _dims(value_info) -> list[int | str | None]:
+    shape = value_info.type.tensor_type.shape
+    return [d.dim_value if d.HasField("dim_value") else (d.dim_param or None) for d in shape.dim]
+
+
+def _attributes(node) -> dict[str, Any]:
+    from onnx import helper
+
+    return {attr.name: helper.get_attribute_value(attr) for attr in node.attribute}
+
+
+def _constant(node) -> np.ndarray:
+    from onnx import numpy_helper
+
+    a = _attributes(node)
+    if "value" in a:
+        return numpy_helper.to_array(a["value"])
+    for key in ("value_float", "value_int", "value_floats", "value_ints"):
+        if key in a:
+            return np.array(a[key])
+    raise _Unmapped("is a constant of a kind Netwright does not read")
+
+
+def _one(values, what: str) -> int:
+    values = [int(v) for v in values]
+    if len(set(values)) != 1:
+        raise _Unmapped(f"has {what} {values}; Netwright's layers use one size for every side")
+    return values[0]
+
+
+def _f(value: Any) -> float:
+    """ONNX stores float32 attributes (0.1 arrives as 0.10000000149): the shortest float32 spelling."""
+    return float(str(np.float32(value)))
+
+
+def _s(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,0 +1,127 @@
+"""Hand-written PyTorch models traced with torch.fx into graphs that compute the same outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from engine.analysis import analyze
+from engine.cli import main
+from engine.compiler import compile_graph
+from engine.graph import load_graph
+from engine.importers import ModelImportError, import_module, import_pytorch
+from tests.engine.importers.models import handwritten as hw
+
+MODELS = Path(hw.__file__)
+
+
+def _randomize_statistics(model: torch.nn.Module) -> torch.nn.Module:
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.running_mean.uniform_(-1, 1)
+                module.running_var.uniform_(0.5, 2)
+    return model.eval()
+
+
+@pytest.mark.parametrize("cls, shape", [(hw.SmallCNN, (1, 8, 8)), (hw.LSTMClassifier, (6, 8)),
+                                        (hw.GRUStateClassifier, (5, 8)), (hw.ResidualBlock, (20,)),
+                                        (hw.OnnxFriendly, (1, 8, 8))],
+                         ids=["cnn", "lstm", "gru_state", "residual", "mixed"])
+def test_imported_graph_computes_the_same_outputs(cls, shape, tmp_path):
+    torch.manual_seed(0)
+    model = _randomize_statistics(cls())
+    result = import_module(model, shape)
+    assert not analyze(result.graph).errors
+    weights = result.save(tmp_path / "imported.json")
+    graph = load_graph(tmp_path / "imported.json")  # what a user opens: the saved files
+    compiled = compile_graph(graph, result.output)
+    from safetensors.torch import load_file
+
+    compiled.load_state_dict(load_file(str(weights)))
+    compiled.eval()
+    x = torch.randn(4, *shape, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(x), model(x), atol=1e-6, rtol=0)
+
+
+def test_nodes_are_named_after_the_model_and_laid_out_by_depth():
+    result = import_module(hw.LSTMClassifier(), (6, 8))
+    graph = result.graph
+    assert [n.type_id for n in graph.nodes.values()] == [
+        "data.Input", "layers.LSTM", "layers.Linear", "activations.Tanh", "layers.Linear"]
+    assert list(graph.nodes) == ["x", "lstm", "head_0", "head_1", "head_2"]
+    assert graph.nodes["lstm"].params["output"] == "last_step" and graph.nodes["lstm"].params["num_layers"] == 2
+    assert [graph.nodes[n].ui["x"] for n in graph.nodes] == [0, 215, 430, 645, 860]
+    assert graph.nodes["x"].params["shape"] == [6, 8]
+
+
+def test_the_imported_graph_exports_and_verifies(tmp_path):
+    from engine.export import export_model
+
+    result = import_module(hw.SmallCNN(), (1, 8, 8))
+    weights = result.save(tmp_path / "cnn.json")
+    exported = export_model(load_graph(tmp_path / "cnn.json"), tmp_path / "cnn.py", "python", weights=weights)
+    assert exported.ok, exported.message
+
+
+def test_unsupported_modules_are_reported_by_name():
+    with pytest.raises(ModelImportError) as caught:
+        import_module(hw.WithAttention(), (5, 8))
+    message = str(caught.value)
+    assert "attn (MultiheadAttention): has no Netwright node" in message
+    assert "1 part has" in message and "head (Linear)" not in message  # the cause, not what follows
+
+
+def test_tracing_failures_are_reported_not_raised():
+    with pytest.raises(ModelImportError, match="torch.fx could not trace DataDependent"):
+        import_module(hw.DataDependent(), (4,))
+
+
+def test_recurrent_layers_must_be_batch_first():
+    class TimeFirst(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = torch.nn.RNN(3, 4)
+
+        def forward(self, x):
+            return self.rnn(x)[0]
+
+    with pytest.raises(ModelImportError, match="rnn \\(RNN\\): has batch_first=False"):
+        import_module(TimeFirst(), (5, 3))
+
+
+def test_a_dotted_name_imports_too():
+    result = import_pytorch("tests.engine.importers.models.handwritten:GRUStateClassifier", None, (5, 8))
+    assert result.output == "fc"
+
+
+def test_cli_imports_a_file(tmp_path, capsys):
+    out = tmp_path / "net.json"
+    code = main(["import", "pytorch", str(MODELS), "--class", "SmallCNN", "--input-shape", "1,8,8", "-o", str(out)])
+    assert code == 0
+    assert "max abs diff 0" in capsys.readouterr().out
+    assert out.is_file() and out.with_suffix(".safetensors").is_file()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["missing.py", "--class", "Net"], "missing.py: no such Python file"),
+    ([str(MODELS), "--class", "Nope"], "no class 'Nope' (model classes there:"),
+    ([str(MODELS), "--class", "WithAttention"], "attn (MultiheadAttention)"),
+    ([str(MODELS), "--class", "NeedsArguments"], "must be constructible without arguments"),
+    ([str(MODELS), "--class", "SmallCNN", "--weights", "nowhere.safetensors"], "no such weights file"),
+])
+def test_cli_bad_input_is_one_line_and_exit_2(args, message, tmp_path, capsys):
+    shape = "5,8" if "WithAttention" in args else "1,8,8"
+    code = main(["import", "pytorch", *args, "--input-shape", shape, "-o", str(tmp_path / "g.json")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err and err.count("\n") == 1
+
+
+def test_cli_help_says_importing_runs_the_file(capsys):
+    with pytest.raises(SystemExit):
+        main(["import", "pytorch", "--help"])
+    assert "executes its code" in " ".join(capsys.readouterr().out.split())
