@@ -8,6 +8,7 @@ importing the generated Python).
 from __future__ import annotations
 
 import contextlib
+import importlib.machinery
 import importlib.util
 import json
 import logging
@@ -178,7 +179,9 @@ def _write_python(part: ModelPart, path: Path) -> list[Path]:
 
 def _load_python(part: ModelPart, path: Path) -> Runner:
     """Import the generated file under a fresh module name (never added to sys.modules)."""
-    spec = importlib.util.spec_from_file_location(f"netwright_export_{uuid.uuid4().hex}", path)
+    name = f"netwright_export_{uuid.uuid4().hex}"
+    # An explicit source loader: the file may be named without .py (-o model.python).
+    spec = importlib.util.spec_from_loader(name, importlib.machinery.SourceFileLoader(name, str(path)))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.load_model()
