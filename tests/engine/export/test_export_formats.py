@@ -62,15 +62,9 @@ def test_every_format_verifies(name, fmt, trained_weights, tmp_path):
     assert "max abs diff" in result.message
 
 
-# The compiler cannot run a graph with a node named `code` (GraphModule.code is its source): reported.
-COMPILER_BUG = {"autoencoder_digits"}
-
-
 @pytest.mark.parametrize("fmt", list(FORMATS))
 @pytest.mark.parametrize("example", SINGLE, ids=[p.stem for p in SINGLE])
 def test_examples_export_to_every_format(example, fmt, tmp_path):
-    if example.stem in COMPILER_BUG:
-        pytest.xfail("node id `code` collides with torch.fx.GraphModule.code in engine/compiler")
     result = export_model(load_graph(example), tmp_path / f"model{FORMATS[fmt].suffix}", fmt)
     assert result.ok, result.message
 
