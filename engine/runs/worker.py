@@ -1,0 +1,296 @@
+"""The training child process: runs jobs one after another and streams batched events.
+
+The editor starts `host_main` once with multiprocessing *spawn* (a process, not a thread:
+the GIL would make a training thread and the UI take turns, see STACK_NOTES) and keeps it
+warm: torch, the trainer and the datasets are imported while the user is still editing,
+so pressing Train starts at once. For each job (a plain dict: the graph as a document,
+setting overrides, the run folder) it trains with these callbacks:
+
+- `MetricsWriter`: metrics.jsonl and batches.jsonl in the run folder;
+- `Insights`: the confusion matrix and sample outputs after each epoch;
+- `EventStream`: everything the UI draws, as a list of (kind, data) messages put on the
+  events queue at most every `interval` seconds (and at once on epoch ends and events),
+  so the UI unpickles a few messages per poll however fast training runs.
+
+Message kinds: hello, started, rows (per-batch metrics), progress, epoch (epoch metrics),
+insights, event (paused, resumed, lr_changed, ...), finished (status, error, run folder).
+Everything that goes wrong is caught and reported as `finished` with an `error` dict that
+names the node and suggests a fix; the process lives on for the next job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+import traceback
+from datetime import datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from engine.runs.store import BATCHES, METRICS, RECORD, WEIGHTS
+from engine.training.callbacks import BatchEnd, Callback, MetricsWriter, TrainingEvent
+
+
+def training_threads() -> int:
+    """Intra-op threads for the child: every core but one, which stays with the UI."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+def available_devices() -> list[tuple[str, str]]:
+    """(value, label) for every device this machine can train on, `auto` first."""
+    import torch
+
+    devices = [("auto", "Auto"), ("cpu", "CPU")]
+    if torch.cuda.is_available():
+        for index in range(torch.cuda.device_count()):
+            devices.append((f"cuda:{index}", f"CUDA {index}: {torch.cuda.get_device_name(index)}"))
+    backend = getattr(torch.backends, "mps", None)
+    if backend is not None and backend.is_available():
+        devices.append(("mps", "Apple GPU (MPS)"))
+    return devices
+
+
+def host_main(jobs, events, control, threads: int | None = None) -> None:
+    """Child process entry point: warm up, then run each job received on `jobs` until None."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in a terminal is the editor's to handle
+    import torch
+
+    torch.set_num_threads(threads or training_threads())
+    import engine.data.builtin  # noqa: F401 - warm the imports a first run would wait for
+    import engine.training.insights  # noqa: F401
+    import engine.training.trainer  # noqa: F401
+
+    events.put([("hello", {"pid": os.getpid(), "devices": available_devices(),
+                           "threads": torch.get_num_threads(), "torch": torch.__version__})])
+    try:
+        while True:
+            try:
+                job = jobs.recv()
+            except (EOFError, OSError):  # the editor is gone
+                break
+            if job is None:
+                break
+            run_job(job, events, control)
+    finally:
+        events.close()
+        events.join_thread()
+
+
+class EventStream(Callback):
+    """Batches the run's events and puts them on `queue` at most every `interval` seconds."""
+
+    def __init__(self, queue, interval: float = 0.05, control=None):
+        self.queue = queue
+        self.interval = interval
+        self.control = control
+        self.pending: list[tuple[str, Any]] = []
+        self.rows: list[dict[str, Any]] = []
+        self.batch: BatchEnd | None = None
+        self.samples = 0
+        self.last = self.started = time.perf_counter()
+        self.last_samples = 0
+        self.trainer = None
+
+    def send(self, kind: str, data: Any, flush: bool = True) -> None:
+        self.pending.append((kind, data))
+        if flush:
+            self.flush()
+
+    def insights(self, data: dict[str, Any]) -> None:
+        self.pending.append(("insights", data))
+
+    def on_train_start(self, trainer) -> None:
+        self.trainer = trainer
+        self.started = self.last = time.perf_counter()
+        self.send("started", describe_run(trainer))
+
+    def on_batch_end(self, trainer, batch: BatchEnd) -> None:
+        if batch.rows:
+            self.rows.extend(batch.rows)
+        self.samples += batch.size
+        self.batch = batch
+        now = time.perf_counter()
+        if now - self.last >= self.interval:
+            self.flush(now)
+
+    def on_epoch_end(self, trainer, epoch: int, metrics: dict[str, Any]) -> None:
+        self.send("epoch", metrics)
+
+    def on_event(self, trainer, event: TrainingEvent) -> None:
+        if event.kind == "resumed":
+            self.last = time.perf_counter()  # the pause is not training time
+            self.last_samples = self.samples
+        self.send("event", {"kind": event.kind, "epoch": event.epoch, "step": event.step, **event.data})
+
+    def on_train_end(self, trainer, result) -> None:
+        self.flush()
+
+    def on_exception(self, trainer, error: BaseException) -> None:
+        self.flush()
+
+    def flush(self, now: float | None = None) -> None:
+        now = time.perf_counter() if now is None else now
+        messages = self.pending
+        if self.rows:
+            messages.insert(0, ("rows", self.rows))
+            self.rows = []
+        if self.batch is not None and self.trainer is not None:
+            window = now - self.last
+            rate = (self.samples - self.last_samples) / window if window > 0 else 0.0
+            b = self.batch
+            messages.append(("progress", {
+                "epoch": b.epoch, "index": b.index, "step": b.step, "epochs": self.trainer.epochs,
+                "batches_per_epoch": self.trainer.batches_per_epoch, "samples_per_s": rate,
+                "elapsed": now - self.started}))
+        if messages:
+            self.queue.put(messages)
+        self.pending = []
+        self.last, self.last_samples = now, self.samples
+
+
+def describe_run(trainer) -> dict[str, Any]:
+    """What the UI needs to lay out its plots for this run."""
+    plan = trainer.plan
+    return {
+        "epochs": trainer.epochs, "start_epoch": trainer.start_epoch,
+        "batches_per_epoch": trainer.batches_per_epoch, "batch_size": trainer.batch_size,
+        "num_train": trainer.num_train, "num_val": len(trainer.data.val_x),
+        "losses": list(plan.losses), "accuracy": [a.loss for a in plan.accuracy],
+        "optimizers": [{"id": s.node_id, "lr": s.lr} for s in trainer.steps],
+        "class_names": list(trainer.data.class_names), "device": str(trainer.device),
+        "weighted": list(plan.weighted), "relus": list(plan.relus), "monitor": trainer.monitor.name,
+        "step": trainer.step_count,
+    }
+
+
+# -- one job -----------------------------------------------------------------------------------
+def run_job(job: dict[str, Any], events, control) -> None:
+    """Train one graph into `job["run_dir"]`; report every outcome on `events`."""
+    from engine.graph.fileformat import graph_from_document
+    from engine.training.checkpoint import load_weights, save_weights
+    from engine.training.errors import DivergedError
+    from engine.training.insights import Insights
+    from engine.training.trainer import Trainer
+
+    folder = Path(job["run_dir"])
+    folder.mkdir(parents=True, exist_ok=True)
+    stream = EventStream(events, float(job.get("interval", 0.05)), control)
+    control.pending_changes()  # a change left over from an earlier run is not for this one
+    started = time.time()
+    base = {"run_id": folder.name, "started": datetime.now().isoformat(timespec="seconds"),
+            "graph_file": job.get("graph_file"), "init_weights": job.get("init_weights")}
+    trainer = None
+    try:
+        graph = graph_from_document(job["graph"])
+        callbacks = [MetricsWriter(folder / METRICS, folder / BATCHES)]
+        if job.get("insights", True):
+            callbacks.append(Insights(stream.insights))
+        callbacks.append(stream)
+        trainer = Trainer(graph, settings=job.get("settings") or {}, callbacks=callbacks, control=control,
+                          log_every=int(job.get("log_every", 10)))
+        if job.get("init_weights"):
+            load_weights(trainer.modules, job["init_weights"])
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message, the process lives on
+        error = describe_failure(exc, trainer)
+        _write_record(folder, {**base, "status": "failed", "error": error["message"], "graph": job["graph"],
+                               "settings": job.get("settings") or {}, "seconds": time.time() - started})
+        events.put([("finished", {"status": "failed", "error": error, "run_dir": str(folder)})])
+        return
+    _write_record(folder, {**base, **_record(job, graph, trainer, "running", None, 0.0)})
+    status, error = "completed", None
+    try:
+        status = trainer.fit().status
+    except DivergedError as exc:
+        status, error = "diverged", describe_failure(exc, trainer)
+    except Exception as exc:  # noqa: BLE001
+        status, error = "failed", describe_failure(exc, trainer)
+    weights = None
+    if error is None:
+        weights = folder / WEIGHTS
+        save_weights(trainer.modules, weights, {"graph_hash": trainer.graph_hash})
+    seconds = time.time() - started
+    _write_record(folder, {**base, **_record(job, graph, trainer, status, error and error["message"], seconds)})
+    stream.send("finished", {"status": status, "error": error, "run_dir": str(folder),
+                             "weights": str(weights) if weights else None,
+                             "epochs_completed": len(trainer.history), "seconds": seconds})
+
+
+def _record(job, graph, trainer, status: str, error: str | None, seconds: float) -> dict[str, Any]:
+    from engine.cli.train import run_record
+
+    args = SimpleNamespace(file=job.get("graph_file") or "", resume=False)
+    return run_record(args, graph, trainer, status, error, seconds)
+
+
+def _write_record(folder: Path, record: dict[str, Any]) -> None:
+    tmp = folder / (RECORD + ".tmp")
+    tmp.write_text(json.dumps(record, indent=2, allow_nan=True, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, folder / RECORD)
+
+
+# -- failures ----------------------------------------------------------------------------------
+def describe_failure(exc: BaseException, trainer) -> dict[str, Any]:
+    """A dict the editor shows as a dialog: kind, title, message, node_id, suggestion, detail."""
+    from engine.training.errors import DivergedError
+
+    detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    node_id = getattr(exc, "node_id", None)
+    if isinstance(exc, DivergedError):
+        optimizers = ", ".join(f"`{s.node_id}` (lr {s.lr:g})" for s in trainer.steps) if trainer else "the optimizer"
+        where = f" `{node_id}`" if node_id else ""
+        return _failure("diverged", "Training diverged: the loss became NaN or infinite", str(exc), node_id,
+                        f"Lower the learning rate of {optimizers}, ten times smaller is a good first try; or set "
+                        f"grad_clip (e.g. 1.0) in the training settings; or normalize the input of{where or ' the layer'}.",
+                        detail)
+    node_id = node_id or _node_in_traceback(exc, trainer)
+    named = f"`{node_id}`" if node_id else "the model"
+    text = str(exc).lower()
+    if _is_out_of_memory(exc):
+        return _failure("oom", "Out of memory", f"Ran out of memory in {named}: {message}", node_id,
+                        f"Use a smaller batch size, or fewer units or channels in {named}; on a GPU, "
+                        "close other programs using it or train on the CPU.", detail)
+    if isinstance(exc, RuntimeError) and any(k in text for k in ("shape", "size", "dimension", "mat1", "expected")):
+        return _failure("shape", "Shape error while training", f"{named} could not compute: {message}", node_id,
+                        f"Check the shapes on the edges into {named} (they are shown on the canvas) and its "
+                        "parameters; a size that depends on the data (a sequence length, the last smaller "
+                        "batch) is a common cause.", detail)
+    setup = type(exc).__name__ in ("TrainingError", "DataError", "CompileError", "GraphFileError")
+    if setup:
+        return _failure("setup", "Cannot start training", message, node_id,
+                        "Fix the problem named above (it is also listed in the Problems panel), then train again.",
+                        detail)
+    return _failure("error", "Training stopped with an error", f"{type(exc).__name__} in {named}: {message}",
+                    node_id, "This looks like a bug; the details below help to report it.", detail)
+
+
+def _failure(kind, title, message, node_id, suggestion, detail) -> dict[str, Any]:
+    return {"kind": kind, "title": title, "message": message, "node_id": node_id, "suggestion": suggestion,
+            "detail": detail}
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    if isinstance(exc, MemoryError):
+        return True
+    import torch
+
+    oom = getattr(torch, "OutOfMemoryError", None)
+    return (oom is not None and isinstance(exc, oom)) or "out of memory" in str(exc).lower()
+
+
+def _node_in_traceback(exc: BaseException, trainer) -> str | None:
+    """The innermost node module on the failing call stack (a node id), if any."""
+    if trainer is None or getattr(trainer, "modules", None) is None:
+        return None
+    owners = {id(module): name for name, module in trainer.modules.named_children()}
+    found = None
+    tb = exc.__traceback__
+    while tb is not None:
+        owner = tb.tb_frame.f_locals.get("self")
+        if owner is not None and id(owner) in owners:
+            found = owners[id(owner)]
+        tb = tb.tb_next
+    return found
