@@ -34,6 +34,12 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), help="where to train")
     parser.add_argument("--seed", type=int, help="random seed")
     parser.add_argument("--resume", action="store_true", help="continue from DIR/checkpoints/last")
+    parser.add_argument("--init-weights", dest="init_weights", metavar="WEIGHTS",
+                        help="start from these weights (.safetensors, or a .pt state_dict read without "
+                             "running code), matched by node id, then by name and shape")
+    parser.add_argument("--init-nodes", dest="init_nodes", metavar="IDS",
+                        help="with --init-weights: only these nodes (comma-separated) take weights, "
+                             "e.g. the frozen feature extractor but not a new head")
     parser.add_argument("--ddp", action="store_true", help="DistributedDataParallel under torchrun")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     parser.set_defaults(handler=run)
@@ -52,6 +58,7 @@ def settings_from(args, graph) -> dict[str, Any]:
 def run(args) -> int:
     from engine.training import DivergedError, MetricsWriter, ProgressBar, TrainingError
     from engine.training.checkpoint import save_weights
+    from engine.training.initial_weights import load_initial_weights
     from engine.training.trainer import Trainer
 
     graph = load_graph(args.file)
@@ -69,6 +76,15 @@ def run(args) -> int:
         callbacks = [ProgressBar(disable=not args.progress), MetricsWriter(out / "metrics.jsonl")] if main else []
         trainer = Trainer(graph, settings=settings, callbacks=callbacks, checkpoint_dir=out / "checkpoints",
                           distributed=dist)
+        if args.init_nodes and not args.init_weights:
+            raise TrainingError("--init-nodes needs --init-weights")
+        if args.init_weights:
+            if args.resume:
+                raise TrainingError("--init-weights and --resume both choose the starting weights; use one")
+            nodes = [n.strip() for n in args.init_nodes.split(",") if n.strip()] if args.init_nodes else None
+            report = load_initial_weights(trainer, args.init_weights, nodes)
+            if main:
+                print("\n".join(report.lines()), file=sys.stderr)
     except TrainingError as exc:
         _close(dist)
         raise UserError(str(exc)) from None

@@ -47,8 +47,12 @@ class WeightsReport:
         return out
 
 
-def match_weights(graph: Graph, tensors: dict[str, torch.Tensor], seed: int = 0) -> WeightsReport:
-    """Match `tensors` (a state_dict) to `graph`'s layers; unmatched ones keep fresh initial values."""
+def match_weights(graph: Graph, tensors: dict[str, torch.Tensor], seed: int = 0,
+                  only: set[str] | None = None) -> WeightsReport:
+    """Match `tensors` (a state_dict) to `graph`'s layers; unmatched ones keep fresh initial values.
+
+    With `only`, just those nodes take weights (e.g. a pretrained feature extractor but a new
+    head); the others are reported as not asked for."""
     from engine.compiler import build_modules
 
     torch.manual_seed(seed)
@@ -63,6 +67,10 @@ def match_weights(graph: Graph, tensors: dict[str, torch.Tensor], seed: int = 0)
     pending: dict[str, dict[str, torch.Tensor]] = {}  # layers not matched by id
     for node_id, params in layers.items():
         keys = {param: f"{node_id}.{param}" for param in params}
+        if only is not None and node_id not in only:
+            for key in keys.values():
+                report.unmatched[key] = "not asked for (not among the nodes to load)"
+            continue
         if all(k in tensors and tuple(tensors[k].shape) == tuple(params[p].shape) for p, k in keys.items()):
             for key in keys.values():
                 _take(report, key, key, "id", tensors[key], used)
