@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from engine.analysis.problems import Problem, sentence
+from engine.analysis.scopes import optimizer_scope
 from engine.graph.model import RESERVED_IDS, Edge, Graph
 from engine.graph.training import TRAINING_INDEX
 from engine.registry import NodeType, ParamError, ShapeError, TensorSpec, catalog
@@ -249,11 +250,31 @@ class _Analyzer:
                 elif target in self.types and not self.types[target].has_weights:
                     self.report(opt, f"has `{target}` in its scope, but {self._title(target)} has no weights",
                                 "list only layers with weights", severity="warning")
+        self._check_scopes(optimizers)
         has_weights = any(t.has_weights for t in self.types.values())
         if has_weights and not losses:
             self.report(None, "has no loss node, so it cannot be trained",
                         "add a loss (e.g. Cross-Entropy) after the model's output and an optimizer after the loss",
                         severity="info")
+
+    def _check_scopes(self, optimizers: list[str]) -> None:
+        """Each optimizer needs weights to update; two that update the same layer undo each other."""
+        owner: dict[str, str] = {}
+        for opt in optimizers:
+            if not self.inputs[opt] or opt in self.bad_nodes:
+                continue
+            scope = optimizer_scope(self.graph, opt, self.result.order)
+            if not scope:
+                self.report(opt, "has no weights to update: no layer with weights is upstream of its losses "
+                            "or in its scope", "check for a Detach in the way, or list the layers in its scope")
+            shared = [n for n in scope if n in owner]
+            if shared:
+                other = owner[shared[0]]
+                self.report(opt, f"updates {', '.join(shared)}, which {self._subject(other)} updates too, so "
+                            "their steps work against each other", "give each optimizer a scope with its own "
+                            "layers (in a GAN: the generator's and the discriminator's)", severity="warning")
+            for node_id in scope:
+                owner.setdefault(node_id, opt)
 
     def _upstream(self, node_id: str) -> set[str]:
         seen, todo = set(), [node_id]

@@ -146,3 +146,38 @@ def test_errors_come_before_warnings(mlp, severity_order):
     mlp.nodes["fc1"].params["out_features"] = -1
     severities = [p.severity for p in validate(mlp)]
     assert severities == sorted(severities, key=severity_order.index)
+
+
+def gan_like(scoped: bool):
+    from pathlib import Path
+
+    from engine.graph import load_graph
+
+    graph = load_graph(Path(__file__).resolve().parents[3] / "resources" / "examples" / "gan_ring.json")
+    if not scoped:
+        for opt in ("d_opt", "g_opt"):
+            graph.nodes[opt].params["scope"] = []
+    return graph
+
+
+def test_overlapping_optimizer_scopes_are_a_warning():
+    assert validate(gan_like(scoped=True)) == []
+    [problem] = validate(gan_like(scoped=False))
+    assert problem.node_id == "g_opt" and problem.severity == "warning"
+    assert problem.message.startswith("Adam `g_opt` updates g_fc1, g_fc2, g_out, d_fc1, d_fc2, d_out, which Adam `d_opt` updates too")
+
+
+def test_optimizer_with_nothing_to_update_is_an_error():
+    graph = Graph()
+    graph.add_node("data.Dataset", node_id="data")
+    graph.add_node("layers.Linear", {"out_features": 10}, node_id="fc1")
+    graph.add_node("merge.Detach", node_id="stop")
+    graph.add_node("losses.CrossEntropy", node_id="loss")
+    graph.add_node("optimizers.SGD", node_id="sgd")
+    graph.connect("data", "x", "fc1", "in")
+    graph.connect("fc1", "out", "stop", "in")
+    graph.connect("stop", "out", "loss", "prediction")
+    graph.connect("data", "y", "loss", "target")
+    graph.connect("loss", "loss", "sgd", "losses")
+    [problem] = validate(graph)
+    assert problem.node_id == "sgd" and "has no weights to update" in problem.message
