@@ -1,0 +1,191 @@
+"""Netwright's Trainer vs a hand-written PyTorch loop vs scikit-learn's MLPClassifier on digits.
+
+    python bench/bench_trainer.py                 # 1 torch thread, 7 interleaved repeats, 30 epochs
+    python bench/bench_trainer.py --threads 2 --repeats 9
+
+The model is `resources/examples/mlp_digits.json` without its Dropout node (scikit-learn's
+MLP has none): 64 -> Linear 128 -> ReLU -> Linear 10, cross-entropy, Adam lr 1e-3, batch 32,
+seed 0, no weight decay. All three train on the same tensors: the trainer's own split from
+`engine.data.load_dataset` (stratified 80/20, seed 0), handed to each contender.
+
+- Trainer: `Trainer(graph, data=data).fit()` through the public API, default metrics
+  (per-batch loss rows every `log_every` batches, train accuracy, per-layer gradient norms,
+  dead-ReLU fractions, NaN detection), no progress bar. One callback notes the time at the
+  end of each epoch.
+- Hand-written: `nn.Sequential`, an index-shuffled epoch (`torch.randperm` from a generator
+  seeded like the trainer's), `model(x)`, `CrossEntropyLoss`, `torch.optim.Adam` with its
+  defaults, `zero_grad()/backward()/step()`, validation accuracy after every epoch. Same
+  initial weights and batch order as the trainer, so both should reach the same accuracies.
+- scikit-learn: `MLPClassifier(hidden_layer_sizes=(128,), solver="adam", alpha=0,
+  learning_rate_init=1e-3, batch_size=32)`, `partial_fit` one epoch at a time (which keeps
+  Adam's state; `warm_start` + `fit` would restart it every epoch), `score` on the
+  validation set after every epoch.
+
+Each repeat runs the three in a rotating order (interleaved), so a busy machine slows them
+alike; the figures are medians over the repeats, with min-max spread. Wall-clock time counts
+training and the per-epoch validation, not building the model or loading the data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+from torch import nn  # noqa: E402
+
+from engine.data import load_dataset  # noqa: E402
+from engine.graph import Graph, load_graph  # noqa: E402
+from engine.training import Callback, Trainer  # noqa: E402
+
+EXAMPLE = ROOT / "resources" / "examples" / "mlp_digits.json"
+TARGET_ACC = 0.97
+SEED = 0
+BATCH = 32
+LR = 1e-3
+
+
+def bench_graph(epochs: int) -> Graph:
+    """The digits MLP example without dropout: 64-128-10, Adam 1e-3, batch 32, on the CPU."""
+    graph = load_graph(EXAMPLE)
+    graph.remove_node("drop1")
+    graph.connect("relu1", "out", "fc2", "in")
+    graph.training.update(epochs=epochs, batch_size=BATCH, seed=SEED, device="cpu")
+    assert graph.nodes["adam"].params["lr"] == LR and graph.nodes["fc1"].params["out_features"] == 128
+    return graph
+
+
+class EpochClock(Callback):
+    """Seconds since `start` and validation accuracy at the end of every epoch."""
+
+    def __init__(self):
+        self.start = 0.0
+        self.times: list[float] = []
+        self.accs: list[float] = []
+
+    def on_epoch_end(self, trainer, epoch, metrics):
+        self.times.append(time.perf_counter() - self.start)
+        self.accs.append(metrics["val_acc"])
+
+
+def run_trainer(graph: Graph, data) -> tuple[list[float], list[float]]:
+    clock = EpochClock()
+    trainer = Trainer(graph, data=data, callbacks=[clock])
+    clock.start = time.perf_counter()
+    trainer.fit()
+    return clock.times, clock.accs
+
+
+def run_handwritten(data, epochs: int) -> tuple[list[float], list[float]]:
+    torch.manual_seed(SEED)  # the trainer seeds the same way before building its layers
+    model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=LR)
+    generator = torch.Generator().manual_seed(SEED)
+    x, y, vx, vy = data.train_x, data.train_y, data.val_x, data.val_y
+    n = len(x)
+    times, accs = [], []
+    start = time.perf_counter()
+    for _ in range(epochs):
+        model.train()
+        order = torch.randperm(n, generator=generator)
+        for i in range(0, n, BATCH):
+            idx = order[i:i + BATCH]
+            loss = loss_fn(model(x[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            acc = (model(vx).argmax(1) == vy).float().mean().item()
+        times.append(time.perf_counter() - start)
+        accs.append(acc)
+    return times, accs
+
+
+def run_sklearn(data, epochs: int) -> tuple[list[float], list[float]]:
+    from sklearn.neural_network import MLPClassifier
+
+    x, y = data.train_x.numpy(), data.train_y.numpy()
+    vx, vy = data.val_x.numpy(), data.val_y.numpy()
+    classes = np.unique(y)
+    clf = MLPClassifier(hidden_layer_sizes=(128,), activation="relu", solver="adam", alpha=0.0,
+                        learning_rate_init=LR, batch_size=BATCH, shuffle=True, random_state=SEED)
+    times, accs = [], []
+    start = time.perf_counter()
+    for _ in range(epochs):
+        clf.partial_fit(x, y, classes=classes)
+        accs.append(float(clf.score(vx, vy)))
+        times.append(time.perf_counter() - start)
+    return times, accs
+
+
+def to_target(times: list[float], accs: list[float]) -> tuple[float, int | None]:
+    """(seconds, epochs) until validation accuracy first reached TARGET_ACC; (nan, None) if never."""
+    for epoch, (t, a) in enumerate(zip(times, accs, strict=True), start=1):
+        if a >= TARGET_ACC:
+            return t, epoch
+    return float("nan"), None
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.3f} s ({min(values):.3f}-{max(values):.3f})"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1, help="torch (and BLAS) threads (default 1)")
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--epochs", type=int, default=30)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    warnings.filterwarnings("ignore", category=UserWarning)
+    graph = bench_graph(args.epochs)
+    data = load_dataset(graph.nodes["data"].params, SEED)
+    runners = {
+        "trainer": lambda: run_trainer(graph, data),
+        "hand-written": lambda: run_handwritten(data, args.epochs),
+        "scikit-learn": lambda: run_sklearn(data, args.epochs),
+    }
+    names = list(runners)
+    results: dict[str, list[tuple[list[float], list[float]]]] = {name: [] for name in names}
+    with threadpool_limits(limits=args.threads):
+        for name in names:  # warm-up: imports, allocator, first-call costs
+            runners[name]()
+        for r in range(args.repeats):
+            for name in names[r % 3:] + names[:r % 3]:
+                results[name].append(runners[name]())
+    print(f"digits_flat {len(data.train_x)} train / {len(data.val_x)} val, 64-128-10 MLP, Adam lr {LR}, "
+          f"batch {BATCH}, seed {SEED}, {args.epochs} epochs, torch {torch.__version__}, "
+          f"{args.threads} thread(s), {args.repeats} interleaved repeats (median, min-max)")
+    total = {name: [times[-1] for times, _ in runs] for name, runs in results.items()}
+    target = {name: [to_target(*run) for run in runs] for name, runs in results.items()}
+    print(f"\n{'':14}{args.epochs} epochs{'':16}to {TARGET_ACC:.0%} val acc{'':10}epochs  final val acc")
+    for name in names:
+        seconds = [t for t, _ in target[name]]
+        epochs = {e for _, e in target[name]}
+        final = results[name][0][1][-1]
+        print(f"{name:14}{spread(total[name]):28}{spread(seconds):30}{'/'.join(map(str, epochs)):8}{final:.4f}")
+    med = {name: statistics.median(v) for name, v in total.items()}
+    med97 = {name: statistics.median(t for t, _ in v) for name, v in target.items()}
+    same = statistics.median(a / b for a, b in zip(total["trainer"], total["hand-written"], strict=True))
+    print(f"\ntrainer / hand-written, {args.epochs} epochs: {med['trainer'] / med['hand-written']:.3f} "
+          f"(median of per-repeat ratios {same:.3f}; target <= 1.05)")
+    print(f"trainer / scikit-learn, time to {TARGET_ACC:.0%}: {med97['trainer'] / med97['scikit-learn']:.3f} "
+          f"(target <= 1.00)")
+    print(f"hand-written / scikit-learn, time to {TARGET_ACC:.0%}: "
+          f"{med97['hand-written'] / med97['scikit-learn']:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
