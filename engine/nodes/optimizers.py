@@ -14,6 +14,7 @@ INPUTS = (Port("losses", "one or more losses to minimize (they are added)", mult
 # Params the trainer applies itself; every other param goes to the torch optimizer.
 TRAINER_PARAMS = ("l1", "scope", "order")
 FULL_BATCH = {"optimizers.GradientDescent"}
+FUSED_KINDS = ("GradientDescent", "SGD", "Momentum", "Adam", "AdamW", "Adagrad")  # torch has fused kernels
 L2 = "L2 regularization: pulls weights towards zero."
 
 
@@ -173,10 +174,15 @@ def full_batch(type_id: str) -> bool:
     return catalog().get(type_id).type_id in FULL_BATCH
 
 
-def make_torch_optimizer(type_id: str, params: dict[str, Any], parameters) -> torch.optim.Optimizer:
+def make_torch_optimizer(type_id: str, params: dict[str, Any], parameters, *,
+                         fused: bool = False) -> torch.optim.Optimizer:
     """The torch optimizer for an optimizer node; l1, scope and order are the trainer's job.
 
-    Missing params take their defaults; a bad or unknown param raises ParamError.
+    Missing params take their defaults; a bad or unknown param raises ParamError. The
+    update is `foreach` (a few multi-tensor ops per step). With `fused`, the optimizers torch
+    has one fused kernel for (SGD, Momentum, Adam, AdamW, Adagrad) use it when every
+    parameter is a floating-point tensor on the CPU or CUDA: the trainer asks for it, since
+    for small models the optimizer's per-op overhead is a large share of a step.
     """
     import torch
 
@@ -187,7 +193,11 @@ def make_torch_optimizer(type_id: str, params: dict[str, Any], parameters) -> to
     if errors:
         raise errors[0]
     kind = node_type.class_name
-    common = {"lr": p["lr"], "weight_decay": p["weight_decay"], "foreach": True}
+    parameters = list(parameters)
+    fused = fused and kind in FUSED_KINDS and all(
+        isinstance(w, torch.Tensor) and w.is_floating_point() and w.device.type in ("cpu", "cuda")
+        for w in parameters)
+    common = {"lr": p["lr"], "weight_decay": p["weight_decay"], **({"fused": True} if fused else {"foreach": True})}
     if kind in ("GradientDescent", "SGD"):
         return torch.optim.SGD(parameters, **common)
     if kind == "Momentum":

@@ -11,11 +11,87 @@ from torch import nn
 from engine.training.plan import AccuracyPlan
 
 
+def correct_mask(plan: AccuracyPlan, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Which predictions are right (a bool tensor shaped like `target`), on the device."""
+    if plan.kind == "argmax":
+        return prediction.argmax(dim=1) == target
+    return (prediction.reshape(target.shape[0]) > 0) == (target > 0)
+
+
 def correct_count(plan: AccuracyPlan, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Correct predictions in the batch, as a 0-dim tensor on the device (no sync)."""
-    if plan.kind == "argmax":
-        return (prediction.argmax(dim=1) == target).sum()
-    return ((prediction.reshape(target.shape[0]) > 0) == (target > 0)).sum()
+    return correct_mask(plan, prediction, target).sum()
+
+
+class PendingBatches:
+    """Per-batch losses and accuracy inputs of the batches since the last log row, on the device.
+
+    Counting correct predictions batch by batch costs three small ops a step (argmax, compare,
+    sum) and is most of the metrics' cost for a small model; kept here, the predictions of all
+    pending batches are counted together (a few ops per log row, at most every COUNT_EVERY
+    batches so memory stays bounded), and losses and counts reach the host in one transfer.
+    `loss_slots[j]` is where the plan's j-th loss sits among the losses one batch adds (every
+    optimizer's, in stepping order); `acc_slots` the same, with its AccuracyPlan, for accuracy.
+    """
+
+    COUNT_EVERY = 64
+
+    def __init__(self, loss_slots: list[int], acc_slots: list[tuple[int, AccuracyPlan]]):
+        self.loss_slots, self.acc_slots = loss_slots, acc_slots
+        self.steps: list[tuple[int, int]] = []  # (step number, batch size) of each pending batch
+        self.losses: list[torch.Tensor] = []
+        self.predictions: list[torch.Tensor] = []
+        self.targets: list[torch.Tensor] = []
+        self.counts: list[torch.Tensor] = []  # [batches, accuracies] for batches already counted
+        self.counted = 0
+
+    def add(self, step, out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor]) -> None:
+        """One optimizer's outputs for the current batch (call `end_batch` after the last one)."""
+        for loss in step.losses:
+            self.losses.append(out[loss].detach())
+        for a in step.accuracy:
+            self.predictions.append(out[a.prediction].detach())
+            self.targets.append(batch[a.target])
+
+    def end_batch(self, step_no: int, size: int) -> None:
+        self.steps.append((step_no, size))
+        if len(self.steps) - self.counted >= self.COUNT_EVERY:
+            self._count()
+
+    def _count(self) -> None:
+        batches = len(self.steps) - self.counted
+        if not self.acc_slots or not batches:
+            return
+        sizes = [size for _, size in self.steps[self.counted:]]
+        per_batch = len(self.predictions) // batches
+        columns = []
+        for slot, plan in self.acc_slots:
+            hits = correct_mask(plan, torch.cat(self.predictions[slot::per_batch]),
+                                torch.cat(self.targets[slot::per_batch]))
+            if len(set(sizes)) == 1:
+                columns.append(hits.reshape(batches, -1).sum(1))
+            else:  # the epoch's last batch is smaller
+                columns.append(torch.stack([h.sum() for h in hits.split(sizes)]))
+        self.counts.append(torch.stack(columns, 1))
+        self.predictions.clear()
+        self.targets.clear()
+        self.counted = len(self.steps)
+
+    def take(self) -> list[list[float]]:
+        """One row per pending batch: its losses (the plan's order), then its correct counts; clears."""
+        batches = len(self.steps)
+        values = torch.stack(self.losses).reshape(batches, -1)
+        if self.loss_slots != list(range(values.shape[1])):
+            values = values[:, self.loss_slots]
+        table = values.double()
+        if self.acc_slots:
+            self._count()
+            table = torch.cat([table, torch.cat(self.counts).double()], 1)
+        self.steps.clear()
+        self.losses.clear()
+        self.counts.clear()
+        self.counted = 0
+        return table.tolist()
 
 
 class DeadReluProbe:

@@ -65,7 +65,8 @@ class OptimizerStep:
         When the objective is not finite nothing is updated, so the caller can re-run the
         batch to find where the values broke.
         """
-        self.optimizer.zero_grad(set_to_none=True)
+        for p in self.params:  # zero_grad(set_to_none=True) without its profiler scope: ~10 us less a step
+            p.grad = None
         out, total = self.forward(batch)
         if not math.isfinite(total.item()):
             return out, None, False

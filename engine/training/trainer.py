@@ -24,7 +24,12 @@ from engine.training import checkpoint as ckpt
 from engine.training.callbacks import BatchEnd, Callback, CallbackList, TrainingEvent
 from engine.training.control import TrainingControl
 from engine.training.device import check_mixed_precision, resolve_device
-from engine.training.diagnostics import DeadReluProbe, correct_count, first_nonfinite_node
+from engine.training.diagnostics import (
+    DeadReluProbe,
+    PendingBatches,
+    correct_count,
+    first_nonfinite_node,
+)
 from engine.training.errors import DivergedError, TrainingError
 from engine.training.plan import TrainingPlan, make_plan
 from engine.training.schedules import Monitor, make_scheduler, step_scheduler
@@ -85,6 +90,14 @@ class Trainer:
             if graph.nodes[node_id].params.get("trainable", True) is False:
                 self.modules.get_submodule(node_id).requires_grad_(False)
         self.steps = [self._make_step(o) for o in self.plan.optimizers]
+        # Where each of the plan's losses and accuracies sits among those one batch yields.
+        step_losses = [loss for step in self.steps for loss in step.losses]
+        step_accuracy = [a.loss for step in self.steps for a in step.accuracy]
+        self._loss_slots = [step_losses.index(loss) for loss in self.plan.losses]
+        self._acc_slots = [(step_accuracy.index(a.loss), a) for a in self.plan.accuracy]
+        self._acc_ids = [a.loss for a in self.plan.accuracy]
+        weights = {loss: w for o in self.plan.optimizers for loss, w in o.weights.items()}
+        self._loss_weights = [weights[loss] for loss in self.plan.losses]
         self.eval_program = compile_graph(graph, self.plan.outputs_of(None), self.plan.analysis, self.modules)
         self.eval_args = [n.target for n in self.eval_program.graph.nodes if n.op == "placeholder"]
         self.sources = {name: node for name, (node, _) in self.plan.inputs.items()}
@@ -119,7 +132,7 @@ class Trainer:
         if not params:
             raise TrainingError(f"optimizer `{plan.node_id}` has nothing to train: every layer in its scope "
                                 f"({', '.join(plan.scope)}) is frozen (trainable off)")
-        optimizer = make_torch_optimizer(plan.type_id, plan.params, params)
+        optimizer = make_torch_optimizer(plan.type_id, plan.params, params, fused=True)
         program = compile_graph(self.graph, self.plan.outputs_of(plan), self.plan.analysis, self.modules)
         runner = program if self.dist is None else self.dist.wrap(program, params)
         scaler = torch.amp.GradScaler("cuda") if self.mixed_precision else None
@@ -172,37 +185,36 @@ class Trainer:
         self.modules.train()
         started = time.perf_counter()
         order = self._order(epoch)
-        inputs, b = self.train_inputs, self.batch_size
-        pending: list[tuple[int, int, list[torch.Tensor], list[torch.Tensor]]] = []
+        inputs, b, steps, control = self.train_inputs, self.batch_size, self.steps, self.control
+        noise, last, log_every = bool(self.plan.noise), self.batches_per_epoch - 1, self.log_every
+        pending = PendingBatches(self._loss_slots, self._acc_slots)
         sums = {"loss": [0.0] * len(self.plan.losses), "correct": [0] * len(self.plan.accuracy)}
-        grad_samples: list[list[torch.Tensor]] = [[] for _ in self.steps]
+        grad_samples: list[list[torch.Tensor]] = [[] for _ in steps]
         self.lr_changes = []
         for index in range(self.batches_per_epoch):
-            if self.control is not None and not self._poll(epoch):
+            if control is not None and not self._poll(epoch):
                 return None
             idx = order[index * b:(index + 1) * b]
             size = len(idx)
             batch = {name: t.index_select(0, idx) for name, t in inputs.items()}
-            self._add_noise(batch, size, self.noise_gen)
+            if noise:
+                self._add_noise(batch, size, self.noise_gen)
             self.step_count += 1
-            sample = self.step_count % self.log_every == 0 or index == self.batches_per_epoch - 1
-            losses: list[torch.Tensor] = []
-            correct: list[torch.Tensor] = []
-            for k, step in enumerate(self.steps):
+            sample = self.step_count % log_every == 0 or index == last
+            for k, step in enumerate(steps):
                 out, norms, finite = step.step(batch, sample)
                 if not finite:
                     self._diverged(step, batch, epoch)
                 if norms is not None:
                     grad_samples[k].append(norms)
-                losses += [out[loss].detach() for loss in step.losses]
-                correct += [correct_count(a, out[a.prediction], batch[a.target]) for a in step.accuracy]
-            pending.append((self.step_count, size, losses, correct))
+                pending.add(step, out, batch)
+            pending.end_batch(self.step_count, size)
             rows = self._flush(pending, sums, epoch) if sample else []
             self.callbacks.on_batch_end(self, BatchEnd(epoch, index, self.step_count, size, rows))
         seconds = time.perf_counter() - started
         row = self._epoch_row(epoch, sums, seconds)
         row["grad_norm"] = {}
-        for step, samples in zip(self.steps, grad_samples, strict=True):
+        for step, samples in zip(steps, grad_samples, strict=True):
             for layer, value in step.layer_norms(samples).items():
                 row["grad_norm"].setdefault(layer, value)
         return row
@@ -221,32 +233,29 @@ class Trainer:
             else:
                 batch[name] = torch.randn(size, width, generator=generator, device=self.device)
 
-    def _flush(self, pending, sums, epoch: int) -> list[dict[str, Any]]:
-        """Convert the pending batches' losses to floats in one transfer; return their rows."""
-        losses = torch.stack([v for _, _, values, _ in pending for v in values]).float().tolist()
-        counts = (torch.stack([c for _, _, _, cs in pending for c in cs]).tolist()
-                  if self.plan.accuracy else [])
-        nl, na = len(self.plan.losses), len(self.plan.accuracy)
+    def _flush(self, pending: PendingBatches, sums, epoch: int) -> list[dict[str, Any]]:
+        """The pending batches' losses and correct counts, to floats in one transfer; their rows."""
+        batches = list(pending.steps)
+        table = pending.take()
+        nl = len(self.plan.losses)
         rows = []
-        lrs = {step.node_id: step.lr for step in self.steps}
-        for i, (step_no, size, _, _) in enumerate(pending):
-            values, correct = losses[i * nl:(i + 1) * nl], counts[i * na:(i + 1) * na]
+        lrs = self._named("lr", [s.node_id for s in self.steps], [s.lr for s in self.steps])
+        for (step_no, size), numbers in zip(batches, table, strict=True):
+            values, correct = numbers[:nl], numbers[nl:]
             row: dict[str, Any] = {"epoch": epoch, "step": step_no}
             row.update(self._named("loss", self.plan.losses, values, total=self._weighted(values)))
             if correct:
-                row.update(self._named("acc", [a.loss for a in self.plan.accuracy], [c / size for c in correct]))
-            row.update(self._named("lr", [s.node_id for s in self.steps], [lrs[s.node_id] for s in self.steps]))
+                row.update(self._named("acc", self._acc_ids, [c / size for c in correct]))
+            row.update(lrs)
             rows.append(row)
             for k, v in enumerate(values):
                 sums["loss"][k] += v * size
             for k, c in enumerate(correct):
                 sums["correct"][k] += c
-        pending.clear()
         return rows
 
     def _weighted(self, values: list[float]) -> float:
-        weights = {loss: w for o in self.plan.optimizers for loss, w in o.weights.items()}
-        return sum(weights[loss] * v for loss, v in zip(self.plan.losses, values, strict=True))
+        return sum(w * v for w, v in zip(self._loss_weights, values, strict=True))
 
     def _named(self, key: str, ids: list[str], values: list[float], total: float | None = None) -> dict[str, Any]:
         """`key` for the only value (or the first, or `total` when given), plus `key_<node id>` each when several."""
