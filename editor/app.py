@@ -26,4 +26,6 @@ def run(path: Path | None = None) -> int:
     window.show()
     # open after the first paint so the window appears at once, then fit the graph
     QtCore.QTimer.singleShot(0, lambda: window.start(path))
+    # start the training process (it imports torch) once the window is up, not when Train is pressed
+    QtCore.QTimer.singleShot(1500, window.training.prewarm)
     return app.exec()

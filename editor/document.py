@@ -18,12 +18,16 @@ class GraphDocument(QtCore.QObject):
     changed = QtCore.Signal()  # the graph was replaced: an edit, undo, redo, new or open
     path_changed = QtCore.Signal()
     loaded = QtCore.Signal()  # a different graph was opened (New, Open, restore)
+    weights_changed = QtCore.Signal()  # trained weights were attached or dropped
 
     def __init__(self, parent: QtCore.QObject | None = None):
         super().__init__(parent)
         self._graph = Graph()
         self.undo_stack = QtGui.QUndoStack(self)
         self.path: Path | None = None
+        # The weights of the latest run of this graph (a weights.safetensors keyed node_id.param):
+        # "Continue training" and export start from them.
+        self.trained_weights: Path | None = None
 
     @property
     def graph(self) -> Graph:
@@ -56,10 +60,16 @@ class GraphDocument(QtCore.QObject):
         """Start over with `graph` (New, Open): clears undo history, marks it unmodified."""
         self.undo_stack.clear()
         self.path = path
+        self.attach_weights(None)
         self.set_graph(graph)
         self.undo_stack.setClean()
         self.path_changed.emit()
         self.loaded.emit()
+
+    def attach_weights(self, path: Path | None) -> None:
+        if path != self.trained_weights:
+            self.trained_weights = path
+            self.weights_changed.emit()
 
     def mark_saved(self, path: Path) -> None:
         self.path = path

@@ -18,6 +18,8 @@ from editor.panels.palette import Palette
 from editor.panels.problems import ProblemsPanel
 from editor.panels.properties import PropertiesPanel
 from editor.panels.summary import SummaryPanel
+from editor.training.controller import TrainingController
+from editor.training.session import TrainingSession
 from engine.analysis import Analysis
 from engine.graph import GraphError
 from engine.registry import ParamError, catalog
@@ -27,7 +29,7 @@ Key = QtGui.QKeySequence
 
 class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, settings: QtCore.QSettings | None = None, recovery_path: Path | None = None,
-                 analysis_delay_ms: int = 120):
+                 analysis_delay_ms: int = 120, training_session: TrainingSession | None = None):
         super().__init__()
         self.setObjectName("NetwrightMainWindow")
         self.registry = catalog()
@@ -42,6 +44,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.help = HelpPane()
         self.problems = ProblemsPanel()
         self.summary = SummaryPanel()
+        # runs of unsaved graphs and examples go next to the recovery file (the app's data folder)
+        self.training = TrainingController(self, training_session, self.files.recovery_path.parent / "runs")
 
         self.setCentralWidget(self.canvas.widget)
         self._build_docks()
@@ -74,12 +78,18 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addDockWidget(Area.LeftDockWidgetArea, self.palette_dock)
         self.addDockWidget(Area.RightDockWidgetArea, self.properties_dock)
         self.addDockWidget(Area.RightDockWidgetArea, self.help_dock)
+        self.training_dock = self._dock("Training", self.training.dashboard, "training")
+        self.insights_dock = self._dock("Insights", self.training.insights, "insights")
+        self.addDockWidget(Area.RightDockWidgetArea, self.insights_dock)
+        self.tabifyDockWidget(self.help_dock, self.insights_dock)
+        self.help_dock.raise_()
         self.addDockWidget(Area.BottomDockWidgetArea, self.problems_dock)
-        self.splitDockWidget(self.problems_dock, self.summary_dock, QtCore.Qt.Orientation.Horizontal)
-        self.resizeDocks([self.palette_dock, self.properties_dock], [190, 320], QtCore.Qt.Orientation.Horizontal)
+        self.tabifyDockWidget(self.problems_dock, self.summary_dock)
+        self.tabifyDockWidget(self.summary_dock, self.training_dock)
+        self.problems_dock.raise_()
+        self.resizeDocks([self.palette_dock, self.properties_dock], [190, 350], QtCore.Qt.Orientation.Horizontal)
         self.resizeDocks([self.properties_dock, self.help_dock], [430, 470], QtCore.Qt.Orientation.Vertical)
-        self.resizeDocks([self.problems_dock], [210], QtCore.Qt.Orientation.Vertical)
-        self.resizeDocks([self.problems_dock, self.summary_dock], [560, 480], QtCore.Qt.Orientation.Horizontal)
+        self.resizeDocks([self.problems_dock], [230], QtCore.Qt.Orientation.Vertical)
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QtGui.QAction:
         action = QtGui.QAction(text, self)
@@ -144,8 +154,13 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.layout_action)
         view_menu.addSeparator()
-        for dock in (self.palette_dock, self.properties_dock, self.help_dock, self.problems_dock, self.summary_dock):
+        for dock in (self.palette_dock, self.properties_dock, self.help_dock, self.problems_dock, self.summary_dock,
+                     self.training_dock, self.insights_dock):
             view_menu.addAction(dock.toggleViewAction())
+        train_menu = bar.addMenu("&Train")
+        train_menu.addActions(self.training.actions)
+        train_menu.addSeparator()
+        train_menu.addAction("Reading the Curves", self.training.show_reading_help)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)
         self._fill_recent()
@@ -161,6 +176,15 @@ class MainWindow(QtWidgets.QMainWindow):
         toolbar.addActions([self.undo_action, self.redo_action])
         toolbar.addSeparator()
         toolbar.addActions([self.add_node_action, self.layout_action, self.fit_action])
+        training = QtWidgets.QToolBar("Training")
+        training.setObjectName("training_toolbar")
+        training.setMovable(False)
+        training.setToolButtonStyle(QtCore.Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        training.setIconSize(QtCore.QSize(14, 14))
+        self.addToolBarBreak(QtCore.Qt.ToolBarArea.TopToolBarArea)
+        self.addToolBar(QtCore.Qt.ToolBarArea.TopToolBarArea, training)
+        self.training.add_to_toolbar(training)
+        self.training_toolbar = training
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
@@ -170,6 +194,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for label in (self.problem_status, self.params_status):
             label.setContentsMargins(10, 0, 10, 0)
             status.addPermanentWidget(label)
+        self.training.add_to_status_bar(status)
 
     def _connect(self) -> None:
         c = self.canvas
@@ -243,6 +268,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.live.run_now()
         self._on_selection([])
         QtCore.QTimer.singleShot(0, self.canvas.fit)
+
+    def show_training_panel(self) -> None:
+        """Bring the live plots and the insights to the front (a run started)."""
+        for dock in (self.training_dock, self.insights_dock):
+            dock.show()
+            dock.raise_()
+        self.training.dashboard.tabs.setCurrentIndex(0)
+        if self.training_dock.height() < 380:
+            self.resizeDocks([self.training_dock], [420], QtCore.Qt.Orientation.Vertical)
+        if self.insights_dock.height() < 480:  # the confusion matrix and samples need the room more than a form
+            self.resizeDocks([self.properties_dock, self.insights_dock], [300, 600], QtCore.Qt.Orientation.Vertical)
 
     def _update_title(self) -> None:
         doc = self.document
@@ -333,7 +369,8 @@ class MainWindow(QtWidgets.QMainWindow):
         event.accept()
 
     def shutdown(self) -> None:
-        """Stop timers and the worker thread; forget the recovery file (a clean exit)."""
+        """Stop timers, the worker thread and any run; forget the recovery file (a clean exit)."""
+        self.training.shutdown()
         self.files.autosave_timer.stop()
         self.files.discard_recovery()
         self.live.shutdown()

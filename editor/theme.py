@@ -116,6 +116,18 @@ QLabel#formError { color: #ff8080; background: #3a2226; border-radius: 5px; padd
 QLabel#muted { color: #8a90a0; background: transparent; }
 QLabel#panelTitle { font-size: 12pt; font-weight: 600; background: transparent; }
 QLabel#total { color: #e2e5ec; font-weight: 600; background: #17191e; padding: 6px 10px; border-top: 1px solid #272a32; }
+QToolBar QToolButton#trainButton { background: #2f5fcf; color: #ffffff; font-weight: 600; padding: 4px 12px; }
+QToolBar QToolButton#trainButton:hover { background: #3a6de0; }
+QToolBar QToolButton#trainButton:disabled { background: #2a3040; color: #6b7080; }
+QLabel#toolbarLabel { color: #8a90a0; background: transparent; padding: 0 4px 0 8px; }
+QToolBar QComboBox, QToolBar QSpinBox, QToolBar QDoubleSpinBox { padding: 2px 6px; }
+QLabel#runTitle { background: transparent; color: #c9cdd6; }
+QLabel#editedChip { color: #f0b43c; background: #3a3222; border-radius: 9px; padding: 2px 9px; font-size: 9pt; }
+QPushButton#linkButton { background: transparent; border: none; color: #8fb0ff; padding: 4px 6px; }
+QPushButton#linkButton:hover { color: #c0d2ff; text-decoration: underline; }
+QProgressBar#trainingProgress { background: #262a33; border: 1px solid #363b47; border-radius: 7px; color: #e2e5ec;
+    font-size: 8pt; text-align: center; }
+QProgressBar#trainingProgress::chunk { background: #3d6ad6; border-radius: 6px; }
 QFrame#quickAdd { background: #23262e; border: 1px solid #454b5a; border-radius: 8px; }
 """
 

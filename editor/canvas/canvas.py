@@ -183,6 +183,11 @@ class Canvas(QtCore.QObject):
                 for in_view in wanted - set(drawn):
                     self.viewer.establish_connection(port.view, in_view)
 
+    def show_health(self, badges: dict[str, tuple[str, tuple[int, int, int]]]) -> None:
+        """Training badges per node id (gradient norm, dead ReLUs); nodes not named get none."""
+        for node_id, canvas_node in self._nodes.items():
+            canvas_node.view.set_health(badges.get(node_id))
+
     # -- analysis -> canvas -----------------------------------------------------------------------
     def show_analysis(self, analysis: Analysis) -> None:
         by_node: dict[str, list] = {}

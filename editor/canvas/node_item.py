@@ -26,6 +26,7 @@ TITLE_FONT = _font(10.5, bold=True)
 SUBTITLE_FONT = _font(8.5)
 FOOTER_FONT = _font(8.5)
 BADGE_FONT = _font(9, bold=True)
+HEALTH_FONT = _font(7.5, bold=True)
 
 
 def paint_port(painter: QtGui.QPainter, rect: QtCore.QRectF, info: dict) -> None:
@@ -53,6 +54,7 @@ class NetwrightNodeItem(NodeItem):
         self.footer = ""
         self.accent = theme.UNKNOWN_COLOR
         self.severity: str | None = None  # worst problem on the node: error, warning or info
+        self.health: tuple[str, tuple[int, int, int]] | None = None  # training badge: text, colour
         self._icon_item.setVisible(False)
 
     # -- state set by the canvas ----------------------------------------------------------------
@@ -66,6 +68,12 @@ class NetwrightNodeItem(NodeItem):
             self.severity = severity
             self.update()
         self.setToolTip(tooltip)
+
+    def set_health(self, health: tuple[str, tuple[int, int, int]] | None) -> None:
+        """A small pill in the header (gradient norm, dead ReLUs) while and after training."""
+        if health != self.health:
+            self.health = health
+            self.update()
 
     # -- layout ---------------------------------------------------------------------------------
     def _draw_node_horizontal(self):
@@ -160,7 +168,24 @@ class NetwrightNodeItem(NodeItem):
 
         if self.severity in ("error", "warning"):
             self._paint_badge(painter, rect)
+        if self.health is not None:
+            self._paint_health(painter, rect)
         painter.restore()
+
+    def _paint_health(self, painter: QtGui.QPainter, rect: QtCore.QRectF) -> None:
+        text, rgb = self.health
+        metrics = QtGui.QFontMetricsF(HEALTH_FONT)
+        width = metrics.horizontalAdvance(text) + 12
+        # in the header, right of the id: the footer and the ports keep their room
+        pill = QtCore.QRectF(rect.right() - width - 8, HEADER_HEIGHT - 19, width, 15)
+        painter.setPen(QtCore.Qt.PenStyle.NoPen)
+        painter.setBrush(QtGui.QColor(rgb[0], rgb[1], rgb[2], 50))
+        painter.drawRoundedRect(pill, 7.5, 7.5)
+        painter.setPen(QtGui.QPen(QtGui.QColor(*rgb), 1.0))
+        painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(pill, 7.5, 7.5)
+        painter.setFont(HEALTH_FONT)
+        painter.drawText(pill, QtCore.Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_badge(self, painter: QtGui.QPainter, rect: QtCore.QRectF) -> None:
         color = theme.ERROR if self.severity == "error" else theme.WARNING

@@ -133,9 +133,9 @@ class EventStream(Callback):
 
     def flush(self, now: float | None = None) -> None:
         now = time.perf_counter() if now is None else now
-        messages = self.pending
+        messages: list[tuple[str, Any]] = []
         if self.rows:
-            messages.insert(0, ("rows", self.rows))
+            messages.append(("rows", self.rows))
             self.rows = []
         if self.batch is not None and self.trainer is not None:
             window = now - self.last
@@ -145,6 +145,7 @@ class EventStream(Callback):
                 "epoch": b.epoch, "index": b.index, "step": b.step, "epochs": self.trainer.epochs,
                 "batches_per_epoch": self.trainer.batches_per_epoch, "samples_per_s": rate,
                 "elapsed": now - self.started}))
+        messages += self.pending  # after the rows and progress they follow (an epoch end, finished)
         if messages:
             self.queue.put(messages)
         self.pending = []

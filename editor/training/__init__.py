@@ -1,0 +1,1 @@
+"""Training from the editor: the child-process session, live plots, insights, runs, settings."""

@@ -1,0 +1,283 @@
+"""What the model does, drawn each epoch: a confusion matrix and a grid of sample outputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+TEXT = QtGui.QColor(226, 229, 236)
+DIM = QtGui.QColor(138, 144, 160)
+GOOD = QtGui.QColor(90, 200, 110)
+BAD = QtGui.QColor(240, 90, 100)
+PANEL = QtGui.QColor(29, 32, 38)
+EMPTY_CELL = QtGui.QColor(36, 40, 48)
+
+
+def _font(size: float, bold: bool = False) -> QtGui.QFont:
+    font = QtGui.QFont()
+    font.setPointSizeF(size)
+    font.setBold(bold)
+    return font
+
+
+def _titles(painter: QtGui.QPainter, rect: QtCore.QRectF, title: str, subtitle: str) -> None:
+    painter.setPen(TEXT)
+    painter.setFont(_font(10, bold=True))
+    painter.drawText(rect.adjusted(10, 6, -10, 0), QtCore.Qt.AlignmentFlag.AlignLeft, title)
+    if subtitle:
+        painter.setPen(DIM)
+        painter.setFont(_font(8.5))
+        metrics = QtGui.QFontMetricsF(_font(8.5))
+        text = metrics.elidedText(subtitle, QtCore.Qt.TextElideMode.ElideRight, rect.width() - 20)
+        painter.drawText(rect.adjusted(10, 25, -10, 0), QtCore.Qt.AlignmentFlag.AlignLeft, text)
+
+
+def _placeholder(painter: QtGui.QPainter, rect: QtCore.QRectF, text: str) -> None:
+    painter.setPen(DIM)
+    painter.setFont(_font(9))
+    painter.drawText(rect.adjusted(16, 0, -16, 0),
+                     QtCore.Qt.AlignmentFlag.AlignCenter | QtCore.Qt.TextFlag.TextWordWrap, text)
+
+
+class ConfusionMatrixView(QtWidgets.QWidget):
+    """Rows: the true class; columns: the predicted one; the diagonal is what it gets right."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.labels: list[str] = []
+        self.matrix: np.ndarray | None = None
+        self.epoch: int | None = None
+        self.split = "val"
+        self.message = "The confusion matrix appears after the first epoch of a classifier."
+        self.setMinimumSize(220, 200)
+
+    def clear(self, message: str | None = None) -> None:
+        self.matrix = None
+        self.epoch = None
+        if message:
+            self.message = message
+        self.update()
+
+    def set_matrix(self, labels: list[str], matrix: list[list[int]], epoch: int, split: str = "val") -> None:
+        self.labels = [str(label) for label in labels]
+        self.matrix = np.asarray(matrix, dtype=np.int64)
+        self.epoch, self.split = epoch, split
+        self.update()
+
+    @property
+    def total(self) -> int:
+        return 0 if self.matrix is None else int(self.matrix.sum())
+
+    def paintEvent(self, event) -> None:
+        painter = QtGui.QPainter(self)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        painter.fillRect(self.rect(), PANEL)
+        full = QtCore.QRectF(self.rect())
+        subtitle = ""
+        if self.matrix is not None:
+            accuracy = np.trace(self.matrix) / max(1, self.total)
+            split = "validation" if self.split == "val" else "training"
+            subtitle = f"epoch {self.epoch} · {split} accuracy {accuracy:.1%}"
+        _titles(painter, full, "Confusion matrix", subtitle)
+        if self.matrix is None:
+            _placeholder(painter, full.adjusted(0, 24, 0, 0), self.message)
+            return
+        n = len(self.matrix)
+        label_w = max(QtGui.QFontMetricsF(_font(8)).horizontalAdvance(lab) for lab in self.labels) + 8
+        left, top = 30 + label_w, 68.0
+        size = max(6.0, min((full.width() - left - 12) / n, (full.height() - top - 30) / n))
+        grid = QtCore.QRectF(left, top, size * n, size * n)
+        rows = self.matrix.sum(axis=1, keepdims=True).clip(min=1)
+        share = self.matrix / rows
+        small = _font(7 if size < 26 else 8)
+        for i in range(n):
+            for j in range(n):
+                cell = QtCore.QRectF(left + j * size, top + i * size, size - 1, size - 1)
+                value = share[i, j]
+                if self.matrix[i, j] == 0:
+                    fill = EMPTY_CELL
+                else:
+                    base = GOOD if i == j else BAD
+                    fill = QtGui.QColor(EMPTY_CELL)
+                    strength = 0.25 + 0.75 * value if i == j else min(1.0, 0.35 + 2.5 * value)
+                    fill = QtGui.QColor(int(fill.red() + (base.red() - fill.red()) * strength),
+                                        int(fill.green() + (base.green() - fill.green()) * strength),
+                                        int(fill.blue() + (base.blue() - fill.blue()) * strength))
+                painter.fillRect(cell, fill)
+                if size >= 14 and self.matrix[i, j]:
+                    painter.setFont(small)
+                    painter.setPen(QtGui.QColor(255, 255, 255) if fill.lightness() < 150 else QtGui.QColor(20, 20, 24))
+                    painter.drawText(cell, QtCore.Qt.AlignmentFlag.AlignCenter, str(int(self.matrix[i, j])))
+        painter.setFont(_font(8))
+        painter.setPen(DIM)
+        for k, label in enumerate(self.labels[:n]):
+            painter.drawText(QtCore.QRectF(24, top + k * size, label_w, size), QtCore.Qt.AlignmentFlag.AlignRight
+                             | QtCore.Qt.AlignmentFlag.AlignVCenter, label)
+            painter.save()
+            painter.translate(left + k * size + size / 2, top - 4)
+            metrics = QtGui.QFontMetricsF(_font(8))
+            text = metrics.elidedText(label, QtCore.Qt.TextElideMode.ElideRight, max(size - 2, 10))
+            painter.drawText(QtCore.QRectF(-size / 2, -14, size, 14), QtCore.Qt.AlignmentFlag.AlignCenter, text)
+            painter.restore()
+        painter.setFont(_font(8, bold=True))
+        painter.drawText(QtCore.QRectF(left, top - 32, grid.width(), 14), QtCore.Qt.AlignmentFlag.AlignCenter,
+                         "predicted")
+        painter.save()
+        painter.translate(12, top + grid.height() / 2)
+        painter.rotate(-90)
+        painter.drawText(QtCore.QRectF(-grid.height() / 2, -8, grid.height(), 16), QtCore.Qt.AlignmentFlag.AlignCenter,
+                         "true class")
+        painter.restore()
+
+
+def to_qimage(image: np.ndarray, levels: tuple[float, float]) -> QtGui.QImage:
+    """A float image (H, W) or (H, W, 3) scaled from `levels` to 0..255."""
+    lo, hi = levels
+    scaled = np.clip((image - lo) / (hi - lo if hi > lo else 1.0), 0, 1)
+    data = np.ascontiguousarray((scaled * 255).astype(np.uint8))
+    if data.ndim == 2:
+        h, w = data.shape
+        return QtGui.QImage(data.data, w, h, w, QtGui.QImage.Format.Format_Grayscale8).copy()
+    h, w, _ = data.shape
+    return QtGui.QImage(data.data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888).copy()
+
+
+class SampleGrid(QtWidgets.QWidget):
+    """Images with captions (true → predicted; input | reconstruction; generated), or 2-D points."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.samples: dict[str, Any] | None = None
+        self.epoch: int | None = None
+        self.images: list[tuple[QtGui.QImage, str, QtGui.QColor | None]] = []
+        self.message = "Sample outputs appear here after each epoch when the data are images."
+        self.setMinimumSize(220, 200)
+
+    def clear(self, message: str | None = None) -> None:
+        self.samples, self.images, self.epoch = None, [], None
+        if message:
+            self.message = message
+        self.update()
+
+    def set_samples(self, samples: dict[str, Any], epoch: int) -> None:
+        self.samples, self.epoch = samples, epoch
+        kind = samples.get("kind")
+        levels = samples.get("levels", (0.0, 1.0))
+        self.images = []
+        if kind == "classifier":
+            for image, truth, guess in zip(samples["images"], samples["true"], samples["predicted"], strict=False):
+                self.images.append((to_qimage(image, levels), f"{truth} → {guess}", GOOD if truth == guess else BAD))
+        elif kind == "reconstruction":
+            for image, output in zip(samples["images"], samples["outputs"], strict=False):
+                self.images.append((to_qimage(image, levels), "input", None))
+                self.images.append((to_qimage(output, levels), "output", None))
+        elif kind == "generated":
+            self.images = [(to_qimage(image, levels), "", None) for image in samples["images"]]
+        self.update()
+
+    def titles(self) -> tuple[str, str]:
+        kind = (self.samples or {}).get("kind")
+        title, subtitle = {"classifier": ("Predictions", "true → predicted"),
+                           "reconstruction": ("Reconstructions", "each input, then the network's output"),
+                           "generated": ("Generated samples", "the same noise every epoch"),
+                           "points": ("Generated points", "blue: generated, grey: real data")}.get(kind, ("Sample outputs", ""))
+        if self.epoch:
+            subtitle = f"epoch {self.epoch} · {subtitle}" if subtitle else f"epoch {self.epoch}"
+        return title, subtitle
+
+    def paintEvent(self, event) -> None:
+        painter = QtGui.QPainter(self)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
+        painter.fillRect(self.rect(), PANEL)
+        full = QtCore.QRectF(self.rect())
+        _titles(painter, full, *self.titles())
+        body = full.adjusted(10, 48, -10, -8)
+        if self.samples is None:
+            _placeholder(painter, full.adjusted(0, 24, 0, 0), self.message)
+            return
+        if self.samples.get("kind") == "points":
+            self._paint_points(painter, body)
+            return
+        if not self.images:
+            return
+        count = len(self.images)
+        columns = 8 if self.samples.get("kind") == "reconstruction" else 8 if count > 8 else count
+        rows = -(-count // columns)
+        caption = 14 if any(text for _, text, _ in self.images) else 0
+        cell = min(body.width() / columns, body.height() / rows - caption)
+        side = max(8.0, cell - 6)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, False)
+        painter.setFont(_font(7.5))
+        x0 = body.left() + (body.width() - columns * cell) / 2
+        for k, (image, text, text_color) in enumerate(self.images):
+            r, c = divmod(k, columns)
+            x = x0 + c * cell + (cell - side) / 2
+            y = body.top() + r * (cell + caption)
+            target = QtCore.QRectF(x, y, side, side)
+            painter.drawImage(target, image)
+            painter.setPen(QtGui.QPen(QtGui.QColor(58, 63, 75), 1))
+            painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
+            painter.drawRect(target)
+            if text:
+                painter.setPen(text_color or DIM)
+                painter.drawText(QtCore.QRectF(x - 8, y + side, side + 16, caption),
+                                 QtCore.Qt.AlignmentFlag.AlignCenter, text)
+
+    def _paint_points(self, painter: QtGui.QPainter, body: QtCore.QRectF) -> None:
+        fake = np.asarray(self.samples["points"], dtype=float)
+        real = np.asarray(self.samples.get("real") if self.samples.get("real") is not None else fake, dtype=float)
+        both = np.concatenate([real, fake]) if len(real) else fake
+        lo, hi = np.percentile(both, 1, axis=0), np.percentile(both, 99, axis=0)
+        span = max(float((hi - lo).max()), 1e-6) * 1.15
+        centre = (lo + hi) / 2
+        side = min(body.width(), body.height())
+        box = QtCore.QRectF(body.center().x() - side / 2, body.top(), side, side)
+        painter.setPen(QtGui.QPen(QtGui.QColor(58, 63, 75), 1))
+        painter.setBrush(QtGui.QColor(24, 26, 31))
+        painter.drawRect(box)
+
+        def place(points: np.ndarray, rgb: QtGui.QColor, radius: float) -> None:
+            painter.setPen(QtCore.Qt.PenStyle.NoPen)
+            painter.setBrush(rgb)
+            for px, py in points:
+                x = box.center().x() + (px - centre[0]) / span * side
+                y = box.center().y() - (py - centre[1]) / span * side
+                if box.contains(x, y):
+                    painter.drawEllipse(QtCore.QPointF(x, y), radius, radius)
+
+        place(real, QtGui.QColor(150, 156, 170, 110), 2.0)
+        place(fake, QtGui.QColor(91, 140, 255, 200), 2.2)
+
+
+class InsightsPanel(QtWidgets.QWidget):
+    """The confusion matrix above the sample grid (either one hidden when it does not apply)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.confusion = ConfusionMatrixView()
+        self.samples = SampleGrid()
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(1)
+        layout.addWidget(self.confusion, 1)
+        layout.addWidget(self.samples, 1)
+
+    def reset(self, run: dict[str, Any]) -> None:
+        classifier = bool(run.get("accuracy"))
+        self.confusion.clear("Training… the confusion matrix fills after the first epoch." if classifier else
+                             "No confusion matrix: this graph is not a classifier.")
+        self.confusion.setVisible(classifier or not run)
+        self.samples.clear("Training… sample outputs appear after the first epoch." if run else None)
+
+    def show_insights(self, data: dict[str, Any]) -> None:
+        epoch = int(data.get("epoch", 0))
+        if "confusion" in data:
+            c = data["confusion"]
+            self.confusion.setVisible(True)
+            self.confusion.set_matrix(c["labels"], c["matrix"], epoch, c.get("split", "val"))
+        if "samples" in data:
+            self.samples.set_samples(data["samples"], epoch)
+        elif not self.samples.samples:
+            self.samples.clear("No sample outputs: the data are not images.")
