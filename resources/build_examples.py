@@ -14,9 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from editor.graph_ops import auto_layout  # noqa: E402
 from engine.analysis import analyze  # noqa: E402
 from engine.graph import Graph, save_graph  # noqa: E402
+from engine.graph.layout import auto_layout, set_position  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 
@@ -66,7 +66,7 @@ class Builder:
 def layout(graph: Graph) -> None:
     """The editor's auto-layout (columns by data-flow depth, long chains wrapped into bands)."""
     for node_id, (x, y) in auto_layout(graph).items():
-        graph.nodes[node_id].ui = {"x": x, "y": y}
+        set_position(graph, node_id, x, y)
 
 
 def classifier_head(b: Builder, last: str, classes: int, loss_type: str = "losses.CrossEntropy",

@@ -11,11 +11,9 @@ import torch
 
 from engine.analysis import analyze
 from engine.graph import Graph, save_graph
+from engine.graph.layout import auto_layout, set_position
 from engine.graph.model import ID_PREFIX, valid_node_id
 from engine.registry import catalog
-
-COLUMN = 215  # px between layers, as in the built-in examples
-ROW = 110
 
 
 class ModelImportError(Exception):
@@ -84,16 +82,9 @@ class GraphBuilder:
 
 
 def layout(graph: Graph) -> None:
-    """Place nodes in columns by their depth (longest path from an input), rows in graph order."""
-    depth: dict[str, int] = {}
-    for node_id in analyze(graph).order:
-        depth[node_id] = max((depth[p] + 1 for p in graph.predecessors(node_id) if p in depth), default=0)
-    rows: dict[int, int] = {}
-    for node_id, node in graph.nodes.items():
-        column = depth.get(node_id, 0)
-        row = rows.get(column, 0)
-        rows[column] = row + 1
-        node.ui = {"x": column * COLUMN, "y": row * ROW}
+    """Lay the imported graph out the way the editor's Auto-layout does."""
+    for node_id, (x, y) in auto_layout(graph).items():
+        set_position(graph, node_id, x, y)
 
 
 def check_graph(graph: Graph, what: str) -> None:
