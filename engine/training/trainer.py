@@ -288,9 +288,7 @@ class Trainer:
             return {}
         self.modules.eval()
         probe = DeadReluProbe(self.modules, self.plan.relus)
-        generator = torch.Generator(device=self.device).manual_seed(self.seed + 2)
-        loss_sums = [0.0] * len(self.plan.losses)
-        correct = [0.0] * len(self.plan.accuracy)
+        generator = torch.Generator(device=self.device).manual_seed(self.seed + 2) if self.plan.noise else None
         totals: list[torch.Tensor] = []
         try:
             for start in range(0, n, VAL_CHUNK):
@@ -301,12 +299,15 @@ class Trainer:
                 values = [out[loss].float() * size for loss in self.plan.losses]
                 values += [correct_count(a, out[a.prediction], batch[a.target]).float() for a in self.plan.accuracy]
                 totals.append(torch.stack(values))
-            summed = torch.stack(totals).sum(0).tolist()
-            dead = probe.fractions()
+            summed = totals[0] if len(totals) == 1 else torch.stack(totals).sum(0)
+            relus, dead_tensor = probe.dead_fractions()
+            parts = [summed] if dead_tensor is None else [summed, dead_tensor]
+            numbers = torch.cat([p.double() for p in parts]).tolist()  # one transfer
         finally:
             probe.close()
-        nl = len(self.plan.losses)
-        loss_sums, correct = summed[:nl], summed[nl:]
+        nl, nm = len(self.plan.losses), len(summed)
+        loss_sums, correct = numbers[:nl], numbers[nl:nm]
+        dead = dict(zip(relus, numbers[nm:], strict=True))
         losses = [v / n for v in loss_sums]
         row = self._named("val_loss", self.plan.losses, losses, total=self._weighted(losses))
         if self.plan.accuracy:

@@ -1,0 +1,74 @@
+"""The lean training loop reports what a slow, batch-by-batch loop would: rows, accuracy, losses."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from engine.nodes.optimizers import make_torch_optimizer
+from engine.training.diagnostics import PendingBatches
+from engine.training.trainer import Trainer
+
+from .conftest import Recorder, params_of, tiny_mlp
+from .test_optimizers import gan_like
+
+
+def test_rows_match_a_batch_by_batch_reference_loop(digits):
+    """Per-batch loss and accuracy (counted on the device, many batches at once) equal a direct count.
+
+    log_every above PendingBatches.COUNT_EVERY makes the counts come in chunks, and batch 16
+    leaves a smaller last batch, so both counting paths run.
+    """
+    recorder = Recorder()
+    trainer = Trainer(tiny_mlp(epochs=1, batch_size=16), data=digits, callbacks=[recorder], log_every=100)
+    assert trainer.batches_per_epoch > PendingBatches.COUNT_EVERY and len(digits.train_x) % 16
+    start = params_of(trainer.modules)
+    trainer.fit()
+
+    model = torch.nn.Sequential(torch.nn.Linear(64, 16), torch.nn.ReLU(), torch.nn.Linear(16, 10))
+    model.load_state_dict({k.replace("fc1", "0").replace("fc2", "2"): v for k, v in start.items()})
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01, fused=True)
+    order = torch.randperm(len(digits.train_x), generator=torch.Generator().manual_seed(0))
+    expected = []
+    for i in range(0, len(order), 16):
+        idx = order[i:i + 16]
+        logits = model(digits.train_x[idx])
+        loss = torch.nn.functional.cross_entropy(logits, digits.train_y[idx])
+        expected.append((loss.item(), (logits.argmax(1) == digits.train_y[idx]).sum().item() / len(idx)))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    rows = recorder.batch_rows
+    assert [r["step"] for r in rows] == list(range(1, len(expected) + 1))
+    assert [r["acc"] for r in rows] == [acc for _, acc in expected]
+    assert [r["loss"] for r in rows] == pytest.approx([loss for loss, _ in expected], rel=1e-6)
+    assert trainer.history[0]["train_acc"] == pytest.approx(
+        sum(r["acc"] * min(16, len(order) - 16 * i) for i, r in enumerate(rows)) / len(order), abs=1e-12)
+
+
+def test_each_loss_row_names_its_own_loss_whatever_the_stepping_order():
+    recorder = Recorder()
+    trainer = Trainer(gan_like(epochs=1), callbacks=[recorder], log_every=3)
+    # The discriminator steps first, but the generator's loss comes first in the graph.
+    assert [s.node_id for s in trainer.steps] == ["opt_d", "opt_g"]
+    assert trainer.plan.losses == ["loss_g", "loss_d"]
+    seen: dict[str, list[float]] = {"loss_d": [], "loss_g": []}
+    for step in trainer.steps:
+        def recording(batch, sample, step=step, inner=step.step):
+            out, norms, finite = inner(batch, sample)
+            for loss in step.losses:
+                seen[loss].append(out[loss].item())
+            return out, norms, finite
+        step.step = recording
+    trainer.fit()
+    assert [r["loss_loss_d"] for r in recorder.batch_rows] == pytest.approx(seen["loss_d"], rel=1e-7)
+    assert [r["loss_loss_g"] for r in recorder.batch_rows] == pytest.approx(seen["loss_g"], rel=1e-7)
+
+
+def test_the_trainer_takes_fused_optimizer_steps_where_torch_has_them(digits):
+    trainer = Trainer(tiny_mlp(epochs=1), data=digits)
+    assert trainer.steps[0].optimizer.param_groups[0]["fused"] is True
+    weights = [torch.nn.Parameter(torch.ones(3))]
+    assert make_torch_optimizer("optimizers.RMSprop", {}, weights, fused=True).param_groups[0]["foreach"] is True
+    assert make_torch_optimizer("optimizers.Adam", {}, weights).param_groups[0]["foreach"] is True
+    assert make_torch_optimizer("optimizers.SGD", {}, weights, fused=True).param_groups[0]["fused"] is True
