@@ -10,7 +10,7 @@ def _infer_dataset(params, inputs):
     try:
         info = describe(params)
     except DataError as exc:
-        raise ShapeError(str(exc), "check the dataset settings on this node") from None
+        raise ShapeError(f"cannot use its data: {exc}") from None
     return {"x": info.x, "y": info.y}
 
 
