@@ -58,6 +58,7 @@ class TrainingController(QtCore.QObject):
         self.current_lr: dict[str, float] = {}
         self._rate = 0.0
         self._edited_during_run = False
+        self._shut_down = False
         self._build_actions()
         self._build_toolbar_widgets()
         self._build_status_widgets()
@@ -206,6 +207,10 @@ class TrainingController(QtCore.QObject):
 
     # -- runs and weights ------------------------------------------------------------------------
     def store(self) -> RunStore:
+        """The runs of the open graph (fixed when it was opened or saved, so a rename does not move them)."""
+        return self.dashboard.runs.store or self._store_for_document()
+
+    def _store_for_document(self) -> RunStore:
         """Runs live beside the graph file; an unsaved graph (or an example) keeps them in the app's folder."""
         if self.document.path is not None:
             return RunStore.beside(self.document.path)
@@ -215,10 +220,11 @@ class TrainingController(QtCore.QObject):
         self._attach_latest()
 
     def _on_path_changed(self) -> None:
-        self.dashboard.runs.set_store(self.store())
+        if self.session.state == "idle":
+            self.dashboard.runs.set_store(self._store_for_document())
 
     def _attach_latest(self) -> None:
-        store = self.store()
+        store = self._store_for_document()
         self.dashboard.runs.set_store(store)
         latest = store.latest_weights()
         self.document.attach_weights(latest.weights if latest else None)
@@ -253,7 +259,7 @@ class TrainingController(QtCore.QObject):
         how = "from the latest weights" if continue_from else "from fresh weights"
         self.dashboard.title.setText(f"<b>Starting…</b> <span style='color:#8a90a0'>{how}</span>")
         self.dashboard.runs.active_run = self.run_dir.name
-        self.dashboard.runs.set_store(store)
+        self.dashboard.runs.set_store(store)  # lists the new run as running
         self.progress.setRange(0, 0)
         self.progress.setFormat("starting")
         self.progress.show()
@@ -396,7 +402,10 @@ class TrainingController(QtCore.QObject):
         self.dashboard.runs.active_run = None
         if data.get("weights"):
             self.document.attach_weights(Path(data["weights"]))
-        self.dashboard.runs.refresh()
+        if self.document.path is not None and self.dashboard.runs.store != self._store_for_document():
+            self.dashboard.runs.set_store(self._store_for_document())  # saved under a new name meanwhile
+        else:
+            self.dashboard.runs.refresh()
         self._update_actions()
         summary = self._summary()
         self.progress_label.setText(f"Last run: {status.replace('_', ' ')}{summary}")
@@ -454,10 +463,14 @@ class TrainingController(QtCore.QObject):
 
     def shutdown(self) -> None:
         """Stop a run (its results are saved as stopped) and end the process if this window owns it."""
+        if self._shut_down:
+            return
+        self._shut_down = True
         self.dashboard.plots.stop_redrawing()
         if self.owns_session:
             self.session.close()
-        elif self.session.state != "idle":
+            return
+        if self.session.state != "idle":  # a shared session outlives this window: end our run, let go
             self.session.stop()
             self.session.wait_idle(15)
         for signal, slot in ((self.session.message, self._on_message), (self.session.state_changed, self._on_state),
