@@ -21,6 +21,9 @@ class OptimizerStep:
         self.node_id = plan.node_id
         self.program = program  # the fx program; `runner` calls it (itself, or a DDP wrapper around it)
         self.runner = runner
+        # Called per step: the program's own forward where nothing wraps it (no DDP), which skips
+        # GraphModule's and Module's __call__ layers; nothing registers hooks on the program itself.
+        self._run = program.forward if runner is program else runner
         self.optimizer = optimizer
         self.scheduler = scheduler
         self.scaler = scaler
@@ -49,7 +52,7 @@ class OptimizerStep:
     def forward(self, batch: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         """The program's outputs and the total objective for `batch`."""
         with self._autocast:
-            out = self.runner(**{name: batch[name] for name in self.args})
+            out = self._run(**{name: batch[name] for name in self.args})
         total = None
         for loss, weight in zip(self.losses, self.weights, strict=True):
             term = out[loss] if weight == 1.0 else out[loss] * weight

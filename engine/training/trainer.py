@@ -37,6 +37,7 @@ from engine.training.state import RunState, graph_hash, metric_names
 from engine.training.steps import OptimizerStep
 
 VAL_CHUNK = 2048  # validation batch: large, since no gradients are kept
+PERMUTE_BYTES = 64 * 2**20  # training sets up to this size are shuffled once per epoch, not per batch
 
 
 @dataclass
@@ -185,7 +186,11 @@ class Trainer:
         self.modules.train()
         started = time.perf_counter()
         order = self._order(epoch)
-        inputs, b, steps, control = self.train_inputs, self.batch_size, self.steps, self.control
+        b, steps, control = self.batch_size, self.steps, self.control
+        inputs = self.train_inputs
+        permuted = sum(t.nbytes for t in inputs.values()) <= PERMUTE_BYTES
+        if permuted:  # one gather per epoch; each batch is then a slice (a view): two ops less a step
+            inputs = {name: t.index_select(0, order) for name, t in inputs.items()}
         noise, last, log_every = bool(self.plan.noise), self.batches_per_epoch - 1, self.log_every
         pending = PendingBatches(self._loss_slots, self._acc_slots)
         sums = {"loss": [0.0] * len(self.plan.losses), "correct": [0] * len(self.plan.accuracy)}
@@ -194,9 +199,13 @@ class Trainer:
         for index in range(self.batches_per_epoch):
             if control is not None and not self._poll(epoch):
                 return None
-            idx = order[index * b:(index + 1) * b]
-            size = len(idx)
-            batch = {name: t.index_select(0, idx) for name, t in inputs.items()}
+            lo, hi = index * b, (index + 1) * b
+            if permuted:
+                batch = {name: t[lo:hi] for name, t in inputs.items()}
+            else:
+                idx = order[lo:hi]
+                batch = {name: t.index_select(0, idx) for name, t in inputs.items()}
+            size = min(hi, len(order)) - lo
             if noise:
                 self._add_noise(batch, size, self.noise_gen)
             self.step_count += 1

@@ -9,7 +9,7 @@ from engine.nodes.optimizers import make_torch_optimizer
 from engine.training.diagnostics import PendingBatches
 from engine.training.trainer import Trainer
 
-from .conftest import Recorder, params_of, tiny_mlp
+from .conftest import Recorder, params_of, tiny_mlp, without_timing
 from .test_optimizers import gan_like
 
 
@@ -72,3 +72,15 @@ def test_the_trainer_takes_fused_optimizer_steps_where_torch_has_them(digits):
     assert make_torch_optimizer("optimizers.RMSprop", {}, weights, fused=True).param_groups[0]["foreach"] is True
     assert make_torch_optimizer("optimizers.Adam", {}, weights).param_groups[0]["foreach"] is True
     assert make_torch_optimizer("optimizers.SGD", {}, weights, fused=True).param_groups[0]["fused"] is True
+
+
+def test_sets_too_big_to_permute_per_epoch_train_the_same(digits, monkeypatch):
+    """Small sets are gathered once per epoch and sliced; big ones are gathered batch by batch."""
+    from engine.training import trainer as trainer_module
+
+    def run():
+        return without_timing(Trainer(tiny_mlp(epochs=2, batch_size=48), data=digits).fit().history)
+
+    sliced = run()
+    monkeypatch.setattr(trainer_module, "PERMUTE_BYTES", 0)
+    assert run() == sliced
