@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.analysis import Analysis, analyze
+from engine.analysis.scopes import optimizer_scope
 from engine.compiler import input_name
 from engine.graph import Graph
 from engine.registry import catalog
 from engine.training.errors import TrainingError
 
-DETACH = "merge.Detach"
 RELU = "activations.ReLU"
 ARGMAX_LOSSES = ("losses.CrossEntropy", "losses.Hinge")
 THRESHOLD_LOSSES = ("losses.BCEWithLogits",)
@@ -80,17 +80,11 @@ def make_plan(graph: Graph, analysis: Analysis | None = None) -> TrainingPlan:
     optimizer_ids = [n for n in analysis.order if types[n].role == "optimizer"]
     if not optimizer_ids:
         raise TrainingError("cannot train: the graph has no optimizer; connect a loss to one such as Adam")
-    detaches = [n for n, t in types.items() if t.type_id == DETACH]
     optimizers = []
     for opt in sorted(optimizer_ids, key=lambda n: (graph.nodes[n].params.get("order", 0), rank[n])):
         node = graph.nodes[opt]
         losses = sorted(graph.predecessors(opt), key=rank.__getitem__)
-        explicit = node.params.get("scope") or []
-        if explicit:
-            scope = [n for n in analysis.order if n in set(explicit) and types[n].has_weights]
-        else:
-            upstream = graph.ancestors(losses, stop_at=detaches)
-            scope = [n for n in analysis.order if n in upstream and types[n].has_weights]
+        scope = optimizer_scope(graph, opt, analysis.order)
         if not scope:
             raise TrainingError(f"{types[opt].title} `{opt}` has no weights to update: no layer with weights is "
                                 "upstream of its losses (is a Detach in the way?) or in its scope")
