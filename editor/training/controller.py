@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from editor.mainwindow import MainWindow
 
 ALL_OPTIMIZERS = "all optimizers"
+FRAME_MS = 100  # progress and insights refresh
+BADGE_S = 1.0  # canvas badges refresh (repainting the canvas is the dearest update)
 
 
 def format_duration(seconds: float) -> str:
@@ -59,6 +62,13 @@ class TrainingController(QtCore.QObject):
         self._rate = 0.0
         self._edited_during_run = False
         self._shut_down = False
+        # Events only update data; a frame timer shows the latest progress, insights and badges,
+        # so a flood of short epochs never floods the painter.
+        self._pending: dict[str, Any] = {}
+        self._last_badges = 0.0
+        self._frame = QtCore.QTimer(self)
+        self._frame.setInterval(FRAME_MS)
+        self._frame.timeout.connect(self._apply_pending)
         self._build_actions()
         self._build_toolbar_widgets()
         self._build_status_widgets()
@@ -294,6 +304,7 @@ class TrainingController(QtCore.QObject):
     def _on_state(self, state: str) -> None:
         self._update_actions()
         if state == "paused":
+            self._apply_pending(final=True)
             self.progress_label.setText(self.progress_label.text().split("  ·  ")[0] + "  ·  paused")
             self.window.statusBar().showMessage("Paused. Change the learning rate if you like, then Resume.", 6000)
         elif state == "stopping":
@@ -321,6 +332,8 @@ class TrainingController(QtCore.QObject):
         self.run = run
         self.dashboard.plots.reset(run)
         self.dashboard.plots.start_redrawing()
+        self._pending = {}
+        self._frame.start()
         self.insights.reset(run)
         self.current_lr = {o["id"]: o["lr"] for o in run["optimizers"]}
         blocker = QtCore.QSignalBlocker(self.lr_target)
@@ -356,10 +369,28 @@ class TrainingController(QtCore.QObject):
             key = "lr" if len(ids) == 1 else f"lr_{optimizer}"
             if key in last:
                 self.current_lr[optimizer] = last[key]
-        if not self.lr_box.isEnabled():
+        if not self.lr_box.isEnabled() and self.current_lr.get(ids[0] if ids else "") != self.lr_box.value():
             self._show_lr()
 
     def _on_progress(self, p: dict[str, Any]) -> None:
+        self._pending["progress"] = p
+
+    def _apply_pending(self, final: bool = False) -> None:
+        pending, self._pending = self._pending, {}
+        if "progress" in pending:
+            self._show_progress(pending["progress"])
+        if "insights" in pending:
+            self.insights.show_insights(pending["insights"])
+        if "badges" in pending:
+            now = time.monotonic()
+            if final or now - self._last_badges >= BADGE_S:
+                self._last_badges = now
+                badges = badges_from_epoch(pending["badges"])
+                self.window.canvas.show_health({k: (text, rgb) for k, (text, rgb, _) in badges.items()})
+            else:
+                self._pending["badges"] = pending["badges"]
+
+    def _show_progress(self, p: dict[str, Any]) -> None:
         per_epoch = p["batches_per_epoch"]
         done = (p["epoch"] - 1) * per_epoch + p["index"] + 1
         if p["samples_per_s"] > 0:
@@ -378,10 +409,10 @@ class TrainingController(QtCore.QObject):
     def _on_epoch(self, row: dict[str, Any]) -> None:
         self.history.append(row)
         self.dashboard.plots.add_epoch(row)
-        self.window.canvas.show_health({k: (text, rgb) for k, (text, rgb, _) in badges_from_epoch(row).items()})
+        self._pending["badges"] = row
 
     def _on_insights(self, data: dict[str, Any]) -> None:
-        self.insights.show_insights(data)
+        self._pending["insights"] = data
 
     def _on_event(self, event: dict[str, Any]) -> None:
         kind = event["kind"]
@@ -395,6 +426,8 @@ class TrainingController(QtCore.QObject):
                                                 f"{self.run.get('monitor', 'the metric')} stopped improving", 8000)
 
     def _on_finished(self, data: dict[str, Any]) -> None:
+        self._frame.stop()
+        self._apply_pending(final=True)
         plots = self.dashboard.plots
         plots.stop_redrawing()
         self.progress.hide()
@@ -467,6 +500,7 @@ class TrainingController(QtCore.QObject):
             return
         self._shut_down = True
         self.dashboard.plots.stop_redrawing()
+        self._frame.stop()
         if self.owns_session:
             self.session.close()
             return

@@ -188,7 +188,7 @@ def run_job(job: dict[str, Any], events, control) -> None:
         graph = graph_from_document(job["graph"])
         callbacks = [MetricsWriter(folder / METRICS, folder / BATCHES)]
         if job.get("insights", True):
-            callbacks.append(Insights(stream.insights))
+            callbacks.append(Insights(stream.insights, min_interval=float(job.get("insights_interval", 0.5))))
         callbacks.append(stream)
         trainer = Trainer(graph, settings=job.get("settings") or {}, callbacks=callbacks, control=control,
                           log_every=int(job.get("log_every", 10)))
@@ -202,12 +202,14 @@ def run_job(job: dict[str, Any], events, control) -> None:
         return
     _write_record(folder, {**base, **_record(job, graph, trainer, "running", None, 0.0)})
     status, error = "completed", None
+    fit_started = time.perf_counter()
     try:
         status = trainer.fit().status
     except DivergedError as exc:
         status, error = "diverged", describe_failure(exc, trainer)
     except Exception as exc:  # noqa: BLE001
         status, error = "failed", describe_failure(exc, trainer)
+    fit_seconds = time.perf_counter() - fit_started
     weights = None
     if error is None:
         weights = folder / WEIGHTS
@@ -216,7 +218,9 @@ def run_job(job: dict[str, Any], events, control) -> None:
     _write_record(folder, {**base, **_record(job, graph, trainer, status, error and error["message"], seconds)})
     stream.send("finished", {"status": status, "error": error, "run_dir": str(folder),
                              "weights": str(weights) if weights else None,
-                             "epochs_completed": len(trainer.history), "seconds": seconds})
+                             "epochs_completed": len(trainer.history), "seconds": seconds,
+                             "fit_seconds": fit_seconds, "samples_trained": (trainer.step_count and
+                                                                             len(trainer.history) * trainer.num_train)})
 
 
 def _record(job, graph, trainer, status: str, error: str | None, seconds: float) -> dict[str, Any]:

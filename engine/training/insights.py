@@ -19,6 +19,7 @@ without it.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -93,10 +94,15 @@ def _width(trainer: Trainer, node_id: str) -> int | None:
 class Insights(Callback):
     """Sends {"epoch", "confusion"?, "samples"?} to `send` after every epoch."""
 
-    def __init__(self, send: Callable[[dict[str, Any]], None], count: int = 16):
+    def __init__(self, send: Callable[[dict[str, Any]], None], count: int = 16, min_interval: float = 0.0):
         self.send = send
         self.count = count
+        # When epochs take milliseconds, skip epochs closer than this (seconds) to the last one
+        # sent; the final epoch is always sent.
+        self.min_interval = min_interval
         self.plan: InsightPlan | None = None
+        self._last_time = -math.inf
+        self._last_epoch = 0
 
     def on_train_start(self, trainer: Trainer) -> None:
         self.plan = plan_insights(trainer)
@@ -129,6 +135,17 @@ class Insights(Callback):
     def on_epoch_end(self, trainer: Trainer, epoch: int, metrics: dict[str, Any]) -> None:
         if not self.enabled:
             return
+        now = time.perf_counter()
+        if epoch < trainer.epochs and now - self._last_time < self.min_interval:
+            return
+        self._last_time, self._last_epoch = now, epoch
+        self._compute(trainer, epoch)
+
+    def on_train_end(self, trainer: Trainer, result) -> None:
+        if self.enabled and trainer.history and self._last_epoch != len(trainer.history):
+            self._compute(trainer, len(trainer.history))  # a stopped run: show where it ended
+
+    def _compute(self, trainer: Trainer, epoch: int) -> None:
         modules = trainer.modules
         was_training = modules.training
         modules.eval()

@@ -1,0 +1,201 @@
+"""Training beside the live UI: how much the editor's plots cost, and how late its event loop runs.
+
+    python bench/bench_live_training.py [--epochs 40] [--repeats 3]
+
+Runs offscreen. The model is the digits MLP example (64-128-10, Adam, batch 32). In the same
+run, alternating, `--repeats` times each:
+
+- baseline (no UI): a spawned child runs `Trainer.fit()` with no callbacks at all;
+- streaming, no UI: the editor's child process runs the job (metrics files, insights,
+  batched events) and this process only drains the queue;
+- live UI: the full main window trains the graph with live plots, insights and progress,
+  while a 16 ms precise QTimer records how late each tick fires.
+
+Throughput is trained samples / seconds inside `fit()` (measured in the child, so the same
+way for all three). Targets (issue 5): UI lateness p99 < 16 ms and max < 50 ms; live plotting
+costs < 3 % of throughput (ratio live / baseline >= 0.97). Also times a redraw of the loss
+plot holding 100k points per curve. Medians are printed; machine load moves single runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+EXAMPLE = ROOT / "resources" / "examples" / "mlp_digits.json"
+TICK_MS = 16
+
+
+def plain_child(epochs: int, results) -> None:
+    """Baseline: the trainer alone, in a spawned process with the same thread count."""
+    import torch
+
+    from engine.graph import load_graph
+    from engine.runs.worker import training_threads
+    from engine.training.trainer import Trainer
+
+    torch.set_num_threads(training_threads())
+    graph = load_graph(EXAMPLE)
+    trainer = Trainer(graph, settings={"epochs": epochs, "device": "cpu"})
+    started = time.perf_counter()
+    trainer.fit()
+    results.put(epochs * trainer.num_train / (time.perf_counter() - started))
+
+
+def baseline(ctx, epochs: int) -> float:
+    results = ctx.Queue()
+    process = ctx.Process(target=plain_child, args=(epochs, results))
+    process.start()
+    value = results.get(timeout=600)
+    process.join(30)
+    return value
+
+
+def streaming_no_ui(epochs: int, folder: Path) -> float:
+    """The editor's child process and job, with this process only draining the events."""
+    from editor.training.session import TrainingSession
+    from engine.graph import load_graph
+    from engine.graph.fileformat import graph_to_document
+
+    session = TrainingSession()
+    session.prewarm()
+    while not session.ready:
+        session.poll()
+        time.sleep(0.02)
+    finished = {}
+    session.message.connect(lambda kind, data: finished.update(data) if kind == "finished" else None)
+    graph = load_graph(EXAMPLE)
+    graph.training["epochs"] = epochs
+    session.start({"graph": graph_to_document(graph), "settings": {"device": "cpu"},
+                   "run_dir": str(folder / f"stream-{time.time_ns()}")})
+    while session.state != "idle":
+        session.poll()
+        time.sleep(0.02)
+    session.close()
+    return finished["samples_trained"] / finished["fit_seconds"]
+
+
+def live_ui(app, epochs: int, folder: Path) -> tuple[float, list[float]]:
+    """The main window training with live plots; returns throughput and the timer's lateness (ms)."""
+    from PySide6 import QtCore
+
+    from editor.mainwindow import MainWindow
+
+    settings = QtCore.QSettings(str(folder / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings, recovery_path=folder / "recovery.json")
+    window.resize(1600, 1000)
+    window.show()
+    window.files.load_path(EXAMPLE, remember=False)
+    window.document.edit("epochs", lambda g: g.training.__setitem__("epochs", epochs))
+    window.training.prewarm()
+    while not window.training.session.ready:
+        app.processEvents()
+        time.sleep(0.01)
+    finished: dict = {}
+    window.training.run_finished.connect(finished.update)
+    ticks: list[float] = []
+    timer = QtCore.QTimer()
+    timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+    timer.setInterval(TICK_MS)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    loop = QtCore.QEventLoop()
+    window.training.run_finished.connect(lambda _data: loop.quit())
+
+    def watch(kind: str, _data) -> None:
+        # measure while training runs at full speed: from the first batches to the last
+        if kind == "rows" and not timer.isActive() and not ticks:
+            timer.start()
+        elif kind == "finished":
+            timer.stop()
+
+    window.training.session.message.connect(watch)
+    window.training.start()
+    loop.exec()  # the application's own event loop, as in the editor
+    timer.stop()
+    lateness = [max(0.0, (b - a) * 1000 - TICK_MS) for a, b in zip(ticks, ticks[1:], strict=False)]
+    window.shutdown()
+    window.document.undo_stack.setClean()
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+    return finished["samples_trained"] / finished["fit_seconds"], lateness
+
+
+def redraw_100k(app) -> float:
+    """Milliseconds to redraw and paint the loss plot after 100k batches arrived."""
+    from editor.training.plots import LivePlots
+
+    plots = LivePlots()
+    plots.resize(900, 320)
+    plots.show()
+    plots.reset({"losses": ["loss"], "accuracy": ["loss"], "optimizers": [{"id": "adam", "lr": 1e-3}],
+                 "batches_per_epoch": 100, "relus": []})
+    rows = [{"epoch": 1 + i // 100, "step": i + 1, "loss": 2.0 / (1 + i / 500) + 0.1 * (i % 7), "lr": 1e-3}
+            for i in range(100_000)]
+    for start in range(0, len(rows), 10_000):
+        plots.add_rows(rows[start:start + 10_000])
+    times = []
+    for _ in range(10):
+        plots.add_rows(rows[:100])
+        started = time.perf_counter()
+        plots.redraw()
+        plots.loss.repaint()
+        app.processEvents()
+        times.append((time.perf_counter() - started) * 1000)
+    plots.close()
+    return statistics.median(times)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    from editor.app import create_application
+
+    app = create_application()
+    ctx = multiprocessing.get_context("spawn")
+    folder = Path(tempfile.mkdtemp(prefix="netwright-bench-"))
+    base, stream, live, late = [], [], [], []
+    for repeat in range(args.repeats):
+        base.append(baseline(ctx, args.epochs))
+        stream.append(streaming_no_ui(args.epochs, folder))
+        throughput, lateness = live_ui(app, args.epochs, folder)
+        live.append(throughput)
+        late += lateness
+        print(f"repeat {repeat + 1}: baseline {base[-1]:,.0f}  streaming {stream[-1]:,.0f}  "
+              f"live UI {live[-1]:,.0f} samples/s;  UI ticks {len(lateness)}", flush=True)
+    b, s, live_median = statistics.median(base), statistics.median(stream), statistics.median(live)
+    p50, p99, worst = percentile(late, 0.5), percentile(late, 0.99), max(late) if late else float("nan")
+    redraw = redraw_100k(app)
+    print()
+    print(f"model: digits MLP 64-128-10, batch 32, {args.epochs} epochs, medians of {args.repeats}")
+    print(f"throughput, no UI (baseline)      {b:10,.0f} samples/s   1.00")
+    print(f"throughput, streaming, no UI      {s:10,.0f} samples/s   {s / b:.3f}")
+    print(f"throughput, live UI               {live_median:10,.0f} samples/s   {live_median / b:.3f}"
+          f"   (target >= 0.97: {'met' if live_median / b >= 0.97 else 'NOT met'})")
+    print(f"UI lateness on a {TICK_MS} ms timer    p50 {p50:.1f} ms   p99 {p99:.1f} ms   max {worst:.1f} ms"
+          f"   (targets p99 < 16, max < 50: {'met' if p99 < 16 and worst < 50 else 'NOT met'})")
+    print(f"ratios: p99 / 16 ms = {p99 / 16:.2f}, max / 50 ms = {worst / 50:.2f}")
+    print(f"loss plot redraw + paint with 100k points per curve: {redraw:.1f} ms (median of 10)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
