@@ -209,6 +209,13 @@ class TrainingController(QtCore.QObject):
             blocker = QtCore.QSignalBlocker(box)
             box.setValue(int(training.get(name, TRAINING_INDEX[name].default)))
             del blocker
+        if self.session.state == "idle":  # show the graph's own learning rate until a run reports one
+            rates = [n.params["lr"] for n in self.document.graph.nodes.values()
+                     if n.type_id.startswith("optimizers.") and isinstance(n.params.get("lr"), (int, float))]
+            if rates:
+                blocker = QtCore.QSignalBlocker(self.lr_box)
+                self.lr_box.setValue(float(rates[0]))
+                del blocker
         if self.session.state != "idle" and not self._edited_during_run:
             self._edited_during_run = True
             self.dashboard.edited.show()

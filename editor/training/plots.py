@@ -164,11 +164,15 @@ class Plot(pg.PlotWidget):
             f"<span style='color:{TITLE}; font-size:10pt; font-weight:600'>{self.title}</span>{extra}")
 
     def mark(self, x: float, text: str) -> None:
-        """A vertical line with a label, e.g. where the learning rate was changed."""
+        """A vertical line with a label, e.g. where the learning rate was changed; the label
+        sits on the side of the line with more room."""
+        low, high = self.getViewBox().viewRange()[0]
+        side = 0 if (x - low) < 0.5 * (high - low) else 1
         line = pg.InfiniteLine(pos=x, angle=90, pen=pg.mkPen(color(LR_MARK, 200), width=1.2,
                                                               style=QtCore.Qt.PenStyle.DashLine),
-                               label=text, labelOpts={"position": 0.8, "color": color(LR_MARK),
-                                                      "fill": pg.mkBrush(29, 32, 38, 210), "anchors": [(0, 0), (0, 0)]})
+                               label=text, labelOpts={"position": 0.45, "color": color(LR_MARK),
+                                                      "fill": pg.mkBrush(29, 32, 38, 210),
+                                                      "anchors": [(side, 0.5), (side, 0.5)]})
         self.addItem(line)
         self.marks.append(line)
 
@@ -263,9 +267,10 @@ class LivePlots(QtWidgets.QWidget):
                 # the whole run from the start: the axes stay put and the curves fill them in
                 # (a growing range would re-layout every axis on every frame)
                 plot.setXRange(0, epochs, padding=0.02)
-                plot.enableAutoRange(x=False, y=True)
+                plot.enableAutoRange(x=False, y=plot is not self.dead)
             else:
-                plot.enableAutoRange(x=True, y=True)
+                plot.enableAutoRange(x=True, y=plot is not self.dead)
+        self.dead.setYRange(0, 100, padding=0.02)
         self._dirty = True
         self.redraw()
 
@@ -353,8 +358,8 @@ class LivePlots(QtWidgets.QWidget):
         text = f"lr {event['from']:.3g} → {event['to']:.3g}"
         if len(self.optimizers) > 1:
             text = f"{event['optimizer']}: {text}"
-        for plot in (self.loss, self.lr):
-            plot.mark(x, text)
+        self.loss.mark(x, text)
+        self.lr.mark(x, f"→ {event['to']:.3g}")
 
     # -- drawing ----------------------------------------------------------------------------------
     def start_redrawing(self) -> None:
