@@ -223,13 +223,13 @@ class LivePlots(QtWidgets.QWidget):
         super().__init__(parent)
         self.loss = Plot("Loss", "loss")
         self.accuracy = Plot("Accuracy", "accuracy", legend_at=(-8, -8))
-        self.lr = Plot("Learning rate", "lr", legend_at=None, x_label=None)
+        self.lr = Plot("Learning rate", "lr", legend_at=(-6, -4), x_label=None)
         self.grad = Plot("Gradient norm", "per layer (log scale)", log_y=True, legend_at=(8, -8))
         self.dead = Plot("Dead ReLU units", "% dead", legend_at=(-6, 4), x_label=None)
         self.plots = [self.loss, self.accuracy, self.lr, self.grad, self.dead]
         self.accuracy.setYRange(0, 1.02, padding=0)
         self.dead.setYRange(0, 100, padding=0.02)
-        layout = QtWidgets.QGridLayout(self)
+        layout = self.grid = QtWidgets.QGridLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(6)
         layout.addWidget(self.loss, 0, 0, 2, 1)
@@ -259,7 +259,9 @@ class LivePlots(QtWidgets.QWidget):
         self.last_step = int(run.get("step") or 0)
         self.lr_max = 0.0
         self.accuracy.setVisible(bool(run.get("accuracy")) or not run)
-        self.dead.setVisible(bool(run.get("relus")) or not run)
+        # dead ReLUs are counted on the validation set
+        self.dead.setVisible(bool(run.get("relus")) and bool(run.get("num_val")) or not run)
+        self.grid.setColumnStretch(1, 3 if self.accuracy.isVisibleTo(self) or not run else 0)
         epochs = int(run.get("epochs") or 0)
         for plot in self.plots:
             plot.symbols = epochs <= 60
