@@ -11,6 +11,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from editor import graph_ops
 from editor.canvas.canvas import Canvas
 from editor.document import GraphDocument
+from editor.export_import import ExportImportController
 from editor.files import FileController, example_files, example_title, start_example
 from editor.live_analysis import LiveAnalysis
 from editor.panels.help import HelpPane
@@ -46,6 +47,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.summary = SummaryPanel()
         # runs of unsaved graphs and examples go next to the recovery file (the app's data folder)
         self.training = TrainingController(self, training_session, self.files.recovery_path.parent / "runs")
+        self.export_import = ExportImportController(self, self.document, self.files,
+                                                    self.files.recovery_path.parent / "weights")
 
         self.setCentralWidget(self.canvas.widget)
         self._build_docks()
@@ -140,6 +143,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.examples_menu = file_menu.addMenu("&Examples")
         file_menu.addSeparator()
         file_menu.addActions([self.save_action, self.save_as_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_import.export_action)
+        file_menu.addActions([self.export_import.import_pytorch_action, self.export_import.import_onnx_action,
+                              self.export_import.load_weights_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = bar.addMenu("&Edit")
