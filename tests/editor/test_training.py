@@ -155,3 +155,14 @@ def test_live_plots_take_100k_points(qtbot):
     plots.redraw()
     assert plots.loss_points() == 200_000  # raw and smoothed
     assert isinstance(plots.loss.grab(), QtWidgets.QWidget().grab().__class__)
+
+
+@pytest.mark.parametrize("example", sorted(p.stem for p in EXAMPLES_DIR.glob("*.json")))
+def test_every_example_trains_from_the_editor(trainer_window, session, qtbot, example):
+    window = trainer_window(example)
+    window.training.epochs_box.setValue(1)
+    assert window.training.start()
+    qtbot.waitUntil(lambda: session.state == "idle", timeout=SLOW_START_MS)
+    [run] = window.training.store().runs()[:1]
+    assert run.status == "completed", (example, run.record.get("error"))
+    assert window.training.dashboard.plots.loss_points() > 0
