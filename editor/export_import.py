@@ -73,6 +73,27 @@ class BackgroundJob(QtCore.QObject):
         return self._thread.is_alive()
 
 
+def file_stem(name: str, fallback: str) -> str:
+    """A file name from a graph's name: `Digits MLP` -> `digits_mlp`."""
+    stem = "".join(c if c.isalnum() else "_" for c in name).strip("_").lower()
+    return stem or fallback
+
+
+def _finish_layout(dialog: QtWidgets.QDialog, form: QtWidgets.QFormLayout, note: QtWidgets.QLabel,
+                   ok_text: str) -> None:
+    """The form, a note under it, and OK (renamed) / Cancel."""
+    Button = QtWidgets.QDialogButtonBox.StandardButton
+    buttons = QtWidgets.QDialogButtonBox(Button.Ok | Button.Cancel)
+    buttons.button(Button.Ok).setText(ok_text)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    layout = QtWidgets.QVBoxLayout(dialog)
+    layout.addLayout(form)
+    layout.addWidget(note)
+    layout.addWidget(buttons)
+    dialog.resize(560, dialog.sizeHint().height())
+
+
 class ExportDialog(QtWidgets.QDialog):
     def __init__(self, parent: QtWidgets.QWidget, graph: Graph, weights: Path | None, start_dir: Path):
         super().__init__(parent)
@@ -86,8 +107,7 @@ class ExportDialog(QtWidgets.QDialog):
         for node in graph.nodes.values():
             if node.type_id in registry and registry.get(node.type_id).role == "op":
                 self.output.addItem(node.id, node.id)
-        stem = "".join(c if c.isalnum() else "_" for c in (graph.name or "model")).strip("_").lower() or "model"
-        self.path = QtWidgets.QLineEdit(str(start_dir / (stem + SUFFIX["python"])))
+        self.path = QtWidgets.QLineEdit(str(start_dir / (file_stem(graph.name, "model") + SUFFIX["python"])))
         browse = QtWidgets.QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         self.format.currentIndexChanged.connect(self._suffix_follows_format)
@@ -104,16 +124,7 @@ class ExportDialog(QtWidgets.QDialog):
         form.addRow("Format", self.format)
         form.addRow("Output node", self.output)
         form.addRow("File", row)
-        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
-                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok).setText("Export")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(note)
-        layout.addWidget(buttons)
-        self.resize(560, self.sizeHint().height())
+        _finish_layout(self, form, note, "Export")
 
     def _browse(self) -> None:
         chosen, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export to", self.path.text())
@@ -151,16 +162,7 @@ class ImportPytorchDialog(QtWidgets.QDialog):
         form.addRow("Python file", row)
         form.addRow("Class", self.class_name)
         form.addRow("Input shape", self.shape)
-        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
-                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok).setText("Import")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(warning)
-        layout.addWidget(buttons)
-        self.resize(560, self.sizeHint().height())
+        _finish_layout(self, form, warning, "Import")
 
     def _browse(self) -> None:
         chosen, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Python file", "", "Python files (*.py)")
@@ -296,9 +298,9 @@ class ExportImportController(QtCore.QObject):
             return
         if not self.files.maybe_save():
             return
-        stem = "".join(c if c.isalnum() else "_" for c in result.graph.name or "imported").strip("_").lower()
+        stem = file_stem(result.graph.name, "imported")
         chosen, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Save the imported graph",
-                                                          str(self._start_dir() / f"{stem or 'imported'}.json"),
+                                                          str(self._start_dir() / f"{stem}.json"),
                                                           "Netwright graphs (*.json)")
         if not chosen:
             return
