@@ -13,6 +13,7 @@ from editor.canvas.canvas import Canvas
 from editor.document import GraphDocument
 from editor.export_import import ExportImportController
 from editor.files import FileController, example_files, example_title, start_example
+from editor.gui_gc import collect_garbage_on_gui_thread
 from editor.live_analysis import LiveAnalysis
 from editor.panels.help import HelpPane
 from editor.panels.palette import Palette
@@ -32,6 +33,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, settings: QtCore.QSettings | None = None, recovery_path: Path | None = None,
                  analysis_delay_ms: int = 120, training_session: TrainingSession | None = None):
         super().__init__()
+        collect_garbage_on_gui_thread()  # worker threads must never run Qt destructors
         self.setObjectName("NetwrightMainWindow")
         self.registry = catalog()
         self.settings = settings or QtCore.QSettings("Netwright", "Netwright")

@@ -46,6 +46,15 @@ def themed_app(qapp):
     return qapp
 
 
+@pytest.fixture(scope="package", autouse=True)
+def gui_thread_garbage_collection(qapp):
+    """Main windows move garbage collection to the GUI thread; give it back to Python after."""
+    yield
+    from editor.gui_gc import restore_automatic_garbage_collection
+
+    restore_automatic_garbage_collection()
+
+
 @pytest.fixture(autouse=True)
 def dialogs(monkeypatch) -> Dialogs:
     recorder = Dialogs()

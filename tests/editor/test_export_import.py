@@ -94,3 +94,10 @@ def test_load_weights_reports_matches_and_attaches_them(window, qtbot, dialogs, 
     assert report[0].startswith("matched 2 of")
     assert f"  {fc1.id}.weight <- {fc1.id}.weight (by id)" in report
     assert window.document.trained_weights is not None and window.document.trained_weights.is_file()
+
+
+def test_garbage_is_collected_on_the_gui_thread_only(window):
+    import gc
+
+    assert not gc.isenabled()  # automatic collection off: a worker thread never runs Qt destructors
+    assert window.isVisible()
