@@ -1,24 +1,19 @@
-"""Training the shipped examples to their targets. One thread: on a 2-core CI machine two
-torch threads beside pytest's own work are slower, not faster."""
+"""Training the shipped examples to their targets, one torch thread (see tests/conftest.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-import torch
 
 from engine.graph import Graph, load_graph
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
 
 
-@pytest.fixture(autouse=True, scope="package")
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+@pytest.fixture(autouse=True)
+def one_thread(one_torch_thread):
+    """Tiny models: see tests/conftest.py."""
 
 
 def example(name: str) -> Graph:

@@ -7,7 +7,6 @@ import json
 from datetime import datetime
 
 import pytest
-import torch
 
 from engine.graph import load_graph
 from engine.graph.fileformat import graph_to_document
@@ -23,11 +22,8 @@ EXAMPLES = "resources/examples"
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+def one_thread(one_torch_thread):
+    """Tiny models: see tests/conftest.py."""
 
 
 class ListQueue:

@@ -31,12 +31,8 @@ def tiny_mlp(hidden: int = 16, epochs: int = 2, batch_size: int = 64, **training
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    """These models are tiny: one intra-op thread is faster, and immune to a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+def one_thread(one_torch_thread):
+    """These models are tiny: see tests/conftest.py."""
 
 
 @pytest.fixture(scope="session")
