@@ -106,17 +106,8 @@ def _count_jobs(graph: Graph, analysis: Analysis) -> dict:
         node_type = registry.get(node.type_id)
         if not node_type.has_weights or node_type.build is None:
             continue
-        inputs: dict = {}
-        complete = True
-        for port in node_type.inputs:
-            specs = [analysis.specs.get((e.src, e.src_port)) for e in graph.edges_into(node_id)
-                     if e.dst_port == port.name]
-            if any(s is None for s in specs) or (not specs and not port.optional and not port.multiple):
-                complete = False
-                break
-            if specs:
-                inputs[port.name] = specs if port.multiple else specs[0]
-        if not complete:
+        inputs = analysis.inputs.get(node_id)
+        if inputs is None:  # its shape could not be inferred
             continue
         key = json.dumps([node.type_id, node.params, {k: str(v) for k, v in inputs.items()}],
                          sort_keys=True, default=str)

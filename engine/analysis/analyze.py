@@ -19,6 +19,9 @@ class Analysis:
     """Shapes on every output port that could be inferred, and every problem found."""
 
     specs: dict[PortRef, TensorSpec] = field(default_factory=dict)
+    # What each node's shape rule received (port -> spec, or a list for a multiple port), for
+    # the nodes whose outputs could be inferred: builders take exactly these.
+    inputs: dict[str, dict] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     order: list[str] = field(default_factory=list)  # topological order of the acyclic part
 
@@ -205,6 +208,7 @@ class _Analyzer:
         except (ParamError, KeyError, ValueError, TypeError, ZeroDivisionError) as exc:
             self.report(node_id, f"could not work out its output shape ({exc})", "check its parameters")
             return
+        self.result.inputs[node_id] = inputs
         for name, spec in outputs.items():
             self.result.specs[(node_id, name)] = spec
 

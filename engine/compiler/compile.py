@@ -72,7 +72,7 @@ def build_modules(graph: Graph, analysis: Analysis | None = None) -> nn.Module:
         node_type = registry.get(node.type_id)
         if node_type.build is None:
             continue
-        inputs = _input_specs(graph, analysis, node_id)
+        inputs = analysis.inputs[node_id]
         try:
             module = node_type.build(node.params, inputs)
         except Exception as exc:  # a builder bug or a value torch refuses: name the node
@@ -116,19 +116,6 @@ def class_name(name: str) -> str:
     if not text or text[0].isdigit():
         text = "Netwright" + text
     return text if text.endswith(("Model", "Net", "Network")) else text + "Model"
-
-
-def _input_specs(graph: Graph, analysis: Analysis, node_id: str) -> dict:
-    node_type = catalog().get(graph.nodes[node_id].type_id)
-    specs: dict = {}
-    for edge in graph.edges_into(node_id):
-        spec = analysis.specs[(edge.src, edge.src_port)]
-        port = node_type.input_port(edge.dst_port)
-        if port is not None and port.multiple:
-            specs.setdefault(edge.dst_port, []).append(spec)
-        else:
-            specs[edge.dst_port] = spec
-    return specs
 
 
 def _trace(graph: Graph, analysis: Analysis, root: nn.Module, needed: set[str], wanted: list[str],
