@@ -107,7 +107,7 @@ def _count_jobs(graph: Graph, analysis: Analysis) -> dict:
         if not node_type.has_weights or node_type.build is None:
             continue
         inputs = analysis.inputs.get(node_id)
-        if inputs is None:  # its shape could not be inferred
+        if inputs is None:  # an input's shape is unknown
             continue
         key = json.dumps([node.type_id, node.params, {k: str(v) for k, v in inputs.items()}],
                          sort_keys=True, default=str)

@@ -19,8 +19,9 @@ class Analysis:
     """Shapes on every output port that could be inferred, and every problem found."""
 
     specs: dict[PortRef, TensorSpec] = field(default_factory=dict)
-    # What each node's shape rule received (port -> spec, or a list for a multiple port), for
-    # the nodes whose outputs could be inferred: builders take exactly these.
+    # What each node's shape rule was given (port -> spec, or a list for a multiple port), for
+    # every node whose inputs all had shapes, whether or not its own rule then refused them:
+    # builders take exactly these.
     inputs: dict[str, dict] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     order: list[str] = field(default_factory=list)  # topological order of the acyclic part
@@ -200,6 +201,7 @@ class _Analyzer:
             if any(s is None for s in specs):
                 return  # an upstream node already has a problem; don't cascade
             inputs[port.name] = specs if port.multiple else specs[0]
+        self.result.inputs[node_id] = inputs
         try:
             outputs = node_type.infer(self.graph.resolved_params(node_id), inputs)
         except ShapeError as exc:
@@ -208,7 +210,6 @@ class _Analyzer:
         except (ParamError, KeyError, ValueError, TypeError, ZeroDivisionError) as exc:
             self.report(node_id, f"could not work out its output shape ({exc})", "check its parameters")
             return
-        self.result.inputs[node_id] = inputs
         for name, spec in outputs.items():
             self.result.specs[(node_id, name)] = spec
 
