@@ -76,8 +76,13 @@ def streaming_no_ui(epochs: int, folder: Path) -> float:
     session.message.connect(lambda kind, data: finished.update(data) if kind == "finished" else None)
     graph = load_graph(EXAMPLE)
     graph.training["epochs"] = epochs
-    session.start({"graph": graph_to_document(graph), "settings": {"device": "cpu"},
-                   "run_dir": str(folder / f"stream-{time.time_ns()}")})
+    session.start(
+        {
+            "graph": graph_to_document(graph),
+            "settings": {"device": "cpu"},
+            "run_dir": str(folder / f"stream-{time.time_ns()}"),
+        }
+    )
     while session.state != "idle":
         session.poll()
         time.sleep(0.02)
@@ -138,12 +143,21 @@ def redraw_100k(app) -> float:
     plots = LivePlots()
     plots.resize(900, 320)
     plots.show()
-    plots.reset({"losses": ["loss"], "accuracy": ["loss"], "optimizers": [{"id": "adam", "lr": 1e-3}],
-                 "batches_per_epoch": 100, "relus": []})
-    rows = [{"epoch": 1 + i // 100, "step": i + 1, "loss": 2.0 / (1 + i / 500) + 0.1 * (i % 7), "lr": 1e-3}
-            for i in range(100_000)]
+    plots.reset(
+        {
+            "losses": ["loss"],
+            "accuracy": ["loss"],
+            "optimizers": [{"id": "adam", "lr": 1e-3}],
+            "batches_per_epoch": 100,
+            "relus": [],
+        }
+    )
+    rows = [
+        {"epoch": 1 + i // 100, "step": i + 1, "loss": 2.0 / (1 + i / 500) + 0.1 * (i % 7), "lr": 1e-3}
+        for i in range(100_000)
+    ]
     for start in range(0, len(rows), 10_000):
-        plots.add_rows(rows[start:start + 10_000])
+        plots.add_rows(rows[start : start + 10_000])
     times = []
     for _ in range(10):
         plots.add_rows(rows[:100])
@@ -179,8 +193,11 @@ def main(argv: list[str] | None = None) -> int:
         throughput, lateness = live_ui(app, args.epochs, folder)
         live.append(throughput)
         late += lateness
-        print(f"repeat {repeat + 1}: baseline {base[-1]:,.0f}  streaming {stream[-1]:,.0f}  "
-              f"live UI {live[-1]:,.0f} samples/s;  UI ticks {len(lateness)}", flush=True)
+        print(
+            f"repeat {repeat + 1}: baseline {base[-1]:,.0f}  streaming {stream[-1]:,.0f}  "
+            f"live UI {live[-1]:,.0f} samples/s;  UI ticks {len(lateness)}",
+            flush=True,
+        )
     b, s, live_median = statistics.median(base), statistics.median(stream), statistics.median(live)
     p50, p99, worst = percentile(late, 0.5), percentile(late, 0.99), max(late) if late else float("nan")
     redraw = redraw_100k(app)
@@ -188,10 +205,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"model: digits MLP 64-128-10, batch 32, {args.epochs} epochs, medians of {args.repeats}")
     print(f"throughput, no UI (baseline)      {b:10,.0f} samples/s   1.00")
     print(f"throughput, streaming, no UI      {s:10,.0f} samples/s   {s / b:.3f}")
-    print(f"throughput, live UI               {live_median:10,.0f} samples/s   {live_median / b:.3f}"
-          f"   (target >= 0.97: {'met' if live_median / b >= 0.97 else 'NOT met'})")
-    print(f"UI lateness on a {TICK_MS} ms timer    p50 {p50:.1f} ms   p99 {p99:.1f} ms   max {worst:.1f} ms"
-          f"   (targets p99 < 16, max < 50: {'met' if p99 < 16 and worst < 50 else 'NOT met'})")
+    print(
+        f"throughput, live UI               {live_median:10,.0f} samples/s   {live_median / b:.3f}"
+        f"   (target >= 0.97: {'met' if live_median / b >= 0.97 else 'NOT met'})"
+    )
+    print(
+        f"UI lateness on a {TICK_MS} ms timer    p50 {p50:.1f} ms   p99 {p99:.1f} ms   max {worst:.1f} ms"
+        f"   (targets p99 < 16, max < 50: {'met' if p99 < 16 and worst < 50 else 'NOT met'})"
+    )
     print(f"ratios: p99 / 16 ms = {p99 / 16:.2f}, max / 50 ms = {worst / 50:.2f}")
     print(f"loss plot redraw + paint with 100k points per curve: {redraw:.1f} ms (median of 10)")
     return 0

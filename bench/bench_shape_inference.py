@@ -34,8 +34,15 @@ def residual_cnn(target_nodes: int = 500) -> Graph:
     while len(graph.nodes) + 7 + 5 <= target_nodes:
         block += 1
         ids = [f"b{block}_{name}" for name in ("conv1", "bn1", "relu1", "conv2", "bn2", "add", "relu2")]
-        types = ["layers.Conv2d", "layers.BatchNorm2d", "activations.ReLU", "layers.Conv2d",
-                 "layers.BatchNorm2d", "merge.Add", "activations.ReLU"]
+        types = [
+            "layers.Conv2d",
+            "layers.BatchNorm2d",
+            "activations.ReLU",
+            "layers.Conv2d",
+            "layers.BatchNorm2d",
+            "merge.Add",
+            "activations.ReLU",
+        ]
         for node_id, type_id in zip(ids, types, strict=True):
             params = {"out_channels": 16, "kernel_size": 3, "padding": 1} if type_id == "layers.Conv2d" else {}
             graph.add_node(type_id, params, node_id=node_id)
@@ -87,7 +94,9 @@ def main() -> None:
     print(f"analyze (validate + infer shapes): {analyze_ms:.1f} ms median of 30")
     print(f"baseline, parsing the graph file:  {parse_ms:.1f} ms median of 30")
     print(f"ratio analyze / parse: {analyze_ms / parse_ms:.2f}")
-    print(f"ratio analyze / 50 ms budget: {analyze_ms / BUDGET_MS:.2f} ({'within' if analyze_ms <= BUDGET_MS else 'OVER'} budget)")
+    print(
+        f"ratio analyze / 50 ms budget: {analyze_ms / BUDGET_MS:.2f} ({'within' if analyze_ms <= BUDGET_MS else 'OVER'} budget)"
+    )
 
 
 if __name__ == "__main__":

@@ -101,7 +101,7 @@ def run_handwritten(data, epochs: int) -> tuple[list[float], list[float]]:
         model.train()
         order = torch.randperm(n, generator=generator)
         for i in range(0, n, BATCH):
-            idx = order[i:i + BATCH]
+            idx = order[i : i + BATCH]
             loss = loss_fn(model(x[idx]), y[idx])
             optimizer.zero_grad()
             loss.backward()
@@ -131,7 +131,7 @@ def run_lean(data, epochs: int) -> tuple[list[float], list[float]]:
         order = torch.randperm(n, generator=generator)
         sx, sy = x[order], y[order]
         for i in range(0, n, BATCH):
-            loss = loss_fn(model(sx[i:i + BATCH]), sy[i:i + BATCH])
+            loss = loss_fn(model(sx[i : i + BATCH]), sy[i : i + BATCH])
             for p in params:
                 p.grad = None
             loss.backward()
@@ -150,8 +150,16 @@ def run_sklearn(data, epochs: int) -> tuple[list[float], list[float]]:
     x, y = data.train_x.numpy(), data.train_y.numpy()
     vx, vy = data.val_x.numpy(), data.val_y.numpy()
     classes = np.unique(y)
-    clf = MLPClassifier(hidden_layer_sizes=(128,), activation="relu", solver="adam", alpha=0.0,
-                        learning_rate_init=LR, batch_size=BATCH, shuffle=True, random_state=SEED)
+    clf = MLPClassifier(
+        hidden_layer_sizes=(128,),
+        activation="relu",
+        solver="adam",
+        alpha=0.0,
+        learning_rate_init=LR,
+        batch_size=BATCH,
+        shuffle=True,
+        random_state=SEED,
+    )
     times, accs = [], []
     start = time.perf_counter()
     for _ in range(epochs):
@@ -195,11 +203,13 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:  # warm-up: imports, allocator, first-call costs
             runners[name]()
         for r in range(args.repeats):
-            for name in names[r % len(names):] + names[:r % len(names)]:
+            for name in names[r % len(names) :] + names[: r % len(names)]:
                 results[name].append(runners[name]())
-    print(f"digits_flat {len(data.train_x)} train / {len(data.val_x)} val, 64-128-10 MLP, Adam lr {LR}, "
-          f"batch {BATCH}, seed {SEED}, {args.epochs} epochs, torch {torch.__version__}, "
-          f"{args.threads} thread(s), {args.repeats} interleaved repeats (median, min-max)")
+    print(
+        f"digits_flat {len(data.train_x)} train / {len(data.val_x)} val, 64-128-10 MLP, Adam lr {LR}, "
+        f"batch {BATCH}, seed {SEED}, {args.epochs} epochs, torch {torch.__version__}, "
+        f"{args.threads} thread(s), {args.repeats} interleaved repeats (median, min-max)"
+    )
     total = {name: [times[-1] for times, _ in runs] for name, runs in results.items()}
     target = {name: [to_target(*run) for run in runs] for name, runs in results.items()}
     print(f"\n{'':14}{args.epochs} epochs{'':16}to {TARGET_ACC:.0%} val acc{'':10}epochs  final val acc")
@@ -223,8 +233,10 @@ def main(argv: list[str] | None = None) -> int:
 def ratios(a: list[float], b: list[float]) -> str:
     """Ratio of medians; median of the per-repeat ratios (each repeat ran both back to back); ratio of the minimums."""
     per_repeat = statistics.median(x / y for x, y in zip(a, b, strict=True))
-    return (f"{statistics.median(a) / statistics.median(b):.3f} "
-            f"[per-repeat median {per_repeat:.3f}, of minimums {min(a) / min(b):.3f}]")
+    return (
+        f"{statistics.median(a) / statistics.median(b):.3f} "
+        f"[per-repeat median {per_repeat:.3f}, of minimums {min(a) / min(b):.3f}]"
+    )
 
 
 if __name__ == "__main__":

@@ -25,8 +25,14 @@ FORMAT_CHOICES = (  # (format, label); the engine's FORMATS says what each one i
     ("pt", "PyTorch state_dict (.pt)"),
     ("torchscript", "TorchScript (.ts), legacy"),
 )
-SUFFIX = {"python": ".py", "onnx": ".onnx", "pt2": ".pt2", "safetensors": ".safetensors", "pt": ".pt",
-          "torchscript": ".ts"}
+SUFFIX = {
+    "python": ".py",
+    "onnx": ".onnx",
+    "pt2": ".pt2",
+    "safetensors": ".safetensors",
+    "pt": ".pt",
+    "torchscript": ".ts",
+}
 DEFAULT_OUTPUT = "(the prediction)"
 
 
@@ -34,8 +40,14 @@ class BackgroundJob(QtCore.QObject):
     """Runs `work` in a Python thread behind a busy progress dialog; calls `done(result, error)`
     on the UI thread. The thread ends before `done` runs, so nothing is left behind."""
 
-    def __init__(self, parent: QtWidgets.QWidget, title: str, text: str, work: Callable[[], Any],
-                 done: Callable[[Any, BaseException | None], None]):
+    def __init__(
+        self,
+        parent: QtWidgets.QWidget,
+        title: str,
+        text: str,
+        work: Callable[[], Any],
+        done: Callable[[Any, BaseException | None], None],
+    ):
         super().__init__(parent)
         self._work, self._done = work, done
         self._result: Any = None
@@ -79,8 +91,9 @@ def file_stem(name: str, fallback: str) -> str:
     return stem or fallback
 
 
-def _finish_layout(dialog: QtWidgets.QDialog, form: QtWidgets.QFormLayout, note: QtWidgets.QLabel,
-                   ok_text: str) -> None:
+def _finish_layout(
+    dialog: QtWidgets.QDialog, form: QtWidgets.QFormLayout, note: QtWidgets.QLabel, ok_text: str
+) -> None:
     """The form, a note under it, and OK (renamed) / Cancel."""
     Button = QtWidgets.QDialogButtonBox.StandardButton
     buttons = QtWidgets.QDialogButtonBox(Button.Ok | Button.Cancel)
@@ -114,11 +127,16 @@ class ExportDialog(QtWidgets.QDialog):
         row = QtWidgets.QHBoxLayout()
         row.addWidget(self.path, 1)
         row.addWidget(browse)
-        where = ("the weights of the latest run" if weights is not None
-                 else "untrained initial weights (train first to export what the model learned)")
-        note = QtWidgets.QLabel(f"Exports the model from its inputs to the output node, with {where}. "
-                                "The file is reloaded right after writing and compared with the model "
-                                "on the same batch.")
+        where = (
+            "the weights of the latest run"
+            if weights is not None
+            else "untrained initial weights (train first to export what the model learned)"
+        )
+        note = QtWidgets.QLabel(
+            f"Exports the model from its inputs to the output node, with {where}. "
+            "The file is reloaded right after writing and compared with the model "
+            "on the same batch."
+        )
         note.setWordWrap(True)
         form = QtWidgets.QFormLayout()
         form.addRow("Format", self.format)
@@ -151,8 +169,10 @@ class ImportPytorchDialog(QtWidgets.QDialog):
         self.class_name.setPlaceholderText("the nn.Module class in the file")
         self.shape = QtWidgets.QLineEdit()
         self.shape.setPlaceholderText("one sample without the batch, e.g. 1, 28, 28")
-        warning = QtWidgets.QLabel("Importing runs the Python file (its class is created and traced "
-                                   "with torch.fx). Only import files you trust.")
+        warning = QtWidgets.QLabel(
+            "Importing runs the Python file (its class is created and traced "
+            "with torch.fx). Only import files you trust."
+        )
         warning.setObjectName("warningText")
         warning.setWordWrap(True)
         row = QtWidgets.QHBoxLayout()
@@ -175,7 +195,9 @@ class ImportPytorchDialog(QtWidgets.QDialog):
         try:
             shape = [int(part) for part in text.split(",") if part]
         except ValueError:
-            raise ValueError(f"the input shape should be whole numbers like 1, 28, 28; received {self.shape.text()!r}") from None
+            raise ValueError(
+                f"the input shape should be whole numbers like 1, 28, 28; received {self.shape.text()!r}"
+            ) from None
         if not shape or any(d < 1 for d in shape):
             raise ValueError("the input shape needs at least one size, each at least 1 (e.g. 1, 28, 28)")
         return self.source.text().strip(), self.class_name.text().strip() or None, shape
@@ -191,14 +213,24 @@ class ExportImportController(QtCore.QObject):
         self.job: BackgroundJob | None = None
         self.last_export = None  # the engine's ExportResult of the latest export
         self.last_report: list[str] = []
-        self.export_action = self._action("&Export Model…", self.export_model, "Ctrl+E",
-                                          "Write the model as Python, ONNX, torch.export or weights, verified")
-        self.import_pytorch_action = self._action("Import &PyTorch Model…", self.import_pytorch, None,
-                                                  "Trace an nn.Module into an editable graph with its weights")
-        self.import_onnx_action = self._action("Import &ONNX Model…", self.import_onnx, None,
-                                               "Read an ONNX file into an editable graph with its weights")
-        self.load_weights_action = self._action("&Load Weights…", self.load_weights, None,
-                                                "Match a weights file to this graph's layers (transfer learning)")
+        self.export_action = self._action(
+            "&Export Model…",
+            self.export_model,
+            "Ctrl+E",
+            "Write the model as Python, ONNX, torch.export or weights, verified",
+        )
+        self.import_pytorch_action = self._action(
+            "Import &PyTorch Model…",
+            self.import_pytorch,
+            None,
+            "Trace an nn.Module into an editable graph with its weights",
+        )
+        self.import_onnx_action = self._action(
+            "Import &ONNX Model…", self.import_onnx, None, "Read an ONNX file into an editable graph with its weights"
+        )
+        self.load_weights_action = self._action(
+            "&Load Weights…", self.load_weights, None, "Match a weights file to this graph's layers (transfer learning)"
+        )
 
     def _action(self, text: str, slot, shortcut: str | None, tip: str):
         from PySide6 import QtGui
@@ -247,15 +279,21 @@ class ExportImportController(QtCore.QObject):
             return
         self.last_export = result
         names = ", ".join(p.name for p in result.files) or result.path.name
-        figure = (f"Verified: reloaded and run on the same batch, the largest difference from the model "
-                  f"is {result.max_abs_diff:.2g} (limit 1e-4).")
+        figure = (
+            f"Verified: reloaded and run on the same batch, the largest difference from the model "
+            f"is {result.max_abs_diff:.2g} (limit 1e-4)."
+        )
         if result.ok:
             QtWidgets.QMessageBox.information(self.window, "Model exported", f"Wrote {names}.\n\n{figure}")
-            self.window.statusBar().showMessage(f"Exported {result.path.name}: max difference "
-                                                f"{result.max_abs_diff:.2g}", 8000)
+            self.window.statusBar().showMessage(
+                f"Exported {result.path.name}: max difference {result.max_abs_diff:.2g}", 8000
+            )
         else:
-            QtWidgets.QMessageBox.warning(self.window, "Export does not reproduce the model",
-                                          f"Wrote {names}, but it does not match the model: {result.message}\n\n{figure}")
+            QtWidgets.QMessageBox.warning(
+                self.window,
+                "Export does not reproduce the model",
+                f"Wrote {names}, but it does not match the model: {result.message}\n\n{figure}",
+            )
 
     # -- import ---------------------------------------------------------------------------------
     def import_pytorch(self, _checked: bool = False, dialog: ImportPytorchDialog | None = None) -> None:
@@ -280,8 +318,9 @@ class ExportImportController(QtCore.QObject):
 
     def import_onnx(self, _checked: bool = False, path: str | None = None) -> None:
         if path is None:
-            path, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Import ONNX model", str(self._start_dir()),
-                                                            "ONNX models (*.onnx)")
+            path, _ = QtWidgets.QFileDialog.getOpenFileName(
+                self.window, "Import ONNX model", str(self._start_dir()), "ONNX models (*.onnx)"
+            )
         if not path:
             return
 
@@ -299,9 +338,9 @@ class ExportImportController(QtCore.QObject):
         if not self.files.maybe_save():
             return
         stem = file_stem(result.graph.name, "imported")
-        chosen, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Save the imported graph",
-                                                          str(self._start_dir() / f"{stem}.json"),
-                                                          "Netwright graphs (*.json)")
+        chosen, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self.window, "Save the imported graph", str(self._start_dir() / f"{stem}.json"), "Netwright graphs (*.json)"
+        )
         if not chosen:
             return
         path = Path(chosen)
@@ -310,15 +349,18 @@ class ExportImportController(QtCore.QObject):
             self.document.attach_weights(weights)
         same = "" if result.max_abs_diff is None else f" It reproduces the original within {result.max_abs_diff:.2g}."
         notes = "".join(f"\n• {note}" for note in result.notes)
-        QtWidgets.QMessageBox.information(self.window, "Model imported",
-                                          f"Imported {len(result.graph.nodes)} nodes with their weights "
-                                          f"into {path.name}.{same}{notes}")
+        QtWidgets.QMessageBox.information(
+            self.window,
+            "Model imported",
+            f"Imported {len(result.graph.nodes)} nodes with their weights into {path.name}.{same}{notes}",
+        )
 
     # -- weights --------------------------------------------------------------------------------
     def load_weights(self, _checked: bool = False, path: str | None = None) -> None:
         if path is None:
-            path, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Load weights", str(self._start_dir()),
-                                                            "Weights (*.safetensors *.pt *.pth)")
+            path, _ = QtWidgets.QFileDialog.getOpenFileName(
+                self.window, "Load weights", str(self._start_dir()), "Weights (*.safetensors *.pt *.pth)"
+            )
         if not path:
             return
         graph = self.document.graph.copy()
@@ -330,8 +372,12 @@ class ExportImportController(QtCore.QObject):
             self.weights_dir.mkdir(parents=True, exist_ok=True)
             return import_weights(graph, path, target)
 
-        self._start("Load weights", f"Matching {Path(path).name} to the graph…", work,
-                    lambda report, error: self._weights_done(report, error, target))
+        self._start(
+            "Load weights",
+            f"Matching {Path(path).name} to the graph…",
+            work,
+            lambda report, error: self._weights_done(report, error, target),
+        )
 
     def _weights_done(self, report, error: BaseException | None, target: Path) -> None:
         if error is not None:
@@ -342,9 +388,11 @@ class ExportImportController(QtCore.QObject):
             QtWidgets.QMessageBox.warning(self.window, "No weights matched", "\n".join(self.last_report))
             return
         self.document.attach_weights(target)
-        QtWidgets.QMessageBox.information(self.window, "Weights loaded",
-                                          "\n".join(self.last_report)
-                                          + "\n\nContinue Training starts from these weights; Export uses them.")
+        QtWidgets.QMessageBox.information(
+            self.window,
+            "Weights loaded",
+            "\n".join(self.last_report) + "\n\nContinue Training starts from these weights; Export uses them.",
+        )
 
 
 def _one_line(error: BaseException) -> str:

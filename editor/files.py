@@ -53,8 +53,13 @@ class FileController(QtCore.QObject):
     recent_changed = QtCore.Signal()
     status = QtCore.Signal(str)
 
-    def __init__(self, document: GraphDocument, window: QtWidgets.QWidget,
-                 settings: QtCore.QSettings, recovery_path: Path | None = None):
+    def __init__(
+        self,
+        document: GraphDocument,
+        window: QtWidgets.QWidget,
+        settings: QtCore.QSettings,
+        recovery_path: Path | None = None,
+    ):
         super().__init__(window)
         self.document = document
         self.window = window
@@ -136,10 +141,14 @@ class FileController(QtCore.QObject):
             return True
         name = self.document.path.name if self.document.path else "this graph"
         answer = QtWidgets.QMessageBox.question(
-            self.window, "Unsaved changes", f"Save the changes to {name} first?",
-            QtWidgets.QMessageBox.StandardButton.Save | QtWidgets.QMessageBox.StandardButton.Discard
+            self.window,
+            "Unsaved changes",
+            f"Save the changes to {name} first?",
+            QtWidgets.QMessageBox.StandardButton.Save
+            | QtWidgets.QMessageBox.StandardButton.Discard
             | QtWidgets.QMessageBox.StandardButton.Cancel,
-            QtWidgets.QMessageBox.StandardButton.Save)
+            QtWidgets.QMessageBox.StandardButton.Save,
+        )
         if answer == QtWidgets.QMessageBox.StandardButton.Save:
             return self.save()
         return answer == QtWidgets.QMessageBox.StandardButton.Discard
@@ -188,10 +197,12 @@ class FileController(QtCore.QObject):
             self.discard_recovery()
             return False
         answer = QtWidgets.QMessageBox.question(
-            self.window, "Restore unsaved work?",
+            self.window,
+            "Restore unsaved work?",
             "Netwright did not close normally. Restore the graph it autosaved?",
             QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
-            QtWidgets.QMessageBox.StandardButton.Yes)
+            QtWidgets.QMessageBox.StandardButton.Yes,
+        )
         if answer != QtWidgets.QMessageBox.StandardButton.Yes:
             self.discard_recovery()
             return False

@@ -71,14 +71,16 @@ def reconnect(graph: Graph, removed: list[Edge], added: list[Edge]) -> None:
 
 # -- copy and paste -----------------------------------------------------------------------------
 
+
 def fragment(graph: Graph, node_ids: list[str]) -> dict[str, Any]:
     """The selected nodes and the edges between them, as plain JSON-ready data."""
     chosen = [n for n in graph.nodes if n in set(node_ids)]
     return {
-        "nodes": [{"id": n, "type": graph.nodes[n].type_id, "params": graph.nodes[n].params,
-                   "ui": graph.nodes[n].ui} for n in chosen],
-        "edges": [[e.src, e.src_port, e.dst, e.dst_port] for e in graph.edges
-                  if e.src in chosen and e.dst in chosen],
+        "nodes": [
+            {"id": n, "type": graph.nodes[n].type_id, "params": graph.nodes[n].params, "ui": graph.nodes[n].ui}
+            for n in chosen
+        ],
+        "edges": [[e.src, e.src_port, e.dst, e.dst_port] for e in graph.edges if e.src in chosen and e.dst in chosen],
     }
 
 
@@ -102,6 +104,7 @@ def paste(graph: Graph, data: dict[str, Any], offset: float = PASTE_OFFSET) -> l
 
 
 # -- quick fixes --------------------------------------------------------------------------------
+
 
 def describe_fix(fix: dict) -> str:
     """The button text for a quick fix."""
@@ -170,4 +173,3 @@ def _descendants(graph: Graph, node_id: str) -> list[str]:
 
 
 # -- auto-layout --------------------------------------------------------------------------------
-

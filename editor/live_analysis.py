@@ -109,7 +109,8 @@ def _count_jobs(graph: Graph, analysis: Analysis) -> dict:
         inputs = analysis.inputs.get(node_id)
         if inputs is None:  # an input's shape is unknown
             continue
-        key = json.dumps([node.type_id, node.params, {k: str(v) for k, v in inputs.items()}],
-                         sort_keys=True, default=str)
+        key = json.dumps(
+            [node.type_id, node.params, {k: str(v) for k, v in inputs.items()}], sort_keys=True, default=str
+        )
         jobs[node_id] = (key, node_type, (node.params, inputs))
     return jobs

@@ -30,8 +30,13 @@ Key = QtGui.QKeySequence
 
 
 class MainWindow(QtWidgets.QMainWindow):
-    def __init__(self, settings: QtCore.QSettings | None = None, recovery_path: Path | None = None,
-                 analysis_delay_ms: int = 120, training_session: TrainingSession | None = None):
+    def __init__(
+        self,
+        settings: QtCore.QSettings | None = None,
+        recovery_path: Path | None = None,
+        analysis_delay_ms: int = 120,
+        training_session: TrainingSession | None = None,
+    ):
         super().__init__()
         collect_garbage_on_gui_thread()  # worker threads must never run Qt destructors
         self.setObjectName("NetwrightMainWindow")
@@ -49,8 +54,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.summary = SummaryPanel()
         # runs of unsaved graphs and examples go next to the recovery file (the app's data folder)
         self.training = TrainingController(self, training_session, self.files.recovery_path.parent / "runs")
-        self.export_import = ExportImportController(self, self.document, self.files,
-                                                    self.files.recovery_path.parent / "weights")
+        self.export_import = ExportImportController(
+            self, self.document, self.files, self.files.recovery_path.parent / "weights"
+        )
 
         self.setCentralWidget(self.canvas.widget)
         self._build_docks()
@@ -67,8 +73,10 @@ class MainWindow(QtWidgets.QMainWindow):
         dock = QtWidgets.QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
-        dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        dock.setFeatures(
+            QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
         return dock
 
     def _build_docks(self) -> None:
@@ -103,8 +111,9 @@ class MainWindow(QtWidgets.QMainWindow):
             action.setShortcuts([Key(s) if not isinstance(s, Key) else s for s in shortcuts])
         if tip:
             action.setStatusTip(tip)
-            action.setToolTip(f"{tip} ({action.shortcut().toString(Key.SequenceFormat.NativeText)})"
-                              if shortcut is not None else tip)
+            action.setToolTip(
+                f"{tip} ({action.shortcut().toString(Key.SequenceFormat.NativeText)})" if shortcut is not None else tip
+            )
         action.triggered.connect(slot)
         self.addAction(action)
         return action
@@ -147,15 +156,21 @@ class MainWindow(QtWidgets.QMainWindow):
         file_menu.addActions([self.save_action, self.save_as_action])
         file_menu.addSeparator()
         file_menu.addAction(self.export_import.export_action)
-        file_menu.addActions([self.export_import.import_pytorch_action, self.export_import.import_onnx_action,
-                              self.export_import.load_weights_action])
+        file_menu.addActions(
+            [
+                self.export_import.import_pytorch_action,
+                self.export_import.import_onnx_action,
+                self.export_import.load_weights_action,
+            ]
+        )
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = bar.addMenu("&Edit")
         edit_menu.addActions([self.undo_action, self.redo_action])
         edit_menu.addSeparator()
-        edit_menu.addActions([self.cut_action, self.copy_action, self.paste_action, self.duplicate_action,
-                              self.delete_action])
+        edit_menu.addActions(
+            [self.cut_action, self.copy_action, self.paste_action, self.duplicate_action, self.delete_action]
+        )
         edit_menu.addSeparator()
         edit_menu.addActions([self.select_all_action, self.add_node_action])
         view_menu = bar.addMenu("&View")
@@ -163,8 +178,15 @@ class MainWindow(QtWidgets.QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.layout_action)
         view_menu.addSeparator()
-        for dock in (self.palette_dock, self.properties_dock, self.help_dock, self.problems_dock, self.summary_dock,
-                     self.training_dock, self.insights_dock):
+        for dock in (
+            self.palette_dock,
+            self.properties_dock,
+            self.help_dock,
+            self.problems_dock,
+            self.summary_dock,
+            self.training_dock,
+            self.insights_dock,
+        ):
             view_menu.addAction(dock.toggleViewAction())
         train_menu = bar.addMenu("&Train")
         train_menu.addActions(self.training.actions)
@@ -241,8 +263,9 @@ class MainWindow(QtWidgets.QMainWindow):
             self.properties.set_stats("")
             return
         node_type = self.registry.get(node.type_id)
-        shapes = [str(s) for p in node_type.outputs
-                  if (s := self.live.analysis.specs.get((node_id, p.name))) is not None]
+        shapes = [
+            str(s) for p in node_type.outputs if (s := self.live.analysis.specs.get((node_id, p.name))) is not None
+        ]
         parts = [f"Output: {', '.join(shapes)}"] if shapes else []
         if node_type.has_weights and node_id in self.live.counts:
             parts.append(f"{self.live.counts[node_id]:,} parameters")
@@ -354,9 +377,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _about(self) -> None:
         QtWidgets.QMessageBox.about(
-            self, "About Netwright",
-            "<h3>Netwright</h3><p>Build deep-learning networks by wiring nodes, train them and "
-            "watch them learn.</p>")
+            self,
+            "About Netwright",
+            "<h3>Netwright</h3><p>Build deep-learning networks by wiring nodes, train them and watch them learn.</p>",
+        )
 
     # -- lifetime -------------------------------------------------------------------------------
     def start(self, path: Path | None = None) -> None:

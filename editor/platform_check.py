@@ -28,8 +28,10 @@ XCB_PACKAGES = {
     "libfontconfig.so.1": "libfontconfig1",
     "libGL.so.1": "libgl1",
 }
-ALL_XCB_PACKAGES = ("libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 "
-                    "libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0")
+ALL_XCB_PACKAGES = (
+    "libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 "
+    "libxcb-randr0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0"
+)
 
 
 def _xcb_plugin() -> Path | None:
@@ -62,9 +64,11 @@ def display_problem() -> str | None:
     if not platform and os.environ.get("WAYLAND_DISPLAY"):
         return None
     if not os.environ.get("DISPLAY"):
-        return ("Netwright needs a display, and none was found (DISPLAY is not set).\n"
-                "Run it from a desktop session, or under a virtual display:\n"
-                "    xvfb-run -a python main.py")
+        return (
+            "Netwright needs a display, and none was found (DISPLAY is not set).\n"
+            "Run it from a desktop session, or under a virtual display:\n"
+            "    xvfb-run -a python main.py"
+        )
     plugin = _xcb_plugin()
     if plugin is None:
         return None
@@ -72,8 +76,10 @@ def display_problem() -> str | None:
     if not missing:
         return None
     packages = sorted({XCB_PACKAGES.get(lib, lib) for lib in missing})
-    return ("Qt cannot open a window: its X11 (xcb) platform plugin is missing system libraries:\n"
-            f"    {', '.join(missing)}\n"
-            "On Debian or Ubuntu, install them with:\n"
-            f"    sudo apt-get install {' '.join(packages)}\n"
-            "(the full set Qt's xcb plugin can use: " + ALL_XCB_PACKAGES + ")")
+    return (
+        "Qt cannot open a window: its X11 (xcb) platform plugin is missing system libraries:\n"
+        f"    {', '.join(missing)}\n"
+        "On Debian or Ubuntu, install them with:\n"
+        f"    sudo apt-get install {' '.join(packages)}\n"
+        "(the full set Qt's xcb plugin can use: " + ALL_XCB_PACKAGES + ")"
+    )

@@ -52,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     window.files.load_path(args.graph or start_example(), remember=False)
     if args.break_edge:
         src, _, port = args.break_edge.partition(".")
-        window.document.edit("Break", lambda g: [g.disconnect(e) for e in list(g.edges)
-                                                  if e.src == src and e.src_port == port])
+        window.document.edit(
+            "Break", lambda g: [g.disconnect(e) for e in list(g.edges) if e.src == src and e.src_port == port]
+        )
     window.live.run_now()
     window.live.wait()
     _settle(app, 0.5)

@@ -164,8 +164,15 @@ def _check_mark_rule() -> str:
         pixmap.fill(QtCore.Qt.GlobalColor.transparent)
         painter = QtGui.QPainter(pixmap)
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        painter.setPen(QtGui.QPen(QtGui.QColor(255, 255, 255), 4.0, QtCore.Qt.PenStyle.SolidLine,
-                                  QtCore.Qt.PenCapStyle.RoundCap, QtCore.Qt.PenJoinStyle.RoundJoin))
+        painter.setPen(
+            QtGui.QPen(
+                QtGui.QColor(255, 255, 255),
+                4.0,
+                QtCore.Qt.PenStyle.SolidLine,
+                QtCore.Qt.PenCapStyle.RoundCap,
+                QtCore.Qt.PenJoinStyle.RoundJoin,
+            )
+        )
         painter.drawPolyline([QtCore.QPointF(7, 15.5), QtCore.QPointF(12.5, 21), QtCore.QPointF(23, 9)])
         painter.end()
         pixmap.save(str(path))

@@ -69,50 +69,83 @@ def layout(graph: Graph) -> None:
         set_position(graph, node_id, x, y)
 
 
-def classifier_head(b: Builder, last: str, classes: int, loss_type: str = "losses.CrossEntropy",
-                    optimizer: str = "optimizers.Adam", **opt_params) -> None:
+def classifier_head(
+    b: Builder,
+    last: str,
+    classes: int,
+    loss_type: str = "losses.CrossEntropy",
+    optimizer: str = "optimizers.Adam",
+    **opt_params,
+) -> None:
     b.loss("loss", loss_type, last, "data.y")
     b.optimizer("adam" if optimizer == "optimizers.Adam" else "opt", optimizer, "loss", **opt_params)
 
 
 # -- issue 3: the examples that must train -------------------------------------------------
 
+
 def cnn_digits() -> Graph:
-    b = Builder("Digits CNN", "A small convolutional network on 8x8 digit images: two blocks of "
-                "convolution, batch norm, ReLU and max pooling, then dropout and a linear classifier. "
-                "Convolutions share their weights across the image, so they need far fewer weights "
-                "than an MLP to reach higher accuracy.", epochs=15, batch_size=32, seed=0)
+    b = Builder(
+        "Digits CNN",
+        "A small convolutional network on 8x8 digit images: two blocks of "
+        "convolution, batch norm, ReLU and max pooling, then dropout and a linear classifier. "
+        "Convolutions share their weights across the image, so they need far fewer weights "
+        "than an MLP to reach higher accuracy.",
+        epochs=15,
+        batch_size=32,
+        seed=0,
+    )
     b.node("data", "data.Dataset", dataset="digits_images")
-    last = b.chain("data.x",
-                   ("conv1", "layers.Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1}),
-                   ("bn1", "layers.BatchNorm2d"), ("relu1", "activations.ReLU"),
-                   ("pool1", "layers.MaxPool2d", {"kernel_size": 2}),
-                   ("conv2", "layers.Conv2d", {"out_channels": 32, "kernel_size": 3, "padding": 1}),
-                   ("bn2", "layers.BatchNorm2d"), ("relu2", "activations.ReLU"),
-                   ("pool2", "layers.MaxPool2d", {"kernel_size": 2}),
-                   ("flatten", "layers.Flatten"), ("drop1", "layers.Dropout", {"p": 0.3}),
-                   ("fc1", "layers.Linear", {"out_features": 10}))
+    last = b.chain(
+        "data.x",
+        ("conv1", "layers.Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1}),
+        ("bn1", "layers.BatchNorm2d"),
+        ("relu1", "activations.ReLU"),
+        ("pool1", "layers.MaxPool2d", {"kernel_size": 2}),
+        ("conv2", "layers.Conv2d", {"out_channels": 32, "kernel_size": 3, "padding": 1}),
+        ("bn2", "layers.BatchNorm2d"),
+        ("relu2", "activations.ReLU"),
+        ("pool2", "layers.MaxPool2d", {"kernel_size": 2}),
+        ("flatten", "layers.Flatten"),
+        ("drop1", "layers.Dropout", {"p": 0.3}),
+        ("fc1", "layers.Linear", {"out_features": 10}),
+    )
     classifier_head(b, last, 10, lr=0.003)
     return b.done()
 
 
 def iris_hinge() -> Graph:
-    b = Builder("Iris with hinge loss", "Classifies iris flowers from four measurements with a "
-                "multi-class hinge (margin) loss, the loss of support vector machines: a class "
-                "score only needs to beat the others by a margin, not be a probability.",
-                epochs=60, batch_size=16, seed=0)
+    b = Builder(
+        "Iris with hinge loss",
+        "Classifies iris flowers from four measurements with a "
+        "multi-class hinge (margin) loss, the loss of support vector machines: a class "
+        "score only needs to beat the others by a margin, not be a probability.",
+        epochs=60,
+        batch_size=16,
+        seed=0,
+    )
     b.node("data", "data.Dataset", dataset="iris", val_split=0.3)
-    last = b.chain("data.x", ("fc1", "layers.Linear", {"out_features": 16}), ("relu1", "activations.ReLU"),
-                   ("fc2", "layers.Linear", {"out_features": 3}))
+    last = b.chain(
+        "data.x",
+        ("fc1", "layers.Linear", {"out_features": 16}),
+        ("relu1", "activations.ReLU"),
+        ("fc2", "layers.Linear", {"out_features": 3}),
+    )
     classifier_head(b, last, 3, loss_type="losses.Hinge", lr=0.01)
     return b.done()
 
 
 def regression_diabetes() -> Graph:
-    b = Builder("Diabetes regression", "Predicts disease progression (a number) from ten "
-                "standardized measurements with a single Linear layer and mean squared error: "
-                "linear regression trained by gradient descent, which should match the "
-                "closed-form least-squares fit.", epochs=1000, batch_size=442, seed=0)
+    b = Builder(
+        "Diabetes regression",
+        "Predicts disease progression (a number) from ten "
+        "standardized measurements with a single Linear layer and mean squared error: "
+        "linear regression trained by gradient descent, which should match the "
+        "closed-form least-squares fit.",
+        epochs=1000,
+        batch_size=442,
+        seed=0,
+    )
     b.node("data", "data.Dataset", dataset="diabetes")
     last = b.chain("data.x", ("fc1", "layers.Linear", {"out_features": 1}))
     b.loss("loss", "losses.MSE", last, "data.y")
@@ -122,152 +155,246 @@ def regression_diabetes() -> Graph:
 
 # -- issue 7: every model family of deep learning 101 --------------------------------------
 
+
 def recurrent_digits(kind: str) -> Graph:
     title = {"LSTM": "LSTM", "RNN": "plain RNN"}[kind]
-    b = Builder(f"Digits read row by row ({title})",
-                f"Each 8x8 digit is read as a sequence of 8 rows of 8 pixels by a {title}, which "
-                "carries what it has seen so far in its hidden state; its state after the last "
-                "row feeds a linear classifier. "
-                + ("The LSTM's gates let gradients flow across many steps."
-                   if kind == "LSTM" else
-                   "A plain tanh RNN multiplies its gradient by the same weights at every step, "
-                   "so over long sequences it vanishes: compare its gradient norms with lstm_digits."),
-                epochs=25, batch_size=32, seed=0)
+    b = Builder(
+        f"Digits read row by row ({title})",
+        f"Each 8x8 digit is read as a sequence of 8 rows of 8 pixels by a {title}, which "
+        "carries what it has seen so far in its hidden state; its state after the last "
+        "row feeds a linear classifier. "
+        + (
+            "The LSTM's gates let gradients flow across many steps."
+            if kind == "LSTM"
+            else "A plain tanh RNN multiplies its gradient by the same weights at every step, "
+            "so over long sequences it vanishes: compare its gradient norms with lstm_digits."
+        ),
+        epochs=25,
+        batch_size=32,
+        seed=0,
+    )
     b.node("data", "data.Dataset", dataset="digits_sequence")
     params = {"hidden_size": 64, "output": "last_step"}
     if kind == "RNN":
         params["nonlinearity"] = "tanh"
-    last = b.chain("data.x", (kind.lower() + "1", f"layers.{kind}", params),
-                   ("fc1", "layers.Linear", {"out_features": 10}))
+    last = b.chain(
+        "data.x", (kind.lower() + "1", f"layers.{kind}", params), ("fc1", "layers.Linear", {"out_features": 10})
+    )
     classifier_head(b, last, 10, lr=0.005)
     return b.done()
 
 
 def sine_forecast() -> Graph:
-    b = Builder("Sine forecast (GRU)", "A GRU reads 32 steps of a noisy sine wave and predicts the "
-                "next value: forecasting is regression on a sequence. Compare its validation MSE "
-                "with simply repeating the last value seen.", epochs=20, batch_size=32, seed=0)
+    b = Builder(
+        "Sine forecast (GRU)",
+        "A GRU reads 32 steps of a noisy sine wave and predicts the "
+        "next value: forecasting is regression on a sequence. Compare its validation MSE "
+        "with simply repeating the last value seen.",
+        epochs=20,
+        batch_size=32,
+        seed=0,
+    )
     b.node("data", "data.Dataset", dataset="sine_wave", num_samples=2000, sequence_length=32, noise=0.1)
-    last = b.chain("data.x", ("gru1", "layers.GRU", {"hidden_size": 32, "output": "last_step"}),
-                   ("fc1", "layers.Linear", {"out_features": 1}))
+    last = b.chain(
+        "data.x",
+        ("gru1", "layers.GRU", {"hidden_size": 32, "output": "last_step"}),
+        ("fc1", "layers.Linear", {"out_features": 1}),
+    )
     b.loss("loss", "losses.MSE", last, "data.y")
     b.optimizer("adam", "optimizers.Adam", "loss", lr=0.005)
     return b.done()
 
 
 def autoencoder_digits() -> Graph:
-    b = Builder("Digits autoencoder", "Unsupervised: an encoder squeezes each 64-pixel digit into "
-                "an 8-number code and a decoder rebuilds the image from it. The loss compares the "
-                "rebuilt image with the input itself (the target is wired from the Dataset's x), "
-                "so no labels are used.", epochs=40, batch_size=32, seed=0)
+    b = Builder(
+        "Digits autoencoder",
+        "Unsupervised: an encoder squeezes each 64-pixel digit into "
+        "an 8-number code and a decoder rebuilds the image from it. The loss compares the "
+        "rebuilt image with the input itself (the target is wired from the Dataset's x), "
+        "so no labels are used.",
+        epochs=40,
+        batch_size=32,
+        seed=0,
+    )
     b.node("data", "data.Dataset", dataset="digits_flat")
-    last = b.chain("data.x", ("enc1", "layers.Linear", {"out_features": 32}), ("enc_act", "activations.ReLU"),
-                   ("bottleneck", "layers.Linear", {"out_features": 8}),
-                   ("dec1", "layers.Linear", {"out_features": 32}), ("dec_act", "activations.ReLU"),
-                   ("dec2", "layers.Linear", {"out_features": 64}), ("image", "activations.Sigmoid"))
+    last = b.chain(
+        "data.x",
+        ("enc1", "layers.Linear", {"out_features": 32}),
+        ("enc_act", "activations.ReLU"),
+        ("bottleneck", "layers.Linear", {"out_features": 8}),
+        ("dec1", "layers.Linear", {"out_features": 32}),
+        ("dec_act", "activations.ReLU"),
+        ("dec2", "layers.Linear", {"out_features": 64}),
+        ("image", "activations.Sigmoid"),
+    )
     b.loss("loss", "losses.MSE", last, "data.x")
     b.optimizer("adam", "optimizers.Adam", "loss", lr=0.003)
     return b.done()
 
 
-def gan(name: str, description: str, dataset: dict, latent: int, hidden: int, features: int,
-        generator_out: str | None, epochs: int, lr: float, batch_size: int) -> Graph:
+def gan(
+    name: str,
+    description: str,
+    dataset: dict,
+    latent: int,
+    hidden: int,
+    features: int,
+    generator_out: str | None,
+    epochs: int,
+    lr: float,
+    batch_size: int,
+) -> Graph:
     b = Builder(name, description, epochs=epochs, batch_size=batch_size, seed=0)
     b.node("data", "data.Dataset", **dataset)
     b.node("noise", "data.Noise", size=latent)
-    steps = [("g_fc1", "layers.Linear", {"out_features": hidden}), ("g_act1", "activations.ReLU"),
-             ("g_fc2", "layers.Linear", {"out_features": hidden}), ("g_act2", "activations.ReLU"),
-             ("g_out", "layers.Linear", {"out_features": features})]
+    steps = [
+        ("g_fc1", "layers.Linear", {"out_features": hidden}),
+        ("g_act1", "activations.ReLU"),
+        ("g_fc2", "layers.Linear", {"out_features": hidden}),
+        ("g_act2", "activations.ReLU"),
+        ("g_out", "layers.Linear", {"out_features": features}),
+    ]
     if generator_out:
         steps.append(("fake", generator_out))
     fake = b.chain("noise.out", *steps)
     b.node("pair", "merge.RealFakeBatch")
     b.wire("data.x", "pair.real")
     b.wire(f"{fake}.out", "pair.fake")
-    judge = b.chain("pair.out", ("d_fc1", "layers.Linear", {"out_features": hidden}),
-                    ("d_act1", "activations.LeakyReLU", {"negative_slope": 0.2}),
-                    ("d_fc2", "layers.Linear", {"out_features": hidden}),
-                    ("d_act2", "activations.LeakyReLU", {"negative_slope": 0.2}),
-                    ("d_out", "layers.Linear", {"out_features": 1}))
+    judge = b.chain(
+        "pair.out",
+        ("d_fc1", "layers.Linear", {"out_features": hidden}),
+        ("d_act1", "activations.LeakyReLU", {"negative_slope": 0.2}),
+        ("d_fc2", "layers.Linear", {"out_features": hidden}),
+        ("d_act2", "activations.LeakyReLU", {"negative_slope": 0.2}),
+        ("d_out", "layers.Linear", {"out_features": 1}),
+    )
     b.loss("d_loss", "losses.BCEWithLogits", judge, "pair.is_real")
     b.loss("g_loss", "losses.BCEWithLogits", judge, "pair.fooled")
-    b.optimizer("d_opt", "optimizers.Adam", "d_loss", lr=lr, beta1=0.5, order=0,
-                scope=["d_fc1", "d_fc2", "d_out"])
-    b.optimizer("g_opt", "optimizers.Adam", "g_loss", lr=lr, beta1=0.5, order=1,
-                scope=["g_fc1", "g_fc2", "g_out"])
+    b.optimizer("d_opt", "optimizers.Adam", "d_loss", lr=lr, beta1=0.5, order=0, scope=["d_fc1", "d_fc2", "d_out"])
+    b.optimizer("g_opt", "optimizers.Adam", "g_loss", lr=lr, beta1=0.5, order=1, scope=["g_fc1", "g_fc2", "g_out"])
     return b.done()
 
 
 def gan_ring() -> Graph:
-    return gan("GAN on a ring of Gaussians",
-               "A generator turns random noise into 2-D points; a discriminator learns to tell them "
-               "from real points drawn from 8 Gaussians on a ring. Each optimizer updates only its "
-               "own network (see their scopes). A GAN that collapses covers only a few of the 8 "
-               "modes; this one should cover most of them.",
-               {"dataset": "gaussian_ring", "num_samples": 4000, "noise": 0.5, "val_split": 0.0},
-               latent=8, hidden=128, features=2, generator_out=None, epochs=30, lr=0.001, batch_size=128)
+    return gan(
+        "GAN on a ring of Gaussians",
+        "A generator turns random noise into 2-D points; a discriminator learns to tell them "
+        "from real points drawn from 8 Gaussians on a ring. Each optimizer updates only its "
+        "own network (see their scopes). A GAN that collapses covers only a few of the 8 "
+        "modes; this one should cover most of them.",
+        {"dataset": "gaussian_ring", "num_samples": 4000, "noise": 0.5, "val_split": 0.0},
+        latent=8,
+        hidden=128,
+        features=2,
+        generator_out=None,
+        epochs=30,
+        lr=0.001,
+        batch_size=128,
+    )
 
 
 def gan_digits() -> Graph:
-    return gan("GAN on digits",
-               "A generator turns noise into 64-pixel digit images (a Sigmoid keeps pixels in 0..1); a "
-               "discriminator learns to tell them from real digits. Judge the samples by eye: they "
-               "start as noise and become digit-like strokes.",
-               {"dataset": "digits_flat", "val_split": 0.0},
-               latent=16, hidden=128, features=64, generator_out="activations.Sigmoid", epochs=60, lr=0.0005,
-               batch_size=64)
+    return gan(
+        "GAN on digits",
+        "A generator turns noise into 64-pixel digit images (a Sigmoid keeps pixels in 0..1); a "
+        "discriminator learns to tell them from real digits. Judge the samples by eye: they "
+        "start as noise and become digit-like strokes.",
+        {"dataset": "digits_flat", "val_split": 0.0},
+        latent=16,
+        hidden=128,
+        features=64,
+        generator_out="activations.Sigmoid",
+        epochs=60,
+        lr=0.0005,
+        batch_size=64,
+    )
 
 
 def small_cnn(b: Builder, classes: int, frozen: bool) -> None:
     conv = {"out_channels": 16, "kernel_size": 3, "padding": 1, "trainable": not frozen}
     conv2 = {**conv, "out_channels": 32}
-    last = b.chain("data.x", ("conv1", "layers.Conv2d", conv), ("relu1", "activations.ReLU"),
-                   ("pool1", "layers.MaxPool2d", {"kernel_size": 2}),
-                   ("conv2", "layers.Conv2d", conv2), ("relu2", "activations.ReLU"),
-                   ("flatten", "layers.Flatten"), ("head", "layers.Linear", {"out_features": classes}))
+    last = b.chain(
+        "data.x",
+        ("conv1", "layers.Conv2d", conv),
+        ("relu1", "activations.ReLU"),
+        ("pool1", "layers.MaxPool2d", {"kernel_size": 2}),
+        ("conv2", "layers.Conv2d", conv2),
+        ("relu2", "activations.ReLU"),
+        ("flatten", "layers.Flatten"),
+        ("head", "layers.Linear", {"out_features": classes}),
+    )
     classifier_head(b, last, classes, lr=0.003)
 
 
 def transfer_digits_base() -> Graph:
-    b = Builder("Transfer learning, step 1: digits 0-4", "Trains a small CNN on the digits 0 to 4 "
-                "only. Its convolutional layers learn strokes and curves that other digits share; "
-                "transfer_digits reuses them for 5 to 9.", epochs=10, batch_size=32, seed=0)
+    b = Builder(
+        "Transfer learning, step 1: digits 0-4",
+        "Trains a small CNN on the digits 0 to 4 "
+        "only. Its convolutional layers learn strokes and curves that other digits share; "
+        "transfer_digits reuses them for 5 to 9.",
+        epochs=10,
+        batch_size=32,
+        seed=0,
+    )
     b.node("data", "data.Dataset", dataset="digits_images", classes=[0, 1, 2, 3, 4])
     small_cnn(b, 5, frozen=False)
     return b.done()
 
 
 def transfer_digits() -> Graph:
-    b = Builder("Transfer learning, step 2: digits 5-9", "The same CNN for digits 5 to 9, with its "
-                "convolutional layers frozen (trainable off): they keep the stroke detectors learned "
-                "by transfer_digits_base, and only a fresh linear head learns. Load the base run's "
-                "weights into conv1 and conv2 only (python -m engine train transfer_digits.json "
-                "--init-weights BASE/weights.safetensors --init-nodes conv1,conv2 --out DIR). It "
-                "reaches 0.95 in fewer epochs than the same network trained from scratch.",
-                epochs=5, batch_size=32, seed=0)
+    b = Builder(
+        "Transfer learning, step 2: digits 5-9",
+        "The same CNN for digits 5 to 9, with its "
+        "convolutional layers frozen (trainable off): they keep the stroke detectors learned "
+        "by transfer_digits_base, and only a fresh linear head learns. Load the base run's "
+        "weights into conv1 and conv2 only (python -m engine train transfer_digits.json "
+        "--init-weights BASE/weights.safetensors --init-nodes conv1,conv2 --out DIR). It "
+        "reaches 0.95 in fewer epochs than the same network trained from scratch.",
+        epochs=5,
+        batch_size=32,
+        seed=0,
+    )
     b.node("data", "data.Dataset", dataset="digits_images", classes=[5, 6, 7, 8, 9])
     small_cnn(b, 5, frozen=True)
     return b.done()
 
 
 def cnn_residual_digits() -> Graph:
-    b = Builder("Residual CNN on digits", "A convolutional network with one residual block: the "
-                "block's output is added to its input (the Add node), so the block only has to "
-                "learn a correction and gradients flow straight through the shortcut. This is "
-                "the idea that lets ResNets train with hundreds of layers.",
-                epochs=15, batch_size=32, seed=0)
+    b = Builder(
+        "Residual CNN on digits",
+        "A convolutional network with one residual block: the "
+        "block's output is added to its input (the Add node), so the block only has to "
+        "learn a correction and gradients flow straight through the shortcut. This is "
+        "the idea that lets ResNets train with hundreds of layers.",
+        epochs=15,
+        batch_size=32,
+        seed=0,
+    )
     b.node("data", "data.Dataset", dataset="digits_images")
-    stem = b.chain("data.x", ("stem", "layers.Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1}),
-                   ("stem_bn", "layers.BatchNorm2d"), ("stem_relu", "activations.ReLU"))
-    branch = b.chain(f"{stem}.out", ("res_conv1", "layers.Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1}),
-                     ("res_bn1", "layers.BatchNorm2d"), ("res_relu", "activations.ReLU"),
-                     ("res_conv2", "layers.Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1}),
-                     ("res_bn2", "layers.BatchNorm2d"))
+    stem = b.chain(
+        "data.x",
+        ("stem", "layers.Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1}),
+        ("stem_bn", "layers.BatchNorm2d"),
+        ("stem_relu", "activations.ReLU"),
+    )
+    branch = b.chain(
+        f"{stem}.out",
+        ("res_conv1", "layers.Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1}),
+        ("res_bn1", "layers.BatchNorm2d"),
+        ("res_relu", "activations.ReLU"),
+        ("res_conv2", "layers.Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1}),
+        ("res_bn2", "layers.BatchNorm2d"),
+    )
     b.node("add", "merge.Add")
     b.wire(f"{branch}.out", "add.a")
     b.wire(f"{stem}.out", "add.b")
-    last = b.chain("add.out", ("add_relu", "activations.ReLU"), ("pool", "layers.MaxPool2d", {"kernel_size": 2}),
-                   ("flatten", "layers.Flatten"), ("fc1", "layers.Linear", {"out_features": 10}))
+    last = b.chain(
+        "add.out",
+        ("add_relu", "activations.ReLU"),
+        ("pool", "layers.MaxPool2d", {"kernel_size": 2}),
+        ("flatten", "layers.Flatten"),
+        ("fc1", "layers.Linear", {"out_features": 10}),
+    )
     classifier_head(b, last, 10, lr=0.003)
     return b.done()
 

@@ -108,8 +108,11 @@ class Canvas(QtCore.QObject):
         graph = self.document.graph
         self._syncing = True
         try:
-            for node_id in [n for n in self._nodes if n not in graph.nodes
-                            or self._type_of(self._nodes[n]) != graph.nodes[n].type_id]:
+            for node_id in [
+                n
+                for n in self._nodes
+                if n not in graph.nodes or self._type_of(self._nodes[n]) != graph.nodes[n].type_id
+            ]:
                 self.node_graph.delete_node(self._nodes.pop(node_id), push_undo=False)
             for node in graph.nodes.values():
                 if node.id not in self._nodes:
@@ -123,12 +126,10 @@ class Canvas(QtCore.QObject):
         return getattr(canvas_node, "engine_type_id", "") or canvas_node.get_property("engine_type") or ""
 
     def _create(self, node_id: str, type_id: str):
-        if type_id in self.registry:
-            identifier = canvas_type(self.registry.get(type_id))
-        else:
-            identifier = UNKNOWN_IDENTIFIER
+        identifier = canvas_type(self.registry.get(type_id)) if type_id in self.registry else UNKNOWN_IDENTIFIER
         canvas_node = self.node_graph.create_node(
-            identifier, name=node_id, selected=False, push_undo=False, text_color=(*theme.TEXT_DIM, 255))
+            identifier, name=node_id, selected=False, push_undo=False, text_color=(*theme.TEXT_DIM, 255)
+        )
         if identifier == UNKNOWN_IDENTIFIER:
             canvas_node.create_property("engine_type", type_id)
         return canvas_node
@@ -246,7 +247,7 @@ class Canvas(QtCore.QObject):
     def _on_data_dropped(self, mime: QtCore.QMimeData, pos) -> None:
         text = mime.text() if mime.hasText() else ""
         if text.startswith(DRAG_PREFIX):
-            self.add_node(text[len(DRAG_PREFIX):], QtCore.QPointF(pos))
+            self.add_node(text[len(DRAG_PREFIX) :], QtCore.QPointF(pos))
 
     # -- operations used by the window ---------------------------------------------------------------
     def add_node(self, type_id: str, scene_pos: QtCore.QPointF | None = None) -> str | None:
@@ -256,8 +257,9 @@ class Canvas(QtCore.QObject):
             scene_pos = self.viewer.mapToScene(self.viewer.viewport().rect().center())
         created: list[str] = []
         x, y = scene_pos.x() - 95, scene_pos.y() - 30
-        self.document.edit(f"Add {self.registry.get(type_id).title}",
-                           lambda g: created.append(graph_ops.add_node(g, type_id, x, y)))
+        self.document.edit(
+            f"Add {self.registry.get(type_id).title}", lambda g: created.append(graph_ops.add_node(g, type_id, x, y))
+        )
         if created:
             self.select([created[0]])
             return created[0]
@@ -284,8 +286,9 @@ class Canvas(QtCore.QObject):
     def delete_selected(self) -> None:
         ids = self.selected_ids()
         if ids:
-            self.document.edit(f"Delete {len(ids)} node{'s' if len(ids) > 1 else ''}",
-                               lambda g: graph_ops.delete_nodes(g, ids))
+            self.document.edit(
+                f"Delete {len(ids)} node{'s' if len(ids) > 1 else ''}", lambda g: graph_ops.delete_nodes(g, ids)
+            )
             self._emit_selection()
 
     def copy_selected(self) -> bool:

@@ -31,12 +31,16 @@ def make_node_class(node_type: NodeType) -> type[BaseNode]:
         for port in node_type.outputs:
             self.add_output(port.name, multi_output=True, color=color, painter_func=paint_port)
 
-    return type(node_type.class_name, (BaseNode,), {
-        "__identifier__": f"{PREFIX}{node_type.category}",
-        "NODE_NAME": node_type.title,
-        "__init__": __init__,
-        "engine_type_id": node_type.type_id,
-    })
+    return type(
+        node_type.class_name,
+        (BaseNode,),
+        {
+            "__identifier__": f"{PREFIX}{node_type.category}",
+            "NODE_NAME": node_type.title,
+            "__init__": __init__,
+            "engine_type_id": node_type.type_id,
+        },
+    )
 
 
 class UnknownNode(BaseNode):

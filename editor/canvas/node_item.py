@@ -128,12 +128,18 @@ class NetwrightNodeItem(NodeItem):
         text_right = rect.width() - (34 if self.severity else 14)
         painter.setPen(theme.qcolor(theme.TEXT))
         painter.setFont(TITLE_FONT)
-        painter.drawText(QtCore.QRectF(12, 6, text_right - 10, 20),
-                         QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter, self.title)
+        painter.drawText(
+            QtCore.QRectF(12, 6, text_right - 10, 20),
+            QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter,
+            self.title,
+        )
         painter.setFont(SUBTITLE_FONT)
         painter.setPen(QtGui.QColor(accent).lighter(135))
-        painter.drawText(QtCore.QRectF(12, 24, text_right - 10, 16),
-                         QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter, self.subtitle)
+        painter.drawText(
+            QtCore.QRectF(12, 24, text_right - 10, 16),
+            QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter,
+            self.subtitle,
+        )
 
         if self.footer:
             painter.setFont(FOOTER_FONT)
@@ -141,7 +147,9 @@ class NetwrightNodeItem(NodeItem):
             metrics = QtGui.QFontMetricsF(FOOTER_FONT)
             footer_rect = QtCore.QRectF(12, rect.bottom() - FOOTER_HEIGHT, rect.width() - 24, FOOTER_HEIGHT - 4)
             text = metrics.elidedText(self.footer, QtCore.Qt.TextElideMode.ElideRight, footer_rect.width())
-            painter.drawText(footer_rect, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter, text)
+            painter.drawText(
+                footer_rect, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter, text
+            )
 
         if self.selected:
             painter.setBrush(QtGui.QColor(255, 255, 255, 14))

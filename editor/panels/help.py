@@ -37,7 +37,9 @@ def node_help_html(node_type: NodeType) -> str:
         if ports:
             rows = "".join(
                 f"<li><code>{p.name}</code>{' (optional)' if p.optional else ''}"
-                f"{' (several)' if p.multiple else ''} — {_rich(p.description)}</li>" for p in ports)
+                f"{' (several)' if p.multiple else ''} — {_rich(p.description)}</li>"
+                for p in ports
+            )
             parts.append(f"<p style='margin-bottom:0'><b>{heading}</b></p><ul style='margin-top:2px'>{rows}</ul>")
     if node_type.params:
         rows = "".join(f"<li><code>{p.name}</code> — {_rich(p.description)}</li>" for p in node_type.params)
@@ -50,7 +52,8 @@ class HelpPane(QtWidgets.QTextBrowser):
         super().__init__(parent)
         self.setOpenExternalLinks(False)
         self.document().setDefaultStyleSheet(
-            "code { color: #c8d3ff; } h3 { color: #ffffff; } li { margin-bottom: 3px; } p { line-height: 130%; }")
+            "code { color: #c8d3ff; } h3 { color: #ffffff; } li { margin-bottom: 3px; } p { line-height: 130%; }"
+        )
         self.document().setDocumentMargin(10)
         self.show_welcome()
 

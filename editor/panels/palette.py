@@ -75,8 +75,11 @@ class Palette(QtWidgets.QWidget):
         item.setIcon(0, category_icon(node_type.category))
         item.setToolTip(0, f"<b>{node_type.title}</b><br>{node_type.summary}")
         item.setData(0, TYPE_ROLE, node_type.type_id)
-        item.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable
-                      | QtCore.Qt.ItemFlag.ItemIsDragEnabled)
+        item.setFlags(
+            QtCore.Qt.ItemFlag.ItemIsEnabled
+            | QtCore.Qt.ItemFlag.ItemIsSelectable
+            | QtCore.Qt.ItemFlag.ItemIsDragEnabled
+        )
         self._items[node_type.type_id] = item
         return item
 

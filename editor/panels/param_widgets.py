@@ -60,16 +60,20 @@ class ParamEditor(QtCore.QObject):
         param, kind = self.param, self.param.kind
         if kind == "int":
             box = QtWidgets.QSpinBox()
-            box.setRange(int(max(param.minimum if param.minimum is not None else -INT_LIMIT, -INT_LIMIT)),
-                         int(min(param.maximum if param.maximum is not None else INT_LIMIT, INT_LIMIT)))
+            box.setRange(
+                int(max(param.minimum if param.minimum is not None else -INT_LIMIT, -INT_LIMIT)),
+                int(min(param.maximum if param.maximum is not None else INT_LIMIT, INT_LIMIT)),
+            )
             box.setKeyboardTracking(False)
             box.setGroupSeparatorShown(False)
             box.valueChanged.connect(lambda v: self._commit(param.name, int(v), None))
             return box
         if kind == "float":
             box = FloatSpinBox()
-            box.setRange(param.minimum if param.minimum is not None else -1e12,
-                         param.maximum if param.maximum is not None else 1e12)
+            box.setRange(
+                param.minimum if param.minimum is not None else -1e12,
+                param.maximum if param.maximum is not None else 1e12,
+            )
             box.setKeyboardTracking(False)
             box.valueChanged.connect(lambda v: self._commit(param.name, float(v), None))
             return box

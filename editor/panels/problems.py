@@ -27,8 +27,9 @@ def severity_icon(severity: str, size: int = 14) -> QtGui.QIcon:
     font.setBold(True)
     font.setPixelSize(size - 4)
     painter.setFont(font)
-    painter.drawText(QtCore.QRectF(0, 0, size, size), QtCore.Qt.AlignmentFlag.AlignCenter,
-                     "i" if severity == "info" else "!")
+    painter.drawText(
+        QtCore.QRectF(0, 0, size, size), QtCore.Qt.AlignmentFlag.AlignCenter, "i" if severity == "info" else "!"
+    )
     painter.end()
     return QtGui.QIcon(pixmap)
 
@@ -112,8 +113,11 @@ class ProblemsPanel(QtWidgets.QWidget):
             item = self.list.item(index)
             row = self.list.itemWidget(item)
             if row is not None:
-                item.setSizeHint(QtCore.QSize(width, row.heightForWidth(width) if row.hasHeightForWidth()
-                                              else row.sizeHint().height()))
+                item.setSizeHint(
+                    QtCore.QSize(
+                        width, row.heightForWidth(width) if row.hasHeightForWidth() else row.sizeHint().height()
+                    )
+                )
 
     def row(self, index: int) -> ProblemRow:
         return self.list.itemWidget(self.list.item(index))

@@ -20,6 +20,7 @@ from engine.registry import ParamError, catalog
 
 class PropertiesPanel(QtWidgets.QScrollArea):
     renamed = QtCore.Signal(str, str)  # old id, new id
+
     def __init__(self, document: GraphDocument, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
         self.document = document
@@ -118,7 +119,8 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             chip = QtWidgets.QLabel(
                 f"<span style='color:{color}; font-weight:600'>"
                 f"{theme.CATEGORY_LABELS.get(node_type.category, node_type.category)}</span>"
-                f"<span style='color:#8a90a0'> · {node_type.summary}</span>")
+                f"<span style='color:#8a90a0'> · {node_type.summary}</span>"
+            )
             chip.setWordWrap(True)
             layout.addWidget(chip)
         self.stats = QtWidgets.QLabel(self._stats_text)

@@ -37,7 +37,9 @@ class SummaryPanel(QtWidgets.QWidget):
         self._graph = Graph()
         self._analysis = Analysis()
         self.counts: dict[str, int] = {}
-        self.tree.itemClicked.connect(lambda item: self.node_activated.emit(item.data(0, QtCore.Qt.ItemDataRole.UserRole)))
+        self.tree.itemClicked.connect(
+            lambda item: self.node_activated.emit(item.data(0, QtCore.Qt.ItemDataRole.UserRole))
+        )
 
     def show_analysis(self, graph: Graph, analysis: Analysis) -> None:
         self._graph, self._analysis = graph, analysis
@@ -62,7 +64,9 @@ class SummaryPanel(QtWidgets.QWidget):
             node = graph.nodes[node_id]
             node_type = registry.get(node.type_id) if node.type_id in registry else None
             outputs = [analysis.specs.get((node_id, p.name)) for p in node_type.outputs] if node_type else []
-            shape = ", ".join(str(s) for s in outputs if s is not None) or ("—" if node_type and not node_type.outputs else "?")
+            shape = ", ".join(str(s) for s in outputs if s is not None) or (
+                "—" if node_type and not node_type.outputs else "?"
+            )
             if node_type is not None and node_type.has_weights:
                 if node_id in self.counts:
                     params = f"{self.counts[node_id]:,}"

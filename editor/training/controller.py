@@ -38,8 +38,11 @@ def format_duration(seconds: float) -> str:
     if not math.isfinite(seconds) or seconds < 0:
         return "—"
     seconds = int(round(seconds))
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else \
-        f"{seconds // 60}:{seconds % 60:02d}"
+    return (
+        f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+        if seconds >= 3600
+        else f"{seconds // 60}:{seconds % 60:02d}"
+    )
 
 
 class TrainingController(QtCore.QObject):
@@ -99,18 +102,30 @@ class TrainingController(QtCore.QObject):
         return action
 
     def _build_actions(self) -> None:
-        self.train_action = self._action("Train", lambda: self.start(), "F5",
-                                         "Train the graph on the canvas from fresh weights", "SP_MediaPlay")
-        self.continue_action = self._action("Continue", self.continue_training, "Shift+F5",
-                                            "Train again, starting from the weights of the latest run",
-                                            "SP_MediaSeekForward")
+        self.train_action = self._action(
+            "Train", lambda: self.start(), "F5", "Train the graph on the canvas from fresh weights", "SP_MediaPlay"
+        )
+        self.continue_action = self._action(
+            "Continue",
+            self.continue_training,
+            "Shift+F5",
+            "Train again, starting from the weights of the latest run",
+            "SP_MediaSeekForward",
+        )
         self.pause_action = self._action("Pause", self.pause, "F6", "Pause after the current batch", "SP_MediaPause")
-        self.resume_action = self._action("Resume", self.resume, "F7",
-                                          "Continue the paused run (with the learning rate shown)", "SP_MediaPlay")
-        self.stop_action = self._action("Stop", self.stop, "Shift+F6", "Stop the run; its weights are kept",
-                                        "SP_MediaStop")
-        self.actions = [self.train_action, self.continue_action, self.pause_action, self.resume_action,
-                        self.stop_action]
+        self.resume_action = self._action(
+            "Resume", self.resume, "F7", "Continue the paused run (with the learning rate shown)", "SP_MediaPlay"
+        )
+        self.stop_action = self._action(
+            "Stop", self.stop, "Shift+F6", "Stop the run; its weights are kept", "SP_MediaStop"
+        )
+        self.actions = [
+            self.train_action,
+            self.continue_action,
+            self.pause_action,
+            self.resume_action,
+            self.stop_action,
+        ]
 
     def _spin(self, name: str, width: int) -> QtWidgets.QSpinBox:
         param = TRAINING_INDEX[name]
@@ -134,7 +149,9 @@ class TrainingController(QtCore.QObject):
         self.lr_box = FloatSpinBox()
         self.lr_box.setRange(1e-8, 10.0)
         self.lr_box.setFixedWidth(72)
-        self.lr_box.setToolTip("Learning rate: change it while paused; it applies on Resume and is marked on the curves")
+        self.lr_box.setToolTip(
+            "Learning rate: change it while paused; it applies on Resume and is marked on the curves"
+        )
         self.lr_box.setEnabled(False)
         self.lr_target = QtWidgets.QComboBox()
         self.lr_target.setToolTip("Which optimizer the new learning rate is for")
@@ -210,8 +227,11 @@ class TrainingController(QtCore.QObject):
             box.setValue(int(training.get(name, TRAINING_INDEX[name].default)))
             del blocker
         if self.session.state == "idle":  # show the graph's own learning rate until a run reports one
-            rates = [n.params["lr"] for n in self.document.graph.nodes.values()
-                     if n.type_id.startswith("optimizers.") and isinstance(n.params.get("lr"), (int, float))]
+            rates = [
+                n.params["lr"]
+                for n in self.document.graph.nodes.values()
+                if n.type_id.startswith("optimizers.") and isinstance(n.params.get("lr"), (int, float))
+            ]
             if rates:
                 blocker = QtCore.QSignalBlocker(self.lr_box)
                 self.lr_box.setValue(float(rates[0]))
@@ -220,7 +240,8 @@ class TrainingController(QtCore.QObject):
             self._edited_during_run = True
             self.dashboard.edited.show()
             self.window.statusBar().showMessage(
-                "The run trains the graph as it was when you pressed Train; your edits apply to the next run.", 8000)
+                "The run trains the graph as it was when you pressed Train; your edits apply to the next run.", 8000
+            )
 
     # -- runs and weights ------------------------------------------------------------------------
     def store(self) -> RunStore:
@@ -261,9 +282,13 @@ class TrainingController(QtCore.QObject):
             return False
         store = self.store()
         self.run_dir = store.new_run()
-        job = {"graph": graph_to_document(graph), "settings": {"device": self.device}, "run_dir": str(self.run_dir),
-               "graph_file": str(self.document.path) if self.document.path else None,
-               "init_weights": str(continue_from) if continue_from else None}
+        job = {
+            "graph": graph_to_document(graph),
+            "settings": {"device": self.device},
+            "run_dir": str(self.run_dir),
+            "graph_file": str(self.document.path) if self.document.path else None,
+            "init_weights": str(continue_from) if continue_from else None,
+        }
         self.history = []
         self.run = {}
         self.last_error = None
@@ -358,7 +383,8 @@ class TrainingController(QtCore.QObject):
         name = self.document.graph.name or "graph"
         self.dashboard.title.setText(
             f"<b>{name}</b> <span style='color:#8a90a0'>· {run['num_train']:,} training / {run['num_val']:,} "
-            f"validation samples · batch {run['batch_size']} · {run['device']}</span>")
+            f"validation samples · batch {run['batch_size']} · {run['device']}</span>"
+        )
 
     def _show_lr(self) -> None:
         target = self.lr_target.currentData() if self.lr_target.count() > 1 else None
@@ -407,8 +433,7 @@ class TrainingController(QtCore.QObject):
         batch_size = max(1, self.run.get("batch_size", 1))
         remaining = p["epochs"] * per_epoch - done
         left = remaining * batch_size / self._rate if self._rate > 0 else math.inf
-        text = (f"batch {p['index'] + 1}/{per_epoch}  ·  {self._rate:,.0f} samples/s  ·  "
-                f"{format_duration(left)} left")
+        text = f"batch {p['index'] + 1}/{per_epoch}  ·  {self._rate:,.0f} samples/s  ·  {format_duration(left)} left"
         if self.session.state == "paused":
             text += "  ·  paused"
         self.progress_label.setText(text)
@@ -427,10 +452,13 @@ class TrainingController(QtCore.QObject):
             self.dashboard.plots.mark_lr_change(event)
             self.current_lr[event["optimizer"]] = event["to"]
             self.window.statusBar().showMessage(
-                f"Learning rate of {event['optimizer']}: {event['from']:.3g} → {event['to']:.3g}", 5000)
+                f"Learning rate of {event['optimizer']}: {event['from']:.3g} → {event['to']:.3g}", 5000
+            )
         elif kind == "early_stopped":
-            self.window.statusBar().showMessage(f"Early stopping at epoch {event['epoch']}: "
-                                                f"{self.run.get('monitor', 'the metric')} stopped improving", 8000)
+            self.window.statusBar().showMessage(
+                f"Early stopping at epoch {event['epoch']}: {self.run.get('monitor', 'the metric')} stopped improving",
+                8000,
+            )
 
     def _on_finished(self, data: dict[str, Any]) -> None:
         self._frame.stop()
@@ -473,8 +501,9 @@ class TrainingController(QtCore.QObject):
         node_id = error.get("node_id")
         if node_id and node_id in self.document.graph.nodes:
             self.window.canvas.select([node_id], centre=True)
-            self.window.canvas.show_health({node_id: ("NaN" if error["kind"] == "diverged" else "error",
-                                                      (235, 72, 72))})
+            self.window.canvas.show_health(
+                {node_id: ("NaN" if error["kind"] == "diverged" else "error", (235, 72, 72))}
+            )
         text = f"{error['message']}\n\n{error['suggestion']}"
         if node_id:
             text += f"\n\nThe node `{node_id}` is selected on the canvas. Your graph is unchanged."
@@ -488,8 +517,9 @@ class TrainingController(QtCore.QObject):
         if not self.history:
             self.window.statusBar().showMessage("No metrics yet: train first.", 4000)
             return
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, "Export metrics", "metrics.csv",
-                                                        "CSV files (*.csv)")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self.window, "Export metrics", "metrics.csv", "CSV files (*.csv)"
+        )
         if path:
             self.export_csv(path if path.lower().endswith(".csv") else path + ".csv")
 
@@ -514,7 +544,10 @@ class TrainingController(QtCore.QObject):
         if self.session.state != "idle":  # a shared session outlives this window: end our run, let go
             self.session.stop()
             self.session.wait_idle(15)
-        for signal, slot in ((self.session.message, self._on_message), (self.session.state_changed, self._on_state),
-                             (self.session.devices_changed, self._fill_devices)):
+        for signal, slot in (
+            (self.session.message, self._on_message),
+            (self.session.state_changed, self._on_state),
+            (self.session.devices_changed, self._fill_devices),
+        ):
             with contextlib.suppress(RuntimeError, TypeError):
                 signal.disconnect(slot)

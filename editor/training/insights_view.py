@@ -37,8 +37,9 @@ def _titles(painter: QtGui.QPainter, rect: QtCore.QRectF, title: str, subtitle: 
 def _placeholder(painter: QtGui.QPainter, rect: QtCore.QRectF, text: str) -> None:
     painter.setPen(DIM)
     painter.setFont(_font(9))
-    painter.drawText(rect.adjusted(16, 0, -16, 0),
-                     QtCore.Qt.AlignmentFlag.AlignCenter | QtCore.Qt.TextFlag.TextWordWrap, text)
+    painter.drawText(
+        rect.adjusted(16, 0, -16, 0), QtCore.Qt.AlignmentFlag.AlignCenter | QtCore.Qt.TextFlag.TextWordWrap, text
+    )
 
 
 class ConfusionMatrixView(QtWidgets.QWidget):
@@ -102,9 +103,11 @@ class ConfusionMatrixView(QtWidgets.QWidget):
                     base = GOOD if i == j else BAD
                     fill = QtGui.QColor(EMPTY_CELL)
                     strength = 0.25 + 0.75 * value if i == j else min(1.0, 0.35 + 2.5 * value)
-                    fill = QtGui.QColor(int(fill.red() + (base.red() - fill.red()) * strength),
-                                        int(fill.green() + (base.green() - fill.green()) * strength),
-                                        int(fill.blue() + (base.blue() - fill.blue()) * strength))
+                    fill = QtGui.QColor(
+                        int(fill.red() + (base.red() - fill.red()) * strength),
+                        int(fill.green() + (base.green() - fill.green()) * strength),
+                        int(fill.blue() + (base.blue() - fill.blue()) * strength),
+                    )
                 painter.fillRect(cell, fill)
                 if size >= 14 and self.matrix[i, j]:
                     painter.setFont(small)
@@ -113,8 +116,11 @@ class ConfusionMatrixView(QtWidgets.QWidget):
         painter.setFont(_font(8))
         painter.setPen(DIM)
         for k, label in enumerate(self.labels[:n]):
-            painter.drawText(QtCore.QRectF(24, top + k * size, label_w, size), QtCore.Qt.AlignmentFlag.AlignRight
-                             | QtCore.Qt.AlignmentFlag.AlignVCenter, label)
+            painter.drawText(
+                QtCore.QRectF(24, top + k * size, label_w, size),
+                QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter,
+                label,
+            )
             painter.save()
             painter.translate(left + k * size + size / 2, top - 4)
             metrics = QtGui.QFontMetricsF(_font(8))
@@ -122,13 +128,15 @@ class ConfusionMatrixView(QtWidgets.QWidget):
             painter.drawText(QtCore.QRectF(-size / 2, -14, size, 14), QtCore.Qt.AlignmentFlag.AlignCenter, text)
             painter.restore()
         painter.setFont(_font(8, bold=True))
-        painter.drawText(QtCore.QRectF(left, top - 32, grid.width(), 14), QtCore.Qt.AlignmentFlag.AlignCenter,
-                         "predicted")
+        painter.drawText(
+            QtCore.QRectF(left, top - 32, grid.width(), 14), QtCore.Qt.AlignmentFlag.AlignCenter, "predicted"
+        )
         painter.save()
         painter.translate(12, top + grid.height() / 2)
         painter.rotate(-90)
-        painter.drawText(QtCore.QRectF(-grid.height() / 2, -8, grid.height(), 16), QtCore.Qt.AlignmentFlag.AlignCenter,
-                         "true class")
+        painter.drawText(
+            QtCore.QRectF(-grid.height() / 2, -8, grid.height(), 16), QtCore.Qt.AlignmentFlag.AlignCenter, "true class"
+        )
         painter.restore()
 
 
@@ -179,10 +187,12 @@ class SampleGrid(QtWidgets.QWidget):
 
     def titles(self) -> tuple[str, str]:
         kind = (self.samples or {}).get("kind")
-        title, subtitle = {"classifier": ("Predictions", "true → predicted"),
-                           "reconstruction": ("Reconstructions", "each input, then the network's output"),
-                           "generated": ("Generated samples", "the same noise every epoch"),
-                           "points": ("Generated points", "blue: generated, grey: real data")}.get(kind, ("Sample outputs", ""))
+        title, subtitle = {
+            "classifier": ("Predictions", "true → predicted"),
+            "reconstruction": ("Reconstructions", "each input, then the network's output"),
+            "generated": ("Generated samples", "the same noise every epoch"),
+            "points": ("Generated points", "blue: generated, grey: real data"),
+        }.get(kind, ("Sample outputs", ""))
         if self.epoch:
             subtitle = f"epoch {self.epoch} · {subtitle}" if subtitle else f"epoch {self.epoch}"
         return title, subtitle
@@ -222,8 +232,9 @@ class SampleGrid(QtWidgets.QWidget):
             painter.drawRect(target)
             if text:
                 painter.setPen(text_color or DIM)
-                painter.drawText(QtCore.QRectF(x - 8, y + side, side + 16, caption),
-                                 QtCore.Qt.AlignmentFlag.AlignCenter, text)
+                painter.drawText(
+                    QtCore.QRectF(x - 8, y + side, side + 16, caption), QtCore.Qt.AlignmentFlag.AlignCenter, text
+                )
 
     def _paint_points(self, painter: QtGui.QPainter, body: QtCore.QRectF) -> None:
         fake = np.asarray(self.samples["points"], dtype=float)
@@ -266,8 +277,11 @@ class InsightsPanel(QtWidgets.QWidget):
 
     def reset(self, run: dict[str, Any]) -> None:
         classifier = bool(run.get("accuracy"))
-        self.confusion.clear("Training… the confusion matrix fills after the first epoch." if classifier else
-                             "No confusion matrix: this graph is not a classifier.")
+        self.confusion.clear(
+            "Training… the confusion matrix fills after the first epoch."
+            if classifier
+            else "No confusion matrix: this graph is not a classifier."
+        )
         self.confusion.setVisible(classifier or not run)
         self.samples.clear("Training… sample outputs appear after the first epoch." if run else None)
 

@@ -25,8 +25,18 @@ AXIS = "#8a90a0"
 TITLE = "#d6dae3"
 TRAIN = (91, 140, 255)
 VALIDATION = (255, 166, 77)
-PALETTE = [(91, 140, 255), (240, 90, 120), (40, 190, 180), (245, 170, 50), (160, 120, 255),
-           (90, 200, 110), (255, 120, 200), (150, 200, 255), (200, 200, 120), (255, 140, 90)]
+PALETTE = [
+    (91, 140, 255),
+    (240, 90, 120),
+    (40, 190, 180),
+    (245, 170, 50),
+    (160, 120, 255),
+    (90, 200, 110),
+    (255, 120, 200),
+    (150, 200, 255),
+    (200, 200, 120),
+    (255, 140, 90),
+]
 LR_MARK = (255, 214, 90)
 
 pg.setConfigOptions(antialias=True, background=BACKGROUND, foreground=AXIS)
@@ -51,15 +61,15 @@ class Series:
             size = max(need, 2 * len(self.x))
             self.x = np.resize(self.x, size)
             self.y = np.resize(self.y, size)
-        self.x[self.n:need] = xs
-        self.y[self.n:need] = ys
+        self.x[self.n : need] = xs
+        self.y[self.n : need] = ys
         self.n = need
 
     def append(self, x: float, y: float) -> None:
         self.extend((x,), (y,))
 
     def view(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.x[:self.n], self.y[:self.n]
+        return self.x[: self.n], self.y[: self.n]
 
 
 class Curve:
@@ -93,8 +103,15 @@ class Curve:
 class Plot(pg.PlotWidget):
     """A themed plot: title, axis labels, legend, grid, and 'Save as PNG…' in its menu."""
 
-    def __init__(self, title: str, y_label: str, log_y: bool = False, legend_at: tuple[int, int] | None = (-8, 8),
-                 x_label: str | None = "epoch", parent=None):
+    def __init__(
+        self,
+        title: str,
+        y_label: str,
+        log_y: bool = False,
+        legend_at: tuple[int, int] | None = (-8, 8),
+        x_label: str | None = "epoch",
+        parent=None,
+    ):
         super().__init__(parent=parent)
         self.title = title
         self.title_legend: list[str] = []  # small plots name their curves in the title instead of a box
@@ -119,9 +136,14 @@ class Plot(pg.PlotWidget):
             axis.setPen(pg.mkPen("#3a3f4b"))
             axis.setTextPen(pg.mkPen(AXIS))
             axis.enableAutoSIPrefix(False)
-        self.legend = item.addLegend(offset=legend_at or (-8, 8), labelTextColor=TITLE, labelTextSize="8pt",
-                                     brush=pg.mkBrush(29, 32, 38, 200), pen=pg.mkPen("#353945"),
-                                     verSpacing=-4)
+        self.legend = item.addLegend(
+            offset=legend_at or (-8, 8),
+            labelTextColor=TITLE,
+            labelTextSize="8pt",
+            brush=pg.mkBrush(29, 32, 38, 200),
+            pen=pg.mkPen("#353945"),
+            verSpacing=-4,
+        )
         self.legend.setVisible(not self.legend_in_title)
         self.curves: dict[str, Curve] = {}
         self.marks: list[pg.InfiniteLine] = []
@@ -133,18 +155,36 @@ class Plot(pg.PlotWidget):
         self.empty_text = pg.TextItem("", color=AXIS, anchor=(0.5, 0.5))
         self.empty_text.setZValue(5)
 
-    def curve(self, key: str, name: str, rgb: tuple[int, int, int], width: float = 1.6, alpha: int = 255,
-              dashed: bool = False, symbol: str | None = None, legend: bool = True, fast: bool = False) -> Curve:
+    def curve(
+        self,
+        key: str,
+        name: str,
+        rgb: tuple[int, int, int],
+        width: float = 1.6,
+        alpha: int = 255,
+        dashed: bool = False,
+        symbol: str | None = None,
+        legend: bool = True,
+        fast: bool = False,
+    ) -> Curve:
         """The curve `key`, created on first use."""
         if key in self.curves:
             return self.curves[key]
-        pen = pg.mkPen(color(rgb, alpha), width=width,
-                       style=QtCore.Qt.PenStyle.DashLine if dashed else QtCore.Qt.PenStyle.SolidLine)
+        pen = pg.mkPen(
+            color(rgb, alpha),
+            width=width,
+            style=QtCore.Qt.PenStyle.DashLine if dashed else QtCore.Qt.PenStyle.SolidLine,
+        )
         kwargs: dict[str, Any] = {}
         if symbol and self.symbols:
             kwargs = {"symbol": symbol, "symbolSize": 5, "symbolBrush": color(rgb), "symbolPen": pg.mkPen(None)}
-        item = pg.PlotDataItem(pen=pen, name=name if legend and not self.legend_in_title else None,
-                               antialias=not fast, skipFiniteCheck=fast, **kwargs)
+        item = pg.PlotDataItem(
+            pen=pen,
+            name=name if legend and not self.legend_in_title else None,
+            antialias=not fast,
+            skipFiniteCheck=fast,
+            **kwargs,
+        )
         if legend and self.legend_in_title:
             self.title_legend.append(f"<span style='color:{color(rgb).name()}'>━ {name}</span>")
             self._show_title()
@@ -161,18 +201,26 @@ class Plot(pg.PlotWidget):
         names = "&nbsp;&nbsp;".join(self.title_legend)
         extra = f"&nbsp;&nbsp;&nbsp;<span style='font-size:8pt; font-weight:400'>{names}</span>" if names else ""
         self.getPlotItem().setTitle(
-            f"<span style='color:{TITLE}; font-size:10pt; font-weight:600'>{self.title}</span>{extra}")
+            f"<span style='color:{TITLE}; font-size:10pt; font-weight:600'>{self.title}</span>{extra}"
+        )
 
     def mark(self, x: float, text: str) -> None:
         """A vertical line with a label, e.g. where the learning rate was changed; the label
         sits on the side of the line with more room."""
         low, high = self.getViewBox().viewRange()[0]
         side = 0 if (x - low) < 0.5 * (high - low) else 1
-        line = pg.InfiniteLine(pos=x, angle=90, pen=pg.mkPen(color(LR_MARK, 200), width=1.2,
-                                                              style=QtCore.Qt.PenStyle.DashLine),
-                               label=text, labelOpts={"position": 0.45, "color": color(LR_MARK),
-                                                      "fill": pg.mkBrush(29, 32, 38, 210),
-                                                      "anchors": [(side, 0.5), (side, 0.5)]})
+        line = pg.InfiniteLine(
+            pos=x,
+            angle=90,
+            pen=pg.mkPen(color(LR_MARK, 200), width=1.2, style=QtCore.Qt.PenStyle.DashLine),
+            label=text,
+            labelOpts={
+                "position": 0.45,
+                "color": color(LR_MARK),
+                "fill": pg.mkBrush(29, 32, 38, 210),
+                "anchors": [(side, 0.5), (side, 0.5)],
+            },
+        )
         self.addItem(line)
         self.marks.append(line)
 
@@ -202,9 +250,9 @@ class Plot(pg.PlotWidget):
         return self.grab().save(path)
 
     def save_png_dialog(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, f"Save {self.title} plot",
-                                                        f"{self.title.lower().replace(' ', '-')}.png",
-                                                        "PNG images (*.png)")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, f"Save {self.title} plot", f"{self.title.lower().replace(' ', '-')}.png", "PNG images (*.png)"
+        )
         if path:
             self.save_png(path if path.lower().endswith(".png") else path + ".png")
 
@@ -290,8 +338,9 @@ class LivePlots(QtWidgets.QWidget):
             rgb = self._loss_color(index, several)
             name = f"{label} " if label else ""
             raw = self.loss.curve(f"raw:{key}", f"{name}batch", rgb, width=1.0, alpha=55, legend=False, fast=True)
-            smooth = self.loss.curve(f"smooth:{key}", f"{name}train (smoothed)" if label else "train (smoothed)",
-                                     rgb, width=2.0)
+            smooth = self.loss.curve(
+                f"smooth:{key}", f"{name}train (smoothed)" if label else "train (smoothed)", rgb, width=2.0
+            )
             values = [row.get(key, math.nan) for row in rows]
             raw.extend(steps, values)
             smooth.extend(steps, self._smooth(key, values))
@@ -315,7 +364,7 @@ class LivePlots(QtWidgets.QWidget):
                 continue
             count += 1
             value = SMOOTHING * value + (1 - SMOOTHING) * v
-            out.append(value / (1 - SMOOTHING ** count))
+            out.append(value / (1 - SMOOTHING**count))
         self.smoothed[key] = (value, count)
         return out
 
@@ -331,23 +380,27 @@ class LivePlots(QtWidgets.QWidget):
             val_key = "val" + key[5:]
             if val_key in row:
                 val_rgb = rgb if several else VALIDATION
-                self.loss.curve(f"epoch:{val_key}", f"{name}validation", val_rgb, width=2.0, dashed=several,
-                                symbol="s").append(epoch, row[val_key])
+                self.loss.curve(
+                    f"epoch:{val_key}", f"{name}validation", val_rgb, width=2.0, dashed=several, symbol="s"
+                ).append(epoch, row[val_key])
         accuracy_ids = self.run.get("accuracy", [])
         for index, (key, label) in enumerate(_metric_keys(row, "train_acc", accuracy_ids)):
             name = f"{label} " if label else ""
-            self.accuracy.curve(f"train:{key}", f"{name}train", PALETTE[index] if label else TRAIN, width=2.0,
-                                symbol="o").append(epoch, row[key])
+            self.accuracy.curve(
+                f"train:{key}", f"{name}train", PALETTE[index] if label else TRAIN, width=2.0, symbol="o"
+            ).append(epoch, row[key])
             val_key = "val" + key[5:]
             if val_key in row:
-                self.accuracy.curve(f"val:{key}", f"{name}validation", VALIDATION, width=2.0,
-                                    symbol="s").append(epoch, row[val_key])
+                self.accuracy.curve(f"val:{key}", f"{name}validation", VALIDATION, width=2.0, symbol="s").append(
+                    epoch, row[val_key]
+                )
         for layer, norm in (row.get("grad_norm") or {}).items():
             if norm and norm > 0 and math.isfinite(norm):
                 self.grad.curve(layer, layer, self._layer_color(layer), width=1.8, symbol="o").append(epoch, norm)
         for node_id, fraction in (row.get("dead_relu") or {}).items():
             self.dead.curve(node_id, node_id, self._layer_color(node_id), width=1.8, symbol="o").append(
-                epoch, 100.0 * fraction)
+                epoch, 100.0 * fraction
+            )
         self._dirty = True
 
     def _layer_color(self, node_id: str) -> tuple[int, int, int]:

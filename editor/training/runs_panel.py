@@ -10,10 +10,21 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from editor.training.plots import PALETTE, Plot
 from engine.runs import RunInfo, RunStore, diff_runs
 
-METRICS = (("val_loss", "validation loss"), ("train_loss", "training loss"), ("val_acc", "validation accuracy"),
-           ("train_acc", "training accuracy"))
-STATUS_COLORS = {"completed": "#5ac86e", "early_stopped": "#5ac86e", "stopped": "#f0b43c", "running": "#5b8cff",
-                 "diverged": "#ff6b6b", "failed": "#ff6b6b", "interrupted": "#8a90a0"}
+METRICS = (
+    ("val_loss", "validation loss"),
+    ("train_loss", "training loss"),
+    ("val_acc", "validation accuracy"),
+    ("train_acc", "training accuracy"),
+)
+STATUS_COLORS = {
+    "completed": "#5ac86e",
+    "early_stopped": "#5ac86e",
+    "stopped": "#f0b43c",
+    "running": "#5b8cff",
+    "diverged": "#ff6b6b",
+    "failed": "#ff6b6b",
+    "interrupted": "#8a90a0",
+}
 COLUMNS = ("Run", "Status", "Epochs", "Best", "Device", "Time")
 
 
@@ -114,10 +125,16 @@ class RunsPanel(QtWidgets.QWidget):
             status = run.status
             if status == "running" and run.id != self.active_run:
                 status = "interrupted"
-            item = QtWidgets.QTreeWidgetItem([
-                run.started.strftime("%Y-%m-%d %H:%M:%S"), status.replace("_", " "),
-                f"{run.epochs_completed}/{run.epochs}" if run.epochs else str(run.epochs_completed),
-                describe_best(run), run.device, describe_seconds(run.seconds)])
+            item = QtWidgets.QTreeWidgetItem(
+                [
+                    run.started.strftime("%Y-%m-%d %H:%M:%S"),
+                    status.replace("_", " "),
+                    f"{run.epochs_completed}/{run.epochs}" if run.epochs else str(run.epochs_completed),
+                    describe_best(run),
+                    run.device,
+                    describe_seconds(run.seconds),
+                ]
+            )
             item.setData(0, QtCore.Qt.ItemDataRole.UserRole, run.id)
             item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(0, QtCore.Qt.CheckState.Checked if run.id in checked else QtCore.Qt.CheckState.Unchecked)
@@ -169,8 +186,9 @@ class RunsPanel(QtWidgets.QWidget):
             rows = [r for r in run.history() if isinstance(r.get(key), (int, float))]
             if not rows:
                 continue
-            curve = self.plot.curve(run_id, run.started.strftime("%H:%M:%S"), PALETTE[index % len(PALETTE)],
-                                    width=2.0, symbol="o")
+            curve = self.plot.curve(
+                run_id, run.started.strftime("%H:%M:%S"), PALETTE[index % len(PALETTE)], width=2.0, symbol="o"
+            )
             curve.extend([r["epoch"] for r in rows], [r[key] for r in rows])
         self.plot.getPlotItem().setLabel("left", self.metric.currentText())
         self.plot.redraw()
@@ -193,7 +211,7 @@ class RunsPanel(QtWidgets.QWidget):
             return
         a, b = pair
         lines = diff_runs(a.record, b.record).lines()
-        head = (f"<p><b>{a.started:%H:%M:%S}</b> → <b>{b.started:%H:%M:%S}</b></p>")
+        head = f"<p><b>{a.started:%H:%M:%S}</b> → <b>{b.started:%H:%M:%S}</b></p>"
         if not lines:
             self.diff.setHtml(head + "<p style='color:#8a90a0'>Same graph, settings and seed.</p>")
             return
@@ -213,8 +231,9 @@ class RunsPanel(QtWidgets.QWidget):
         run = self.selected_run()
         if run is None or self.store is None or run.id == self.active_run:
             return
-        answer = QtWidgets.QMessageBox.question(self, "Delete run",
-                                                f"Delete the run of {run.started:%Y-%m-%d %H:%M:%S} and its weights?")
+        answer = QtWidgets.QMessageBox.question(
+            self, "Delete run", f"Delete the run of {run.started:%Y-%m-%d %H:%M:%S} and its weights?"
+        )
         if answer == QtWidgets.QMessageBox.StandardButton.Yes:
             self.store.delete(run.id)
             self.refresh()

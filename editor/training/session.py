@@ -62,8 +62,9 @@ class TrainingSession(QtCore.QObject):
         self._events = ctx.Queue()
         reader, self._jobs = ctx.Pipe(duplex=False)
         self.control = TrainingControl.for_processes(ctx)
-        self.process = ctx.Process(target=host_main, args=(reader, self._events, self.control),
-                                   name="netwright-training", daemon=True)
+        self.process = ctx.Process(
+            target=host_main, args=(reader, self._events, self.control), name="netwright-training", daemon=True
+        )
         self.process.start()
         reader.close()  # the child holds the only reading end: it sees EOF if the editor dies
         self.ready = False
@@ -174,10 +175,15 @@ class TrainingSession(QtCore.QObject):
         self.ready = False
         if was != "idle":
             self._set_state("idle")
-            error = {"kind": "crash", "title": "The training process ended unexpectedly",
-                     "message": f"The training process exited with code {code} (out of memory, or killed).",
-                     "node_id": None, "suggestion": "Try a smaller batch size or model; the editor and your graph "
-                     "are unaffected. Press Train to start a fresh process.", "detail": ""}
+            error = {
+                "kind": "crash",
+                "title": "The training process ended unexpectedly",
+                "message": f"The training process exited with code {code} (out of memory, or killed).",
+                "node_id": None,
+                "suggestion": "Try a smaller batch size or model; the editor and your graph "
+                "are unaffected. Press Train to start a fresh process.",
+                "detail": "",
+            }
             self.message.emit("finished", {"status": "failed", "error": error, "run_dir": None})
 
     def _set_state(self, state: str) -> None:

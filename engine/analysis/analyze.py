@@ -89,8 +89,9 @@ class _Analyzer:
     def _subject(self, node_id: str) -> str:
         return f"{self._title(node_id)} `{node_id}`"
 
-    def report(self, node_id: str | None, text: str, hint: str = "", severity: str = "error",
-               fix: dict | None = None) -> None:
+    def report(
+        self, node_id: str | None, text: str, hint: str = "", severity: str = "error", fix: dict | None = None
+    ) -> None:
         subject = self._subject(node_id) if node_id else "The graph"
         title = self._title(node_id) if node_id else "Graph"
         self.result.problems.append(Problem(node_id, title, severity, sentence(subject, text, hint), hint, fix))
@@ -102,26 +103,33 @@ class _Analyzer:
         for node in self.graph.nodes.values():
             current = self.registry.resolve(node.type_id)
             if current is None:
-                self.report(node.id, f"has an unknown node type {node.type_id!r}",
-                            "it may come from a newer Netwright; delete the node or replace it with a known type")
+                self.report(
+                    node.id,
+                    f"has an unknown node type {node.type_id!r}",
+                    "it may come from a newer Netwright; delete the node or replace it with a known type",
+                )
                 continue
             node_type = self.registry.get(current)
             self.types[node.id] = node_type
             if node.id in RESERVED_IDS:
-                self.report(node.id, f"has the id `{node.id}`, which is reserved for PyTorch (model.{node.id} "
-                            "is a method of every module)", f"rename it, e.g. to `{node.id}1`")
+                self.report(
+                    node.id,
+                    f"has the id `{node.id}`, which is reserved for PyTorch (model.{node.id} "
+                    "is a method of every module)",
+                    f"rename it, e.g. to `{node.id}1`",
+                )
             _, errors = node_type.check_params(node.params)
             for error in errors:
-                self.report(node.id, f"has a bad value for {error.param}: {error.message}",
-                            "change it in the properties panel")
+                self.report(
+                    node.id, f"has a bad value for {error.param}: {error.message}", "change it in the properties panel"
+                )
 
     def _check_edges(self) -> None:
         for edge in self.graph.edges:
             src_type, dst_type = self.types.get(edge.src), self.types.get(edge.dst)
             if src_type and src_type.output_port(edge.src_port) is None:
                 names = ", ".join(p.name for p in src_type.outputs) or "none"
-                self.report(edge.src, f"has no output `{edge.src_port}` (outputs: {names})",
-                            f"reconnect {edge}")
+                self.report(edge.src, f"has no output `{edge.src_port}` (outputs: {names})", f"reconnect {edge}")
             if dst_type and dst_type.input_port(edge.dst_port) is None:
                 names = ", ".join(p.name for p in dst_type.inputs) or "none"
                 self.report(edge.dst, f"has no input `{edge.dst_port}` (inputs: {names})", f"reconnect {edge}")
@@ -131,8 +139,11 @@ class _Analyzer:
                 counts[edge.dst_port] += 1
             for port in node_type.inputs:
                 if counts[port.name] > 1 and not port.multiple:
-                    self.report(node_id, f"has {counts[port.name]} edges into input `{port.name}`, which takes one",
-                                "merge them first with an Add or Concat node")
+                    self.report(
+                        node_id,
+                        f"has {counts[port.name]} edges into input `{port.name}`, which takes one",
+                        "merge them first with an Add or Concat node",
+                    )
 
     def _topological_order(self) -> list[str]:
         indegree = {node_id: 0 for node_id in self.graph.nodes}
@@ -152,9 +163,12 @@ class _Analyzer:
             for node_id in sorted(left):
                 loop = self._loop_through(node_id, left)
                 if loop:  # nodes merely downstream of a cycle are not part of it
-                    self.report(node_id, f"is part of a cycle ({' -> '.join(loop)})",
-                                "data must flow one way; remove one of these edges "
-                                "(recurrence belongs inside an RNN, LSTM or GRU node)")
+                    self.report(
+                        node_id,
+                        f"is part of a cycle ({' -> '.join(loop)})",
+                        "data must flow one way; remove one of these edges "
+                        "(recurrence belongs inside an RNN, LSTM or GRU node)",
+                    )
                 else:
                     self.bad_nodes.add(node_id)
         return order
@@ -186,8 +200,7 @@ class _Analyzer:
         connected: dict[str, list[Edge]] = defaultdict(list)
         for edge in self.inputs[node_id]:
             connected[edge.dst_port].append(edge)
-        missing = [p.name for p in node_type.inputs
-                   if not connected.get(p.name) and not p.optional and not p.multiple]
+        missing = [p.name for p in node_type.inputs if not connected.get(p.name) and not p.optional and not p.multiple]
         for port_name in missing:
             self._report_unconnected(node_id, node_type, port_name)
         if missing:
@@ -230,17 +243,27 @@ class _Analyzer:
         datasets = [n for n, t in self.types.items() if t.type_id == "data.Dataset"]
         if len(datasets) > 1:
             for node_id in datasets[1:]:
-                self.report(node_id, f"is a second Dataset (the first is `{datasets[0]}`); a graph trains on one dataset",
-                            "feed every branch from one Dataset node")
+                self.report(
+                    node_id,
+                    f"is a second Dataset (the first is `{datasets[0]}`); a graph trains on one dataset",
+                    "feed every branch from one Dataset node",
+                )
         optimized = {e.src for o in optimizers for e in self.inputs[o]}
         for loss in losses:
             if loss not in optimized:
-                self.report(loss, "is not connected to an optimizer, so nothing learns from it",
-                            "connect its `loss` output to an optimizer such as Adam", severity="warning")
+                self.report(
+                    loss,
+                    "is not connected to an optimizer, so nothing learns from it",
+                    "connect its `loss` output to an optimizer such as Adam",
+                    severity="warning",
+                )
             upstream = self._upstream(loss)
             if not any(roles.get(n) == "source" for n in upstream) and loss not in self.bad_nodes:
-                self.report(loss, "has no path from a data node (Dataset, Input or Noise)",
-                            "wire the model between the Dataset's `x` and this loss's prediction")
+                self.report(
+                    loss,
+                    "has no path from a data node (Dataset, Input or Noise)",
+                    "wire the model between the Dataset's `x` and this loss's prediction",
+                )
         for opt in optimizers:
             if not self.inputs[opt]:
                 self.report(opt, "has no loss to minimize", "connect a loss node's `loss` output to it")
@@ -250,17 +273,27 @@ class _Analyzer:
                 continue  # a malformed scope is already reported as a bad parameter value
             for target in scope:
                 if target not in self.graph.nodes:
-                    self.report(opt, f"has `{target}` in its scope, but no node has that id",
-                                "remove it from the scope or rename the node")
+                    self.report(
+                        opt,
+                        f"has `{target}` in its scope, but no node has that id",
+                        "remove it from the scope or rename the node",
+                    )
                 elif target in self.types and not self.types[target].has_weights:
-                    self.report(opt, f"has `{target}` in its scope, but {self._title(target)} has no weights",
-                                "list only layers with weights", severity="warning")
+                    self.report(
+                        opt,
+                        f"has `{target}` in its scope, but {self._title(target)} has no weights",
+                        "list only layers with weights",
+                        severity="warning",
+                    )
         self._check_scopes(optimizers)
         has_weights = any(t.has_weights for t in self.types.values())
         if has_weights and not losses:
-            self.report(None, "has no loss node, so it cannot be trained",
-                        "add a loss (e.g. Cross-Entropy) after the model's output and an optimizer after the loss",
-                        severity="info")
+            self.report(
+                None,
+                "has no loss node, so it cannot be trained",
+                "add a loss (e.g. Cross-Entropy) after the model's output and an optimizer after the loss",
+                severity="info",
+            )
 
     def _check_scopes(self, optimizers: list[str]) -> None:
         """Each optimizer needs weights to update; two that update the same layer undo each other."""
@@ -270,14 +303,22 @@ class _Analyzer:
                 continue
             scope = optimizer_scope(self.graph, opt, self.result.order)
             if not scope:
-                self.report(opt, "has no weights to update: no layer with weights is upstream of its losses "
-                            "or in its scope", "check for a Detach in the way, or list the layers in its scope")
+                self.report(
+                    opt,
+                    "has no weights to update: no layer with weights is upstream of its losses or in its scope",
+                    "check for a Detach in the way, or list the layers in its scope",
+                )
             shared = [n for n in scope if n in owner]
             if shared:
                 other = owner[shared[0]]
-                self.report(opt, f"updates {', '.join(shared)}, which {self._subject(other)} updates too, so "
-                            "their steps work against each other", "give each optimizer a scope with its own "
-                            "layers (in a GAN: the generator's and the discriminator's)", severity="warning")
+                self.report(
+                    opt,
+                    f"updates {', '.join(shared)}, which {self._subject(other)} updates too, so "
+                    "their steps work against each other",
+                    "give each optimizer a scope with its own "
+                    "layers (in a GAN: the generator's and the discriminator's)",
+                    severity="warning",
+                )
             for node_id in scope:
                 owner.setdefault(node_id, opt)
 
@@ -300,7 +341,11 @@ class _Analyzer:
             try:
                 param.check(value)
             except ParamError as error:
-                self._report_training(f"has a bad value for {name}: {error.message}", "change it in the training settings")
+                self._report_training(
+                    f"has a bad value for {name}: {error.message}", "change it in the training settings"
+                )
 
     def _report_training(self, text: str, hint: str) -> None:
-        self.result.problems.append(Problem(None, "Training", "error", sentence("The training block", text, hint), hint))
+        self.result.problems.append(
+            Problem(None, "Training", "error", sentence("The training block", text, hint), hint)
+        )

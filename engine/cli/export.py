@@ -19,16 +19,24 @@ FORMAT_NAMES = ("safetensors", "pt", "pt2", "torchscript", "onnx", "python")
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
-        "export", help="export the trained model (safetensors, pt, pt2, torchscript, onnx, python) and verify it",
+        "export",
+        help="export the trained model (safetensors, pt, pt2, torchscript, onnx, python) and verify it",
         description="Export the model part of a graph and verify the file by reloading and running it. "
-                    "torchscript is a legacy format (torch.jit is deprecated); prefer pt2 or onnx.")
+        "torchscript is a legacy format (torch.jit is deprecated); prefer pt2 or onnx.",
+    )
     parser.add_argument("file", help="graph file (.json)")
-    parser.add_argument("--weights", help="trained weights: weights.safetensors from `train`, or a .pt state_dict "
-                                          "(read with weights_only=True); without it the initial weights are exported")
+    parser.add_argument(
+        "--weights",
+        help="trained weights: weights.safetensors from `train`, or a .pt state_dict "
+        "(read with weights_only=True); without it the initial weights are exported",
+    )
     parser.add_argument("--format", required=True, choices=FORMAT_NAMES, help="what to write")
     parser.add_argument("-o", "--out", required=True, help="file to write (python also writes OUT's .safetensors)")
-    parser.add_argument("--output", help="node id of the model's output (default: the node a loss compares with "
-                                         "its target); picks one part of a graph with several, e.g. a GAN's generator")
+    parser.add_argument(
+        "--output",
+        help="node id of the model's output (default: the node a loss compares with "
+        "its target); picks one part of a graph with several, e.g. a GAN's generator",
+    )
     parser.set_defaults(handler=run)
 
 

@@ -19,9 +19,11 @@ def add_parser(subparsers) -> None:
     parser = subparsers.add_parser("import", help="import a PyTorch model, an ONNX file, or weights into a graph")
     kinds = parser.add_subparsers(dest="kind", required=True, metavar="KIND")
 
-    pytorch = kinds.add_parser("pytorch", help="an nn.Module traced with torch.fx; " + PYTHON_WARNING,
-                               description="Trace an nn.Module with torch.fx into a graph with its weights. "
-                                           "This " + PYTHON_WARNING + ".")
+    pytorch = kinds.add_parser(
+        "pytorch",
+        help="an nn.Module traced with torch.fx; " + PYTHON_WARNING,
+        description="Trace an nn.Module with torch.fx into a graph with its weights. This " + PYTHON_WARNING + ".",
+    )
     pytorch.add_argument("source", help="a Python file (with --class), or a dotted name like package.module:Class")
     pytorch.add_argument("--class", dest="class_name", help="the nn.Module class in the file")
     pytorch.add_argument("--input-shape", required=True, help="one sample's shape without the batch, e.g. 1,28,28")
@@ -54,8 +56,10 @@ def run(args) -> int:
     weights = result.save(args.out)
     nodes = len(result.graph.nodes)
     diff = "not compared" if result.max_abs_diff is None else f"max abs diff {result.max_abs_diff:.3g}"
-    print(f"imported {result.graph.name}: {nodes} nodes, output `{result.output}`; the graph reproduces the "
-          f"original with {diff}")
+    print(
+        f"imported {result.graph.name}: {nodes} nodes, output `{result.output}`; the graph reproduces the "
+        f"original with {diff}"
+    )
     print(f"wrote {args.out} and {weights}")
     for note in result.notes:
         print(f"note: {note}")

@@ -37,7 +37,9 @@ def summary_rows(graph: Graph) -> list[tuple[str, str, str, int]]:
     rows = []
     for node_id in analysis.order:
         node_type = registry.get(graph.nodes[node_id].type_id)
-        shapes = [str(analysis.specs[(node_id, p.name)]) for p in node_type.outputs if (node_id, p.name) in analysis.specs]
+        shapes = [
+            str(analysis.specs[(node_id, p.name)]) for p in node_type.outputs if (node_id, p.name) in analysis.specs
+        ]
         rows.append((node_id, node_type.title, ", ".join(shapes) or "-", counts.get(node_id, (0, 0))[0]))
     return rows
 
@@ -52,7 +54,9 @@ def run(args) -> int:
     line = "-" * (sum(widths) + 6)
 
     def fmt(row) -> str:
-        return "  ".join(cell.rjust(w) if i == 3 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
+        return "  ".join(
+            cell.rjust(w) if i == 3 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        )
 
     print(graph.name or args.file)
     print(line)

@@ -34,12 +34,20 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), help="where to train")
     parser.add_argument("--seed", type=int, help="random seed")
     parser.add_argument("--resume", action="store_true", help="continue from DIR/checkpoints/last")
-    parser.add_argument("--init-weights", dest="init_weights", metavar="WEIGHTS",
-                        help="start from these weights (.safetensors, or a .pt state_dict read without "
-                             "running code), matched by node id, then by name and shape")
-    parser.add_argument("--init-nodes", dest="init_nodes", metavar="IDS",
-                        help="with --init-weights: only these nodes (comma-separated) take weights, "
-                             "e.g. the frozen feature extractor but not a new head")
+    parser.add_argument(
+        "--init-weights",
+        dest="init_weights",
+        metavar="WEIGHTS",
+        help="start from these weights (.safetensors, or a .pt state_dict read without "
+        "running code), matched by node id, then by name and shape",
+    )
+    parser.add_argument(
+        "--init-nodes",
+        dest="init_nodes",
+        metavar="IDS",
+        help="with --init-weights: only these nodes (comma-separated) take weights, "
+        "e.g. the frozen feature extractor but not a new head",
+    )
     parser.add_argument("--ddp", action="store_true", help="DistributedDataParallel under torchrun")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     parser.set_defaults(handler=run)
@@ -74,8 +82,9 @@ def run(args) -> int:
         if main:
             out.mkdir(parents=True, exist_ok=True)
         callbacks = [ProgressBar(disable=not args.progress), MetricsWriter(out / "metrics.jsonl")] if main else []
-        trainer = Trainer(graph, settings=settings, callbacks=callbacks, checkpoint_dir=out / "checkpoints",
-                          distributed=dist)
+        trainer = Trainer(
+            graph, settings=settings, callbacks=callbacks, checkpoint_dir=out / "checkpoints", distributed=dist
+        )
         if args.init_nodes and not args.init_weights:
             raise TrainingError("--init-nodes needs --init-weights")
         if args.init_weights:
@@ -119,8 +128,11 @@ def run_record(args, graph, trainer, status: str, error: str | None, seconds: fl
     """Everything needed to reproduce and judge the run."""
     history = trainer.history
     restored = trainer.best_weights is not None and status != "diverged" and trainer.settings["early_stopping"]
-    final = history[trainer.monitor.best_epoch - 1] if restored and trainer.monitor.best_epoch else (
-        history[-1] if history else {})
+    final = (
+        history[trainer.monitor.best_epoch - 1]
+        if restored and trainer.monitor.best_epoch
+        else (history[-1] if history else {})
+    )
     return {
         "status": status,
         "error": error,
@@ -153,6 +165,12 @@ def versions() -> dict[str, str]:
         netwright = metadata.version("netwright")
     except metadata.PackageNotFoundError:
         netwright = "source"
-    return {"netwright": netwright, "python": platform.python_version(), "torch": torch.__version__,
-            "numpy": numpy.__version__, "safetensors": safetensors.__version__, "scikit-learn": sklearn.__version__,
-            "platform": platform.platform()}
+    return {
+        "netwright": netwright,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "safetensors": safetensors.__version__,
+        "scikit-learn": sklearn.__version__,
+        "platform": platform.platform(),
+    }

@@ -24,6 +24,8 @@ def run(args) -> int:
     if analysis.errors:
         return 2
     warnings = len(analysis.problems) - len(analysis.errors)
-    note = f" ({warnings} warning{'s' * (warnings != 1)}; --warnings lists them)" if warnings and not args.warnings else ""
+    note = (
+        f" ({warnings} warning{'s' * (warnings != 1)}; --warnings lists them)" if warnings and not args.warnings else ""
+    )
     print(f"OK: {args.file} is valid ({len(graph.nodes)} nodes, {len(graph.edges)} edges){note}")
     return 0

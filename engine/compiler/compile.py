@@ -118,8 +118,9 @@ def class_name(name: str) -> str:
     return text if text.endswith(("Model", "Net", "Network")) else text + "Model"
 
 
-def _trace(graph: Graph, analysis: Analysis, root: nn.Module, needed: set[str], wanted: list[str],
-           single: bool) -> fx.Graph:
+def _trace(
+    graph: Graph, analysis: Analysis, root: nn.Module, needed: set[str], wanted: list[str], single: bool
+) -> fx.Graph:
     registry = catalog()
     program = fx.Graph()
     values: dict[PortRef, fx.Node] = {}
@@ -144,8 +145,9 @@ def _trace(graph: Graph, analysis: Analysis, root: nn.Module, needed: set[str], 
         if node_id not in children:
             raise CompileError(f"{node_type.title} `{node_id}` has no module in the shared modules", node_id)
         incoming = {e.dst_port: e for e in graph.edges_into(node_id)}
-        args = tuple(values[(incoming[p.name].src, incoming[p.name].src_port)]
-                     for p in node_type.inputs if p.name in incoming)
+        args = tuple(
+            values[(incoming[p.name].src, incoming[p.name].src_port)] for p in node_type.inputs if p.name in incoming
+        )
         result = program.call_module(node_id, args)
         result.name = node_id
         if len(node_type.outputs) == 1:

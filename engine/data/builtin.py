@@ -37,7 +37,7 @@ def read_builtin(params: dict[str, Any], seed: int) -> RawDataset:
         bunch = datasets.load_diabetes(scaled=False)
         y = bunch.target.astype(np.float32).reshape(-1, 1)
         return RawDataset(bunch.data.astype(np.float32), y, info, standardize=True)
-    bunch = {"iris": datasets.load_iris, "wine": datasets.load_wine,
-             "breast_cancer": datasets.load_breast_cancer}[name]()
-    return RawDataset(bunch.data.astype(np.float32), bunch.target.astype(np.int64), info,
-                      standardize=True)
+    bunch = {"iris": datasets.load_iris, "wine": datasets.load_wine, "breast_cancer": datasets.load_breast_cancer}[
+        name
+    ]()
+    return RawDataset(bunch.data.astype(np.float32), bunch.target.astype(np.int64), info, standardize=True)

@@ -57,8 +57,10 @@ def _parse(path: Path, target_column: str, task: str, feature_rows: int | None):
                 if not any(cell.strip() for cell in row):
                     continue  # blank line
                 if len(row) != len(columns):
-                    raise DataError(f"'{name}' line {reader.line_num} has {len(row)} values "
-                                    f"but the header has {len(columns)} columns")
+                    raise DataError(
+                        f"'{name}' line {reader.line_num} has {len(row)} values "
+                        f"but the header has {len(columns)} columns"
+                    )
                 target_cells.append((row[target].strip(), reader.line_num))
                 if feature_rows is None or len(rows) < feature_rows:
                     rows.append([_number(name, columns[i], row[i], reader.line_num) for i in features])
@@ -79,8 +81,10 @@ def _check_header(name: str, header: list[str]) -> list[str]:
     if not any(header):
         raise DataError(f"'{name}' is empty; a CSV needs a header row of column names")
     if len(header) < 2:
-        raise DataError(f"'{name}' has a single column '{header[0]}'; a CSV needs feature "
-                        "columns and a target column separated by commas")
+        raise DataError(
+            f"'{name}' has a single column '{header[0]}'; a CSV needs feature "
+            "columns and a target column separated by commas"
+        )
     columns = [h or f"column {i + 1}" for i, h in enumerate(header)]
     seen: set[str] = set()
     for column in columns:
@@ -102,16 +106,16 @@ def _target_index(name: str, columns: list[str], target_column: str) -> int:
 def _number(name: str, column: str, cell: str, line: int) -> float:
     text = cell.strip()
     if not text:
-        raise DataError(f"'{name}' column '{column}' has an empty cell on line {line}; "
-                        "fill in or drop missing values")
+        raise DataError(f"'{name}' column '{column}' has an empty cell on line {line}; fill in or drop missing values")
     try:
         value = float(text)
     except ValueError:
-        raise DataError(f"'{name}' column '{column}' is not numeric (line {line} has '{text}'); "
-                        "feature columns must hold numbers: drop the column or encode it as numbers") from None
+        raise DataError(
+            f"'{name}' column '{column}' is not numeric (line {line} has '{text}'); "
+            "feature columns must hold numbers: drop the column or encode it as numbers"
+        ) from None
     if not math.isfinite(value):
-        raise DataError(f"'{name}' column '{column}' has '{text}' on line {line}; "
-                        "fill in or drop missing values")
+        raise DataError(f"'{name}' column '{column}' has '{text}' on line {line}; fill in or drop missing values")
     return value
 
 
@@ -132,8 +136,10 @@ def _targets(name: str, column: str, cells: list[tuple[str, int]], task: str):
     if task == "regression":
         if numbers is None:
             text, line = next((t, n) for t, n in cells if _as_numbers([t]) is None)
-            raise DataError(f"'{name}' target column '{column}' is not numeric (line {line} has "
-                            f"'{text}'); regression needs numbers, or set task to classification")
+            raise DataError(
+                f"'{name}' target column '{column}' is not numeric (line {line} has "
+                f"'{text}'); regression needs numbers, or set task to classification"
+            )
         return numbers.astype(np.float32).reshape(-1, 1), task, ()
     # Classification: numbers sort by value, text alphabetically; labels index the sorted names.
     if numbers is None:
@@ -143,8 +149,9 @@ def _targets(name: str, column: str, cells: list[tuple[str, int]], task: str):
         values = [f"{v:g}" for v in numbers]
         class_names = tuple(f"{v:g}" for v in np.unique(numbers))
     if len(class_names) < 2:
-        raise DataError(f"'{name}' target column '{column}' has a single value "
-                        f"('{class_names[0]}'); there is nothing to tell apart")
+        raise DataError(
+            f"'{name}' target column '{column}' has a single value ('{class_names[0]}'); there is nothing to tell apart"
+        )
     index = {c: i for i, c in enumerate(class_names)}
     y = np.array([index[v] for v in values], dtype=np.int64)
     return y, task, class_names

@@ -29,8 +29,9 @@ def user_path(params: dict[str, Any], want: str) -> Path:
     if not exists:
         raise DataError(f"{noun} not found: {text}")
     if want == "folder" and not path.is_dir():
-        raise DataError(f"'{path.name}' is a file; the {dataset} dataset needs a folder "
-                        "with one subfolder of images per class")
+        raise DataError(
+            f"'{path.name}' is a file; the {dataset} dataset needs a folder with one subfolder of images per class"
+        )
     if want == "file" and path.is_dir():
         raise DataError(f"'{path.name}' is a folder; the {dataset} dataset needs a file")
     return path

@@ -27,8 +27,7 @@ def describe_image_folder(params: dict[str, Any]) -> DatasetInfo:
     channels = 3 if params["color"] == "rgb" else 1
     size = params["image_size"]
     total = sum(len(files) for files in classes.values())
-    return DatasetInfo(floats(channels, size, size), labels(len(classes)), "classification",
-                       tuple(classes), total)
+    return DatasetInfo(floats(channels, size, size), labels(len(classes)), "classification", tuple(classes), total)
 
 
 def read_image_folder(params: dict[str, Any], seed: int) -> RawDataset:
@@ -57,10 +56,10 @@ def read_image_folder(params: dict[str, Any], seed: int) -> RawDataset:
 
 def _listing(root: Path) -> dict[str, list[str]]:
     """Class name -> image paths relative to root, sorted; cached until a folder changes."""
-    subfolders = sorted((e for e in os.scandir(root) if e.is_dir() and not e.name.startswith(".")),
-                        key=lambda e: e.name)
-    key = (str(root.resolve()), root.stat().st_mtime_ns,
-           tuple((e.name, e.stat().st_mtime_ns) for e in subfolders))
+    subfolders = sorted(
+        (e for e in os.scandir(root) if e.is_dir() and not e.name.startswith(".")), key=lambda e: e.name
+    )
+    key = (str(root.resolve()), root.stat().st_mtime_ns, tuple((e.name, e.stat().st_mtime_ns) for e in subfolders))
     return _CACHE.get(key, lambda: _list_classes(root, [e.name for e in subfolders]))
 
 
@@ -68,12 +67,15 @@ def _list_classes(root: Path, subfolders: list[str]) -> dict[str, list[str]]:
     if not subfolders:
         loose = sum(1 for e in os.scandir(root) if e.name.lower().endswith(IMAGE_SUFFIXES))
         found = f" (it holds {loose} images directly)" if loose else ""
-        raise DataError(f"folder '{root.name}' has no class subfolders{found}: put each class's "
-                        f"images in its own subfolder, e.g. {root.name}/cat/ and {root.name}/dog/")
+        raise DataError(
+            f"folder '{root.name}' has no class subfolders{found}: put each class's "
+            f"images in its own subfolder, e.g. {root.name}/cat/ and {root.name}/dog/"
+        )
     classes: dict[str, list[str]] = {}
     for name in subfolders:
-        files = sorted(e.name for e in os.scandir(root / name)
-                       if e.is_file() and e.name.lower().endswith(IMAGE_SUFFIXES))
+        files = sorted(
+            e.name for e in os.scandir(root / name) if e.is_file() and e.name.lower().endswith(IMAGE_SUFFIXES)
+        )
         if not files:
             kinds = ", ".join(IMAGE_SUFFIXES)
             raise DataError(f"class folder '{root.name}/{name}' has no images ({kinds})")

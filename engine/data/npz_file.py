@@ -33,10 +33,7 @@ def read_npz(params: dict[str, Any], seed: int) -> RawDataset:
         x = np.asarray(arrays["x"], dtype=np.float32)
         y = arrays["y"]
     x = x.reshape(len(x), *info.x.dims)
-    if info.task == "classification":
-        y = y.astype(np.int64).reshape(-1)
-    else:
-        y = y.astype(np.float32).reshape(len(y), -1)
+    y = y.astype(np.int64).reshape(-1) if info.task == "classification" else y.astype(np.float32).reshape(len(y), -1)
     return RawDataset(x, y, info, identity={"task": info.task})
 
 
@@ -54,8 +51,9 @@ def _describe(path: Path, task: str) -> DatasetInfo:
         if not shape or shape[0] == 0:
             raise DataError(f"'{name}' array '{key}' has shape {list(shape)}; it needs one row per sample")
     if x_shape[0] != y_shape[0]:
-        raise DataError(f"'{name}' has {x_shape[0]} samples in x but {y_shape[0]} in y; "
-                        "they must have one row per sample each")
+        raise DataError(
+            f"'{name}' has {x_shape[0]} samples in x but {y_shape[0]} in y; they must have one row per sample each"
+        )
     if len(y_shape) > 2:
         raise DataError(f"'{name}' array 'y' has shape {list(y_shape)}; expected [N] labels or [N, k] targets")
     x_spec = floats(*(x_shape[1:] or (1,)))
@@ -67,8 +65,9 @@ def _describe(path: Path, task: str) -> DatasetInfo:
     if y.ndim != 1 and not (y.ndim == 2 and y.shape[1] == 1):
         raise DataError(f"'{name}' class labels 'y' have shape {list(y.shape)}; expected [N]")
     if not integer and not np.all(y == np.round(y)):
-        raise DataError(f"'{name}' array 'y' holds fractions; classification needs whole-number "
-                        "labels, or set task to regression")
+        raise DataError(
+            f"'{name}' array 'y' holds fractions; classification needs whole-number labels, or set task to regression"
+        )
     if y.min() < 0:
         raise DataError(f"'{name}' array 'y' has the label {int(y.min())}; labels run from 0 to classes-1")
     num_classes = int(y.max()) + 1

@@ -59,8 +59,10 @@ def describe_synthetic(params: dict[str, Any]) -> DatasetInfo:
     if params["dataset"] == "sine_wave":
         steps = params["sequence_length"]
         if n * steps > MAX_VALUES:
-            raise DataError(f"sine_wave: {n} windows of {steps} steps is too much data "
-                            f"(at most {MAX_VALUES:,} values); lower num_samples or sequence_length")
+            raise DataError(
+                f"sine_wave: {n} windows of {steps} steps is too much data "
+                f"(at most {MAX_VALUES:,} values); lower num_samples or sequence_length"
+            )
         return DatasetInfo(floats(steps, 1), floats(1), "forecasting", (), n)
     names = tuple(f"mode {i}" for i in range(RING_MODES))
     return DatasetInfo(floats(2), labels(RING_MODES), "generation", names, n)

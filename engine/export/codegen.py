@@ -91,10 +91,19 @@ def _linear(c: NodeContext) -> str:
 def _conv(kind: str) -> Callable[[NodeContext], str]:
     def make(c: NodeContext) -> str:
         p = c.params
-        return call(f"nn.{kind}", c.spec.dims[0], p["out_channels"], kernel_size=p["kernel_size"],
-                    **_kwargs(stride=(p["stride"], 1), padding=(p["padding"], 0),
-                              output_padding=(p.get("output_padding", 0), 0), dilation=(p["dilation"], 1),
-                              bias=(p["bias"], True)))
+        return call(
+            f"nn.{kind}",
+            c.spec.dims[0],
+            p["out_channels"],
+            kernel_size=p["kernel_size"],
+            **_kwargs(
+                stride=(p["stride"], 1),
+                padding=(p["padding"], 0),
+                output_padding=(p.get("output_padding", 0), 0),
+                dilation=(p["dilation"], 1),
+                bias=(p["bias"], True),
+            ),
+        )
 
     return make
 
@@ -102,22 +111,31 @@ def _conv(kind: str) -> Callable[[NodeContext], str]:
 def _batch_norm(kind: str) -> Callable[[NodeContext], str]:
     def make(c: NodeContext) -> str:
         p = c.params
-        return call(f"nn.{kind}", c.spec.dims[0], **_kwargs(eps=(p["eps"], 1e-5), momentum=(p["momentum"], 0.1),
-                                                             affine=(p["affine"], True)))
+        return call(
+            f"nn.{kind}",
+            c.spec.dims[0],
+            **_kwargs(eps=(p["eps"], 1e-5), momentum=(p["momentum"], 0.1), affine=(p["affine"], True)),
+        )
 
     return make
 
 
 def _layer_norm(c: NodeContext) -> str:
     p = c.params
-    return call("nn.LayerNorm", c.spec.dims[-1], **_kwargs(eps=(p["eps"], 1e-5), elementwise_affine=(p["affine"], True)))
+    return call(
+        "nn.LayerNorm", c.spec.dims[-1], **_kwargs(eps=(p["eps"], 1e-5), elementwise_affine=(p["affine"], True))
+    )
 
 
 def _recurrent(kind: str) -> LayerCode:
     def layer(c: NodeContext) -> str:
         p = c.params
-        extra = _kwargs(num_layers=(p["num_layers"], 1), dropout=(p["dropout"], 0.0),
-                        bidirectional=(p["bidirectional"], False), nonlinearity=(p.get("nonlinearity", "tanh"), "tanh"))
+        extra = _kwargs(
+            num_layers=(p["num_layers"], 1),
+            dropout=(p["dropout"], 0.0),
+            bidirectional=(p["bidirectional"], False),
+            nonlinearity=(p.get("nonlinearity", "tanh"), "tanh"),
+        )
         return call(f"nn.{kind}", c.spec.dims[-1], p["hidden_size"], batch_first=True, **extra)
 
     def forward(c: NodeContext) -> list[str]:
@@ -176,9 +194,11 @@ def _concat(c: NodeContext) -> list[str]:
 
 def _real_fake(c: NodeContext) -> list[str]:
     real, fake, i = c.args[0], c.args[1], c.node_id
-    return [f"{i}_out = torch.cat(({real}, {fake}), dim=0)  # real rows, then fake rows",
-            f"{i}_is_real = torch.cat(({real}.new_ones({real}.shape[0], 1), {fake}.new_zeros({fake}.shape[0], 1)), dim=0)",
-            f"{i}_fooled = 1.0 - {i}_is_real"]
+    return [
+        f"{i}_out = torch.cat(({real}, {fake}), dim=0)  # real rows, then fake rows",
+        f"{i}_is_real = torch.cat(({real}.new_ones({real}.shape[0], 1), {fake}.new_zeros({fake}.shape[0], 1)), dim=0)",
+        f"{i}_fooled = 1.0 - {i}_is_real",
+    ]
 
 
 def _plain(name: str) -> Callable[[NodeContext], str]:
@@ -194,7 +214,8 @@ LAYERS: dict[str, LayerCode] = {
     "layers.MaxPool2d": LayerCode(_pool("MaxPool2d")),
     "layers.AvgPool2d": LayerCode(_pool("AvgPool2d")),
     "layers.AdaptiveAvgPool2d": LayerCode(
-        lambda c: f"nn.AdaptiveAvgPool2d(({c.params['output_height']}, {c.params['output_width']}))"),
+        lambda c: f"nn.AdaptiveAvgPool2d(({c.params['output_height']}, {c.params['output_width']}))"
+    ),
     "layers.Upsample": LayerCode(_upsample),
     "layers.Flatten": LayerCode(_plain("Flatten")),
     "layers.Reshape": LayerCode(forward=_reshape),
@@ -212,8 +233,7 @@ LAYERS: dict[str, LayerCode] = {
     "activations.Tanh": LayerCode(_plain("Tanh")),
     "activations.Softmax": LayerCode(_softmax("Softmax")),
     "activations.LogSoftmax": LayerCode(_softmax("LogSoftmax")),
-    "activations.GELU": LayerCode(
-        lambda c: call("nn.GELU", **_kwargs(approximate=(c.params["approximate"], "none")))),
+    "activations.GELU": LayerCode(lambda c: call("nn.GELU", **_kwargs(approximate=(c.params["approximate"], "none")))),
     "activations.ELU": LayerCode(lambda c: call("nn.ELU", alpha=c.params["alpha"])),
     "merge.Add": LayerCode(forward=_expression("{id} = {a} + {b}")),
     "merge.Multiply": LayerCode(forward=_expression("{id} = {a} * {b}")),
@@ -247,9 +267,11 @@ class KLDivergence(nn.Module):
 
 LOSSES: dict[str, LossCode] = {
     "losses.CrossEntropy": LossCode(
-        lambda p: call("nn.CrossEntropyLoss", **_kwargs(label_smoothing=(p["label_smoothing"], 0.0)))),
+        lambda p: call("nn.CrossEntropyLoss", **_kwargs(label_smoothing=(p["label_smoothing"], 0.0)))
+    ),
     "losses.Hinge": LossCode(
-        lambda p: call("nn.MultiMarginLoss", **_kwargs(p=(int(p["p"]), 1), margin=(p["margin"], 1.0)))),
+        lambda p: call("nn.MultiMarginLoss", **_kwargs(p=(int(p["p"]), 1), margin=(p["margin"], 1.0)))
+    ),
     "losses.MSE": LossCode(lambda p: "nn.MSELoss()"),
     "losses.L1": LossCode(lambda p: "nn.L1Loss()"),
     "losses.Huber": LossCode(lambda p: call("nn.HuberLoss", **_kwargs(delta=(p["delta"], 1.0)))),
@@ -265,25 +287,51 @@ def _sgd(p: dict[str, Any]) -> str:
 
 
 def _adam(kind: str) -> Callable[[dict[str, Any]], str]:
-    return lambda p: call(f"torch.optim.{kind}", "parameters", lr=p["lr"], betas=(p["beta1"], p["beta2"]),
-                          eps=p["eps"], weight_decay=p["weight_decay"])
+    return lambda p: call(
+        f"torch.optim.{kind}",
+        "parameters",
+        lr=p["lr"],
+        betas=(p["beta1"], p["beta2"]),
+        eps=p["eps"],
+        weight_decay=p["weight_decay"],
+    )
 
 
 OPTIMIZERS: dict[str, OptimizerCode] = {
     "optimizers.GradientDescent": OptimizerCode(_sgd, full_batch=True),
     "optimizers.SGD": OptimizerCode(_sgd),
-    "optimizers.Momentum": OptimizerCode(lambda p: call(
-        "torch.optim.SGD", "parameters", lr=p["lr"], momentum=p["momentum"],
-        **_kwargs(nesterov=(p["nesterov"], False), weight_decay=(p["weight_decay"], 0.0)))),
+    "optimizers.Momentum": OptimizerCode(
+        lambda p: call(
+            "torch.optim.SGD",
+            "parameters",
+            lr=p["lr"],
+            momentum=p["momentum"],
+            **_kwargs(nesterov=(p["nesterov"], False), weight_decay=(p["weight_decay"], 0.0)),
+        )
+    ),
     "optimizers.Adam": OptimizerCode(_adam("Adam")),
     "optimizers.AdamW": OptimizerCode(_adam("AdamW")),
-    "optimizers.RMSprop": OptimizerCode(lambda p: call(
-        "torch.optim.RMSprop", "parameters", lr=p["lr"], alpha=p["alpha"], eps=p["eps"],
-        **_kwargs(momentum=(p["momentum"], 0.0), centered=(p["centered"], False),
-                  weight_decay=(p["weight_decay"], 0.0)))),
-    "optimizers.Adagrad": OptimizerCode(lambda p: call(
-        "torch.optim.Adagrad", "parameters", lr=p["lr"], eps=p["eps"],
-        **_kwargs(lr_decay=(p["lr_decay"], 0.0), weight_decay=(p["weight_decay"], 0.0)))),
+    "optimizers.RMSprop": OptimizerCode(
+        lambda p: call(
+            "torch.optim.RMSprop",
+            "parameters",
+            lr=p["lr"],
+            alpha=p["alpha"],
+            eps=p["eps"],
+            **_kwargs(
+                momentum=(p["momentum"], 0.0), centered=(p["centered"], False), weight_decay=(p["weight_decay"], 0.0)
+            ),
+        )
+    ),
+    "optimizers.Adagrad": OptimizerCode(
+        lambda p: call(
+            "torch.optim.Adagrad",
+            "parameters",
+            lr=p["lr"],
+            eps=p["eps"],
+            **_kwargs(lr_decay=(p["lr_decay"], 0.0), weight_decay=(p["weight_decay"], 0.0)),
+        )
+    ),
 }
 
 CODEGEN: dict[str, LayerCode | LossCode | OptimizerCode] = {**LAYERS, **LOSSES, **OPTIMIZERS}

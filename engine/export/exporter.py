@@ -44,8 +44,9 @@ class ExportResult:
     seconds: float = 0.0  # writing and verifying
 
 
-def export_model(graph: Graph, out: str | os.PathLike, fmt: str, weights: str | os.PathLike | None = None,
-                 output: str | None = None) -> ExportResult:
+def export_model(
+    graph: Graph, out: str | os.PathLike, fmt: str, weights: str | os.PathLike | None = None, output: str | None = None
+) -> ExportResult:
     """Write the model part of `graph` (up to `output`, default: the prediction) as `fmt`, then verify it.
 
     Raises ExportError when the graph, weights or format cannot be exported; a written file
@@ -83,13 +84,16 @@ def verify_export(part: ModelPart, path: str | os.PathLike, fmt: str) -> ExportR
             message = f"{fmt}: {path} was written but could not be run back: {first_line(exc)}"
             return ExportResult(path, fmt, math.inf, False, message)
     if tuple(got.shape) != tuple(expected.shape):
-        message = (f"{fmt}: {path} gives shape {list(got.shape)} for a batch of {VERIFY_BATCH}, "
-                   f"the model gives {list(expected.shape)}")
+        message = (
+            f"{fmt}: {path} gives shape {list(got.shape)} for a batch of {VERIFY_BATCH}, "
+            f"the model gives {list(expected.shape)}"
+        )
         return ExportResult(path, fmt, math.inf, False, message)
     diff = float((got.float() - expected.float()).abs().max()) if expected.numel() else 0.0
     ok = diff <= TOLERANCE
     verdict = "verified" if ok else f"MISMATCH (more than {TOLERANCE:g})"
-    message = (f"{fmt}: wrote {path}; reloaded and ran a batch of {VERIFY_BATCH}: "
-               f"max abs diff {diff:.3g} from the compiled model, {verdict}")
+    message = (
+        f"{fmt}: wrote {path}; reloaded and ran a batch of {VERIFY_BATCH}: "
+        f"max abs diff {diff:.3g} from the compiled model, {verdict}"
+    )
     return ExportResult(path, fmt, diff, ok, message)
-

@@ -58,8 +58,7 @@ def quiet() -> Iterator[None]:
 def _metadata(part: ModelPart) -> dict[str, str]:
     """Describes the model inside weights files: what goes in, what comes out."""
     inputs = [{"name": i.name, "shape": ["B", *i.spec.dims], "dtype": i.spec.dtype} for i in part.inputs]
-    return {"format": "netwright-model", "graph": part.graph.name, "output": part.output,
-            "inputs": json.dumps(inputs)}
+    return {"format": "netwright-model", "graph": part.graph.name, "output": part.output, "inputs": json.dumps(inputs)}
 
 
 def _fresh_model(part: ModelPart, state: dict[str, torch.Tensor]) -> Runner:
@@ -105,8 +104,9 @@ def _dynamic_batch(part: ModelPart) -> dict[str, dict[int, torch.export.Dim]]:
 
 def _write_pt2(part: ModelPart, path: Path) -> list[Path]:
     with quiet():
-        program = torch.export.export(part.program, example_inputs(part, EXAMPLE_BATCH),
-                                      dynamic_shapes=_dynamic_batch(part))
+        program = torch.export.export(
+            part.program, example_inputs(part, EXAMPLE_BATCH), dynamic_shapes=_dynamic_batch(part)
+        )
         torch.export.save(program, path)
     return [path]
 
@@ -136,12 +136,23 @@ def _write_onnx(part: ModelPart, path: Path) -> list[Path]:
         import onnx  # noqa: F401
         import onnxscript  # noqa: F401
     except ImportError as exc:
-        raise ExportError(f"ONNX export needs the onnx and onnxscript packages ({exc.name} is missing): "
-                          "pip install 'netwright[export]'") from None
+        raise ExportError(
+            f"ONNX export needs the onnx and onnxscript packages ({exc.name} is missing): "
+            "pip install 'netwright[export]'"
+        ) from None
     with quiet():
-        torch.onnx.export(part.program, example_inputs(part, EXAMPLE_BATCH), str(path), dynamo=True,
-                          opset_version=ONNX_OPSET, dynamic_shapes=_dynamic_batch(part), external_data=False,
-                          input_names=[i.name for i in part.inputs], output_names=[part.output], verbose=False)
+        torch.onnx.export(
+            part.program,
+            example_inputs(part, EXAMPLE_BATCH),
+            str(path),
+            dynamo=True,
+            opset_version=ONNX_OPSET,
+            dynamic_shapes=_dynamic_batch(part),
+            external_data=False,
+            input_names=[i.name for i in part.inputs],
+            output_names=[part.output],
+            verbose=False,
+        )
     return [path]
 
 
@@ -187,15 +198,34 @@ def _load_python(part: ModelPart, path: Path) -> Runner:
     return module.load_model()
 
 
-FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("safetensors", ".safetensors", "the trained parameters, keyed node_id.param", _write_safetensors,
-           _load_safetensors),
-    Format("pt", ".pt", "a plain PyTorch state_dict (torch.save), for torch.load(weights_only=True)",
-           _write_state_dict, _load_state_dict),
-    Format("pt2", ".pt2", "a torch.export program (torch.export.load(...).module())", _write_pt2, _load_pt2),
-    Format("torchscript", ".ts", "a TorchScript module (legacy: torch.jit is deprecated)", _write_torchscript,
-           _load_torchscript),
-    Format("onnx", ".onnx", f"ONNX opset {ONNX_OPSET} with a dynamic batch axis", _write_onnx, _load_onnx),
-    Format("python", ".py", "a standalone PyTorch file with train(), weights beside it", _write_python,
-           _load_python),
-)}
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format(
+            "safetensors",
+            ".safetensors",
+            "the trained parameters, keyed node_id.param",
+            _write_safetensors,
+            _load_safetensors,
+        ),
+        Format(
+            "pt",
+            ".pt",
+            "a plain PyTorch state_dict (torch.save), for torch.load(weights_only=True)",
+            _write_state_dict,
+            _load_state_dict,
+        ),
+        Format("pt2", ".pt2", "a torch.export program (torch.export.load(...).module())", _write_pt2, _load_pt2),
+        Format(
+            "torchscript",
+            ".ts",
+            "a TorchScript module (legacy: torch.jit is deprecated)",
+            _write_torchscript,
+            _load_torchscript,
+        ),
+        Format("onnx", ".onnx", f"ONNX opset {ONNX_OPSET} with a dynamic batch axis", _write_onnx, _load_onnx),
+        Format(
+            "python", ".py", "a standalone PyTorch file with train(), weights beside it", _write_python, _load_python
+        ),
+    )
+}

@@ -53,8 +53,9 @@ class ModelPart:
         return self.analysis.specs[(self.output, port)]
 
 
-def model_part(graph: Graph, output: str | None = None, weights: str | os.PathLike | None = None,
-               seed: int = 0) -> ModelPart:
+def model_part(
+    graph: Graph, output: str | None = None, weights: str | os.PathLike | None = None, seed: int = 0
+) -> ModelPart:
     """Compile the model that computes `output` (default: the prediction node) and load `weights`.
 
     Without weights the layers keep their initial values drawn after torch.manual_seed(seed).
@@ -68,8 +69,10 @@ def model_part(graph: Graph, output: str | None = None, weights: str | os.PathLi
         raise ExportError(f"cannot export: no node with id {output!r} (choose an output with --output)")
     role = registry.get(graph.nodes[output].type_id).role
     if role != "op":
-        raise ExportError(f"cannot export `{output}`: it is a {role} node; --output takes a layer, activation "
-                          "or merge node whose output is the prediction")
+        raise ExportError(
+            f"cannot export `{output}`: it is a {role} node; --output takes a layer, activation "
+            "or merge node whose output is the prediction"
+        )
     torch.manual_seed(seed)
     program = compile_graph(graph, output, analysis)
     if weights is not None:
@@ -102,14 +105,17 @@ def _default_output(graph: Graph) -> str:
         return candidates[0]
     if not candidates:
         raise ExportError("cannot export: the graph has no layer whose output could be the model's prediction")
-    detached = [e.src for n, node in graph.nodes.items() if node.type_id == "merge.Detach"
-                for e in graph.edges_into(n)]
-    options = [f"--output {c} exports the part that computes `{c}` (from {_sources_of(graph, c)})"
-               for c in candidates]
-    options += [f"--output {d} exports the generator alone (the part before the Detach)"
-                for d in dict.fromkeys(detached) if d not in candidates]
-    raise ExportError(f"cannot export this graph as one model: it has {len(candidates)} outputs "
-                      f"({', '.join(candidates)}); export one part at a time: " + "; ".join(options))
+    detached = [e.src for n, node in graph.nodes.items() if node.type_id == "merge.Detach" for e in graph.edges_into(n)]
+    options = [f"--output {c} exports the part that computes `{c}` (from {_sources_of(graph, c)})" for c in candidates]
+    options += [
+        f"--output {d} exports the generator alone (the part before the Detach)"
+        for d in dict.fromkeys(detached)
+        if d not in candidates
+    ]
+    raise ExportError(
+        f"cannot export this graph as one model: it has {len(candidates)} outputs "
+        f"({', '.join(candidates)}); export one part at a time: " + "; ".join(options)
+    )
 
 
 def _refuse_several_networks(graph: Graph, output: str) -> None:
@@ -124,7 +130,7 @@ def _refuse_several_networks(graph: Graph, output: str) -> None:
     upstream = graph.ancestors([output])
     involved = [o for o in plan.optimizers if set(o.scope) & upstream]
     scopes = [set(o.scope) for o in involved]
-    if len(involved) < 2 or any(a & b for i, a in enumerate(scopes) for b in scopes[i + 1:]):
+    if len(involved) < 2 or any(a & b for i, a in enumerate(scopes) for b in scopes[i + 1 :]):
         return
     parts = "; ".join(f"`{o.node_id}` trains {', '.join(o.scope)}" for o in involved)
     options = []
@@ -136,8 +142,10 @@ def _refuse_several_networks(graph: Graph, output: str) -> None:
             what = "the generator" if sources == {"data.Noise"} else f"the network `{opt.node_id}` trains"
             options.append(f"--output {end} exports {what} alone")
     choice = "; ".join(options) if options else "choose a part with --output"
-    raise ExportError(f"cannot export `{output}` as one model: it is computed by {len(involved)} networks with "
-                      f"their own optimizers ({parts}); {choice}")
+    raise ExportError(
+        f"cannot export `{output}` as one model: it is computed by {len(involved)} networks with "
+        f"their own optimizers ({parts}); {choice}"
+    )
 
 
 def _network_end(graph: Graph, scope: list[str]) -> str:
@@ -197,12 +205,14 @@ def load_model_weights(program: torch.nn.Module, path: str | os.PathLike) -> Non
     missing = [k for k in expected if k not in tensors]
     if missing:
         more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
-        raise ExportError(f"{path}: has no tensor {', '.join(missing[:3])}{more}; were these weights trained on "
-                          "this graph?")
+        raise ExportError(
+            f"{path}: has no tensor {', '.join(missing[:3])}{more}; were these weights trained on this graph?"
+        )
     for key, value in expected.items():
         if tuple(tensors[key].shape) != tuple(value.shape):
-            raise ExportError(f"{path}: {key} has shape {list(tensors[key].shape)}, the graph expects "
-                              f"{list(value.shape)}")
+            raise ExportError(
+                f"{path}: {key} has shape {list(tensors[key].shape)}, the graph expects {list(value.shape)}"
+            )
     program.load_state_dict({k: tensors[k] for k in expected}, strict=True)
 
 

@@ -53,8 +53,16 @@ def python_source(part: ModelPart, weights_name: str) -> str:
     lines += _describe(part, weights_name)
     train_lines, helpers = _train_function(part)
     functional = ["import torch.nn.functional as F"] if any("F." in h for h in helpers) else []
-    lines += ['"""', "", "import json", "from pathlib import Path", "", "import torch", *functional,
-              "from torch import nn"]
+    lines += [
+        '"""',
+        "",
+        "import json",
+        "from pathlib import Path",
+        "",
+        "import torch",
+        *functional,
+        "from torch import nn",
+    ]
     lines += READER.splitlines()
     lines += ["", ""] + _module_class(part, cls)
     for helper in helpers:
@@ -69,8 +77,9 @@ def _title(graph: Graph) -> str:
 
 
 def _describe(part: ModelPart, weights_name: str) -> list[str]:
-    shapes = ", ".join(f"{i.name} {i.spec.bracket()}" + (" (integer ids)" if i.spec.is_labels else "")
-                       for i in part.inputs)
+    shapes = ", ".join(
+        f"{i.name} {i.spec.bracket()}" + (" (integer ids)" if i.spec.is_labels else "") for i in part.inputs
+    )
     return [
         f"Input: {shapes or 'none'}. Output: `{part.output}` {part.output_spec.bracket()} (B is the batch size).",
         f"Weights: {weights_name}, beside this file (tensors keyed like the model's state_dict).",
@@ -141,8 +150,16 @@ class _Unsupported(Exception):
 
 
 class _Setup:
-    def __init__(self, optimizer_id: str, losses: list[str], scope: list[str], full_batch: bool, shuffle: bool,
-                 settings: dict, helpers: list[str]):
+    def __init__(
+        self,
+        optimizer_id: str,
+        losses: list[str],
+        scope: list[str],
+        full_batch: bool,
+        shuffle: bool,
+        settings: dict,
+        helpers: list[str],
+    ):
         self.optimizer_id = optimizer_id
         self.losses = losses
         self.scope = scope
@@ -163,29 +180,45 @@ def _training_setup(part: ModelPart) -> _Setup:
     for loss in losses:
         edges = {e.dst_port: e for e in graph.edges_into(loss)}
         if edges["prediction"].src != part.output:
-            raise _Unsupported(f"loss `{loss}` compares `{edges['prediction'].src}`, not the exported output "
-                               f"`{part.output}`")
+            raise _Unsupported(
+                f"loss `{loss}` compares `{edges['prediction'].src}`, not the exported output `{part.output}`"
+            )
         target = edges["target"]
         if registry.get(graph.nodes[target.src].type_id).type_id != "data.Dataset" or target.src_port != "y":
-            raise _Unsupported(f"loss `{loss}` takes its target from `{target.src}.{target.src_port}`, not the "
-                               "dataset's y")
-    if len(part.inputs) != 1 or part.inputs[0].port != "x" or \
-            registry.get(graph.nodes[part.inputs[0].node_id].type_id).type_id != "data.Dataset":
+            raise _Unsupported(
+                f"loss `{loss}` takes its target from `{target.src}.{target.src_port}`, not the dataset's y"
+            )
+    if (
+        len(part.inputs) != 1
+        or part.inputs[0].port != "x"
+        or registry.get(graph.nodes[part.inputs[0].node_id].type_id).type_id != "data.Dataset"
+    ):
         raise _Unsupported("the model's inputs are not a Dataset's x alone")
     params = graph.nodes[optimizer].params
     explicit = params.get("scope") or []
-    weighted = [n for n in part.analysis.order if n in part.program._modules
-                and registry.get(graph.nodes[n].type_id).has_weights]
+    weighted = [
+        n
+        for n in part.analysis.order
+        if n in part.program._modules and registry.get(graph.nodes[n].type_id).has_weights
+    ]
     scope = [n for n in weighted if not explicit or n in explicit]
     scope = [n for n in scope if graph.nodes[n].params.get("trainable", True) is not False]
     if not scope:
         raise _Unsupported("no trainable layer is in the optimizer's scope")
-    helpers = list(dict.fromkeys(LOSSES[graph.nodes[n].type_id].helper for n in losses if
-                                 LOSSES[graph.nodes[n].type_id].helper))
+    helpers = list(
+        dict.fromkeys(LOSSES[graph.nodes[n].type_id].helper for n in losses if LOSSES[graph.nodes[n].type_id].helper)
+    )
     code = OPTIMIZERS[registry.get(graph.nodes[optimizer].type_id).type_id]
     dataset = graph.nodes[part.inputs[0].node_id]
-    return _Setup(optimizer, losses, scope, code.full_batch, bool(dataset.params.get("shuffle", True)),
-                  {**default_training(), **graph.training}, helpers)
+    return _Setup(
+        optimizer,
+        losses,
+        scope,
+        code.full_batch,
+        bool(dataset.params.get("shuffle", True)),
+        {**default_training(), **graph.training},
+        helpers,
+    )
 
 
 def _unsupported_train(reason: str) -> list[str]:
@@ -205,12 +238,13 @@ def _train_lines(part: ModelPart, s: _Setup) -> list[str]:
     l1 = float(opt_node.params.get("l1", 0.0))
     clip = float(t["grad_clip"])
     loss_types = [registry.get(graph.nodes[n].type_id) for n in s.losses]
-    summary = [f"{opt_type.title} (lr {opt_node.params['lr']:g}"
-               + (f", L1 {l1:g}" if l1 else "") + ")",
-               "loss " + " + ".join(_weighted(graph, n, t_.title) for n, t_ in zip(s.losses, loss_types, strict=True)),
-               f"{t['epochs']} epochs",
-               "full batch" if s.full_batch else f"{'shuffled ' if s.shuffle else ''}mini-batches of {t['batch_size']}",
-               f"seed {t['seed']}"]
+    summary = [
+        f"{opt_type.title} (lr {opt_node.params['lr']:g}" + (f", L1 {l1:g}" if l1 else "") + ")",
+        "loss " + " + ".join(_weighted(graph, n, t_.title) for n, t_ in zip(s.losses, loss_types, strict=True)),
+        f"{t['epochs']} epochs",
+        "full batch" if s.full_batch else f"{'shuffled ' if s.shuffle else ''}mini-batches of {t['batch_size']}",
+        f"seed {t['seed']}",
+    ]
     if clip:
         summary.append(f"gradient norm clipped to {clip:g}")
     if t["schedule"] != "none":
@@ -218,7 +252,8 @@ def _train_lines(part: ModelPart, s: _Setup) -> list[str]:
     i1, i2, i3, i4 = INDENT, INDENT * 2, INDENT * 3, INDENT * 4
     out = [
         f"def train(model, x, y, x_val=None, y_val=None, epochs={t['epochs']}, "
-        + ("" if s.full_batch else f"batch_size={t['batch_size']}, ") + f"seed={t['seed']}):",
+        + ("" if s.full_batch else f"batch_size={t['batch_size']}, ")
+        + f"seed={t['seed']}):",
         f'{i1}"""Train `model` on tensors x, y as the Netwright graph was set up to train; returns one row of metrics per epoch.',
         "",
         f"{i1}Settings: " + ", ".join(summary) + ".",
@@ -234,8 +269,11 @@ def _train_lines(part: ModelPart, s: _Setup) -> list[str]:
     frozen = [n for n in part.program._modules if graph.nodes[n].params.get("trainable", True) is False]
     for node_id in frozen:
         out.append(f"{i1}model.{node_id}.requires_grad_(False)  # trainable is off in the graph")
-    weighted = [n for n in part.analysis.order
-                if n in part.program._modules and registry.get(graph.nodes[n].type_id).has_weights]
+    weighted = [
+        n
+        for n in part.analysis.order
+        if n in part.program._modules and registry.get(graph.nodes[n].type_id).has_weights
+    ]
     if s.scope == weighted:
         out.append(f"{i1}parameters = list(model.parameters())")
     else:  # the optimizer's scope, or some layers frozen
@@ -253,7 +291,9 @@ def _train_lines(part: ModelPart, s: _Setup) -> list[str]:
         f"{i1}history = []",
         f"{i1}for epoch in range(1, epochs + 1):",
         f"{i2}model.train()",
-        f"{i2}order = torch.randperm(len(x), generator=generator)" if s.shuffle else f"{i2}order = torch.arange(len(x))",
+        f"{i2}order = torch.randperm(len(x), generator=generator)"
+        if s.shuffle
+        else f"{i2}order = torch.arange(len(x))",
         f"{i2}total = 0.0",
         f"{i2}for start in range(0, len(x), batch_size):",
         f"{i3}batch = order[start:start + batch_size]",
@@ -328,8 +368,10 @@ def _scheduler(t: dict) -> str:
         return "torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)"
     if kind == "plateau":
         mode = "max" if "acc" in t["monitor"] else "min"
-        return (f"torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode={mode!r}, factor={t['schedule_gamma']!r}, "
-                f"patience={t['schedule_patience']})")
+        return (
+            f"torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode={mode!r}, factor={t['schedule_gamma']!r}, "
+            f"patience={t['schedule_patience']})"
+        )
     return ""
 
 

@@ -70,6 +70,7 @@ def save_graph(graph: Graph, path: str | os.PathLike) -> None:
 
 # -- documents --------------------------------------------------------------------------------
 
+
 def graph_to_document(graph: Graph) -> dict[str, Any]:
     registry = catalog()
     nodes = []
@@ -159,13 +160,13 @@ def _read_node(raw: Any, index: int) -> Node:
 def _read_edge(raw: Any, index: int) -> Edge:
     where = f"edge {index + 1}"
     if not isinstance(raw, dict):
-        raise GraphFileError(f"{where} should be an object like {{\"from\": \"data.x\", \"to\": \"fc1.in\"}}")
+        raise GraphFileError(f'{where} should be an object like {{"from": "data.x", "to": "fc1.in"}}')
     ends = []
     for key in ("from", "to"):
         value = _field(raw, key, str, where)
         node, dot, port = value.partition(".")
         if not dot or not node or not port or "." in port:
-            raise GraphFileError(f"{where}: {key!r} should be \"node.port\", found {value!r}")
+            raise GraphFileError(f'{where}: {key!r} should be "node.port", found {value!r}')
         ends.extend((node, port))
     return Edge(*ends)
 
@@ -214,5 +215,3 @@ def _optional(doc: dict, key: str, kind: type, default: Any, where: str = "the d
 
 def _kind_name(kind: type) -> str:
     return {str: "text", int: "a whole number", list: "a list", dict: "an object"}[kind]
-
-

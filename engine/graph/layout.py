@@ -53,8 +53,12 @@ def place_unpositioned(graph: Graph) -> bool:
     return True
 
 
-def auto_layout(graph: Graph, heights: dict[str, float] | None = None, widths: dict[str, float] | None = None,
-                wrap: int = WRAP_COLUMNS) -> dict[str, tuple[float, float]]:
+def auto_layout(
+    graph: Graph,
+    heights: dict[str, float] | None = None,
+    widths: dict[str, float] | None = None,
+    wrap: int = WRAP_COLUMNS,
+) -> dict[str, tuple[float, float]]:
     """Left-to-right layered positions: a node's column is its longest path from a source;
     within a column, nodes are ordered by where their inputs sit to keep edges short.
     A long chain wraps after `wrap` columns into a new band below, so it stays readable."""

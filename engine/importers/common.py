@@ -37,8 +37,11 @@ class ImportResult:
         path = Path(path)
         save_graph(self.graph, path)
         weights = path.with_suffix(".safetensors")
-        save_file({k: v.detach().contiguous() for k, v in self.weights.items()}, str(weights),
-                  metadata={"format": "netwright-weights", "graph": self.graph.name})
+        save_file(
+            {k: v.detach().contiguous() for k, v in self.weights.items()},
+            str(weights),
+            metadata={"format": "netwright-weights", "graph": self.graph.name},
+        )
         return weights
 
 
@@ -62,8 +65,14 @@ class GraphBuilder:
             text = ID_PREFIX.get(class_name, class_name.lower())
         return text if text not in self.graph.nodes else self.graph.free_id(text + "_")
 
-    def add(self, type_id: str, wanted: str, params: dict, inputs: list[tuple[str, str]],
-            weights: dict[str, torch.Tensor] | None = None) -> str:
+    def add(
+        self,
+        type_id: str,
+        wanted: str,
+        params: dict,
+        inputs: list[tuple[str, str]],
+        weights: dict[str, torch.Tensor] | None = None,
+    ) -> str:
         """Add a node fed by `inputs` ((node id, output port) per input port, in port order)."""
         node_id = self.node_id(wanted, type_id)
         self.graph.add_node(type_id, params, node_id=node_id)
@@ -77,8 +86,10 @@ class GraphBuilder:
     def refuse_unsupported(self, what: str) -> None:
         if self.unsupported:
             count = len(self.unsupported)
-            raise ModelImportError(f"cannot import {what}: {count} part{'s' * (count != 1)} "
-                                   f"{'have' if count != 1 else 'has'} no Netwright node: " + "; ".join(self.unsupported))
+            raise ModelImportError(
+                f"cannot import {what}: {count} part{'s' * (count != 1)} "
+                f"{'have' if count != 1 else 'has'} no Netwright node: " + "; ".join(self.unsupported)
+            )
 
 
 def layout(graph: Graph) -> None:
@@ -100,6 +111,7 @@ def compiled_with_weights(graph: Graph, output: str, weights: dict[str, torch.Te
     module = compile_graph(graph, output)
     missing, unexpected = module.load_state_dict(weights, strict=False)
     if missing or unexpected:  # a mapping bug: the weights collected do not fit the built modules
-        raise ModelImportError(f"imported weights do not fit the graph (missing {missing[:3]}, "
-                               f"unexpected {unexpected[:3]})")
+        raise ModelImportError(
+            f"imported weights do not fit the graph (missing {missing[:3]}, unexpected {unexpected[:3]})"
+        )
     return module.eval()

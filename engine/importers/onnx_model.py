@@ -68,11 +68,14 @@ def import_onnx(path: str | os.PathLike) -> ImportResult:
     except ModelImportError:
         raise
     except Exception as exc:  # a runtime that cannot load this file (e.g. a newer IR version)
-        result.notes.append(f"onnxruntime could not run the file ({str(exc).strip().splitlines()[0][:200]}); "
-                            "the imported graph was not compared with it")
+        result.notes.append(
+            f"onnxruntime could not run the file ({str(exc).strip().splitlines()[0][:200]}); "
+            "the imported graph was not compared with it"
+        )
     if result.max_abs_diff is not None and result.max_abs_diff > TOLERANCE:
-        raise ModelImportError(f"cannot import {path.name}: the imported graph differs from the ONNX model by "
-                               f"{result.max_abs_diff:.3g}")
+        raise ModelImportError(
+            f"cannot import {path.name}: the imported graph differs from the ONNX model by {result.max_abs_diff:.3g}"
+        )
     if result.max_abs_diff is None and not result.notes:
         result.notes.append("onnxruntime is not installed: the imported graph was not compared with the file")
     return result
@@ -91,8 +94,9 @@ def _compare_with_onnxruntime(path: Path, module: torch.nn.Module, dims: list[in
     with torch.no_grad():
         got = module(x).numpy()
     if expected.shape != got.shape:
-        raise ModelImportError(f"cannot import {path.name}: the imported graph gives {list(got.shape)}, the file "
-                               f"{list(expected.shape)}")
+        raise ModelImportError(
+            f"cannot import {path.name}: the imported graph gives {list(got.shape)}, the file {list(expected.shape)}"
+        )
     return float(np.abs(expected - got).max()) if got.size else 0.0
 
 
@@ -112,12 +116,15 @@ class _OnnxMapper:
     def run(self) -> str:
         inputs = [i for i in self.graph.input if i.name not in self.consts]
         if len(inputs) != 1:
-            raise ModelImportError(f"cannot import {self.builder.graph.name}: it has {len(inputs)} inputs; "
-                                   "imported models take one input tensor")
+            raise ModelImportError(
+                f"cannot import {self.builder.graph.name}: it has {len(inputs)} inputs; "
+                "imported models take one input tensor"
+            )
         dims = self.shapes[inputs[0].name]
         if len(dims) < 2 or any(not isinstance(d, int) or d < 1 for d in dims[1:]):
-            raise ModelImportError(f"input {inputs[0].name} has shape {dims}: every axis but the batch needs a "
-                                   "fixed size")
+            raise ModelImportError(
+                f"input {inputs[0].name} has shape {dims}: every axis but the batch needs a fixed size"
+            )
         self.input_dims = list(dims[1:])
         node_id = self.builder.add("data.Input", inputs[0].name, {"shape": self.input_dims}, [])
         self.values[inputs[0].name] = (node_id, "out")
@@ -134,7 +141,9 @@ class _OnnxMapper:
             for out, value in zip(node.output, results, strict=False):
                 self.values[out] = value
         if len(self.graph.output) != 1:
-            self.builder.unsupported.append(f"the model has {len(self.graph.output)} outputs; a Netwright model has one")
+            self.builder.unsupported.append(
+                f"the model has {len(self.graph.output)} outputs; a Netwright model has one"
+            )
         self.builder.refuse_unsupported(self.builder.graph.name)
         ref = self.values.get(self.graph.output[0].name)
         if not isinstance(ref, tuple) or self.builder.graph.nodes[ref[0]].type_id == "data.Input":
@@ -167,10 +176,19 @@ class _OnnxMapper:
             return node.input[weight_input].rsplit(".", 1)[0]
         return node.output[0]
 
-    def _add(self, type_id: str, node, params: dict, inputs: list[Ref], weights: dict | None = None,
-             weight_input: int | None = None) -> list[Ref]:
-        tensors = {k: torch.from_numpy(np.array(v, dtype=np.float32 if v.dtype.kind == "f" else v.dtype))
-                   for k, v in (weights or {}).items()}
+    def _add(
+        self,
+        type_id: str,
+        node,
+        params: dict,
+        inputs: list[Ref],
+        weights: dict | None = None,
+        weight_input: int | None = None,
+    ) -> list[Ref]:
+        tensors = {
+            k: torch.from_numpy(np.array(v, dtype=np.float32 if v.dtype.kind == "f" else v.dtype))
+            for k, v in (weights or {}).items()
+        }
         node_id = self.builder.add(type_id, self._name(node, weight_input), params, inputs, tensors)
         return [(node_id, "out")]
 
@@ -194,8 +212,12 @@ class _OnnxMapper:
         if op in ACTIVATIONS:
             return self._add(f"activations.{ACTIVATIONS[op]}", node, {}, [self._tensor(node.input[0])])
         if op == "LeakyRelu":
-            return self._add("activations.LeakyReLU", node, {"negative_slope": _f(a.get("alpha", 0.01))},
-                             [self._tensor(node.input[0])])
+            return self._add(
+                "activations.LeakyReLU",
+                node,
+                {"negative_slope": _f(a.get("alpha", 0.01))},
+                [self._tensor(node.input[0])],
+            )
         if op == "Elu":
             return self._add("activations.ELU", node, {"alpha": _f(a.get("alpha", 1.0))}, [self._tensor(node.input[0])])
         if op == "Gelu":
@@ -205,16 +227,23 @@ class _OnnxMapper:
             axis = int(a.get("axis", -1))
             if axis == 0:
                 raise _Unmapped("works along the batch axis")
-            return self._add(f"activations.{op}", node, {"dim": axis - 1 if axis > 0 else axis},
-                             [self._tensor(node.input[0])])
+            return self._add(
+                f"activations.{op}", node, {"dim": axis - 1 if axis > 0 else axis}, [self._tensor(node.input[0])]
+            )
         if op == "Gemm":
             return self._gemm(node, a)
         if op == "MatMul":
             weight = self._const(node, 1)
             if weight.ndim != 2:
                 raise _Unmapped("multiplies by a weight that is not a matrix")
-            result = self._add("layers.Linear", node, {"out_features": int(weight.shape[1]), "bias": False},
-                               [self._tensor(node.input[0])], {"weight": weight.T}, 1)
+            result = self._add(
+                "layers.Linear",
+                node,
+                {"out_features": int(weight.shape[1]), "bias": False},
+                [self._tensor(node.input[0])],
+                {"weight": weight.T},
+                1,
+            )
             self.bias_free[node.output[0]] = result[0][0]
             return result
         if op in ("Add", "Mul"):
@@ -224,8 +253,9 @@ class _OnnxMapper:
         if op in ("MaxPool", "AveragePool"):
             return self._pool(node, a)
         if op == "GlobalAveragePool":
-            return self._add("layers.AdaptiveAvgPool2d", node, {"output_height": 1, "output_width": 1},
-                             [self._tensor(node.input[0])])
+            return self._add(
+                "layers.AdaptiveAvgPool2d", node, {"output_height": 1, "output_width": 1}, [self._tensor(node.input[0])]
+            )
         if op == "ReduceMean":
             return self._global_mean(node, a)
         if op == "BatchNormalization":
@@ -253,8 +283,9 @@ class _OnnxMapper:
     def _is_shape_math(self, node) -> bool:
         inputs = [i for i in node.input if i]
         kinds = [self.values.get(i) for i in inputs]
-        return any(k is SHAPE for k in kinds) and all(k is SHAPE or i in self.consts for i, k in zip(inputs, kinds,
-                                                                                                      strict=True))
+        return any(k is SHAPE for k in kinds) and all(
+            k is SHAPE or i in self.consts for i, k in zip(inputs, kinds, strict=True)
+        )
 
     def _gemm(self, node, a: dict) -> list[Ref]:
         if int(a.get("transA", 0)):
@@ -266,8 +297,14 @@ class _OnnxMapper:
         if bias is not None:
             bias = np.broadcast_to(bias * _f(a.get("beta", 1.0)), (weight.shape[0],))
             weights["bias"] = bias
-        return self._add("layers.Linear", node, {"out_features": int(weight.shape[0]), "bias": bias is not None},
-                         [self._tensor(node.input[0])], weights, 1)
+        return self._add(
+            "layers.Linear",
+            node,
+            {"out_features": int(weight.shape[0]), "bias": bias is not None},
+            [self._tensor(node.input[0])],
+            weights,
+            1,
+        )
 
     def _add_or_mul(self, node) -> list[Ref]:
         left, right = node.input[0], node.input[1]
@@ -289,10 +326,14 @@ class _OnnxMapper:
         spatial = weight.ndim - 2
         if spatial not in (1, 2) or int(a.get("group", 1)) != 1 or _s(a.get("auto_pad", b"NOTSET")) != "NOTSET":
             raise _Unmapped("is not a plain 1-D or 2-D convolution (groups, auto_pad or 3-D)")
-        params = {"out_channels": int(weight.shape[0]), "kernel_size": _one(list(weight.shape[2:]), "kernel"),
-                  "stride": _one(a.get("strides", [1] * spatial), "strides"),
-                  "padding": _one(a.get("pads", [0] * 2 * spatial), "pads"),
-                  "dilation": _one(a.get("dilations", [1] * spatial), "dilations"), "bias": bias is not None}
+        params = {
+            "out_channels": int(weight.shape[0]),
+            "kernel_size": _one(list(weight.shape[2:]), "kernel"),
+            "stride": _one(a.get("strides", [1] * spatial), "strides"),
+            "padding": _one(a.get("pads", [0] * 2 * spatial), "pads"),
+            "dilation": _one(a.get("dilations", [1] * spatial), "dilations"),
+            "bias": bias is not None,
+        }
         weights = {"weight": weight} | ({"bias": bias} if bias is not None else {})
         return self._add(f"layers.Conv{spatial}d", node, params, [self._tensor(node.input[0])], weights, 1)
 
@@ -300,9 +341,11 @@ class _OnnxMapper:
         kernel = list(a["kernel_shape"])
         if int(a.get("ceil_mode", 0)) or len(node.output) > 1 and node.output[1]:
             raise _Unmapped("uses ceil_mode or returns indices")
-        params = {"kernel_size": _one(kernel, "kernel_shape"), "stride": _one(a.get("strides", [1] * len(kernel)),
-                                                                             "strides"),
-                  "padding": _one(a.get("pads", [0] * 2 * len(kernel)), "pads")}
+        params = {
+            "kernel_size": _one(kernel, "kernel_shape"),
+            "stride": _one(a.get("strides", [1] * len(kernel)), "strides"),
+            "padding": _one(a.get("pads", [0] * 2 * len(kernel)), "pads"),
+        }
         if node.op_type == "MaxPool":
             params["dilation"] = _one(a.get("dilations", [1] * len(kernel)), "dilations")
             type_id = f"layers.MaxPool{len(kernel)}d"
@@ -330,10 +373,18 @@ class _OnnxMapper:
         scale, shift, mean, var = (self._const(node, i) for i in range(1, 5))
         rank = self._rank(source)
         kind = "BatchNorm2d" if rank == 4 else "BatchNorm1d"
-        params = {"eps": _f(a.get("epsilon", 1e-5)), "momentum": round(1.0 - _f(a.get("momentum", 0.9)), 6),
-                  "affine": True}
-        weights = {"weight": scale, "bias": shift, "running_mean": mean, "running_var": var,
-                   "num_batches_tracked": np.array(0, dtype=np.int64)}
+        params = {
+            "eps": _f(a.get("epsilon", 1e-5)),
+            "momentum": round(1.0 - _f(a.get("momentum", 0.9)), 6),
+            "affine": True,
+        }
+        weights = {
+            "weight": scale,
+            "bias": shift,
+            "running_mean": mean,
+            "running_var": var,
+            "num_batches_tracked": np.array(0, dtype=np.int64),
+        }
         return self._add(f"layers.{kind}", node, params, [source], weights, 1)
 
     def _layer_norm(self, node, a: dict) -> list[Ref]:
@@ -342,8 +393,14 @@ class _OnnxMapper:
         scale = self._const(node, 1)
         shift = self._const(node, 2, required=False)
         weights = {"weight": scale, "bias": shift if shift is not None else np.zeros_like(scale)}
-        return self._add("layers.LayerNorm", node, {"eps": _f(a.get("epsilon", 1e-5)), "affine": True},
-                         [self._tensor(node.input[0])], weights, 1)
+        return self._add(
+            "layers.LayerNorm",
+            node,
+            {"eps": _f(a.get("epsilon", 1e-5)), "affine": True},
+            [self._tensor(node.input[0])],
+            weights,
+            1,
+        )
 
     def _reshape(self, node) -> list[Ref]:
         source = self._tensor(node.input[0])

@@ -87,23 +87,29 @@ def load_model_class(source: str, class_name: str | None = None) -> type:
         where = module_name
     cls = getattr(module, class_name, None)
     if cls is None:
-        found = sorted(n for n, v in vars(module).items() if isinstance(v, type) and issubclass(v, nn.Module)
-                       and v.__module__ == module.__name__)
+        found = sorted(
+            n
+            for n, v in vars(module).items()
+            if isinstance(v, type) and issubclass(v, nn.Module) and v.__module__ == module.__name__
+        )
         raise ModelImportError(f"{where}: no class {class_name!r} (model classes there: {', '.join(found) or 'none'})")
     if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
         raise ModelImportError(f"{where}: {class_name} is not an nn.Module class")
     return cls
 
 
-def import_pytorch(source: str, class_name: str | None, input_shape: Sequence[int],
-                   weights: str | None = None) -> ImportResult:
+def import_pytorch(
+    source: str, class_name: str | None, input_shape: Sequence[int], weights: str | None = None
+) -> ImportResult:
     """Load, construct (no arguments), optionally load a state_dict, and import a model class."""
     cls = load_model_class(source, class_name)
     try:
         model = cls()
     except Exception as exc:
-        raise ModelImportError(f"{cls.__name__}() failed (the class must be constructible without arguments): "
-                               f"{type(exc).__name__}: {_first(exc)}") from None
+        raise ModelImportError(
+            f"{cls.__name__}() failed (the class must be constructible without arguments): "
+            f"{type(exc).__name__}: {_first(exc)}"
+        ) from None
     if weights:
         from engine.export.model_part import ExportError, read_weights
 
@@ -127,15 +133,18 @@ def import_module(model: nn.Module, input_shape: Sequence[int], name: str | None
     try:
         traced = fx.GraphModule(model, LeafTracer().trace(model), class_name=name)
     except Exception as exc:  # data-dependent control flow, len() of a tensor, ...
-        raise ModelImportError(f"torch.fx could not trace {name}: {type(exc).__name__}: {_first(exc)} "
-                               "(data-dependent `if`/loops and shapes built from tensors cannot be traced)") from None
+        raise ModelImportError(
+            f"torch.fx could not trace {name}: {type(exc).__name__}: {_first(exc)} "
+            "(data-dependent `if`/loops and shapes built from tensors cannot be traced)"
+        ) from None
     example = torch.randn((EXAMPLE_BATCH, *shape), generator=torch.Generator().manual_seed(0))
     try:
         with torch.no_grad():
             ShapeProp(traced).propagate(example)
     except Exception as exc:
-        raise ModelImportError(f"{name} does not run on an input of shape {['B', *shape]}: "
-                               f"{type(exc).__name__}: {_first(exc)}") from None
+        raise ModelImportError(
+            f"{name} does not run on an input of shape {['B', *shape]}: {type(exc).__name__}: {_first(exc)}"
+        ) from None
     mapper = _Mapper(traced, name, shape)
     output = mapper.run()
     graph = mapper.builder.graph
@@ -146,8 +155,10 @@ def import_module(model: nn.Module, input_shape: Sequence[int], name: str | None
         expected = model(example)
         got = module(example)
     if not isinstance(expected, torch.Tensor) or expected.shape != got.shape:
-        raise ModelImportError(f"cannot import {name}: the imported graph gives {list(got.shape)}, the model "
-                               f"{getattr(expected, 'shape', type(expected).__name__)}")
+        raise ModelImportError(
+            f"cannot import {name}: the imported graph gives {list(got.shape)}, the model "
+            f"{getattr(expected, 'shape', type(expected).__name__)}"
+        )
     diff = float((expected - got).abs().max()) if expected.numel() else 0.0
     if diff > TOLERANCE:
         raise ModelImportError(f"cannot import {name}: the imported graph differs from the model by {diff:.3g}")
@@ -229,8 +240,10 @@ class _Mapper:
             raise _Unmapped(f"its input `{arg.name}` could not be imported")
         if isinstance(value, _RecurrentPart):
             if value.path != (0,):
-                raise _Unmapped(f"uses the state of recurrent layer `{value.rec.target}` in a way Netwright cannot "
-                                "express (use out[:, -1] or h_n[-1] for the last step)")
+                raise _Unmapped(
+                    f"uses the state of recurrent layer `{value.rec.target}` in a way Netwright cannot "
+                    "express (use out[:, -1] or h_n[-1] for the last step)"
+                )
             return self._materialize(value.rec, "all_steps")
         if value is SHAPE:
             raise _Unmapped("computes with a tensor's shape")
@@ -280,16 +293,23 @@ class _Mapper:
             module = rec.module
             kind = type(module).__mro__[[c.__module__.startswith("torch.nn") for c in type(module).__mro__].index(True)]
             type_id = f"layers.{kind.__name__}"
-            params = {"hidden_size": module.hidden_size, "num_layers": module.num_layers,
-                      "dropout": float(module.dropout), "bidirectional": module.bidirectional, "output": mode}
+            params = {
+                "hidden_size": module.hidden_size,
+                "num_layers": module.num_layers,
+                "dropout": float(module.dropout),
+                "bidirectional": module.bidirectional,
+                "output": mode,
+            }
             if type_id == "layers.RNN":
                 params["nonlinearity"] = module.nonlinearity
-            rec.node_id = self.builder.add(type_id, rec.target.replace(".", "_"), params, [rec.source],
-                                           module.state_dict())
+            rec.node_id = self.builder.add(
+                type_id, rec.target.replace(".", "_"), params, [rec.source], module.state_dict()
+            )
             rec.mode = mode
         elif rec.mode != mode:
-            raise _Unmapped(f"uses both every step and the last step of `{rec.target}`; one Netwright node "
-                            "gives one of them")
+            raise _Unmapped(
+                f"uses both every step and the last step of `{rec.target}`; one Netwright node gives one of them"
+            )
         return rec.node_id, "out"
 
     # -- functions and methods ---------------------------------------------------------------------------------
@@ -338,13 +358,21 @@ class _Mapper:
         if isinstance(index, int) and len(part.path) < (2 if lstm else 1):
             return _RecurrentPart(rec, part.path + (index,))
         h_n = (1, 0) if lstm else (1,)
-        last_of_out = part.path == (0,) and isinstance(index, tuple) and len(index) >= 2 and \
-            index[0] == slice(None) and index[1] == -1 and all(i == slice(None) for i in index[2:])
+        last_of_out = (
+            part.path == (0,)
+            and isinstance(index, tuple)
+            and len(index) >= 2
+            and index[0] == slice(None)
+            and index[1] == -1
+            and all(i == slice(None) for i in index[2:])
+        )
         last_of_state = part.path == h_n and index == -1
         if last_of_out or last_of_state:
             if rec.module.bidirectional:
-                raise _Unmapped(f"takes the last step of bidirectional `{rec.target}` by indexing; Netwright's "
-                                "last_step joins both directions' final states")
+                raise _Unmapped(
+                    f"takes the last step of bidirectional `{rec.target}` by indexing; Netwright's "
+                    "last_step joins both directions' final states"
+                )
             return self._materialize(rec, "last_step")
         raise _Unmapped(f"indexes the output of `{rec.target}` with {index!r}; supported: out[:, -1] and h_n[-1]")
 
@@ -440,8 +468,11 @@ def _pool_params(kind: str, bound: dict) -> tuple[str, dict]:
         raise _Unmapped("uses ceil_mode or return_indices")
     kernel = _square(bound["kernel_size"], "kernel_size")
     stride = bound.get("stride")
-    params = {"kernel_size": kernel, "stride": kernel if stride in (None, (), []) else _square(stride, "stride"),
-              "padding": _square(bound.get("padding", 0), "padding")}
+    params = {
+        "kernel_size": kernel,
+        "stride": kernel if stride in (None, (), []) else _square(stride, "stride"),
+        "padding": _square(bound.get("padding", 0), "padding"),
+    }
     if kind == "AvgPool2d":
         if bound.get("divisor_override") or (params["padding"] and bound.get("count_include_pad") is False):
             raise _Unmapped("uses divisor_override or count_include_pad=False")
@@ -477,9 +508,14 @@ def _conv_params(m: nn.Module) -> dict:
             padding = tuple(d * (k - 1) // 2 for d, k in zip(m.dilation, m.kernel_size, strict=True))
         else:
             raise _Unmapped("uses padding='same' with an even kernel or a stride")
-    return {"out_channels": m.out_channels, "kernel_size": _square(m.kernel_size, "kernel_size"),
-            "stride": _square(m.stride, "stride"), "padding": _square(padding, "padding"),
-            "dilation": _square(m.dilation, "dilation"), "bias": m.bias is not None}
+    return {
+        "out_channels": m.out_channels,
+        "kernel_size": _square(m.kernel_size, "kernel_size"),
+        "stride": _square(m.stride, "stride"),
+        "padding": _square(padding, "padding"),
+        "dilation": _square(m.dilation, "dilation"),
+        "bias": m.bias is not None,
+    }
 
 
 def _module_node(m: nn.Module, in_shape: torch.Size) -> tuple[str, dict]:
@@ -501,8 +537,11 @@ def _module_node(m: nn.Module, in_shape: torch.Size) -> tuple[str, dict]:
             raise _Unmapped("normalizes more than the last axis, or has no bias")
         return "layers.LayerNorm", {"eps": float(m.eps), "affine": m.elementwise_affine}
     if type(m) in (nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool2d):
-        bound = {k: getattr(m, k, None) for k in SIGNATURES["avg_pool2d" if type(m) is nn.AvgPool2d else "max_pool2d"]
-                 if k != "input"}
+        bound = {
+            k: getattr(m, k, None)
+            for k in SIGNATURES["avg_pool2d" if type(m) is nn.AvgPool2d else "max_pool2d"]
+            if k != "input"
+        }
         return _pool_params(type(m).__name__, bound)
     if type(m) is nn.AdaptiveAvgPool2d:
         return _adaptive({"output_size": m.output_size})
@@ -515,8 +554,13 @@ def _module_node(m: nn.Module, in_shape: torch.Size) -> tuple[str, dict]:
     if type(m) is nn.Upsample:
         scale = m.scale_factor
         scale = scale[0] if isinstance(scale, tuple) and len(set(scale)) == 1 else scale
-        if m.size is not None or scale is None or float(scale) != int(scale) or m.mode not in ("nearest", "bilinear") \
-                or m.align_corners:
+        if (
+            m.size is not None
+            or scale is None
+            or float(scale) != int(scale)
+            or m.mode not in ("nearest", "bilinear")
+            or m.align_corners
+        ):
             raise _Unmapped("needs a whole scale_factor, mode nearest or bilinear, align_corners off")
         return "layers.Upsample", {"scale_factor": int(scale), "mode": m.mode}
     simple = {nn.ReLU: "ReLU", nn.Sigmoid: "Sigmoid", nn.Tanh: "Tanh"}

@@ -47,8 +47,9 @@ class WeightsReport:
         return out
 
 
-def match_weights(graph: Graph, tensors: dict[str, torch.Tensor], seed: int = 0,
-                  only: set[str] | None = None) -> WeightsReport:
+def match_weights(
+    graph: Graph, tensors: dict[str, torch.Tensor], seed: int = 0, only: set[str] | None = None
+) -> WeightsReport:
     """Match `tensors` (a state_dict) to `graph`'s layers; unmatched ones keep fresh initial values.
 
     With `only`, just those nodes take weights (e.g. a pretrained feature extractor but a new
@@ -78,18 +79,27 @@ def match_weights(graph: Graph, tensors: dict[str, torch.Tensor], seed: int = 0,
         pending[node_id] = params
         for param, key in keys.items():
             if key in tensors and tuple(tensors[key].shape) != tuple(params[param].shape):
-                report.unmatched[key] = (f"the file's {key} has shape {list(tensors[key].shape)}, the graph needs "
-                                         f"{list(params[param].shape)}")
+                report.unmatched[key] = (
+                    f"the file's {key} has shape {list(tensors[key].shape)}, the graph needs "
+                    f"{list(params[param].shape)}"
+                )
     file_layers = _layers(k for k in tensors if k not in used)
     for node_id, params in pending.items():
         wanted = {p: tuple(v.shape) for p, v in params.items()}
-        candidate = next((prefix for prefix, keys in file_layers.items()
-                          if {p: tuple(tensors[k].shape) for p, k in keys.items() if p in wanted} == wanted
-                          and not any(k in used for k in keys.values())), None)
+        candidate = next(
+            (
+                prefix
+                for prefix, keys in file_layers.items()
+                if {p: tuple(tensors[k].shape) for p, k in keys.items() if p in wanted} == wanted
+                and not any(k in used for k in keys.values())
+            ),
+            None,
+        )
         if candidate is None:
             for param, value in params.items():
-                report.unmatched.setdefault(f"{node_id}.{param}", f"no unused layer in the file has {param} of "
-                                                                  f"shape {list(value.shape)}")
+                report.unmatched.setdefault(
+                    f"{node_id}.{param}", f"no unused layer in the file has {param} of shape {list(value.shape)}"
+                )
             continue
         for param in params:
             source_key = file_layers[candidate][param]
@@ -126,6 +136,9 @@ def import_weights(graph: Graph, path: str | os.PathLike, out: str | os.PathLike
 
     report = match_weights(graph, read_weights(path))
     if out is not None:
-        save_file({k: v.contiguous() for k, v in report.tensors.items()}, str(Path(out)),
-                  metadata={"format": "netwright-weights", "source": Path(path).name})
+        save_file(
+            {k: v.contiguous() for k, v in report.tensors.items()},
+            str(Path(out)),
+            metadata={"format": "netwright-weights", "source": Path(path).name},
+        )
     return report

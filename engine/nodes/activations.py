@@ -42,17 +42,19 @@ def _build(kind: str):
 
 
 def _activation(kind: str, title: str, help_text: str, params: tuple[Param, ...] = (), infer=_same_shape) -> NodeType:
-    return register(NodeType(
-        type_id=f"activations.{kind}",
-        title=title,
-        category="activations",
-        help=help_text,
-        inputs=IN,
-        outputs=OUT,
-        params=params,
-        infer=infer,
-        build=_build(kind),
-    ))
+    return register(
+        NodeType(
+            type_id=f"activations.{kind}",
+            title=title,
+            category="activations",
+            help=help_text,
+            inputs=IN,
+            outputs=OUT,
+            params=params,
+            infer=infer,
+            build=_build(kind),
+        )
+    )
 
 
 _activation(
@@ -72,8 +74,16 @@ _activation(
     "x if x > 0, else negative_slope x. Because the gradient is never exactly zero, a unit "
     "cannot die the way a ReLU unit can when its inputs stay negative. Use it when many "
     "ReLU units go dead (a high learning rate makes that likely), and in GAN discriminators.",
-    (Param("negative_slope", "float", 0.01, "Slope for negative inputs (0 gives a plain ReLU).",
-           minimum=0.0, maximum=1.0),),
+    (
+        Param(
+            "negative_slope",
+            "float",
+            0.01,
+            "Slope for negative inputs (0 gives a plain ReLU).",
+            minimum=0.0,
+            maximum=1.0,
+        ),
+    ),
 )
 
 _activation(
@@ -96,8 +106,15 @@ _activation(
     "ReLU in deep feedforward networks.",
 )
 
-SOFTMAX_DIM = Param("dim", "int", -1, "Axis the result is taken over, counted after B: -1 is the last axis "
-                    "(classes in [B, C] or [B, T, C]); use 0 for [B, C, H, W].", minimum=-8, maximum=8)
+SOFTMAX_DIM = Param(
+    "dim",
+    "int",
+    -1,
+    "Axis the result is taken over, counted after B: -1 is the last axis "
+    "(classes in [B, C] or [B, T, C]); use 0 for [B, C, H, W].",
+    minimum=-8,
+    maximum=8,
+)
 
 _activation(
     "Softmax",
@@ -130,8 +147,16 @@ _activation(
     "below x, a smooth version of ReLU that lets small negative values through. It is the "
     "activation of transformers (BERT, GPT). It costs a little more than ReLU and has no "
     "dead units; in small networks the two usually learn about equally well.",
-    (Param("approximate", "choice", "none", "none: exact formula; tanh: a faster approximation.",
-           choices=("none", "tanh"), advanced=True),),
+    (
+        Param(
+            "approximate",
+            "choice",
+            "none",
+            "none: exact formula; tanh: a faster approximation.",
+            choices=("none", "tanh"),
+            advanced=True,
+        ),
+    ),
 )
 
 _activation(
@@ -141,6 +166,14 @@ _activation(
     "which bends smoothly towards -alpha. Like Leaky ReLU it keeps a gradient for negative "
     "inputs, so units do not die, and its mean output is closer to zero, which can speed up "
     "learning. The exponential makes it slower to compute than ReLU.",
-    (Param("alpha", "float", 1.0, "Value the output approaches for very negative inputs (as -alpha).",
-           minimum=0.0, maximum=10.0),),
+    (
+        Param(
+            "alpha",
+            "float",
+            1.0,
+            "Value the output approaches for very negative inputs (as -alpha).",
+            minimum=0.0,
+            maximum=10.0,
+        ),
+    ),
 )

@@ -63,7 +63,9 @@ def window_arithmetic(size: int, kernel: int, stride: int, padding: int, dilatio
     return f"floor(({size} + 2 x {padding} - {reach}) / {stride}) + 1 = {out}"
 
 
-def check_window(spec: TensorSpec, axes: tuple[int, ...], kernel: int, stride: int, padding: int, dilation: int = 1) -> list[int]:
+def check_window(
+    spec: TensorSpec, axes: tuple[int, ...], kernel: int, stride: int, padding: int, dilation: int = 1
+) -> list[int]:
     """Output sizes of a window op over the spatial `axes` of `spec`, or ShapeError if one is < 1."""
     out = []
     for axis in axes:
@@ -94,7 +96,9 @@ def transpose_out(size: int, kernel: int, stride: int, padding: int, output_padd
     return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
 
 
-def transpose_arithmetic(size: int, kernel: int, stride: int, padding: int, output_padding: int = 0, dilation: int = 1) -> str:
+def transpose_arithmetic(
+    size: int, kernel: int, stride: int, padding: int, output_padding: int = 0, dilation: int = 1
+) -> str:
     """`(4 - 1) x 2 - 2 x 0 + (2 - 1) + 0 + 1 = 8`: how a transposed convolution grows an axis."""
     reach = f"{dilation} x ({kernel} - 1)" if dilation != 1 else f"({kernel} - 1)"
     out = transpose_out(size, kernel, stride, padding, output_padding, dilation)

@@ -16,59 +16,106 @@ def _infer_dataset(params, inputs):
 
 _DEFAULT = DEFAULT_PARAMS
 
-register(NodeType(
-    type_id="data.Dataset",
-    title="Dataset",
-    category="data",
-    help=(
-        "Feeds training examples into the network in mini-batches: `x` carries the features "
-        "(pixels, measurements, sequence steps) and `y` the target (a class label or a number "
-        "to predict). Choose a built-in dataset to start at once: digits (8x8 handwritten "
-        "digits as images for convolutions, as 64 flat values for Linear layers, or as 8 rows "
-        "read one per time step for recurrent layers), iris, wine and breast cancer "
-        "(measurements to classify) or diabetes (a number to predict). Synthetic data: "
-        "sine_wave gives windows of a noisy wave whose next value is to be forecast; "
-        "gaussian_ring gives 2-D points from 8 blobs on a circle, the classic test of "
-        "whether a GAN learns every mode. Or use your own CSV file (numeric columns and one "
-        "target column), image folder (one subfolder per class) or .npz file (arrays x and "
-        "y). Table features are standardized (mean 0, std 1) with statistics of the training "
-        "samples only, so the model never peeks at validation data. A share of the samples "
-        "(val_split) is held out for validation: if training loss keeps falling while "
-        "validation loss rises, the model memorizes instead of generalizing (overfitting)."
-    ),
-    inputs=(),
-    outputs=(
-        Port("x", "features, one row per sample"),
-        Port("y", "targets: class labels or values to predict"),
-    ),
-    params=(
-        Param("dataset", "choice", _DEFAULT["dataset"], "Which data to train on.", choices=DATASETS),
-        Param("path", "path", _DEFAULT["path"], "File or folder for csv, image_folder and npz datasets."),
-        Param("target_column", "str", _DEFAULT["target_column"], "CSV column to predict (empty: the last column)."),
-        Param("task", "choice", _DEFAULT["task"],
-              "Your own files: classification (predict a class) or regression (predict a number). "
-              "auto: text labels, or whole numbers with few distinct values (at most 20), are classes; "
-              "other numbers are regression. For npz, integer y means classes.",
-              choices=("auto", "classification", "regression")),
-        Param("image_size", "int", _DEFAULT["image_size"], "Image folders: images are resized to this many pixels square.", minimum=4, maximum=512),
-        Param("color", "choice", _DEFAULT["color"], "Image folders: grayscale (1 channel) or rgb (3 channels).",
-              choices=("grayscale", "rgb")),
-        Param("num_samples", "int", _DEFAULT["num_samples"], "Synthetic datasets: how many samples to generate.", minimum=16, maximum=1_000_000),
-        Param("sequence_length", "int", _DEFAULT["sequence_length"], "Sine waves: time steps the model sees before predicting the next.", minimum=2, maximum=4096),
-        Param("noise", "float", _DEFAULT["noise"],
-              "Synthetic datasets: sine_wave adds noise with this standard deviation (the best "
-              "reachable MSE is about noise squared); gaussian_ring blobs have std 0.2 x noise.",
-              minimum=0.0, maximum=10.0),
-        Param("classes", "ints", _DEFAULT["classes"],
-              "Keep only these classes, relabelled 0, 1, ... in this order (empty: all). "
-              "E.g. 5, 6, 7, 8, 9 for transfer learning from digits 0-4.", minimum=0),
-        Param("val_split", "float", _DEFAULT["val_split"],
-              "Share of samples held out for validation (0: train on everything, no validation).",
-              minimum=0.0, maximum=0.9),
-        Param("shuffle", "bool", _DEFAULT["shuffle"], "Shuffle the training samples every epoch."),
-    ),
-    infer=_infer_dataset,
-))
+register(
+    NodeType(
+        type_id="data.Dataset",
+        title="Dataset",
+        category="data",
+        help=(
+            "Feeds training examples into the network in mini-batches: `x` carries the features "
+            "(pixels, measurements, sequence steps) and `y` the target (a class label or a number "
+            "to predict). Choose a built-in dataset to start at once: digits (8x8 handwritten "
+            "digits as images for convolutions, as 64 flat values for Linear layers, or as 8 rows "
+            "read one per time step for recurrent layers), iris, wine and breast cancer "
+            "(measurements to classify) or diabetes (a number to predict). Synthetic data: "
+            "sine_wave gives windows of a noisy wave whose next value is to be forecast; "
+            "gaussian_ring gives 2-D points from 8 blobs on a circle, the classic test of "
+            "whether a GAN learns every mode. Or use your own CSV file (numeric columns and one "
+            "target column), image folder (one subfolder per class) or .npz file (arrays x and "
+            "y). Table features are standardized (mean 0, std 1) with statistics of the training "
+            "samples only, so the model never peeks at validation data. A share of the samples "
+            "(val_split) is held out for validation: if training loss keeps falling while "
+            "validation loss rises, the model memorizes instead of generalizing (overfitting)."
+        ),
+        inputs=(),
+        outputs=(
+            Port("x", "features, one row per sample"),
+            Port("y", "targets: class labels or values to predict"),
+        ),
+        params=(
+            Param("dataset", "choice", _DEFAULT["dataset"], "Which data to train on.", choices=DATASETS),
+            Param("path", "path", _DEFAULT["path"], "File or folder for csv, image_folder and npz datasets."),
+            Param("target_column", "str", _DEFAULT["target_column"], "CSV column to predict (empty: the last column)."),
+            Param(
+                "task",
+                "choice",
+                _DEFAULT["task"],
+                "Your own files: classification (predict a class) or regression (predict a number). "
+                "auto: text labels, or whole numbers with few distinct values (at most 20), are classes; "
+                "other numbers are regression. For npz, integer y means classes.",
+                choices=("auto", "classification", "regression"),
+            ),
+            Param(
+                "image_size",
+                "int",
+                _DEFAULT["image_size"],
+                "Image folders: images are resized to this many pixels square.",
+                minimum=4,
+                maximum=512,
+            ),
+            Param(
+                "color",
+                "choice",
+                _DEFAULT["color"],
+                "Image folders: grayscale (1 channel) or rgb (3 channels).",
+                choices=("grayscale", "rgb"),
+            ),
+            Param(
+                "num_samples",
+                "int",
+                _DEFAULT["num_samples"],
+                "Synthetic datasets: how many samples to generate.",
+                minimum=16,
+                maximum=1_000_000,
+            ),
+            Param(
+                "sequence_length",
+                "int",
+                _DEFAULT["sequence_length"],
+                "Sine waves: time steps the model sees before predicting the next.",
+                minimum=2,
+                maximum=4096,
+            ),
+            Param(
+                "noise",
+                "float",
+                _DEFAULT["noise"],
+                "Synthetic datasets: sine_wave adds noise with this standard deviation (the best "
+                "reachable MSE is about noise squared); gaussian_ring blobs have std 0.2 x noise.",
+                minimum=0.0,
+                maximum=10.0,
+            ),
+            Param(
+                "classes",
+                "ints",
+                _DEFAULT["classes"],
+                "Keep only these classes, relabelled 0, 1, ... in this order (empty: all). "
+                "E.g. 5, 6, 7, 8, 9 for transfer learning from digits 0-4.",
+                minimum=0,
+            ),
+            Param(
+                "val_split",
+                "float",
+                _DEFAULT["val_split"],
+                "Share of samples held out for validation (0: train on everything, no validation).",
+                minimum=0.0,
+                maximum=0.9,
+            ),
+            Param("shuffle", "bool", _DEFAULT["shuffle"], "Shuffle the training samples every epoch."),
+        ),
+        infer=_infer_dataset,
+    )
+)
 
 
 def _infer_input(params, inputs):
@@ -77,42 +124,58 @@ def _infer_input(params, inputs):
     return {"out": TensorSpec(tuple(params["shape"]))}
 
 
-register(NodeType(
-    type_id="data.Input",
-    title="Input",
-    category="data",
-    help=(
-        "A named model input with an explicit shape, for networks you will call from code "
-        "(after export) rather than train on a Dataset node. The batch dimension B is implied: "
-        "a shape of 1, 28, 28 means tensors of [B, 1, 28, 28]. Use dtype long for token or "
-        "class ids that go into an Embedding."
-    ),
-    inputs=(),
-    outputs=(Port("out", "the tensor passed in"),),
-    params=(
-        Param("shape", "ints", [16], "Size of each sample, without the batch dimension.", minimum=1, min_length=1),
-        Param("dtype", "choice", "float", "float for features, long for integer ids.", choices=("float", "long")),
-        Param("num_classes", "int", 10, "For long inputs: how many distinct ids there are.", minimum=1, maximum=10_000_000),
-    ),
-    infer=_infer_input,
-))
+register(
+    NodeType(
+        type_id="data.Input",
+        title="Input",
+        category="data",
+        help=(
+            "A named model input with an explicit shape, for networks you will call from code "
+            "(after export) rather than train on a Dataset node. The batch dimension B is implied: "
+            "a shape of 1, 28, 28 means tensors of [B, 1, 28, 28]. Use dtype long for token or "
+            "class ids that go into an Embedding."
+        ),
+        inputs=(),
+        outputs=(Port("out", "the tensor passed in"),),
+        params=(
+            Param("shape", "ints", [16], "Size of each sample, without the batch dimension.", minimum=1, min_length=1),
+            Param("dtype", "choice", "float", "float for features, long for integer ids.", choices=("float", "long")),
+            Param(
+                "num_classes",
+                "int",
+                10,
+                "For long inputs: how many distinct ids there are.",
+                minimum=1,
+                maximum=10_000_000,
+            ),
+        ),
+        infer=_infer_input,
+    )
+)
 
 
-register(NodeType(
-    type_id="data.Noise",
-    title="Noise",
-    category="data",
-    help=(
-        "Random latent vectors, a fresh batch for every step: the seed a generator turns into "
-        "an image or a point. A GAN's generator starts here; so does sampling from a trained "
-        "decoder. Normal noise (mean 0, std 1) is the usual choice."
-    ),
-    inputs=(),
-    outputs=(Port("out", "[B, size] random vectors"),),
-    params=(
-        Param("size", "int", 16, "Length of each latent vector.", minimum=1, maximum=65536),
-        Param("distribution", "choice", "normal", "normal: mean 0, std 1; uniform: between -1 and 1.",
-              choices=("normal", "uniform")),
-    ),
-    infer=lambda params, inputs: {"out": TensorSpec((params["size"],))},
-))
+register(
+    NodeType(
+        type_id="data.Noise",
+        title="Noise",
+        category="data",
+        help=(
+            "Random latent vectors, a fresh batch for every step: the seed a generator turns into "
+            "an image or a point. A GAN's generator starts here; so does sampling from a trained "
+            "decoder. Normal noise (mean 0, std 1) is the usual choice."
+        ),
+        inputs=(),
+        outputs=(Port("out", "[B, size] random vectors"),),
+        params=(
+            Param("size", "int", 16, "Length of each latent vector.", minimum=1, maximum=65536),
+            Param(
+                "distribution",
+                "choice",
+                "normal",
+                "normal: mean 0, std 1; uniform: between -1 and 1.",
+                choices=("normal", "uniform"),
+            ),
+        ),
+        infer=lambda params, inputs: {"out": TensorSpec((params["size"],))},
+    )
+)

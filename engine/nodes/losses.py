@@ -34,14 +34,21 @@ def _class_scores(pred, target, title: str) -> None:
             "use MSE or Huber for numeric targets, or connect the Dataset's `y` of a classification dataset",
         )
     if target.rank != 1:
-        raise ShapeError(f"gets target labels {target.bracket()} but needs one label per sample, [B]",
-                         f"{title} here classifies whole samples; flatten per-step outputs and labels first")
+        raise ShapeError(
+            f"gets target labels {target.bracket()} but needs one label per sample, [B]",
+            f"{title} here classifies whole samples; flatten per-step outputs and labels first",
+        )
     classes = pred.dims[0]
     if target.num_classes is not None and target.num_classes != classes:
         raise ShapeError(
             f"gets {classes} scores per sample but the target has {target.num_classes} classes",
             f"set out_features of the last Linear layer to {target.num_classes}",
-            fix={"kind": "set_param", "upstream_of": "prediction", "param": "out_features", "value": target.num_classes},
+            fix={
+                "kind": "set_param",
+                "upstream_of": "prediction",
+                "param": "out_features",
+                "value": target.num_classes,
+            },
         )
 
 
@@ -114,17 +121,19 @@ def _build(kind: str):
 
 
 def _loss(kind: str, title: str, help_text: str, infer, params: tuple[Param, ...] = ()) -> NodeType:
-    return register(NodeType(
-        type_id=f"losses.{kind}",
-        title=title,
-        category="losses",
-        help=help_text,
-        inputs=INPUTS,
-        outputs=OUTPUTS,
-        params=params + (WEIGHT,),
-        infer=infer,
-        build=_build(kind),
-    ))
+    return register(
+        NodeType(
+            type_id=f"losses.{kind}",
+            title=title,
+            category="losses",
+            help=help_text,
+            inputs=INPUTS,
+            outputs=OUTPUTS,
+            params=params + (WEIGHT,),
+            infer=infer,
+            build=_build(kind),
+        )
+    )
 
 
 _loss(
@@ -135,8 +144,16 @@ _loss(
     "true class got: -log p(true class). Do not put a Softmax before it; it applies one "
     "itself. Connect the class labels from the Dataset's `y` to the target.",
     _infer_class_loss("CrossEntropy"),
-    (Param("label_smoothing", "float", 0.0, "Spread this share of the target over all classes (regularization).",
-           minimum=0.0, maximum=0.99),),
+    (
+        Param(
+            "label_smoothing",
+            "float",
+            0.0,
+            "Spread this share of the target over all classes (regularization).",
+            minimum=0.0,
+            maximum=0.99,
+        ),
+    ),
 )
 
 _loss(
@@ -187,7 +204,11 @@ _loss(
     "outliers. Choose delta about the size of an error you still consider normal for your "
     "data." + REGRESSION_HELP,
     _infer_regression("Huber"),
-    (Param("delta", "float", 1.0, "Error size where the loss turns from squared to linear.", minimum=1e-6, maximum=1e6),),
+    (
+        Param(
+            "delta", "float", 1.0, "Error size where the loss turns from squared to linear.", minimum=1e-6, maximum=1e6
+        ),
+    ),
 )
 
 

@@ -22,12 +22,31 @@ def _common(lr: float, weight_decay: float = 0.0, decay_text: str = L2) -> tuple
     return (
         Param("lr", "float", lr, "Learning rate: how big a step each update takes.", minimum=1e-9, maximum=10.0),
         Param("weight_decay", "float", weight_decay, decay_text, minimum=0.0, maximum=10.0),
-        Param("l1", "float", 0.0, "L1 regularization: adds l1 x sum |w|, driving weights to exactly zero.",
-              minimum=0.0, maximum=10.0),
-        Param("scope", "node_ids", [], "Nodes whose weights this optimizer updates (empty: every trainable "
-              "node upstream of its losses, not crossing Detach).", advanced=True),
-        Param("order", "int", 0, "With several optimizers: lower steps first each batch.", minimum=0, maximum=100,
-              advanced=True),
+        Param(
+            "l1",
+            "float",
+            0.0,
+            "L1 regularization: adds l1 x sum |w|, driving weights to exactly zero.",
+            minimum=0.0,
+            maximum=10.0,
+        ),
+        Param(
+            "scope",
+            "node_ids",
+            [],
+            "Nodes whose weights this optimizer updates (empty: every trainable "
+            "node upstream of its losses, not crossing Detach).",
+            advanced=True,
+        ),
+        Param(
+            "order",
+            "int",
+            0,
+            "With several optimizers: lower steps first each batch.",
+            minimum=0,
+            maximum=100,
+            advanced=True,
+        ),
     )
 
 
@@ -39,28 +58,46 @@ def _infer_optimizer(params, inputs):
                 "connect the `loss` output of a loss node",
             )
     if params.get("nesterov") and params["momentum"] == 0:
-        raise ShapeError("has nesterov on but momentum 0; Nesterov's look-ahead needs momentum",
-                         "set momentum above 0 (0.9 is usual), or turn nesterov off")
+        raise ShapeError(
+            "has nesterov on but momentum 0; Nesterov's look-ahead needs momentum",
+            "set momentum above 0 (0.9 is usual), or turn nesterov off",
+        )
     return {}
 
 
-def optimizer(type_id: str, title: str, help_text: str, lr: float, extra: tuple[Param, ...] = (),
-              weight_decay: float = 0.0, decay_text: str = L2) -> NodeType:
-    return register(NodeType(
-        type_id=type_id,
-        title=title,
-        category="optimizers",
-        help=help_text,
-        inputs=INPUTS,
-        outputs=(),
-        params=_common(lr, weight_decay, decay_text) + extra,
-        infer=_infer_optimizer,
-    ))
+def optimizer(
+    type_id: str,
+    title: str,
+    help_text: str,
+    lr: float,
+    extra: tuple[Param, ...] = (),
+    weight_decay: float = 0.0,
+    decay_text: str = L2,
+) -> NodeType:
+    return register(
+        NodeType(
+            type_id=type_id,
+            title=title,
+            category="optimizers",
+            help=help_text,
+            inputs=INPUTS,
+            outputs=(),
+            params=_common(lr, weight_decay, decay_text) + extra,
+            infer=_infer_optimizer,
+        )
+    )
 
 
 def _eps(default: float) -> Param:
-    return Param("eps", "float", default, "Added to the denominator for numerical stability.", minimum=0.0,
-                 maximum=1.0, advanced=True)
+    return Param(
+        "eps",
+        "float",
+        default,
+        "Added to the denominator for numerical stability.",
+        minimum=0.0,
+        maximum=1.0,
+        advanced=True,
+    )
 
 
 BETAS = (
@@ -144,8 +181,13 @@ optimizer(
     (
         Param("alpha", "float", 0.99, "Decay of the squared-gradient average.", minimum=0.0, maximum=0.99999),
         Param("momentum", "float", 0.0, "Share of the previous step kept in the next one.", minimum=0.0, maximum=0.999),
-        Param("centered", "bool", False, "Divide by the gradient's variance instead of its raw second moment.",
-              advanced=True),
+        Param(
+            "centered",
+            "bool",
+            False,
+            "Divide by the gradient's variance instead of its raw second moment.",
+            advanced=True,
+        ),
         _eps(1e-8),
     ),
 )
@@ -160,8 +202,15 @@ optimizer(
     "larger starting lr (0.01 to 0.1) than for Adam is usual.",
     1e-2,
     (
-        Param("lr_decay", "float", 0.0, "Shrinks the learning rate as lr / (1 + steps x lr_decay).",
-              minimum=0.0, maximum=1.0, advanced=True),
+        Param(
+            "lr_decay",
+            "float",
+            0.0,
+            "Shrinks the learning rate as lr / (1 + steps x lr_decay).",
+            minimum=0.0,
+            maximum=1.0,
+            advanced=True,
+        ),
         _eps(1e-10),
     ),
 )
@@ -174,8 +223,9 @@ def full_batch(type_id: str) -> bool:
     return catalog().get(type_id).type_id in FULL_BATCH
 
 
-def make_torch_optimizer(type_id: str, params: dict[str, Any], parameters, *,
-                         fused: bool = False) -> torch.optim.Optimizer:
+def make_torch_optimizer(
+    type_id: str, params: dict[str, Any], parameters, *, fused: bool = False
+) -> torch.optim.Optimizer:
     """The torch optimizer for an optimizer node; l1, scope and order are the trainer's job.
 
     Missing params take their defaults; a bad or unknown param raises ParamError. The
@@ -194,9 +244,14 @@ def make_torch_optimizer(type_id: str, params: dict[str, Any], parameters, *,
         raise errors[0]
     kind = node_type.class_name
     parameters = list(parameters)
-    fused = fused and kind in FUSED_KINDS and all(
-        isinstance(w, torch.Tensor) and w.is_floating_point() and w.device.type in ("cpu", "cuda")
-        for w in parameters)
+    fused = (
+        fused
+        and kind in FUSED_KINDS
+        and all(
+            isinstance(w, torch.Tensor) and w.is_floating_point() and w.device.type in ("cpu", "cuda")
+            for w in parameters
+        )
+    )
     common = {"lr": p["lr"], "weight_decay": p["weight_decay"], **({"fused": True} if fused else {"foreach": True})}
     if kind in ("GradientDescent", "SGD"):
         return torch.optim.SGD(parameters, **common)
@@ -206,8 +261,9 @@ def make_torch_optimizer(type_id: str, params: dict[str, Any], parameters, *,
         optim = torch.optim.Adam if kind == "Adam" else torch.optim.AdamW
         return optim(parameters, betas=(p["beta1"], p["beta2"]), eps=p["eps"], **common)
     if kind == "RMSprop":
-        return torch.optim.RMSprop(parameters, alpha=p["alpha"], momentum=p["momentum"], centered=p["centered"],
-                                   eps=p["eps"], **common)
+        return torch.optim.RMSprop(
+            parameters, alpha=p["alpha"], momentum=p["momentum"], centered=p["centered"], eps=p["eps"], **common
+        )
     if kind == "Adagrad":
         return torch.optim.Adagrad(parameters, lr_decay=p["lr_decay"], eps=p["eps"], **common)
     raise ValueError(f"{type_id}: no torch optimizer for {kind}")

@@ -35,8 +35,10 @@ def _type_section(node_type: NodeType) -> list[str]:
     lines = [f"### {node_type.title} — `{node_type.type_id}`", "", node_type.help, ""]
     if node_type.legacy_ids:
         lines += ["Also opens files that use: " + ", ".join(f"`{i}`" for i in node_type.legacy_ids) + ".", ""]
-    ports = [f"in `{p.name}`" + (" (optional)" if p.optional else "") + (" (several)" if p.multiple else "")
-             for p in node_type.inputs]
+    ports = [
+        f"in `{p.name}`" + (" (optional)" if p.optional else "") + (" (several)" if p.multiple else "")
+        for p in node_type.inputs
+    ]
     ports += [f"out `{p.name}`" for p in node_type.outputs]
     lines += ["Ports: " + (", ".join(ports) if ports else "none") + ".", ""]
     if node_type.params:
@@ -57,8 +59,14 @@ def allowed(param: Param) -> str:
         bounds.append(f">= {_number(param.minimum)}")
     if param.maximum is not None:
         bounds.append(f"<= {_number(param.maximum)}")
-    kind = {"int": "whole number", "float": "number", "str": "text", "path": "file or folder",
-            "ints": "list of whole numbers", "node_ids": "list of node ids"}[param.kind]
+    kind = {
+        "int": "whole number",
+        "float": "number",
+        "str": "text",
+        "path": "file or folder",
+        "ints": "list of whole numbers",
+        "node_ids": "list of node ids",
+    }[param.kind]
     return kind + (" " + ", ".join(bounds) if bounds else "")
 
 

@@ -21,8 +21,15 @@ class RunDiff:
 
     @property
     def empty(self) -> bool:
-        return not (self.settings or self.params or self.nodes_only_a or self.nodes_only_b
-                    or self.edges_only_a or self.edges_only_b or self.other)
+        return not (
+            self.settings
+            or self.params
+            or self.nodes_only_a
+            or self.nodes_only_b
+            or self.edges_only_a
+            or self.edges_only_b
+            or self.other
+        )
 
     def lines(self) -> list[str]:
         """One readable line per difference (`a` first, then `b`)."""
@@ -80,8 +87,12 @@ def diff_runs(a: dict[str, Any], b: dict[str, Any]) -> RunDiff:
     ea, eb = _edges(a), _edges(b)
     diff.edges_only_a = sorted(ea - eb)
     diff.edges_only_b = sorted(eb - ea)
-    for key, label in (("seed", "seed"), ("device", "device"), ("data_fingerprint", "data"),
-                       ("init_weights", "started from")):
+    for key, label in (
+        ("seed", "seed"),
+        ("device", "device"),
+        ("data_fingerprint", "data"),
+        ("init_weights", "started from"),
+    ):
         va, vb = a.get(key), b.get(key)
         if va != vb:
             if key == "data_fingerprint":

@@ -146,9 +146,15 @@ def read_run(folder: Path) -> RunInfo:
         started = datetime.fromtimestamp(folder.stat().st_mtime)
     settings = record.get("settings") or {}
     return RunInfo(
-        id=folder.name, folder=folder, started=started,
+        id=folder.name,
+        folder=folder,
+        started=started,
         status=str(record.get("status") or ("interrupted" if history else "failed")),
-        epochs_completed=len(history), epochs=int(settings.get("epochs") or 0),
-        best_key=key, best_value=value, device=str(record.get("device") or ""),
-        seconds=record.get("seconds"), record=record,
+        epochs_completed=len(history),
+        epochs=int(settings.get("epochs") or 0),
+        best_key=key,
+        best_value=value,
+        device=str(record.get("device") or ""),
+        seconds=record.get("seconds"),
+        record=record,
     )

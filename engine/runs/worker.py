@@ -63,8 +63,19 @@ def host_main(jobs, events, control, threads: int | None = None) -> None:
     import engine.training.insights  # noqa: F401
     import engine.training.trainer  # noqa: F401
 
-    events.put([("hello", {"pid": os.getpid(), "devices": available_devices(),
-                           "threads": torch.get_num_threads(), "torch": torch.__version__})])
+    events.put(
+        [
+            (
+                "hello",
+                {
+                    "pid": os.getpid(),
+                    "devices": available_devices(),
+                    "threads": torch.get_num_threads(),
+                    "torch": torch.__version__,
+                },
+            )
+        ]
+    )
     try:
         while True:
             try:
@@ -141,10 +152,20 @@ class EventStream(Callback):
             window = now - self.last
             rate = (self.samples - self.last_samples) / window if window > 0 else 0.0
             b = self.batch
-            messages.append(("progress", {
-                "epoch": b.epoch, "index": b.index, "step": b.step, "epochs": self.trainer.epochs,
-                "batches_per_epoch": self.trainer.batches_per_epoch, "samples_per_s": rate,
-                "elapsed": now - self.started}))
+            messages.append(
+                (
+                    "progress",
+                    {
+                        "epoch": b.epoch,
+                        "index": b.index,
+                        "step": b.step,
+                        "epochs": self.trainer.epochs,
+                        "batches_per_epoch": self.trainer.batches_per_epoch,
+                        "samples_per_s": rate,
+                        "elapsed": now - self.started,
+                    },
+                )
+            )
         messages += self.pending  # after the rows and progress they follow (an epoch end, finished)
         if messages:
             self.queue.put(messages)
@@ -156,13 +177,20 @@ def describe_run(trainer) -> dict[str, Any]:
     """What the UI needs to lay out its plots for this run."""
     plan = trainer.plan
     return {
-        "epochs": trainer.epochs, "start_epoch": trainer.start_epoch,
-        "batches_per_epoch": trainer.batches_per_epoch, "batch_size": trainer.batch_size,
-        "num_train": trainer.num_train, "num_val": len(trainer.data.val_x),
-        "losses": list(plan.losses), "accuracy": [a.loss for a in plan.accuracy],
+        "epochs": trainer.epochs,
+        "start_epoch": trainer.start_epoch,
+        "batches_per_epoch": trainer.batches_per_epoch,
+        "batch_size": trainer.batch_size,
+        "num_train": trainer.num_train,
+        "num_val": len(trainer.data.val_x),
+        "losses": list(plan.losses),
+        "accuracy": [a.loss for a in plan.accuracy],
         "optimizers": [{"id": s.node_id, "lr": s.lr} for s in trainer.steps],
-        "class_names": list(trainer.data.class_names), "device": str(trainer.device),
-        "weighted": list(plan.weighted), "relus": list(plan.relus), "monitor": trainer.monitor.name,
+        "class_names": list(trainer.data.class_names),
+        "device": str(trainer.device),
+        "weighted": list(plan.weighted),
+        "relus": list(plan.relus),
+        "monitor": trainer.monitor.name,
         "step": trainer.step_count,
     }
 
@@ -181,8 +209,12 @@ def run_job(job: dict[str, Any], events, control) -> None:
     stream = EventStream(events, float(job.get("interval", 0.05)), control)
     control.pending_changes()  # a change left over from an earlier run is not for this one
     started = time.time()
-    base = {"run_id": folder.name, "started": datetime.now().isoformat(timespec="seconds"),
-            "graph_file": job.get("graph_file"), "init_weights": job.get("init_weights")}
+    base = {
+        "run_id": folder.name,
+        "started": datetime.now().isoformat(timespec="seconds"),
+        "graph_file": job.get("graph_file"),
+        "init_weights": job.get("init_weights"),
+    }
     trainer = None
     try:
         graph = graph_from_document(job["graph"])
@@ -190,14 +222,28 @@ def run_job(job: dict[str, Any], events, control) -> None:
         if job.get("insights", True):
             callbacks.append(Insights(stream.insights, min_interval=float(job.get("insights_interval", 0.5))))
         callbacks.append(stream)
-        trainer = Trainer(graph, settings=job.get("settings") or {}, callbacks=callbacks, control=control,
-                          log_every=int(job.get("log_every", 10)))
+        trainer = Trainer(
+            graph,
+            settings=job.get("settings") or {},
+            callbacks=callbacks,
+            control=control,
+            log_every=int(job.get("log_every", 10)),
+        )
         if job.get("init_weights"):
             load_weights(trainer.modules, job["init_weights"])
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message, the process lives on
         error = describe_failure(exc, trainer)
-        _write_record(folder, {**base, "status": "failed", "error": error["message"], "graph": job["graph"],
-                               "settings": job.get("settings") or {}, "seconds": time.time() - started})
+        _write_record(
+            folder,
+            {
+                **base,
+                "status": "failed",
+                "error": error["message"],
+                "graph": job["graph"],
+                "settings": job.get("settings") or {},
+                "seconds": time.time() - started,
+            },
+        )
         events.put([("finished", {"status": "failed", "error": error, "run_dir": str(folder)})])
         return
     _write_record(folder, {**base, **_record(job, graph, trainer, "running", None, 0.0)})
@@ -216,11 +262,19 @@ def run_job(job: dict[str, Any], events, control) -> None:
         save_weights(trainer.modules, weights, {"graph_hash": trainer.graph_hash})
     seconds = time.time() - started
     _write_record(folder, {**base, **_record(job, graph, trainer, status, error and error["message"], seconds)})
-    stream.send("finished", {"status": status, "error": error, "run_dir": str(folder),
-                             "weights": str(weights) if weights else None,
-                             "epochs_completed": len(trainer.history), "seconds": seconds,
-                             "fit_seconds": fit_seconds, "samples_trained": (trainer.step_count and
-                                                                             len(trainer.history) * trainer.num_train)})
+    stream.send(
+        "finished",
+        {
+            "status": status,
+            "error": error,
+            "run_dir": str(folder),
+            "weights": str(weights) if weights else None,
+            "epochs_completed": len(trainer.history),
+            "seconds": seconds,
+            "fit_seconds": fit_seconds,
+            "samples_trained": (trainer.step_count and len(trainer.history) * trainer.num_train),
+        },
+    )
 
 
 def _record(job, graph, trainer, status: str, error: str | None, seconds: float) -> dict[str, Any]:
@@ -247,34 +301,68 @@ def describe_failure(exc: BaseException, trainer) -> dict[str, Any]:
     if isinstance(exc, DivergedError):
         optimizers = ", ".join(f"`{s.node_id}` (lr {s.lr:g})" for s in trainer.steps) if trainer else "the optimizer"
         where = f" `{node_id}`" if node_id else ""
-        return _failure("diverged", "Training diverged: the loss became NaN or infinite", str(exc), node_id,
-                        f"Lower the learning rate of {optimizers}, ten times smaller is a good first try; or set "
-                        f"grad_clip (e.g. 1.0) in the training settings; or normalize the input of{where or ' the layer'}.",
-                        detail)
+        return _failure(
+            "diverged",
+            "Training diverged: the loss became NaN or infinite",
+            str(exc),
+            node_id,
+            f"Lower the learning rate of {optimizers}, ten times smaller is a good first try; or set "
+            f"grad_clip (e.g. 1.0) in the training settings; or normalize the input of{where or ' the layer'}.",
+            detail,
+        )
     node_id = node_id or _node_in_traceback(exc, trainer)
     named = f"`{node_id}`" if node_id else "the model"
     text = str(exc).lower()
     if _is_out_of_memory(exc):
-        return _failure("oom", "Out of memory", f"Ran out of memory in {named}: {message}", node_id,
-                        f"Use a smaller batch size, or fewer units or channels in {named}; on a GPU, "
-                        "close other programs using it or train on the CPU.", detail)
+        return _failure(
+            "oom",
+            "Out of memory",
+            f"Ran out of memory in {named}: {message}",
+            node_id,
+            f"Use a smaller batch size, or fewer units or channels in {named}; on a GPU, "
+            "close other programs using it or train on the CPU.",
+            detail,
+        )
     if isinstance(exc, RuntimeError) and any(k in text for k in ("shape", "size", "dimension", "mat1", "expected")):
-        return _failure("shape", "Shape error while training", f"{named} could not compute: {message}", node_id,
-                        f"Check the shapes on the edges into {named} (they are shown on the canvas) and its "
-                        "parameters; a size that depends on the data (a sequence length, the last smaller "
-                        "batch) is a common cause.", detail)
+        return _failure(
+            "shape",
+            "Shape error while training",
+            f"{named} could not compute: {message}",
+            node_id,
+            f"Check the shapes on the edges into {named} (they are shown on the canvas) and its "
+            "parameters; a size that depends on the data (a sequence length, the last smaller "
+            "batch) is a common cause.",
+            detail,
+        )
     setup = type(exc).__name__ in ("TrainingError", "DataError", "CompileError", "GraphFileError")
     if setup:
-        return _failure("setup", "Cannot start training", message, node_id,
-                        "Fix the problem named above (it is also listed in the Problems panel), then train again.",
-                        detail)
-    return _failure("error", "Training stopped with an error", f"{type(exc).__name__} in {named}: {message}",
-                    node_id, "This looks like a bug; the details below help to report it.", detail)
+        return _failure(
+            "setup",
+            "Cannot start training",
+            message,
+            node_id,
+            "Fix the problem named above (it is also listed in the Problems panel), then train again.",
+            detail,
+        )
+    return _failure(
+        "error",
+        "Training stopped with an error",
+        f"{type(exc).__name__} in {named}: {message}",
+        node_id,
+        "This looks like a bug; the details below help to report it.",
+        detail,
+    )
 
 
 def _failure(kind, title, message, node_id, suggestion, detail) -> dict[str, Any]:
-    return {"kind": kind, "title": title, "message": message, "node_id": node_id, "suggestion": suggestion,
-            "detail": detail}
+    return {
+        "kind": kind,
+        "title": title,
+        "message": message,
+        "node_id": node_id,
+        "suggestion": suggestion,
+        "detail": detail,
+    }
 
 
 def _is_out_of_memory(exc: BaseException) -> bool:

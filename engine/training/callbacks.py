@@ -103,8 +103,15 @@ class ProgressBar(Callback):
 
         total = trainer.epochs * trainer.batches_per_epoch
         done = trainer.start_epoch * trainer.batches_per_epoch
-        self.bar = tqdm(total=total, initial=done, file=self.file, disable=self.disable,
-                        unit="batch", dynamic_ncols=True, leave=True)
+        self.bar = tqdm(
+            total=total,
+            initial=done,
+            file=self.file,
+            disable=self.disable,
+            unit="batch",
+            dynamic_ncols=True,
+            leave=True,
+        )
 
     def on_epoch_start(self, trainer: Trainer, epoch: int) -> None:
         self.bar.set_description(f"epoch {epoch}/{trainer.epochs}")
@@ -116,8 +123,7 @@ class ProgressBar(Callback):
             self.bar.set_postfix({k: f"{v:.4g}" for k, v in last.items() if k.startswith("loss")}, refresh=False)
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, metrics: dict[str, Any]) -> None:
-        shown = {k: f"{v:.4g}" for k, v in metrics.items()
-                 if isinstance(v, float) and (k.endswith(("_loss", "_acc")))}
+        shown = {k: f"{v:.4g}" for k, v in metrics.items() if isinstance(v, float) and (k.endswith(("_loss", "_acc")))}
         self.bar.set_postfix(shown)
 
     def on_train_end(self, trainer: Trainer, result: TrainingResult) -> None:

@@ -44,8 +44,9 @@ class TrainingControl:
         Pass it to the child process when starting it; both sides then share its state.
         A SimpleQueue writes synchronously, so a change put before `resume()` is seen on resume.
         """
-        return cls(_events=(context.Event(), context.Event()), _commands=context.SimpleQueue(),
-                   _flags=context.RawArray("b", 3))
+        return cls(
+            _events=(context.Event(), context.Event()), _commands=context.SimpleQueue(), _flags=context.RawArray("b", 3)
+        )
 
     # -- the controlling side ------------------------------------------------------------------
     def pause(self) -> None:

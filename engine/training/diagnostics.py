@@ -62,12 +62,13 @@ class PendingBatches:
         batches = len(self.steps) - self.counted
         if not self.acc_slots or not batches:
             return
-        sizes = [size for _, size in self.steps[self.counted:]]
+        sizes = [size for _, size in self.steps[self.counted :]]
         per_batch = len(self.predictions) // batches
         columns = []
         for slot, plan in self.acc_slots:
-            hits = correct_mask(plan, torch.cat(self.predictions[slot::per_batch]),
-                                torch.cat(self.targets[slot::per_batch]))
+            hits = correct_mask(
+                plan, torch.cat(self.predictions[slot::per_batch]), torch.cat(self.targets[slot::per_batch])
+            )
             if len(set(sizes)) == 1:
                 columns.append(hits.reshape(batches, -1).sum(1))
             else:  # the epoch's last batch is smaller
@@ -139,8 +140,9 @@ def _nonfinite(value) -> bool:
 
 
 @torch.no_grad()
-def first_nonfinite_node(program: nn.Module, modules: nn.Module, inputs: dict[str, torch.Tensor],
-                         order: list[str], sources: dict[str, str]) -> tuple[str | None, str]:
+def first_nonfinite_node(
+    program: nn.Module, modules: nn.Module, inputs: dict[str, torch.Tensor], order: list[str], sources: dict[str, str]
+) -> tuple[str | None, str]:
     """Re-run one forward pass with hooks; return (node id, why) for the first non-finite output.
 
     `sources` maps forward argument names to the node ids that provide them, so bad input

@@ -36,8 +36,10 @@ class Distributed:
         """Join the process group torchrun set up; refuse to run outside torchrun."""
         missing = [k for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT") if k not in os.environ]
         if missing:
-            raise TrainingError("--ddp runs under torchrun (missing " + ", ".join(missing) + "): "
-                                "torchrun --standalone --nproc_per_node=N -m engine train FILE --ddp --out DIR")
+            raise TrainingError(
+                "--ddp runs under torchrun (missing " + ", ".join(missing) + "): "
+                "torchrun --standalone --nproc_per_node=N -m engine train FILE --ddp --out DIR"
+            )
         rank, world, local = (int(os.environ[k]) for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK"))
         use_cuda = device_setting in ("auto", "cuda") and torch.cuda.is_available()
         if device_setting == "cuda" and not use_cuda:
@@ -49,8 +51,7 @@ class Distributed:
             device = torch.device("cuda", local)
         else:
             device = torch.device("cpu")
-        dist.init_process_group("nccl" if use_cuda else "gloo", timeout=TIMEOUT,
-                                device_id=device if use_cuda else None)
+        dist.init_process_group("nccl" if use_cuda else "gloo", timeout=TIMEOUT, device_id=device if use_cuda else None)
         return cls(rank, world, device)
 
     @property
@@ -65,7 +66,7 @@ class Distributed:
         total = self.shard_size(len(order)) * self.world_size
         if total > len(order):
             order = torch.cat([order, order[: total - len(order)]])
-        return order[self.rank:total:self.world_size]
+        return order[self.rank : total : self.world_size]
 
     def wrap(self, program: nn.Module, trained: list[nn.Parameter]) -> nn.Module:
         """DDP over `program`, averaging only the gradients of `trained` (one optimizer's scope)."""

@@ -25,8 +25,10 @@ def load_initial_weights(trainer, path: str | os.PathLike, nodes: list[str] | No
         raise TrainingError(str(exc)) from None
     report = match_weights(trainer.graph, tensors, seed=trainer.seed, only=set(nodes) if nodes else None)
     if not report.matched:
-        raise TrainingError(f"no weights in {path} fit this graph: " + "; ".join(
-            f"{key}: {why}" for key, why in list(report.unmatched.items())[:3]))
+        raise TrainingError(
+            f"no weights in {path} fit this graph: "
+            + "; ".join(f"{key}: {why}" for key, why in list(report.unmatched.items())[:3])
+        )
     state = {match.key: report.tensors[match.key] for match in report.matched}
     trainer.modules.load_state_dict(state, strict=False)
     return report

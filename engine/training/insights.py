@@ -66,7 +66,9 @@ def plan_insights(trainer: Trainer) -> InsightPlan:
     x_shape = tuple(trainer.data.train_x.shape[1:])
     shape = image_shape(x_shape, dataset)
     confusion = next((a for a in plan.accuracy), None)
-    merge = next((n for n in graph.nodes.values() if n.type_id == GENERATOR_MERGE and n.id in plan.analysis.order), None)
+    merge = next(
+        (n for n in graph.nodes.values() if n.type_id == GENERATOR_MERGE and n.id in plan.analysis.order), None
+    )
     if merge is not None:
         edge = next((e for e in graph.edges_into(merge.id) if e.dst_port == "fake"), None)
         if edge is not None:
@@ -80,8 +82,12 @@ def plan_insights(trainer: Trainer) -> InsightPlan:
     for loss in plan.losses:
         edges = {e.dst_port: e for e in graph.edges_into(loss)}
         target, prediction = edges.get("target"), edges.get("prediction")
-        if (target is not None and prediction is not None and (target.src, target.src_port) == (plan.dataset, "x")
-                and shape is not None):
+        if (
+            target is not None
+            and prediction is not None
+            and (target.src, target.src_port) == (plan.dataset, "x")
+            and shape is not None
+        ):
             return InsightPlan("reconstruction", prediction.src, shape, None)
     return InsightPlan("none", None, None, None)
 
@@ -185,7 +191,9 @@ class Insights(Callback):
             else:
                 predicted = (prediction.reshape(-1) > 0).long()
                 truth = (target[start:stop].reshape(-1) > 0).long()
-            matrix += torch.bincount(truth.long() * classes + predicted, minlength=classes * classes)[: classes * classes]
+            matrix += torch.bincount(truth.long() * classes + predicted, minlength=classes * classes)[
+                : classes * classes
+            ]
         names = self.class_names or [str(i) for i in range(classes)]
         return {"labels": names, "matrix": matrix.reshape(classes, classes).cpu().tolist(), "split": self.split}
 
@@ -203,7 +211,7 @@ class Insights(Callback):
         if kind == "classifier":
             acc = self.plan.confusion
             prediction = out[acc.prediction]
-            predicted = (prediction.argmax(dim=1) if acc.kind == "argmax" else (prediction.reshape(-1) > 0).long())
+            predicted = prediction.argmax(dim=1) if acc.kind == "argmax" else (prediction.reshape(-1) > 0).long()
             truth = self.inputs[acc.target][:count].reshape(-1)
             names = self.class_names or [str(i) for i in range(2)]
             result["true"] = [names[int(i)] for i in truth.cpu().tolist()]

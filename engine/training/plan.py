@@ -86,18 +86,28 @@ def make_plan(graph: Graph, analysis: Analysis | None = None) -> TrainingPlan:
         losses = sorted(graph.predecessors(opt), key=rank.__getitem__)
         scope = optimizer_scope(graph, opt, analysis.order)
         if not scope:
-            raise TrainingError(f"{types[opt].title} `{opt}` has no weights to update: no layer with weights is "
-                                "upstream of its losses (is a Detach in the way?) or in its scope")
-        optimizers.append(OptimizerPlan(
-            opt, types[opt].type_id, dict(node.params), losses,
-            {loss: float(graph.nodes[loss].params.get("weight", 1.0)) for loss in losses},
-            scope, full_batch(types[opt].type_id),
-        ))
+            raise TrainingError(
+                f"{types[opt].title} `{opt}` has no weights to update: no layer with weights is "
+                "upstream of its losses (is a Detach in the way?) or in its scope"
+            )
+        optimizers.append(
+            OptimizerPlan(
+                opt,
+                types[opt].type_id,
+                dict(node.params),
+                losses,
+                {loss: float(graph.nodes[loss].params.get("weight", 1.0)) for loss in losses},
+                scope,
+                full_batch(types[opt].type_id),
+            )
+        )
     if len({o.full_batch for o in optimizers}) > 1:
         gd = next(o.node_id for o in optimizers if o.full_batch)
         mini = next(o.node_id for o in optimizers if not o.full_batch)
-        raise TrainingError(f"Gradient Descent `{gd}` takes full-batch steps but `{mini}` uses mini-batches; "
-                            "use SGD instead of Gradient Descent, or the same kind for both")
+        raise TrainingError(
+            f"Gradient Descent `{gd}` takes full-batch steps but `{mini}` uses mini-batches; "
+            "use SGD instead of Gradient Descent, or the same kind for both"
+        )
     losses = sorted({loss for o in optimizers for loss in o.losses}, key=rank.__getitem__)
     needed = graph.ancestors(losses)
     dataset = None
@@ -115,8 +125,10 @@ def make_plan(graph: Graph, analysis: Analysis | None = None) -> TrainingPlan:
         elif node_type.type_id == "data.Noise":
             noise[input_name(graph, node_id, "out")] = (int(params["size"]), params["distribution"])
         else:
-            raise TrainingError(f"{node_type.title} `{node_id}` feeds a loss, but training takes its data from a "
-                                "Dataset node (an Input is for calling the model from code)")
+            raise TrainingError(
+                f"{node_type.title} `{node_id}` feeds a loss, but training takes its data from a "
+                "Dataset node (an Input is for calling the model from code)"
+            )
     if dataset is None:
         raise TrainingError("cannot train: no Dataset node feeds the losses; connect a Dataset's x and y")
     plan = TrainingPlan(graph, analysis, dataset, inputs, noise, optimizers, losses)

@@ -18,8 +18,11 @@ def make_scheduler(settings: dict[str, Any], optimizer: torch.optim.Optimizer):
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=settings["epochs"])
     if kind == "plateau":
         return torch.optim.lr_scheduler.ReduceLROnPlateau(
-            optimizer, mode=monitor_mode(settings["monitor"]), factor=settings["schedule_gamma"],
-            patience=settings["schedule_patience"])
+            optimizer,
+            mode=monitor_mode(settings["monitor"]),
+            factor=settings["schedule_gamma"],
+            patience=settings["schedule_patience"],
+        )
     return None
 
 

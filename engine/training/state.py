@@ -56,8 +56,11 @@ def metric_names(plan: TrainingPlan, has_val: bool) -> list[str]:
 class RunState:
     @staticmethod
     def capture(trainer: Trainer) -> dict[str, Any]:
-        rng = {"torch": torch.get_rng_state(), "shuffle": trainer.shuffle_gen.get_state(),
-               "noise": trainer.noise_gen.get_state()}
+        rng = {
+            "torch": torch.get_rng_state(),
+            "shuffle": trainer.shuffle_gen.get_state(),
+            "noise": trainer.noise_gen.get_state(),
+        }
         if torch.cuda.is_available() and trainer.device.type == "cuda":
             rng["cuda"] = torch.cuda.get_rng_state(trainer.device)
         return {
@@ -79,13 +82,17 @@ class RunState:
         if state.get("format") != FORMAT:
             raise TrainingError(f"checkpoint format {state.get('format')!r} is not one this version reads ({FORMAT})")
         if state["graph_hash"] != trainer.graph_hash:
-            raise TrainingError("cannot resume: the checkpoint was made from a different graph or settings "
-                                "(only epochs and device may change); start a new run instead")
+            raise TrainingError(
+                "cannot resume: the checkpoint was made from a different graph or settings "
+                "(only epochs and device may change); start a new run instead"
+            )
         if state["data_fingerprint"] != trainer.data.fingerprint:
             raise TrainingError("cannot resume: the data differs from the checkpoint's (fingerprint mismatch)")
         if state["epoch"] > trainer.epochs:
-            raise TrainingError(f"cannot resume: the checkpoint is at epoch {state['epoch']}, beyond the "
-                                f"{trainer.epochs} epochs asked for; ask for more epochs")
+            raise TrainingError(
+                f"cannot resume: the checkpoint is at epoch {state['epoch']}, beyond the "
+                f"{trainer.epochs} epochs asked for; ask for more epochs"
+            )
         for step in trainer.steps:
             step.optimizer.load_state_dict(state["optimizers"][step.node_id])
             if step.scheduler is not None and step.node_id in state["schedulers"]:

@@ -14,9 +14,19 @@ from engine.training.plan import OptimizerPlan
 class OptimizerStep:
     """Minimizes sum(weight x loss) + l1 x sum|w| for one Optimizer node, over its scope only."""
 
-    def __init__(self, plan: OptimizerPlan, program: fx.GraphModule, runner: nn.Module, modules: nn.Module,
-                 optimizer: torch.optim.Optimizer, scheduler, scaler, grad_clip: float,
-                 autocast: bool, device: torch.device):
+    def __init__(
+        self,
+        plan: OptimizerPlan,
+        program: fx.GraphModule,
+        runner: nn.Module,
+        modules: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        scheduler,
+        scaler,
+        grad_clip: float,
+        autocast: bool,
+        device: torch.device,
+    ):
         self.plan = plan
         self.node_id = plan.node_id
         self.program = program  # the fx program; `runner` calls it (itself, or a DDP wrapper around it)
@@ -38,8 +48,9 @@ class OptimizerStep:
         owner = {id(p): node_id for node_id in plan.scope for p in modules.get_submodule(node_id).parameters()}
         self.param_layers = [owner[id(p)] for p in self.params]
         self._zero = torch.zeros((), device=device)
-        self._autocast = (torch.autocast(device_type=device.type, dtype=torch.float16) if autocast
-                          else contextlib.nullcontext())
+        self._autocast = (
+            torch.autocast(device_type=device.type, dtype=torch.float16) if autocast else contextlib.nullcontext()
+        )
 
     @property
     def lr(self) -> float:
@@ -61,8 +72,9 @@ class OptimizerStep:
             total = total + self.l1 * sum(p.abs().sum() for p in self.params)
         return out, total
 
-    def step(self, batch: dict[str, torch.Tensor], sample_grads: bool
-             ) -> tuple[dict[str, torch.Tensor], torch.Tensor | None, bool]:
+    def step(
+        self, batch: dict[str, torch.Tensor], sample_grads: bool
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor | None, bool]:
         """Forward, backward and update. Returns (outputs, per-param grad norms or None, finite).
 
         When the objective is not finite nothing is updated, so the caller can re-run the

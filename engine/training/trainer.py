@@ -55,9 +55,18 @@ class TrainingResult:
 class Trainer:
     """Trains a graph. Everything that can be refused is refused here, before `fit`."""
 
-    def __init__(self, graph: Graph, *, settings: dict[str, Any] | None = None, data=None,
-                 callbacks: Iterable[Callback] = (), control: TrainingControl | None = None,
-                 checkpoint_dir=None, log_every: int = 10, distributed=None):
+    def __init__(
+        self,
+        graph: Graph,
+        *,
+        settings: dict[str, Any] | None = None,
+        data=None,
+        callbacks: Iterable[Callback] = (),
+        control: TrainingControl | None = None,
+        checkpoint_dir=None,
+        log_every: int = 10,
+        distributed=None,
+    ):
         self.graph = graph
         self.settings = {**default_training(), **graph.training, **(settings or {})}
         self.callbacks = CallbackList(callbacks)
@@ -128,17 +137,30 @@ class Trainer:
     def _make_step(self, plan) -> OptimizerStep:
         from engine.nodes.optimizers import make_torch_optimizer
 
-        params = [p for node_id in plan.scope for p in self.modules.get_submodule(node_id).parameters()
-                  if p.requires_grad]
+        params = [
+            p for node_id in plan.scope for p in self.modules.get_submodule(node_id).parameters() if p.requires_grad
+        ]
         if not params:
-            raise TrainingError(f"optimizer `{plan.node_id}` has nothing to train: every layer in its scope "
-                                f"({', '.join(plan.scope)}) is frozen (trainable off)")
+            raise TrainingError(
+                f"optimizer `{plan.node_id}` has nothing to train: every layer in its scope "
+                f"({', '.join(plan.scope)}) is frozen (trainable off)"
+            )
         optimizer = make_torch_optimizer(plan.type_id, plan.params, params, fused=True)
         program = compile_graph(self.graph, self.plan.outputs_of(plan), self.plan.analysis, self.modules)
         runner = program if self.dist is None else self.dist.wrap(program, params)
         scaler = torch.amp.GradScaler("cuda") if self.mixed_precision else None
-        step = OptimizerStep(plan, program, runner, self.modules, optimizer, make_scheduler(self.settings, optimizer),
-                             scaler, float(self.settings["grad_clip"]), self.mixed_precision, self.device)
+        step = OptimizerStep(
+            plan,
+            program,
+            runner,
+            self.modules,
+            optimizer,
+            make_scheduler(self.settings, optimizer),
+            scaler,
+            float(self.settings["grad_clip"]),
+            self.mixed_precision,
+            self.device,
+        )
         step.accuracy = [a for a in self.plan.accuracy if a.loss in plan.losses]
         return step
 
@@ -146,8 +168,10 @@ class Trainer:
         s = self.settings
         names = metric_names(self.plan, has_val=len(self.data.val_x) > 0)
         if s["monitor"] not in names and (s["early_stopping"] or s["schedule"] == "plateau"):
-            raise TrainingError(f"the monitored metric {s['monitor']!r} is not computed for this graph and data "
-                                f"(available: {', '.join(names)})")
+            raise TrainingError(
+                f"the monitored metric {s['monitor']!r} is not computed for this graph and data "
+                f"(available: {', '.join(names)})"
+            )
 
     # -- the run --------------------------------------------------------------------------------
     def fit(self, resume: bool = False) -> TrainingResult:
@@ -161,10 +185,21 @@ class Trainer:
         except BaseException as exc:
             self.callbacks.on_exception(self, exc)
             raise
-        final = dict(self.history[self.monitor.best_epoch - 1]) if restored else dict(self.history[-1] if self.history else {})
-        result = TrainingResult(status, len(self.history), self.history, self.monitor.name,
-                                self.monitor.best_epoch or None, None if not self.monitor.best_epoch else self.monitor.best,
-                                restored, final)
+        final = (
+            dict(self.history[self.monitor.best_epoch - 1])
+            if restored
+            else dict(self.history[-1] if self.history else {})
+        )
+        result = TrainingResult(
+            status,
+            len(self.history),
+            self.history,
+            self.monitor.name,
+            self.monitor.best_epoch or None,
+            None if not self.monitor.best_epoch else self.monitor.best,
+            restored,
+            final,
+        )
         self.callbacks.on_train_end(self, result)
         return result
 
@@ -301,7 +336,7 @@ class Trainer:
         totals: list[torch.Tensor] = []
         try:
             for start in range(0, n, VAL_CHUNK):
-                batch = {name: t[start:start + VAL_CHUNK] for name, t in self.val_inputs.items()}
+                batch = {name: t[start : start + VAL_CHUNK] for name, t in self.val_inputs.items()}
                 size = min(VAL_CHUNK, n - start)
                 self._add_noise(batch, size, generator)
                 out = self.eval_program(**{name: batch[name] for name in self.eval_args})
@@ -374,8 +409,9 @@ class Trainer:
         self.callbacks.on_event(self, TrainingEvent(kind, epoch, self.step_count, data))
 
     def _diverged(self, step: OptimizerStep, batch: dict[str, torch.Tensor], epoch: int) -> None:
-        node_id, why = first_nonfinite_node(step.program, self.modules, {n: batch[n] for n in step.args},
-                                            self.plan.analysis.order, self.sources)
+        node_id, why = first_nonfinite_node(
+            step.program, self.modules, {n: batch[n] for n in step.args}, self.plan.analysis.order, self.sources
+        )
         where = f"epoch {epoch}, step {self.step_count}"
         if node_id is None:
             message = f"the objective of optimizer `{step.node_id}` became NaN or infinite at {where}"

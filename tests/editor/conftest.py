@@ -34,6 +34,7 @@ class Dialogs:
             if kind == "question":
                 return self.question_answer
             return QtWidgets.QMessageBox.StandardButton.Ok
+
         return show
 
     def texts(self, kind: str | None = None) -> list[str]:
@@ -62,10 +63,12 @@ def dialogs(monkeypatch) -> Dialogs:
     for kind in ("question", "warning", "information", "critical"):
         monkeypatch.setattr(box, kind, staticmethod(recorder._record(kind)))
     monkeypatch.setattr(box, "about", staticmethod(lambda *a, **k: recorder.shown.append(("about", "", ""))))
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName",
-                        staticmethod(lambda *a, **k: (recorder.open_path, "")))
-    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *a, **k: (recorder.save_path, "")))
+    monkeypatch.setattr(
+        QtWidgets.QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (recorder.open_path, ""))
+    )
+    monkeypatch.setattr(
+        QtWidgets.QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (recorder.save_path, ""))
+    )
     return recorder
 
 
@@ -78,8 +81,9 @@ def no_leaks(qapp):
     QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
     # torch.fx's Interpreter opens a (disabled) tqdm bar, which starts tqdm's one idle monitor
     # daemon for the process: a library's, not ours.
-    leftover = [t for t in threading.enumerate()
-                if t not in threads_before and t.is_alive() and t.name != "tqdm_monitor"]
+    leftover = [
+        t for t in threading.enumerate() if t not in threads_before and t.is_alive() and t.name != "tqdm_monitor"
+    ]
     assert not leftover, f"threads left running: {leftover}"
     shown = [w for w in QtWidgets.QApplication.topLevelWidgets() if w.isVisible()]
     assert not shown, f"windows left open: {shown}"
@@ -94,8 +98,7 @@ def make_window(qtbot, tmp_path):
 
     def make(**kwargs):
         settings = QtCore.QSettings(str(tmp_path / "settings.ini"), QtCore.QSettings.Format.IniFormat)
-        window = MainWindow(settings=settings, recovery_path=tmp_path / "recovery.json",
-                            analysis_delay_ms=0, **kwargs)
+        window = MainWindow(settings=settings, recovery_path=tmp_path / "recovery.json", analysis_delay_ms=0, **kwargs)
         window.resize(1400, 900)
         window.show()
         qtbot.waitExposed(window)

@@ -12,10 +12,12 @@ def test_build_save_reopen(window, qtbot, dialogs, tmp_path):
     window.files.new_file()
     viewer = window.canvas.viewer
     centre = viewer.viewport().rect().center()
-    spots = {"data.Dataset": QtCore.QPoint(120, centre.y()),
-             "layers.Linear": QtCore.QPoint(centre.x(), centre.y() - 150),
-             "losses.CrossEntropy": QtCore.QPoint(viewer.viewport().width() - 320, centre.y()),
-             "optimizers.Adam": QtCore.QPoint(viewer.viewport().width() - 120, centre.y() + 150)}
+    spots = {
+        "data.Dataset": QtCore.QPoint(120, centre.y()),
+        "layers.Linear": QtCore.QPoint(centre.x(), centre.y() - 150),
+        "losses.CrossEntropy": QtCore.QPoint(viewer.viewport().width() - 320, centre.y()),
+        "optimizers.Adam": QtCore.QPoint(viewer.viewport().width() - 120, centre.y() + 150),
+    }
     for type_id, point in spots.items():
         drop_from_palette(window, type_id, point)
     graph = window.document.graph
@@ -33,8 +35,12 @@ def test_build_save_reopen(window, qtbot, dialogs, tmp_path):
     drag_connect(window, data, "y", loss, "target")
     drag_connect(window, loss, "loss", adam, "losses")
     edges = {(e.src, e.src_port, e.dst, e.dst_port) for e in window.document.graph.edges}
-    assert edges == {(data, "x", fc, "in"), (fc, "out", loss, "prediction"),
-                     (data, "y", loss, "target"), (loss, "loss", adam, "losses")}
+    assert edges == {
+        (data, "x", fc, "in"),
+        (fc, "out", loss, "prediction"),
+        (data, "y", loss, "target"),
+        (loss, "loss", adam, "losses"),
+    }
     assert len(window.canvas.viewer.all_pipes()) == 4
 
     # set parameters in the properties panel

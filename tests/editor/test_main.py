@@ -22,8 +22,7 @@ def test_missing_xcb_libraries_name_the_debian_packages(monkeypatch, capsys):
     monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     monkeypatch.setenv("DISPLAY", ":99")
-    monkeypatch.setattr(platform_check, "missing_libraries",
-                        lambda plugin: ["libxcb-cursor.so.0", "libxcb-icccm.so.4"])
+    monkeypatch.setattr(platform_check, "missing_libraries", lambda plugin: ["libxcb-cursor.so.0", "libxcb-icccm.so.4"])
     assert _main_module().main(["main.py"]) == 1
     err = capsys.readouterr().err
     assert "apt-get install libxcb-cursor0 libxcb-icccm4" in err

@@ -64,8 +64,10 @@ def test_summary_lists_shapes_and_parameter_counts(window):
     window.live.wait()
     assert window.live.counts["fc1"] == 64 * 128 + 128
     assert window.live.counts["fc2"] == 128 * 10 + 10
-    rows = {window.summary.tree.topLevelItem(i).data(0, 256): window.summary.tree.topLevelItem(i)
-            for i in range(window.summary.tree.topLevelItemCount())}
+    rows = {
+        window.summary.tree.topLevelItem(i).data(0, 256): window.summary.tree.topLevelItem(i)
+        for i in range(window.summary.tree.topLevelItemCount())
+    }
     assert rows["fc1"].text(1) == "B x 128"
     assert rows["fc1"].text(2) == "8,320"
     assert window.summary.total_parameters() == 8320 + 1290
@@ -96,7 +98,9 @@ def test_quick_fix_connects_the_loss_target(window):
     button = window.problems.row(index).fix_button
     assert button.text().startswith("Connect data.y")
     button.click()
-    assert ("data", "y", "loss", "target") in {(e.src, e.src_port, e.dst, e.dst_port) for e in window.document.graph.edges}
+    assert ("data", "y", "loss", "target") in {
+        (e.src, e.src_port, e.dst, e.dst_port) for e in window.document.graph.edges
+    }
     assert not window.live.analysis.problems
     window.document.undo_stack.undo()
     assert window.live.run_now().problems

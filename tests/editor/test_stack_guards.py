@@ -49,9 +49,11 @@ def test_a_few_hundred_canvas_nodes(qapp):
 
 
 def test_window_shows_before_torch_is_imported():
-    code = ("import os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen'; sys.path.insert(0, '.');"
-            "from editor.app import create_application; from editor.mainwindow import MainWindow;"
-            "app = create_application(); w = MainWindow(); w.show();"
-            "print('torch' in sys.modules); w.shutdown()")
+    code = (
+        "import os, sys; os.environ['QT_QPA_PLATFORM'] = 'offscreen'; sys.path.insert(0, '.');"
+        "from editor.app import create_application; from editor.mainwindow import MainWindow;"
+        "app = create_application(); w = MainWindow(); w.show();"
+        "print('torch' in sys.modules); w.shutdown()"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip().splitlines()[-1] == "False", out.stderr

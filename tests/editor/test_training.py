@@ -31,6 +31,7 @@ def trainer_window(make_window, session):
         window = make_window(training_session=session)
         assert window.files.load_path(EXAMPLES_DIR / f"{example}.json", remember=False)
         return window
+
     return make
 
 
@@ -147,11 +148,18 @@ def test_live_plots_take_100k_points(qtbot):
     plots = LivePlots()
     qtbot.addWidget(plots)
     plots.resize(900, 300)
-    plots.reset({"losses": ["loss"], "accuracy": ["loss"], "optimizers": [{"id": "adam", "lr": 1e-3}],
-                 "batches_per_epoch": 100, "relus": []})
+    plots.reset(
+        {
+            "losses": ["loss"],
+            "accuracy": ["loss"],
+            "optimizers": [{"id": "adam", "lr": 1e-3}],
+            "batches_per_epoch": 100,
+            "relus": [],
+        }
+    )
     rows = [{"epoch": 1 + i // 100, "step": i + 1, "loss": 1.0 / (1 + i), "lr": 1e-3} for i in range(100_000)]
     for start in range(0, len(rows), 5000):
-        plots.add_rows(rows[start:start + 5000])
+        plots.add_rows(rows[start : start + 5000])
     plots.redraw()
     assert plots.loss_points() == 200_000  # raw and smoothed
     assert isinstance(plots.loss.grab(), QtWidgets.QWidget().grab().__class__)

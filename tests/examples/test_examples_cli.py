@@ -17,9 +17,23 @@ ROOT = EXAMPLES.parents[1]
 def test_example_trains_through_the_cli(name, tmp_path):
     out = tmp_path / "run"
     result = subprocess.run(
-        [sys.executable, "-m", "engine", "train", str(EXAMPLES / f"{name}.json"), "--epochs", "1", "--out", str(out),
-         "--no-progress"],
-        cwd=ROOT, capture_output=True, text=True, timeout=240, env={**os.environ, "OMP_NUM_THREADS": "1"},
+        [
+            sys.executable,
+            "-m",
+            "engine",
+            "train",
+            str(EXAMPLES / f"{name}.json"),
+            "--epochs",
+            "1",
+            "--out",
+            str(out),
+            "--no-progress",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
     )
     assert result.returncode == 0, result.stderr[-2000:]
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]

@@ -43,13 +43,16 @@ def test_every_example_validates_without_problems():
         assert problems == [], f"{name}: {problems[0]}"
 
 
-@pytest.mark.parametrize(("name", "target", "epochs"), [
-    ("mlp_digits", 0.96, 20),
-    ("cnn_digits", 0.97, 15),
-    ("iris_hinge", 0.90, None),
-    ("lstm_digits", 0.93, None),
-    ("cnn_residual_digits", 0.97, 15),
-])
+@pytest.mark.parametrize(
+    ("name", "target", "epochs"),
+    [
+        ("mlp_digits", 0.96, 20),
+        ("cnn_digits", 0.97, 15),
+        ("iris_hinge", 0.90, None),
+        ("lstm_digits", 0.93, None),
+        ("cnn_residual_digits", 0.97, 15),
+    ],
+)
 def test_classifier_reaches_its_target(name, target, epochs):
     graph = example(name)
     if epochs is not None:

@@ -16,7 +16,9 @@ SIZE_MAX = 1_000_000
 
 
 def out_channels_param(default: int = 16) -> Param:
-    return Param("out_channels", "int", default, "Number of filters, i.e. channels of the output.", minimum=1, maximum=65536)
+    return Param(
+        "out_channels", "int", default, "Number of filters, i.e. channels of the output.", minimum=1, maximum=65536
+    )
 
 
 def kernel_param(default: int = 3) -> Param:
@@ -28,12 +30,25 @@ def stride_param(default: int = 1) -> Param:
 
 
 def padding_param(default: int = 0) -> Param:
-    return Param("padding", "int", default, "Zeros added on each border; kernel_size // 2 keeps the size at stride 1.",
-                 minimum=0, maximum=255)
+    return Param(
+        "padding",
+        "int",
+        default,
+        "Zeros added on each border; kernel_size // 2 keeps the size at stride 1.",
+        minimum=0,
+        maximum=255,
+    )
 
 
-DILATION = Param("dilation", "int", 1, "Spacing between window taps; > 1 sees further with the same weights.",
-                 minimum=1, maximum=64, advanced=True)
+DILATION = Param(
+    "dilation",
+    "int",
+    1,
+    "Spacing between window taps; > 1 sees further with the same weights.",
+    minimum=1,
+    maximum=64,
+    advanced=True,
+)
 BIAS = Param("bias", "bool", True, "Add a learned bias to each output.")
 
 
@@ -66,5 +81,3 @@ def require_spatial(x: TensorSpec, spatial: int) -> None:
 
 def spatial_axes(spatial: int) -> tuple[int, ...]:
     return tuple(range(1, spatial + 1))
-
-

@@ -28,8 +28,9 @@ def _conv_infer(spatial: int):
     def infer(params, inputs):
         x = inputs["in"]
         require_spatial(x, spatial)
-        sizes = check_window(x, spatial_axes(spatial), params["kernel_size"], params["stride"],
-                             params["padding"], params["dilation"])
+        sizes = check_window(
+            x, spatial_axes(spatial), params["kernel_size"], params["stride"], params["padding"], params["dilation"]
+        )
         return {"out": x.with_dims(params["out_channels"], *sizes)}
 
     return infer
@@ -40,53 +41,64 @@ def _conv_build(spatial: int):
         import torch.nn as nn
 
         conv = nn.Conv1d if spatial == 1 else nn.Conv2d
-        return conv(inputs["in"].dims[0], params["out_channels"], params["kernel_size"], stride=params["stride"],
-                    padding=params["padding"], dilation=params["dilation"], bias=params["bias"])
+        return conv(
+            inputs["in"].dims[0],
+            params["out_channels"],
+            params["kernel_size"],
+            stride=params["stride"],
+            padding=params["padding"],
+            dilation=params["dilation"],
+            bias=params["bias"],
+        )
 
     return build
 
 
 CONV_PARAMS = (out_channels_param(), kernel_param(), stride_param(), padding_param(), DILATION, BIAS)
 
-register(NodeType(
-    type_id="layers.Conv1d",
-    title="Conv1d",
-    category="layers",
-    help=(
-        "A 1-D convolution: slides small learned filters along a signal [B, channels, length] "
-        "and outputs one channel per filter. It finds local patterns (a spike, a rising edge) "
-        "wherever they occur, with far fewer weights than a Linear layer. Each output length "
-        "is floor((length + 2 x padding - kernel_size) / stride) + 1, so without padding the "
-        "signal shrinks. A sequence [B, T, F] has time on the wrong axis for it: Conv1d wants "
-        "the channels first."
-    ),
-    inputs=IN,
-    outputs=OUT,
-    params=CONV_PARAMS,
-    infer=_conv_infer(1),
-    build=_conv_build(1),
-    has_weights=True,
-))
+register(
+    NodeType(
+        type_id="layers.Conv1d",
+        title="Conv1d",
+        category="layers",
+        help=(
+            "A 1-D convolution: slides small learned filters along a signal [B, channels, length] "
+            "and outputs one channel per filter. It finds local patterns (a spike, a rising edge) "
+            "wherever they occur, with far fewer weights than a Linear layer. Each output length "
+            "is floor((length + 2 x padding - kernel_size) / stride) + 1, so without padding the "
+            "signal shrinks. A sequence [B, T, F] has time on the wrong axis for it: Conv1d wants "
+            "the channels first."
+        ),
+        inputs=IN,
+        outputs=OUT,
+        params=CONV_PARAMS,
+        infer=_conv_infer(1),
+        build=_conv_build(1),
+        has_weights=True,
+    )
+)
 
-register(NodeType(
-    type_id="layers.Conv2d",
-    title="Conv2d",
-    category="layers",
-    help=(
-        "A 2-D convolution: slides small learned filters (kernel_size x kernel_size) over an "
-        "image [B, channels, height, width] and outputs one feature map per filter. The "
-        "building block of convolutional networks (CNNs): early layers find edges, later ones "
-        "combine them into shapes. Each output side is floor((side + 2 x padding - "
-        "kernel_size) / stride) + 1; padding = kernel_size // 2 keeps the size. A flat input "
-        "such as [B, 784] must first be reshaped to [1, 28, 28]."
-    ),
-    inputs=IN,
-    outputs=OUT,
-    params=CONV_PARAMS,
-    infer=_conv_infer(2),
-    build=_conv_build(2),
-    has_weights=True,
-))
+register(
+    NodeType(
+        type_id="layers.Conv2d",
+        title="Conv2d",
+        category="layers",
+        help=(
+            "A 2-D convolution: slides small learned filters (kernel_size x kernel_size) over an "
+            "image [B, channels, height, width] and outputs one feature map per filter. The "
+            "building block of convolutional networks (CNNs): early layers find edges, later ones "
+            "combine them into shapes. Each output side is floor((side + 2 x padding - "
+            "kernel_size) / stride) + 1; padding = kernel_size // 2 keeps the size. A flat input "
+            "such as [B, 784] must first be reshaped to [1, 28, 28]."
+        ),
+        inputs=IN,
+        outputs=OUT,
+        params=CONV_PARAMS,
+        infer=_conv_infer(2),
+        build=_conv_build(2),
+        has_weights=True,
+    )
+)
 
 
 def _infer_conv_transpose(params, inputs):
@@ -113,35 +125,52 @@ def _infer_conv_transpose(params, inputs):
 def _build_conv_transpose(params, inputs):
     import torch.nn as nn
 
-    return nn.ConvTranspose2d(inputs["in"].dims[0], params["out_channels"], params["kernel_size"],
-                              stride=params["stride"], padding=params["padding"],
-                              output_padding=params["output_padding"], dilation=params["dilation"],
-                              bias=params["bias"])
+    return nn.ConvTranspose2d(
+        inputs["in"].dims[0],
+        params["out_channels"],
+        params["kernel_size"],
+        stride=params["stride"],
+        padding=params["padding"],
+        output_padding=params["output_padding"],
+        dilation=params["dilation"],
+        bias=params["bias"],
+    )
 
 
-register(NodeType(
-    type_id="layers.ConvTranspose2d",
-    title="ConvTranspose2d",
-    category="layers",
-    help=(
-        "A transposed convolution: the learned way to make an image larger, used by decoders, "
-        "autoencoders and GAN generators. Each output side is (side - 1) x stride - 2 x padding "
-        "+ (kernel_size - 1) + output_padding + 1, so kernel_size 2 with stride 2 doubles it "
-        "and kernel_size 4, stride 2, padding 1 doubles it too. When the kernel is not a "
-        "multiple of the stride the overlaps can leave checkerboard patterns; Upsample followed "
-        "by Conv2d avoids them."
-    ),
-    inputs=IN,
-    outputs=OUT,
-    params=(
-        out_channels_param(), kernel_param(2), stride_param(2), padding_param(),
-        Param("output_padding", "int", 0, "Extra rows/columns on one side to reach an exact size (< stride).",
-              minimum=0, maximum=254, advanced=True),
-        DILATION, BIAS,
-    ),
-    infer=_infer_conv_transpose,
-    build=_build_conv_transpose,
-    has_weights=True,
-))
-
-
+register(
+    NodeType(
+        type_id="layers.ConvTranspose2d",
+        title="ConvTranspose2d",
+        category="layers",
+        help=(
+            "A transposed convolution: the learned way to make an image larger, used by decoders, "
+            "autoencoders and GAN generators. Each output side is (side - 1) x stride - 2 x padding "
+            "+ (kernel_size - 1) + output_padding + 1, so kernel_size 2 with stride 2 doubles it "
+            "and kernel_size 4, stride 2, padding 1 doubles it too. When the kernel is not a "
+            "multiple of the stride the overlaps can leave checkerboard patterns; Upsample followed "
+            "by Conv2d avoids them."
+        ),
+        inputs=IN,
+        outputs=OUT,
+        params=(
+            out_channels_param(),
+            kernel_param(2),
+            stride_param(2),
+            padding_param(),
+            Param(
+                "output_padding",
+                "int",
+                0,
+                "Extra rows/columns on one side to reach an exact size (< stride).",
+                minimum=0,
+                maximum=254,
+                advanced=True,
+            ),
+            DILATION,
+            BIAS,
+        ),
+        infer=_infer_conv_transpose,
+        build=_build_conv_transpose,
+        has_weights=True,
+    )
+)

@@ -38,28 +38,28 @@ def _build_linear(params, inputs):
     return nn.Linear(inputs["in"].dims[-1], params["out_features"], bias=params["bias"])
 
 
-register(NodeType(
-    type_id="layers.Linear",
-    title="Linear",
-    category="layers",
-    help=(
-        "A fully connected (dense) layer: every output is a weighted sum of all inputs plus a "
-        "bias, y = xW^T + b. Stacks of Linear layers with activations between them form a "
-        "feedforward network (multi-layer perceptron). Without an activation between two "
-        "Linear layers they collapse into one, so put a ReLU or Tanh in between. The input "
-        "size is taken from the incoming edge; on a sequence [B, T, F] it is applied to each "
-        "step."
-    ),
-    inputs=IN,
-    outputs=OUT,
-    params=(
-        Param("out_features", "int", 64, "Number of outputs (neurons).", minimum=1, maximum=SIZE_MAX),
-        BIAS,
-    ),
-    infer=_infer_linear,
-    build=_build_linear,
-    has_weights=True,
-    legacy_ids=("layers.Dense",),
-))
-
-
+register(
+    NodeType(
+        type_id="layers.Linear",
+        title="Linear",
+        category="layers",
+        help=(
+            "A fully connected (dense) layer: every output is a weighted sum of all inputs plus a "
+            "bias, y = xW^T + b. Stacks of Linear layers with activations between them form a "
+            "feedforward network (multi-layer perceptron). Without an activation between two "
+            "Linear layers they collapse into one, so put a ReLU or Tanh in between. The input "
+            "size is taken from the incoming edge; on a sequence [B, T, F] it is applied to each "
+            "step."
+        ),
+        inputs=IN,
+        outputs=OUT,
+        params=(
+            Param("out_features", "int", 64, "Number of outputs (neurons).", minimum=1, maximum=SIZE_MAX),
+            BIAS,
+        ),
+        infer=_infer_linear,
+        build=_build_linear,
+        has_weights=True,
+        legacy_ids=("layers.Dense",),
+    )
+)

@@ -16,13 +16,17 @@ def _infer_embedding(params, inputs):
     x = inputs["in"]
     require_batched(x)
     if not x.is_labels:
-        raise ShapeError(f"gets float features {x.bracket()} but needs integer ids [B] or [B, T]",
-                         "Embedding looks up a learned vector per id; for float features use Linear")
+        raise ShapeError(
+            f"gets float features {x.bracket()} but needs integer ids [B] or [B, T]",
+            "Embedding looks up a learned vector per id; for float features use Linear",
+        )
     if x.rank > 2:
         raise ShapeError(f"gets ids {x.bracket()} but needs [B] or [B, T]", "add a Flatten before it")
     if not x.num_classes:
-        raise ShapeError(f"gets ids {x.bracket()} but does not know how many distinct ids there are",
-                         "set num_classes on the Input node that produces them")
+        raise ShapeError(
+            f"gets ids {x.bracket()} but does not know how many distinct ids there are",
+            "set num_classes on the Input node that produces them",
+        )
     return {"out": x.with_dims(*x.dims, params["embedding_dim"])}
 
 
@@ -32,33 +36,45 @@ def _build_embedding(params, inputs):
     return nn.Embedding(inputs["in"].num_classes, params["embedding_dim"])
 
 
-register(NodeType(
-    type_id="layers.Embedding",
-    title="Embedding",
-    category="layers",
-    help=(
-        "A learned lookup table: each integer id (a word, a character, a category) is replaced "
-        "by its own vector of embedding_dim numbers, turning [B, T] ids into [B, T, "
-        "embedding_dim]. Similar ids end up with similar vectors as training goes on. The "
-        "number of rows is the number of distinct ids, taken from the incoming edge. Feeding "
-        "ids straight into a Linear layer would treat id 7 as 'more' than id 3; an embedding "
-        "does not."
-    ),
-    inputs=IN,
-    outputs=OUT,
-    params=(Param("embedding_dim", "int", 32, "Length of the vector learned for each id.", minimum=1, maximum=65536),),
-    infer=_infer_embedding,
-    build=_build_embedding,
-    has_weights=True,
-))
+register(
+    NodeType(
+        type_id="layers.Embedding",
+        title="Embedding",
+        category="layers",
+        help=(
+            "A learned lookup table: each integer id (a word, a character, a category) is replaced "
+            "by its own vector of embedding_dim numbers, turning [B, T] ids into [B, T, "
+            "embedding_dim]. Similar ids end up with similar vectors as training goes on. The "
+            "number of rows is the number of distinct ids, taken from the incoming edge. Feeding "
+            "ids straight into a Linear layer would treat id 7 as 'more' than id 3; an embedding "
+            "does not."
+        ),
+        inputs=IN,
+        outputs=OUT,
+        params=(
+            Param("embedding_dim", "int", 32, "Length of the vector learned for each id.", minimum=1, maximum=65536),
+        ),
+        infer=_infer_embedding,
+        build=_build_embedding,
+        has_weights=True,
+    )
+)
 
 RECURRENT_PARAMS = (
     Param("hidden_size", "int", 64, "Size of the hidden state (features out per direction).", minimum=1, maximum=65536),
     Param("num_layers", "int", 1, "Recurrent layers stacked on top of each other.", minimum=1, maximum=16),
-    Param("dropout", "float", 0.0, "Dropout between stacked layers (needs num_layers >= 2).", minimum=0.0, maximum=0.99),
+    Param(
+        "dropout", "float", 0.0, "Dropout between stacked layers (needs num_layers >= 2).", minimum=0.0, maximum=0.99
+    ),
     Param("bidirectional", "bool", False, "Also read the sequence backwards; doubles the output features."),
-    Param("output", "choice", "last_step", "last_step: [B, H] to classify or predict the next value; all_steps: "
-          "[B, T, H] for per-step outputs or another recurrent layer.", choices=("last_step", "all_steps")),
+    Param(
+        "output",
+        "choice",
+        "last_step",
+        "last_step: [B, H] to classify or predict the next value; all_steps: "
+        "[B, T, H] for per-step outputs or another recurrent layer.",
+        choices=("last_step", "all_steps"),
+    ),
 )
 RECURRENT_HELP = (
     " It reads a sequence [B, T, F] one time step at a time (batch first), carrying a hidden "
@@ -99,66 +115,76 @@ def _recurrent_build(kind: str):
 
         extra = {"nonlinearity": params["nonlinearity"]} if kind == "RNN" else {}
         return getattr(modules, kind)(
-            inputs["in"].dims[-1], params["hidden_size"], num_layers=params["num_layers"],
-            dropout=params["dropout"], bidirectional=params["bidirectional"],
-            last_step=params["output"] == "last_step", **extra,
+            inputs["in"].dims[-1],
+            params["hidden_size"],
+            num_layers=params["num_layers"],
+            dropout=params["dropout"],
+            bidirectional=params["bidirectional"],
+            last_step=params["output"] == "last_step",
+            **extra,
         )
 
     return build
 
 
-register(NodeType(
-    type_id="layers.RNN",
-    title="RNN",
-    category="layers",
-    help=(
-        "A simple (Elman) recurrent layer: h_t = tanh(W x_t + U h_(t-1) + b), or relu instead of tanh." + RECURRENT_HELP
-        + " Its gradients vanish or explode over long sequences, so it forgets what it saw "
-        "more than a few dozen steps back; LSTM and GRU were made to fix that."
-    ),
-    inputs=IN,
-    outputs=OUT,
-    params=RECURRENT_PARAMS + (
-        Param("nonlinearity", "choice", "tanh", "Activation of the hidden state.", choices=("tanh", "relu")),
-    ),
-    infer=_infer_recurrent,
-    build=_recurrent_build("RNN"),
-    has_weights=True,
-))
+register(
+    NodeType(
+        type_id="layers.RNN",
+        title="RNN",
+        category="layers",
+        help=(
+            "A simple (Elman) recurrent layer: h_t = tanh(W x_t + U h_(t-1) + b), or relu instead of tanh."
+            + RECURRENT_HELP
+            + " Its gradients vanish or explode over long sequences, so it forgets what it saw "
+            "more than a few dozen steps back; LSTM and GRU were made to fix that."
+        ),
+        inputs=IN,
+        outputs=OUT,
+        params=RECURRENT_PARAMS
+        + (Param("nonlinearity", "choice", "tanh", "Activation of the hidden state.", choices=("tanh", "relu")),),
+        infer=_infer_recurrent,
+        build=_recurrent_build("RNN"),
+        has_weights=True,
+    )
+)
 
-register(NodeType(
-    type_id="layers.LSTM",
-    title="LSTM",
-    category="layers",
-    help=(
-        "Long short-term memory: a recurrent layer with a cell state and gates that decide "
-        "what to keep, forget and output at every step." + RECURRENT_HELP
-        + " The gates let gradients flow over long sequences, so it remembers far back where "
-        "a plain RNN's gradients vanish; it has four times the weights of an RNN."
-    ),
-    inputs=IN,
-    outputs=OUT,
-    params=RECURRENT_PARAMS,
-    infer=_infer_recurrent,
-    build=_recurrent_build("LSTM"),
-    has_weights=True,
-))
+register(
+    NodeType(
+        type_id="layers.LSTM",
+        title="LSTM",
+        category="layers",
+        help=(
+            "Long short-term memory: a recurrent layer with a cell state and gates that decide "
+            "what to keep, forget and output at every step."
+            + RECURRENT_HELP
+            + " The gates let gradients flow over long sequences, so it remembers far back where "
+            "a plain RNN's gradients vanish; it has four times the weights of an RNN."
+        ),
+        inputs=IN,
+        outputs=OUT,
+        params=RECURRENT_PARAMS,
+        infer=_infer_recurrent,
+        build=_recurrent_build("LSTM"),
+        has_weights=True,
+    )
+)
 
-register(NodeType(
-    type_id="layers.GRU",
-    title="GRU",
-    category="layers",
-    help=(
-        "Gated recurrent unit: a recurrent layer with an update and a reset gate, simpler than "
-        "an LSTM (no separate cell state, three quarters of its weights)." + RECURRENT_HELP
-        + " It usually learns as well as an LSTM and a little faster."
-    ),
-    inputs=IN,
-    outputs=OUT,
-    params=RECURRENT_PARAMS,
-    infer=_infer_recurrent,
-    build=_recurrent_build("GRU"),
-    has_weights=True,
-))
-
-
+register(
+    NodeType(
+        type_id="layers.GRU",
+        title="GRU",
+        category="layers",
+        help=(
+            "Gated recurrent unit: a recurrent layer with an update and a reset gate, simpler than "
+            "an LSTM (no separate cell state, three quarters of its weights)."
+            + RECURRENT_HELP
+            + " It usually learns as well as an LSTM and a little faster."
+        ),
+        inputs=IN,
+        outputs=OUT,
+        params=RECURRENT_PARAMS,
+        infer=_infer_recurrent,
+        build=_recurrent_build("GRU"),
+        has_weights=True,
+    )
+)

@@ -31,21 +31,23 @@ def _build_flatten(params, inputs):
     return nn.Flatten()
 
 
-register(NodeType(
-    type_id="layers.Flatten",
-    title="Flatten",
-    category="layers",
-    help=(
-        "Turns each sample into one long vector, keeping the batch: [B, 16, 4, 4] becomes "
-        "[B, 256]. Put it between the convolutional part of a CNN and its Linear head, which "
-        "needs flat features. It has no weights; it only changes how the numbers are arranged."
-    ),
-    inputs=IN,
-    outputs=OUT,
-    params=(),
-    infer=_infer_flatten,
-    build=_build_flatten,
-))
+register(
+    NodeType(
+        type_id="layers.Flatten",
+        title="Flatten",
+        category="layers",
+        help=(
+            "Turns each sample into one long vector, keeping the batch: [B, 16, 4, 4] becomes "
+            "[B, 256]. Put it between the convolutional part of a CNN and its Linear head, which "
+            "needs flat features. It has no weights; it only changes how the numbers are arranged."
+        ),
+        inputs=IN,
+        outputs=OUT,
+        params=(),
+        infer=_infer_flatten,
+        build=_build_flatten,
+    )
+)
 
 
 def _infer_reshape(params, inputs):
@@ -54,11 +56,15 @@ def _infer_reshape(params, inputs):
     shape = list(params["shape"])
     wanted = "[" + ", ".join(str(d) for d in shape) + "]"
     if 0 in shape:
-        raise ShapeError(f"has shape {wanted} with a 0, but every axis needs at least one value",
-                         "use -1 for the one axis whose size should be computed")
+        raise ShapeError(
+            f"has shape {wanted} with a 0, but every axis needs at least one value",
+            "use -1 for the one axis whose size should be computed",
+        )
     if shape.count(-1) > 1:
-        raise ShapeError(f"has shape {wanted} with more than one -1; only one axis can be computed",
-                         "give every axis a size except one")
+        raise ShapeError(
+            f"has shape {wanted} with more than one -1; only one axis can be computed",
+            "give every axis a size except one",
+        )
     have = f"{flat_features(x)} values per sample" if x.dims else "1 value per sample"
     known = prod(d for d in shape if d != -1)
     if -1 in shape:
@@ -84,25 +90,32 @@ def _build_reshape(params, inputs):
     return Reshape(tuple(params["shape"]))
 
 
-register(NodeType(
-    type_id="layers.Reshape",
-    title="Reshape",
-    category="layers",
-    help=(
-        "Rearranges the values of each sample into a new shape, keeping the batch: [B, 784] "
-        "with shape 1, 28, 28 becomes [B, 1, 28, 28], ready for a Conv2d. The batch axis is "
-        "never written; one axis may be -1 and is then computed from the others. The sizes "
-        "must multiply to the number of values per sample; nothing is added or dropped, and "
-        "no weights are learned."
-    ),
-    inputs=IN,
-    outputs=OUT,
-    params=(
-        Param("shape", "ints", [-1], "Size of each sample after reshaping, without B; one entry may be -1.",
-              minimum=-1, maximum=SIZE_MAX, min_length=1),
-    ),
-    infer=_infer_reshape,
-    build=_build_reshape,
-))
-
-
+register(
+    NodeType(
+        type_id="layers.Reshape",
+        title="Reshape",
+        category="layers",
+        help=(
+            "Rearranges the values of each sample into a new shape, keeping the batch: [B, 784] "
+            "with shape 1, 28, 28 becomes [B, 1, 28, 28], ready for a Conv2d. The batch axis is "
+            "never written; one axis may be -1 and is then computed from the others. The sizes "
+            "must multiply to the number of values per sample; nothing is added or dropped, and "
+            "no weights are learned."
+        ),
+        inputs=IN,
+        outputs=OUT,
+        params=(
+            Param(
+                "shape",
+                "ints",
+                [-1],
+                "Size of each sample after reshaping, without B; one entry may be -1.",
+                minimum=-1,
+                maximum=SIZE_MAX,
+                min_length=1,
+            ),
+        ),
+        infer=_infer_reshape,
+        build=_build_reshape,
+    )
+)

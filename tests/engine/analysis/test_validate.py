@@ -73,7 +73,10 @@ def test_bad_parameter_value_and_unknown_parameter(mlp):
     mlp.nodes["fc1"].params["out_features"] = 0
     mlp.nodes["fc2"].params["units"] = 3
     found = messages(mlp)
-    assert "Linear `fc1` has a bad value for out_features: must be at least 1, received 0: change it in the properties panel" in found
+    assert (
+        "Linear `fc1` has a bad value for out_features: must be at least 1, received 0: change it in the properties panel"
+        in found
+    )
     assert any("Linear `fc2` has a bad value for units" in m and "no parameter 'units'" in m for m in found)
 
 
@@ -136,7 +139,10 @@ def test_training_settings_are_checked_and_unknown_ones_refused(mlp):
     mlp.training["epochs"] = 0
     mlp.training["warp_speed"] = True
     found = messages(mlp)
-    assert "The training block has a bad value for epochs: must be at least 1, received 0: change it in the training settings" in found
+    assert (
+        "The training block has a bad value for epochs: must be at least 1, received 0: change it in the training settings"
+        in found
+    )
     assert any("unknown setting 'warp_speed'" in m for m in found)
 
 
@@ -164,7 +170,9 @@ def test_overlapping_optimizer_scopes_are_a_warning():
     assert validate(gan_like(scoped=True)) == []
     [problem] = validate(gan_like(scoped=False))
     assert problem.node_id == "g_opt" and problem.severity == "warning"
-    assert problem.message.startswith("Adam `g_opt` updates g_fc1, g_fc2, g_out, d_fc1, d_fc2, d_out, which Adam `d_opt` updates too")
+    assert problem.message.startswith(
+        "Adam `g_opt` updates g_fc1, g_fc2, g_out, d_fc1, d_fc2, d_out, which Adam `d_opt` updates too"
+    )
 
 
 def test_optimizer_with_nothing_to_update_is_an_error():

@@ -23,9 +23,12 @@ def test_reference_lists_every_type_with_its_parameters():
 
 
 def test_nodes_command_lists_summaries():
-    result = subprocess.run([sys.executable, "-m", "engine", "nodes"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "engine", "nodes"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0
     lines = result.stdout.splitlines()
     assert len([line for line in lines if line.startswith("  ")]) == len(catalog())
-    assert any(line.split()[0] == "layers.Linear" and "fully connected" in line for line in lines if line.startswith("  "))
+    assert any(
+        line.split()[0] == "layers.Linear" and "fully connected" in line for line in lines if line.startswith("  ")
+    )

@@ -213,8 +213,10 @@ def test_a_reserved_id_is_a_problem_on_the_node_not_a_crash():
     graph = make_mlp()
     graph.nodes["fc1"].id = "code"
     graph.nodes = {("code" if k == "fc1" else k): v for k, v in graph.nodes.items()}
-    graph.edges = [e.__class__("code" if e.src == "fc1" else e.src, e.src_port,
-                               "code" if e.dst == "fc1" else e.dst, e.dst_port) for e in graph.edges]
+    graph.edges = [
+        e.__class__("code" if e.src == "fc1" else e.src, e.src_port, "code" if e.dst == "fc1" else e.dst, e.dst_port)
+        for e in graph.edges
+    ]
     [problem] = validate(graph)
     assert problem.node_id == "code" and "reserved for PyTorch" in problem.message
     with pytest.raises(CompileError, match="reserved"):

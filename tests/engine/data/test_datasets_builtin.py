@@ -32,14 +32,19 @@ def test_builtin_loads_with_the_described_shapes(name):
 
 
 def test_class_names_match_scikit_learn():
-    for name, loader in (("iris", datasets.load_iris), ("wine", datasets.load_wine),
-                         ("breast_cancer", datasets.load_breast_cancer)):
+    for name, loader in (
+        ("iris", datasets.load_iris),
+        ("wine", datasets.load_wine),
+        ("breast_cancer", datasets.load_breast_cancer),
+    ):
         assert describe({"dataset": name}).class_names == tuple(loader().target_names)
 
 
 def test_digits_views_hold_the_same_pixels_scaled_to_unit_range():
-    views = {name: load_dataset({"dataset": name, "val_split": 0.0}, seed=3)
-             for name in ("digits_images", "digits_flat", "digits_sequence")}
+    views = {
+        name: load_dataset({"dataset": name, "val_split": 0.0}, seed=3)
+        for name in ("digits_images", "digits_flat", "digits_sequence")
+    }
     flat = views["digits_flat"].train_x
     assert float(flat.min()) == 0.0 and float(flat.max()) == 1.0
     assert np.allclose(flat.numpy(), datasets.load_digits().data / 16.0)

@@ -26,8 +26,11 @@ def test_describe_never_imports_torch(tmp_path):
     (tmp_path / "imgs" / "a").mkdir(parents=True)
     Image.new("L", (3, 3)).save(tmp_path / "imgs" / "a" / "i.png")
     all_params = [{"dataset": name} for name in DATASETS if name not in ("csv", "npz", "image_folder")]
-    all_params += [{"dataset": "csv", "path": str(csv_path)}, {"dataset": "npz", "path": str(npz_path)},
-                   {"dataset": "image_folder", "path": str(tmp_path / "imgs")}]
+    all_params += [
+        {"dataset": "csv", "path": str(csv_path)},
+        {"dataset": "npz", "path": str(npz_path)},
+        {"dataset": "image_folder", "path": str(tmp_path / "imgs")},
+    ]
     code = (
         "import json, sys, engine.data\n"
         f"for p in json.loads({json.dumps(json.dumps(all_params))}):\n"
@@ -35,8 +38,13 @@ def test_describe_never_imports_torch(tmp_path):
         "heavy = [m for m in ('torch', 'sklearn', 'PIL') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert result.returncode == 0, result.stderr
 
 

@@ -17,6 +17,7 @@ def csv_text(x: np.ndarray, y, header=("a", "b", "c", "label")) -> str:
 
 # --- CSV ---------------------------------------------------------------------------------------
 
+
 def test_csv_integer_target_is_classification_with_standardized_features(write_csv, classification_table):
     x, y = classification_table
     path = write_csv(csv_text(x, y))
@@ -76,19 +77,22 @@ def test_csv_validation_rows_do_not_leak_into_training_features(write_csv, class
     assert not torch.allclose(first.val_x, changed.val_x)
 
 
-@pytest.mark.parametrize("text, params, expected", [
-    ("a,b,label\n1,2,0\n3,oops,1\n", {}, ["column 'b' is not numeric", "'oops'", "line 3"]),
-    ("a,city,label\n1,Paris,0\n2,Rome,1\n", {}, ["column 'city' is not numeric", "'Paris'"]),
-    ("a,b,label\n1,,0\n3,4,1\n", {}, ["column 'b'", "empty cell", "line 2"]),
-    ("a,b,label\n1,2,0\n3,4\n", {}, ["line 3 has 2 values", "3 columns"]),
-    ("a,b,label\n", {}, ["no data rows"]),
-    ("", {}, ["empty"]),
-    ("just one column\n1\n2\n", {}, ["single column"]),
-    ("a,b,label\n1,2,0\n3,4,1\n", {"target_column": "price"}, ["no column 'price'", "columns: a, b, label"]),
-    ("a,b,label\n1,2,x\n3,4,y\n", {"task": "regression"}, ["target column 'label' is not numeric", "'x'"]),
-    ("a,b,label\n1,2,7\n3,4,7\n", {}, ["single value"]),
-    ("a,a,label\n1,2,0\n3,4,1\n", {}, ["two columns named 'a'"]),
-])
+@pytest.mark.parametrize(
+    "text, params, expected",
+    [
+        ("a,b,label\n1,2,0\n3,oops,1\n", {}, ["column 'b' is not numeric", "'oops'", "line 3"]),
+        ("a,city,label\n1,Paris,0\n2,Rome,1\n", {}, ["column 'city' is not numeric", "'Paris'"]),
+        ("a,b,label\n1,,0\n3,4,1\n", {}, ["column 'b'", "empty cell", "line 2"]),
+        ("a,b,label\n1,2,0\n3,4\n", {}, ["line 3 has 2 values", "3 columns"]),
+        ("a,b,label\n", {}, ["no data rows"]),
+        ("", {}, ["empty"]),
+        ("just one column\n1\n2\n", {}, ["single column"]),
+        ("a,b,label\n1,2,0\n3,4,1\n", {"target_column": "price"}, ["no column 'price'", "columns: a, b, label"]),
+        ("a,b,label\n1,2,x\n3,4,y\n", {"task": "regression"}, ["target column 'label' is not numeric", "'x'"]),
+        ("a,b,label\n1,2,7\n3,4,7\n", {}, ["single value"]),
+        ("a,a,label\n1,2,0\n3,4,1\n", {}, ["two columns named 'a'"]),
+    ],
+)
 def test_bad_csv_gives_one_line_naming_the_file(write_csv, text, params, expected):
     path = write_csv(text, "bad.csv")
     with pytest.raises(DataError) as caught:
@@ -123,6 +127,7 @@ def test_missing_or_unset_path(tmp_path):
 
 # --- image folders -----------------------------------------------------------------------------
 
+
 def test_image_folder_grayscale_and_rgb(image_folder):
     params = {"dataset": "image_folder", "path": str(image_folder), "image_size": 6, "val_split": 0.0}
     info = describe(params)
@@ -138,8 +143,9 @@ def test_image_folder_grayscale_and_rgb(image_folder):
 
 
 def test_image_folder_split_is_stratified(image_folder):
-    data = load_dataset({"dataset": "image_folder", "path": str(image_folder), "image_size": 4,
-                         "val_split": 0.3}, seed=1)
+    data = load_dataset(
+        {"dataset": "image_folder", "path": str(image_folder), "image_size": 4, "val_split": 0.3}, seed=1
+    )
     assert data.stratified
     assert sorted(data.val_y.tolist()) == [0, 1, 1]  # 3 of 7 held out: 1 of 3 cats, 2 of 4 dogs
     assert sorted(data.train_y.tolist()) == [0, 0, 1, 1]
@@ -181,6 +187,7 @@ def test_image_folder_path_that_is_a_file(write_csv):
 
 # --- npz ---------------------------------------------------------------------------------------
 
+
 def test_npz_integer_labels_are_classification(tmp_path):
     path = tmp_path / "arrays.npz"
     x = np.arange(20 * 2 * 3, dtype=np.uint8).reshape(20, 2, 3)
@@ -206,14 +213,17 @@ def test_npz_float_targets_are_regression(tmp_path):
     assert load_dataset(params, seed=0).train_x.shape == (9, 1)
 
 
-@pytest.mark.parametrize("arrays, expected", [
-    ({"x": np.ones((3, 2))}, "has no array 'y' (found: x)"),
-    ({"features": np.ones((3, 2)), "y": np.ones(3)}, "has no array 'x' (found: features, y)"),
-    ({"x": np.ones((3, 2)), "y": np.ones(4)}, "3 samples in x but 4 in y"),
-    ({"x": np.array(["a", "b"]), "y": np.ones(2)}, "array 'x' holds <U1 values"),
-    ({"x": np.ones((3, 2)), "y": np.array([0, -1, 1])}, "has the label -1"),
-    ({"x": np.ones((0, 2)), "y": np.ones(0)}, "one row per sample"),
-])
+@pytest.mark.parametrize(
+    "arrays, expected",
+    [
+        ({"x": np.ones((3, 2))}, "has no array 'y' (found: x)"),
+        ({"features": np.ones((3, 2)), "y": np.ones(3)}, "has no array 'x' (found: features, y)"),
+        ({"x": np.ones((3, 2)), "y": np.ones(4)}, "3 samples in x but 4 in y"),
+        ({"x": np.array(["a", "b"]), "y": np.ones(2)}, "array 'x' holds <U1 values"),
+        ({"x": np.ones((3, 2)), "y": np.array([0, -1, 1])}, "has the label -1"),
+        ({"x": np.ones((0, 2)), "y": np.ones(0)}, "one row per sample"),
+    ],
+)
 def test_bad_npz_gives_one_line_naming_the_file(tmp_path, arrays, expected):
     path = tmp_path / "bad.npz"
     np.savez(path, **arrays)

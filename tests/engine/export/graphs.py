@@ -6,8 +6,13 @@ from engine.graph import Graph
 from tests.engine.conftest import make_mlp
 
 
-def chain(graph: Graph, source: tuple[str, str], node_ids: list[str], loss: str = "losses.CrossEntropy",
-          optimizer: str = "optimizers.Adam") -> Graph:
+def chain(
+    graph: Graph,
+    source: tuple[str, str],
+    node_ids: list[str],
+    loss: str = "losses.CrossEntropy",
+    optimizer: str = "optimizers.Adam",
+) -> Graph:
     """Connect `source` -> node_ids in a line, then a loss against data.y and an optimizer."""
     src, port = source
     for node_id in node_ids:
@@ -49,8 +54,16 @@ def lstm_classifier() -> Graph:
 def residual_mlp() -> Graph:
     """x -> fc_in -> relu -> (fc_a -> relu_a -> fc_b) + shortcut -> ln -> head; L1, clipping, a schedule."""
     g = Graph(name="Residual MLP")
-    g.training.update({"grad_clip": 1.0, "schedule": "step", "schedule_step_size": 2, "epochs": 3,
-                       "early_stopping": True, "patience": 2})
+    g.training.update(
+        {
+            "grad_clip": 1.0,
+            "schedule": "step",
+            "schedule_step_size": 2,
+            "epochs": 3,
+            "early_stopping": True,
+            "patience": 2,
+        }
+    )
     g.add_node("data.Dataset", {"dataset": "wine"}, node_id="data")
     g.add_node("layers.Linear", {"out_features": 16}, node_id="fc_in")
     g.add_node("activations.ReLU", node_id="relu")
@@ -62,10 +75,20 @@ def residual_mlp() -> Graph:
     g.add_node("layers.Linear", {"out_features": 3}, node_id="head")
     g.add_node("losses.CrossEntropy", {"label_smoothing": 0.1}, node_id="loss")
     g.add_node("optimizers.AdamW", {"l1": 1e-4}, node_id="opt")
-    for edge in (("data", "x", "fc_in", "in"), ("fc_in", "out", "relu", "in"), ("relu", "out", "fc_a", "in"),
-                 ("fc_a", "out", "gelu", "in"), ("gelu", "out", "fc_b", "in"), ("fc_b", "out", "skip", "a"),
-                 ("relu", "out", "skip", "b"), ("skip", "out", "ln", "in"), ("ln", "out", "head", "in"),
-                 ("head", "out", "loss", "prediction"), ("data", "y", "loss", "target"), ("loss", "loss", "opt", "losses")):
+    for edge in (
+        ("data", "x", "fc_in", "in"),
+        ("fc_in", "out", "relu", "in"),
+        ("relu", "out", "fc_a", "in"),
+        ("fc_a", "out", "gelu", "in"),
+        ("gelu", "out", "fc_b", "in"),
+        ("fc_b", "out", "skip", "a"),
+        ("relu", "out", "skip", "b"),
+        ("skip", "out", "ln", "in"),
+        ("ln", "out", "head", "in"),
+        ("head", "out", "loss", "prediction"),
+        ("data", "y", "loss", "target"),
+        ("loss", "loss", "opt", "losses"),
+    ):
         g.connect(*edge)
     return g
 

@@ -24,7 +24,9 @@ def mlp_files(tmp_path):
 
 def test_export_prints_the_difference_and_exits_0(mlp_files, tmp_path, capsys):
     graph, weights = mlp_files
-    code = main(["export", str(graph), "--weights", str(weights), "--format", "torchscript", "-o", str(tmp_path / "m.ts")])
+    code = main(
+        ["export", str(graph), "--weights", str(weights), "--format", "torchscript", "-o", str(tmp_path / "m.ts")]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "max abs diff 0 from the compiled model, verified" in out
@@ -33,17 +35,33 @@ def test_export_prints_the_difference_and_exits_0(mlp_files, tmp_path, capsys):
 
 def test_python_export_writes_weights_beside_it(mlp_files, tmp_path, capsys):
     graph, weights = mlp_files
-    assert main(["export", str(graph), "--weights", str(weights), "--format", "python", "-o",
-                 str(tmp_path / "out" / "model.py")]) == 0
+    assert (
+        main(
+            [
+                "export",
+                str(graph),
+                "--weights",
+                str(weights),
+                "--format",
+                "python",
+                "-o",
+                str(tmp_path / "out" / "model.py"),
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "out" / "model.safetensors").is_file()
 
 
-@pytest.mark.parametrize("make_args, message", [
-    (lambda g, w, t: ["missing.json"], "missing.json: no such file"),
-    (lambda g, w, t: [str(g), "--weights", str(t / "none.safetensors")], "no such weights file"),
-    (lambda g, w, t: [str(g), "--weights", str(w), "--output", "nope"], "no node with id 'nope'"),
-    (lambda g, w, t: [str(t / "two.json")], "--output fc2 exports"),
-])
+@pytest.mark.parametrize(
+    "make_args, message",
+    [
+        (lambda g, w, t: ["missing.json"], "missing.json: no such file"),
+        (lambda g, w, t: [str(g), "--weights", str(t / "none.safetensors")], "no such weights file"),
+        (lambda g, w, t: [str(g), "--weights", str(w), "--output", "nope"], "no node with id 'nope'"),
+        (lambda g, w, t: [str(t / "two.json")], "--output fc2 exports"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(make_args, message, mlp_files, tmp_path, capsys):
     save_graph(two_headed(), tmp_path / "two.json")
     graph, weights = mlp_files

@@ -40,12 +40,14 @@ def test_generated_python_matches_the_golden_file(name, make):
     if UPDATE:
         golden.write_text(source, encoding="utf-8")
     assert source == golden.read_text(encoding="utf-8"), (
-        f"generated Python changed; review and run NETWRIGHT_UPDATE_GOLDEN=1 pytest {__file__}")
+        f"generated Python changed; review and run NETWRIGHT_UPDATE_GOLDEN=1 pytest {__file__}"
+    )
 
 
 def test_generated_python_is_deterministic():
     assert python_source(model_part(digits_cnn()), "w.safetensors") == python_source(
-        model_part(digits_cnn(), seed=9), "w.safetensors")
+        model_part(digits_cnn(), seed=9), "w.safetensors"
+    )
 
 
 def _load(path: Path):

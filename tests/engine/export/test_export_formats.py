@@ -96,7 +96,11 @@ def test_one_part_of_a_graph_with_two_outputs_exports(tmp_path):
     result = export_model(two_headed(), tmp_path / "aux.pt", "pt", output="aux")
     assert result.ok
     assert set(model_part(two_headed(), "aux").program.state_dict()) == {
-        "fc1.weight", "fc1.bias", "aux.weight", "aux.bias"}
+        "fc1.weight",
+        "fc1.bias",
+        "aux.weight",
+        "aux.bias",
+    }
 
 
 def test_the_output_must_be_a_model_node():

@@ -67,8 +67,11 @@ def test_document_shape(mlp):
     doc = graph_to_document(mlp)
     assert doc["format_version"] == CURRENT_VERSION
     assert doc["edges"][0] == {"from": "data.x", "to": "fc1.in"}
-    assert doc["nodes"][1] == {"id": "fc1", "type": "layers.Linear",
-                               "params": {"out_features": 32, "bias": True, "trainable": True}}
+    assert doc["nodes"][1] == {
+        "id": "fc1",
+        "type": "layers.Linear",
+        "params": {"out_features": 32, "bias": True, "trainable": True},
+    }
 
 
 @pytest.mark.parametrize(
@@ -81,14 +84,26 @@ def test_document_shape(mlp):
         ('{"format_version": 0, "nodes": [], "edges": []}', "positive whole number"),
         ('{"format_version": 2, "edges": []}', "missing the required field 'nodes'"),
         ('{"format_version": 2, "nodes": {}, "edges": []}', "'nodes' should be a list"),
-        ('{"format_version": 2, "nodes": [{"type": "layers.Linear"}], "edges": []}', "node 1 is missing the required field 'id'"),
-        ('{"format_version": 2, "nodes": [{"id": "1x", "type": "layers.Linear"}], "edges": []}', "do not start with a digit"),
-        ('{"format_version": 2, "nodes": [{"id": "a", "type": "layers.Linear"}, {"id": "a", "type": "layers.Linear"}], "edges": []}',
-         "two nodes have the id 'a'"),
-        ('{"format_version": 2, "nodes": [{"id": "a", "type": "layers.Linear"}], "edges": [{"from": "a.out", "to": "b.in"}]}',
-         "refers to a node 'b' that does not exist"),
-        ('{"format_version": 2, "nodes": [{"id": "a", "type": "layers.Linear"}], "edges": [{"from": "a", "to": "a.in"}]}',
-         "should be \"node.port\""),
+        (
+            '{"format_version": 2, "nodes": [{"type": "layers.Linear"}], "edges": []}',
+            "node 1 is missing the required field 'id'",
+        ),
+        (
+            '{"format_version": 2, "nodes": [{"id": "1x", "type": "layers.Linear"}], "edges": []}',
+            "do not start with a digit",
+        ),
+        (
+            '{"format_version": 2, "nodes": [{"id": "a", "type": "layers.Linear"}, {"id": "a", "type": "layers.Linear"}], "edges": []}',
+            "two nodes have the id 'a'",
+        ),
+        (
+            '{"format_version": 2, "nodes": [{"id": "a", "type": "layers.Linear"}], "edges": [{"from": "a.out", "to": "b.in"}]}',
+            "refers to a node 'b' that does not exist",
+        ),
+        (
+            '{"format_version": 2, "nodes": [{"id": "a", "type": "layers.Linear"}], "edges": [{"from": "a", "to": "a.in"}]}',
+            'should be "node.port"',
+        ),
         ('{"format_version": 1, "nodes": [], "edges": [["a", "x"]]}', "cannot upgrade from format 1"),
     ],
 )

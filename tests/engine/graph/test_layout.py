@@ -33,7 +33,7 @@ def test_long_chains_wrap_into_bands_without_overlaps():
     assert len(ys) == 3  # 2 x WRAP + 1 nodes: three bands
     boxes = {n: (x, y, estimated_width(graph, n), estimated_height(graph, n)) for n, (x, y) in positions.items()}
     ids = list(boxes)
-    assert not any(boxes_overlap(boxes[a], boxes[b]) for i, a in enumerate(ids) for b in ids[i + 1:])
+    assert not any(boxes_overlap(boxes[a], boxes[b]) for i, a in enumerate(ids) for b in ids[i + 1 :])
 
 
 def test_place_unpositioned_leaves_positioned_graphs_alone():

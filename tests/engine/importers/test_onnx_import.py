@@ -18,8 +18,16 @@ def _export(model: torch.nn.Module, shape: tuple[int, ...], path) -> None:
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        torch.onnx.export(model, (torch.randn(2, *shape),), str(path), dynamo=True, opset_version=18,
-                          dynamic_shapes=({0: torch.export.Dim("batch")},), external_data=False, verbose=False)
+        torch.onnx.export(
+            model,
+            (torch.randn(2, *shape),),
+            str(path),
+            dynamo=True,
+            opset_version=18,
+            dynamic_shapes=({0: torch.export.Dim("batch")},),
+            external_data=False,
+            verbose=False,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +49,16 @@ def test_onnx_round_trip_gives_the_same_outputs(mixed):
     assert not analyze(result.graph).errors
     assert result.max_abs_diff is not None and result.max_abs_diff < 1e-5
     types = {n.type_id for n in result.graph.nodes.values()}
-    assert {"layers.Conv2d", "layers.BatchNorm2d", "layers.AvgPool2d", "layers.AdaptiveAvgPool2d",
-            "layers.Linear", "merge.Add", "merge.Concat", "activations.Softmax"} <= types
+    assert {
+        "layers.Conv2d",
+        "layers.BatchNorm2d",
+        "layers.AvgPool2d",
+        "layers.AdaptiveAvgPool2d",
+        "layers.Linear",
+        "merge.Add",
+        "merge.Concat",
+        "activations.Softmax",
+    } <= types
     from engine.importers.common import compiled_with_weights
 
     compiled = compiled_with_weights(result.graph, result.output, result.weights)
@@ -58,10 +74,18 @@ def test_matmul_plus_add_becomes_one_linear(tmp_path):
 
     weight = numpy_helper.from_array(torch.randn(4, 3).numpy(), "fc.weight")
     bias = numpy_helper.from_array(torch.randn(3).numpy(), "fc.bias")
-    nodes = [helper.make_node("MatMul", ["x", "fc.weight"], ["mm"]), helper.make_node("Add", ["mm", "fc.bias"], ["y"]),
-             helper.make_node("Relu", ["y"], ["out"])]
-    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["B", 4])],
-                              [helper.make_tensor_value_info("out", TensorProto.FLOAT, ["B", 3])], [weight, bias])
+    nodes = [
+        helper.make_node("MatMul", ["x", "fc.weight"], ["mm"]),
+        helper.make_node("Add", ["mm", "fc.bias"], ["y"]),
+        helper.make_node("Relu", ["y"], ["out"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["B", 4])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, ["B", 3])],
+        [weight, bias],
+    )
     path = tmp_path / "mm.onnx"
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=9), str(path))
     result = import_onnx(path)

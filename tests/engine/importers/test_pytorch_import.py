@@ -26,10 +26,17 @@ def _randomize_statistics(model: torch.nn.Module) -> torch.nn.Module:
     return model.eval()
 
 
-@pytest.mark.parametrize("cls, shape", [(hw.SmallCNN, (1, 8, 8)), (hw.LSTMClassifier, (6, 8)),
-                                        (hw.GRUStateClassifier, (5, 8)), (hw.ResidualBlock, (20,)),
-                                        (hw.OnnxFriendly, (1, 8, 8))],
-                         ids=["cnn", "lstm", "gru_state", "residual", "mixed"])
+@pytest.mark.parametrize(
+    "cls, shape",
+    [
+        (hw.SmallCNN, (1, 8, 8)),
+        (hw.LSTMClassifier, (6, 8)),
+        (hw.GRUStateClassifier, (5, 8)),
+        (hw.ResidualBlock, (20,)),
+        (hw.OnnxFriendly, (1, 8, 8)),
+    ],
+    ids=["cnn", "lstm", "gru_state", "residual", "mixed"],
+)
 def test_imported_graph_computes_the_same_outputs(cls, shape, tmp_path):
     torch.manual_seed(0)
     model = _randomize_statistics(cls())
@@ -51,7 +58,12 @@ def test_nodes_are_named_after_the_model_and_laid_out_by_depth():
     result = import_module(hw.LSTMClassifier(), (6, 8))
     graph = result.graph
     assert [n.type_id for n in graph.nodes.values()] == [
-        "data.Input", "layers.LSTM", "layers.Linear", "activations.Tanh", "layers.Linear"]
+        "data.Input",
+        "layers.LSTM",
+        "layers.Linear",
+        "activations.Tanh",
+        "layers.Linear",
+    ]
     assert list(graph.nodes) == ["x", "lstm", "head_0", "head_1", "head_2"]
     assert graph.nodes["lstm"].params["output"] == "last_step" and graph.nodes["lstm"].params["num_layers"] == 2
     assert [graph.nodes[n].ui["x"] for n in graph.nodes] == [0, 215, 430, 645, 860]
@@ -106,13 +118,16 @@ def test_cli_imports_a_file(tmp_path, capsys):
     assert out.is_file() and out.with_suffix(".safetensors").is_file()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["missing.py", "--class", "Net"], "missing.py: no such Python file"),
-    ([str(MODELS), "--class", "Nope"], "no class 'Nope' (model classes there:"),
-    ([str(MODELS), "--class", "WithAttention"], "attn (MultiheadAttention)"),
-    ([str(MODELS), "--class", "NeedsArguments"], "must be constructible without arguments"),
-    ([str(MODELS), "--class", "SmallCNN", "--weights", "nowhere.safetensors"], "no such weights file"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["missing.py", "--class", "Net"], "missing.py: no such Python file"),
+        ([str(MODELS), "--class", "Nope"], "no class 'Nope' (model classes there:"),
+        ([str(MODELS), "--class", "WithAttention"], "attn (MultiheadAttention)"),
+        ([str(MODELS), "--class", "NeedsArguments"], "must be constructible without arguments"),
+        ([str(MODELS), "--class", "SmallCNN", "--weights", "nowhere.safetensors"], "no such weights file"),
+    ],
+)
 def test_cli_bad_input_is_one_line_and_exit_2(args, message, tmp_path, capsys):
     shape = "5,8" if "WithAttention" in args else "1,8,8"
     code = main(["import", "pytorch", *args, "--input-shape", shape, "-o", str(tmp_path / "g.json")])

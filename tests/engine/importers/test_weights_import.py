@@ -16,13 +16,17 @@ def test_matching_by_id_then_by_name_and_shape():
     graph = make_mlp(hidden=32)  # fc1 [32, 64], fc2 [10, 32]
     graph.nodes["fc2"].params["out_features"] = 5  # a new head: nothing in the file fits it
     tensors = {
-        "fc1.weight": torch.ones(32, 64), "fc1.bias": torch.ones(32),  # same id and shape
-        "encoder.layers.2.weight": torch.full((10, 32), 2.0), "encoder.layers.2.bias": torch.zeros(10),
+        "fc1.weight": torch.ones(32, 64),
+        "fc1.bias": torch.ones(32),  # same id and shape
+        "encoder.layers.2.weight": torch.full((10, 32), 2.0),
+        "encoder.layers.2.bias": torch.zeros(10),
         "extra.weight": torch.zeros(3, 3),
     }
     report = match_weights(graph, tensors)
     assert [(m.key, m.source, m.how) for m in report.matched] == [
-        ("fc1.weight", "fc1.weight", "id"), ("fc1.bias", "fc1.bias", "id")]
+        ("fc1.weight", "fc1.weight", "id"),
+        ("fc1.bias", "fc1.bias", "id"),
+    ]
     assert set(report.unmatched) == {"fc2.weight", "fc2.bias"}
     assert "no unused layer in the file has weight of shape [5, 32]" in report.unmatched["fc2.weight"]
     assert report.unused == ["encoder.layers.2.bias", "encoder.layers.2.weight", "extra.weight"]
@@ -30,8 +34,9 @@ def test_matching_by_id_then_by_name_and_shape():
 
     graph.nodes["fc2"].params["out_features"] = 10  # now the renamed layer fits by name and shape
     report = match_weights(graph, tensors)
-    assert ("fc2.weight", "encoder.layers.2.weight", "name and shape") in [(m.key, m.source, m.how)
-                                                                            for m in report.matched]
+    assert ("fc2.weight", "encoder.layers.2.weight", "name and shape") in [
+        (m.key, m.source, m.how) for m in report.matched
+    ]
     assert (report.tensors["fc2.weight"] == 2).all()
     assert not report.unmatched
 
@@ -47,10 +52,31 @@ def test_cli_writes_weights_that_load_into_the_graph(tmp_path, capsys):
     save_graph(graph, tmp_path / "g.json")
     source = {k: v + 1 for k, v in build_modules(graph).state_dict().items()}
     save_file(source, str(tmp_path / "pre.safetensors"))
-    code = main(["import", "weights", str(tmp_path / "g.json"), "--weights", str(tmp_path / "pre.safetensors"),
-                 "-o", str(tmp_path / "w.safetensors")])
+    code = main(
+        [
+            "import",
+            "weights",
+            str(tmp_path / "g.json"),
+            "--weights",
+            str(tmp_path / "pre.safetensors"),
+            "-o",
+            str(tmp_path / "w.safetensors"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0 and "matched 4 of 4 tensors" in out and "fc1.weight <- fc1.weight (by id)" in out
     build_modules(graph).load_state_dict(load_file(str(tmp_path / "w.safetensors")))
-    assert main(["import", "weights", str(tmp_path / "g.json"), "--weights", str(tmp_path / "no.safetensors"),
-                 "-o", str(tmp_path / "x.safetensors")]) == 2
+    assert (
+        main(
+            [
+                "import",
+                "weights",
+                str(tmp_path / "g.json"),
+                "--weights",
+                str(tmp_path / "no.safetensors"),
+                "-o",
+                str(tmp_path / "x.safetensors"),
+            ]
+        )
+        == 2
+    )

@@ -20,14 +20,18 @@ def ids(*dims: int, num_classes: int) -> TensorSpec:
 
 
 ACTIVATION_CASES = [({}, {"in": floats(4, 5)}), ({}, {"in": floats(2, 3, 3)})]
-REGRESSION_CASES = [({}, {"prediction": floats(3), "target": floats(3)}),
-                    ({}, {"prediction": floats(2, 4), "target": floats(2, 4)})]
+REGRESSION_CASES = [
+    ({}, {"prediction": floats(3), "target": floats(3)}),
+    ({}, {"prediction": floats(2, 4), "target": floats(2, 4)}),
+]
 CLASS_CASES = [({}, {"prediction": floats(4), "target": labels(4)})]
 OPTIMIZER_CASES = [({}, {"losses": [SCALAR]}), ({}, {"losses": [SCALAR, SCALAR]})]
 RECURRENT_CASES = [
     ({}, {"in": floats(5, 4)}),
-    ({"output": "all_steps", "num_layers": 2, "dropout": 0.2, "bidirectional": True, "hidden_size": 6},
-     {"in": floats(5, 4)}),
+    (
+        {"output": "all_steps", "num_layers": 2, "dropout": 0.2, "bidirectional": True, "hidden_size": 6},
+        {"in": floats(5, 4)},
+    ),
     ({"bidirectional": True, "hidden_size": 3}, {"in": floats(7, 2)}),
 ]
 
@@ -37,25 +41,38 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
     "data.Input": [({}, {}), ({"shape": [12], "dtype": "long", "num_classes": 30}, {})],
     "data.Noise": [({}, {})],
     "layers.Linear": [({}, {"in": floats(20)}), ({"out_features": 3, "bias": False}, {"in": floats(5, 7)})],
-    "layers.Conv1d": [({}, {"in": floats(2, 16)}),
-                      ({"stride": 2, "padding": 1, "dilation": 2, "bias": False}, {"in": floats(3, 11)})],
-    "layers.Conv2d": [({}, {"in": floats(1, 8, 8)}),
-                      ({"out_channels": 4, "kernel_size": 5, "stride": 2, "padding": 2, "dilation": 2},
-                       {"in": floats(3, 13, 9)})],
-    "layers.ConvTranspose2d": [({}, {"in": floats(4, 5, 5)}),
-                               ({"kernel_size": 4, "stride": 2, "padding": 1, "output_padding": 1},
-                                {"in": floats(2, 3, 4)}),
-                               ({"stride": 1, "dilation": 3, "output_padding": 2}, {"in": floats(2, 3, 4)})],
-    "layers.MaxPool1d": [({}, {"in": floats(3, 10)}), ({"kernel_size": 3, "padding": 1, "dilation": 2},
-                                                       {"in": floats(2, 9)})],
-    "layers.MaxPool2d": [({}, {"in": floats(3, 9, 8)}), ({"kernel_size": 3, "stride": 1, "padding": 1},
-                                                         {"in": floats(2, 5, 5)})],
+    "layers.Conv1d": [
+        ({}, {"in": floats(2, 16)}),
+        ({"stride": 2, "padding": 1, "dilation": 2, "bias": False}, {"in": floats(3, 11)}),
+    ],
+    "layers.Conv2d": [
+        ({}, {"in": floats(1, 8, 8)}),
+        ({"out_channels": 4, "kernel_size": 5, "stride": 2, "padding": 2, "dilation": 2}, {"in": floats(3, 13, 9)}),
+    ],
+    "layers.ConvTranspose2d": [
+        ({}, {"in": floats(4, 5, 5)}),
+        ({"kernel_size": 4, "stride": 2, "padding": 1, "output_padding": 1}, {"in": floats(2, 3, 4)}),
+        ({"stride": 1, "dilation": 3, "output_padding": 2}, {"in": floats(2, 3, 4)}),
+    ],
+    "layers.MaxPool1d": [
+        ({}, {"in": floats(3, 10)}),
+        ({"kernel_size": 3, "padding": 1, "dilation": 2}, {"in": floats(2, 9)}),
+    ],
+    "layers.MaxPool2d": [
+        ({}, {"in": floats(3, 9, 8)}),
+        ({"kernel_size": 3, "stride": 1, "padding": 1}, {"in": floats(2, 5, 5)}),
+    ],
     "layers.AvgPool2d": [({}, {"in": floats(3, 8, 8)}), ({"kernel_size": 3, "padding": 1}, {"in": floats(1, 7, 6)})],
-    "layers.AdaptiveAvgPool2d": [({}, {"in": floats(5, 7, 6)}),
-                                 ({"output_height": 2, "output_width": 3}, {"in": floats(2, 8, 9)})],
+    "layers.AdaptiveAvgPool2d": [
+        ({}, {"in": floats(5, 7, 6)}),
+        ({"output_height": 2, "output_width": 3}, {"in": floats(2, 8, 9)}),
+    ],
     "layers.Flatten": [({}, {"in": floats(2, 3, 4)}), ({}, {"in": ids(2, 3, num_classes=5)})],
-    "layers.Reshape": [({}, {"in": floats(2, 3, 4)}), ({"shape": [4, -1, 2]}, {"in": floats(24)}),
-                       ({"shape": [1, 28, 28]}, {"in": floats(784)})],
+    "layers.Reshape": [
+        ({}, {"in": floats(2, 3, 4)}),
+        ({"shape": [4, -1, 2]}, {"in": floats(24)}),
+        ({"shape": [1, 28, 28]}, {"in": floats(784)}),
+    ],
     "layers.Dropout": [({}, {"in": floats(10)}), ({"p": 0.1}, {"in": floats(2, 3, 4)})],
     "layers.BatchNorm1d": [({}, {"in": floats(6)}), ({"affine": False, "momentum": 0.5}, {"in": floats(4, 5)})],
     "layers.BatchNorm2d": [({}, {"in": floats(3, 4, 4)})],
@@ -64,8 +81,11 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
     "layers.RNN": RECURRENT_CASES + [({"nonlinearity": "relu"}, {"in": floats(3, 2)})],
     "layers.LSTM": RECURRENT_CASES,
     "layers.GRU": RECURRENT_CASES,
-    "layers.Upsample": [({}, {"in": floats(2, 3, 4)}), ({"mode": "bilinear", "scale_factor": 3}, {"in": floats(1, 2, 5)}),
-                        ({}, {"in": floats(2, 5)})],
+    "layers.Upsample": [
+        ({}, {"in": floats(2, 3, 4)}),
+        ({"mode": "bilinear", "scale_factor": 3}, {"in": floats(1, 2, 5)}),
+        ({}, {"in": floats(2, 5)}),
+    ],
     "activations.ReLU": ACTIVATION_CASES,
     "activations.LeakyReLU": ACTIVATION_CASES,
     "activations.Sigmoid": ACTIVATION_CASES,
@@ -79,21 +99,35 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
     "losses.MSE": REGRESSION_CASES,
     "losses.L1": REGRESSION_CASES,
     "losses.Huber": REGRESSION_CASES,
-    "losses.BCEWithLogits": [({}, {"prediction": floats(1), "target": labels(2)}),
-                             ({}, {"prediction": floats(4), "target": floats(4)})],
-    "losses.KLDivergence": [({}, {"prediction": floats(5), "target": floats(5)}),
-                            ({}, {"prediction": floats(3), "target": labels(3)})],
+    "losses.BCEWithLogits": [
+        ({}, {"prediction": floats(1), "target": labels(2)}),
+        ({}, {"prediction": floats(4), "target": floats(4)}),
+    ],
+    "losses.KLDivergence": [
+        ({}, {"prediction": floats(5), "target": floats(5)}),
+        ({}, {"prediction": floats(3), "target": labels(3)}),
+    ],
     "merge.Add": [({}, {"a": floats(3, 4), "b": floats(3, 4)})],
     "merge.Multiply": [({}, {"a": floats(3, 4), "b": floats(3, 4)})],
-    "merge.Concat": [({}, {"a": floats(2, 4), "b": floats(3, 4)}),
-                     ({"dim": -1}, {"a": floats(2, 4), "b": floats(2, 1), "c": floats(2, 2), "d": floats(2, 3)}),
-                     ({"dim": 1}, {"a": floats(2, 4), "b": floats(2, 1), "c": floats(2, 2)})],
+    "merge.Concat": [
+        ({}, {"a": floats(2, 4), "b": floats(3, 4)}),
+        ({"dim": -1}, {"a": floats(2, 4), "b": floats(2, 1), "c": floats(2, 2), "d": floats(2, 3)}),
+        ({"dim": 1}, {"a": floats(2, 4), "b": floats(2, 1), "c": floats(2, 2)}),
+    ],
     "merge.Detach": [({}, {"in": floats(4)})],
-    "merge.RealFakeBatch": [({}, {"real": floats(2), "fake": floats(2)}), ({}, {"real": floats(1, 8, 8), "fake": floats(1, 8, 8)})],
-    "merge.ConstantLike": [({}, {"like": labels(3)}), ({"value": 0.0}, {"like": floats(2, 3)}),
-                           ({"value": -2.5}, {"like": ids(4, num_classes=9)})],
-    **{f"optimizers.{name}": OPTIMIZER_CASES
-       for name in ("GradientDescent", "SGD", "Momentum", "Adam", "AdamW", "RMSprop", "Adagrad")},
+    "merge.RealFakeBatch": [
+        ({}, {"real": floats(2), "fake": floats(2)}),
+        ({}, {"real": floats(1, 8, 8), "fake": floats(1, 8, 8)}),
+    ],
+    "merge.ConstantLike": [
+        ({}, {"like": labels(3)}),
+        ({"value": 0.0}, {"like": floats(2, 3)}),
+        ({"value": -2.5}, {"like": ids(4, num_classes=9)}),
+    ],
+    **{
+        f"optimizers.{name}": OPTIMIZER_CASES
+        for name in ("GradientDescent", "SGD", "Momentum", "Adam", "AdamW", "RMSprop", "Adagrad")
+    },
 }
 # Nodes whose output is deliberately cut off from the gradient of their inputs.
 NO_GRADIENT = {"merge.Detach", "merge.ConstantLike"}

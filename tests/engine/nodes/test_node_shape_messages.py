@@ -34,7 +34,9 @@ def evaluate(arithmetic: str) -> tuple[int, int]:
 
 
 def test_window_arithmetic_is_the_formula_it_claims():
-    for size, kernel, stride, padding, dilation in itertools.product((1, 5, 28), (1, 2, 3, 5), (1, 2, 3), (0, 1, 2), (1, 2)):
+    for size, kernel, stride, padding, dilation in itertools.product(
+        (1, 5, 28), (1, 2, 3, 5), (1, 2, 3), (0, 1, 2), (1, 2)
+    ):
         computed, shown = evaluate(window_arithmetic(size, kernel, stride, padding, dilation))
         assert computed == shown == window_out(size, kernel, stride, padding, dilation)
 
@@ -110,8 +112,13 @@ def test_class_count_mismatch_names_both_counts_and_the_fix():
 
 
 def test_cross_entropy_needs_labels_and_flat_scores():
-    assert "needs class labels" in shape_error("losses.CrossEntropy", {"prediction": floats(3), "target": floats(3)}).message
-    assert "[B, classes]" in shape_error("losses.CrossEntropy", {"prediction": floats(3, 4), "target": labels(3)}).message
+    assert (
+        "needs class labels"
+        in shape_error("losses.CrossEntropy", {"prediction": floats(3), "target": floats(3)}).message
+    )
+    assert (
+        "[B, classes]" in shape_error("losses.CrossEntropy", {"prediction": floats(3, 4), "target": labels(3)}).message
+    )
 
 
 @pytest.mark.parametrize("loss", ["losses.MSE", "losses.L1", "losses.Huber"])
@@ -158,7 +165,9 @@ def test_concat_names_the_axis_that_differs():
     assert out == floats(24, 8, 8)
     error = shape_error("merge.Concat", {"a": floats(16, 8, 8), "b": floats(8, 4, 4)})
     assert "axis 1 (after B) is 8 vs 4" in error.message
-    assert infer("merge.Concat", {"a": floats(2, 3), "b": floats(2, 5), "c": floats(2, 1)}, dim=-1)["out"] == floats(2, 9)
+    assert infer("merge.Concat", {"a": floats(2, 3), "b": floats(2, 5), "c": floats(2, 1)}, dim=-1)["out"] == floats(
+        2, 9
+    )
 
 
 def test_axes_are_counted_after_the_batch():

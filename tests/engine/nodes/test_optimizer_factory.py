@@ -60,8 +60,9 @@ def test_each_param_reaches_torch(type_id):
 
 
 def test_momentum_and_nesterov_reach_sgd():
-    group = make_torch_optimizer("optimizers.Momentum", {"momentum": 0.8, "nesterov": True, "lr": 0.05},
-                                 weights()).param_groups[0]
+    group = make_torch_optimizer(
+        "optimizers.Momentum", {"momentum": 0.8, "nesterov": True, "lr": 0.05}, weights()
+    ).param_groups[0]
     assert (group["momentum"], group["nesterov"], group["lr"]) == (0.8, True, 0.05)
     plain = make_torch_optimizer("optimizers.SGD", {}, weights()).param_groups[0]
     assert (plain["momentum"], plain["nesterov"]) == (0, False)
@@ -70,7 +71,7 @@ def test_momentum_and_nesterov_reach_sgd():
 def test_a_gradient_descent_step_is_lr_times_the_gradient():
     w = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
     optimizer = make_torch_optimizer("optimizers.GradientDescent", {"lr": 0.5}, [w])
-    (w ** 2).sum().backward()
+    (w**2).sum().backward()
     optimizer.step()
     torch.testing.assert_close(w.detach(), torch.tensor([0.0, 0.0]))
 

@@ -15,9 +15,17 @@ from engine.registry import (
 
 
 def toy(type_id: str, legacy: tuple[str, ...] = ()) -> NodeType:
-    return NodeType(type_id=type_id, title="Toy", category="layers", help="A toy. It does nothing. Really.",
-                    inputs=(Port("in"),), outputs=(Port("out"),), params=(), infer=lambda p, i: {"out": i["in"]},
-                    legacy_ids=legacy)
+    return NodeType(
+        type_id=type_id,
+        title="Toy",
+        category="layers",
+        help="A toy. It does nothing. Really.",
+        inputs=(Port("in"),),
+        outputs=(Port("out"),),
+        params=(),
+        infer=lambda p, i: {"out": i["in"]},
+        legacy_ids=legacy,
+    )
 
 
 def test_duplicates_and_legacy_ids_are_refused():
@@ -57,7 +65,8 @@ def test_every_weighted_layer_has_a_trainable_flag_and_optimizers_have_their_com
 def test_input_sizes_are_never_parameters():
     for node_type in catalog():
         assert not {"in_features", "in_channels", "input_size", "num_features", "num_embeddings"} & set(
-            node_type.param_index), node_type.type_id
+            node_type.param_index
+        ), node_type.type_id
 
 
 @pytest.mark.parametrize(

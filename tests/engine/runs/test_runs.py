@@ -89,11 +89,14 @@ def test_insights_leave_training_unchanged_and_fill_a_confusion_matrix(digits):
     assert len(samples["true"]) == len(samples["predicted"]) == 16
 
 
-@pytest.mark.parametrize(("example", "kind", "shape"), [
-    ("autoencoder_digits", "reconstruction", (8, 8, 8)),
-    ("gan_digits", "generated", (16, 8, 8)),
-    ("gan_ring", "points", (400, 2)),
-])
+@pytest.mark.parametrize(
+    ("example", "kind", "shape"),
+    [
+        ("autoencoder_digits", "reconstruction", (8, 8, 8)),
+        ("gan_digits", "generated", (16, 8, 8)),
+        ("gan_ring", "points", (400, 2)),
+    ],
+)
 def test_sample_outputs_for_autoencoders_and_gans(example, kind, shape):
     graph = load_graph(f"{EXAMPLES}/{example}.json")
     graph.training.update(epochs=1, device="cpu")
@@ -113,8 +116,12 @@ def test_image_shape():
 
 def test_a_job_writes_the_run_and_streams_batched_events(tmp_path):
     queue, folder = ListQueue(), tmp_path / "g.runs" / "20250101-120000-abcd"
-    job = {"graph": graph_to_document(tiny_mlp(epochs=2)), "settings": {"device": "cpu"}, "run_dir": str(folder),
-           "graph_file": str(tmp_path / "g.json")}
+    job = {
+        "graph": graph_to_document(tiny_mlp(epochs=2)),
+        "settings": {"device": "cpu"},
+        "run_dir": str(folder),
+        "graph_file": str(tmp_path / "g.json"),
+    }
     run_job(job, queue, TrainingControl())
     kinds = [k for batch in queue.batches for k, _ in batch]
     assert kinds[0] == "started" and kinds[-1] == "finished" and kinds.count("epoch") == 2
@@ -130,8 +137,15 @@ def test_a_job_writes_the_run_and_streams_batched_events(tmp_path):
 
     # continue from those weights: the first loss is far lower than a fresh start's
     again = ListQueue()
-    run_job({**job, "run_dir": str(tmp_path / "g.runs" / "20250101-120001-abcd"),
-             "init_weights": str(folder / "weights.safetensors")}, again, TrainingControl())
+    run_job(
+        {
+            **job,
+            "run_dir": str(tmp_path / "g.runs" / "20250101-120001-abcd"),
+            "init_weights": str(folder / "weights.safetensors"),
+        },
+        again,
+        TrainingControl(),
+    )
     first_fresh = queue.messages("rows")[0][0]["loss"]
     first_continued = again.messages("rows")[0][0]["loss"]
     assert first_continued < 0.7 * first_fresh
@@ -154,7 +168,10 @@ def test_a_diverging_job_reports_the_node_and_a_fix(tmp_path):
 def test_a_job_that_cannot_start_says_why(tmp_path):
     queue = ListQueue()
     bad = tmp_path / "missing.safetensors"
-    run_job({"graph": graph_to_document(tiny_mlp()), "run_dir": str(tmp_path / "r"), "init_weights": str(bad)},
-            queue, TrainingControl())
+    run_job(
+        {"graph": graph_to_document(tiny_mlp()), "run_dir": str(tmp_path / "r"), "init_weights": str(bad)},
+        queue,
+        TrainingControl(),
+    )
     error = queue.messages("finished")[0]["error"]
     assert error["kind"] == "setup" and "missing.safetensors" in error["message"]

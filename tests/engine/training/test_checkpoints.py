@@ -44,8 +44,9 @@ def test_stop_mid_epoch_resumes_from_the_last_finished_epoch(digits, tmp_path):
                 self.control.stop()
 
     control = TrainingControl()
-    stopped = Trainer(_graph(4), data=digits, checkpoint_dir=tmp_path, control=control,
-                      callbacks=[StopInEpochThree(control)]).fit()
+    stopped = Trainer(
+        _graph(4), data=digits, checkpoint_dir=tmp_path, control=control, callbacks=[StopInEpochThree(control)]
+    ).fit()
     assert stopped.status == "stopped" and len(stopped.history) == 2
     resumed = Trainer(_graph(4), data=digits, checkpoint_dir=tmp_path).fit(resume=True)
     full = Trainer(_graph(4), data=digits).fit()

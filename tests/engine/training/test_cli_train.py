@@ -37,8 +37,13 @@ def read_metrics(out: Path) -> list[dict]:
 def test_train_in_a_real_process_writes_metrics_weights_and_run_record(tmp_path):
     path = graph_file(tmp_path, tiny_mlp(epochs=5))
     out = tmp_path / "run"
-    done = subprocess.run([sys.executable, "-m", "engine", "train", str(path), "--epochs", "2", "--seed", "3",
-                           "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "engine", "train", str(path), "--epochs", "2", "--seed", "3", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "epoch 2/2" in done.stderr and "100%" in done.stderr  # the progress bar
     rows = read_metrics(out)
@@ -114,8 +119,12 @@ def test_divergence_exits_1_and_records_it(tmp_path, capsys):
     graph.add_node("layers.Linear", {"out_features": 1}, node_id="fc")
     graph.add_node("losses.MSE", node_id="mse")
     graph.add_node("optimizers.SGD", node_id="sgd")
-    for edge in (("data", "x", "fc", "in"), ("fc", "out", "mse", "prediction"), ("data", "y", "mse", "target"),
-                 ("mse", "loss", "sgd", "losses")):
+    for edge in (
+        ("data", "x", "fc", "in"),
+        ("fc", "out", "mse", "prediction"),
+        ("data", "y", "mse", "target"),
+        ("mse", "loss", "sgd", "losses"),
+    ):
         graph.connect(*edge)
     graph.training.update(device="cpu", epochs=2)
     assert train(str(graph_file(tmp_path, graph)), "--out", str(tmp_path / "out")) == 1

@@ -24,7 +24,9 @@ class Timeline(Callback):
         self.rows: list[dict] = []
         self.times: dict[str, float] = {}
         self.cpu: dict[str, float] = {}
-        self.flags = {name: threading.Event() for name in ("running", "paused", "resumed", "stopping", "epoch_after_lr")}
+        self.flags = {
+            name: threading.Event() for name in ("running", "paused", "resumed", "stopping", "epoch_after_lr")
+        }
         self.lr_changed = False
 
     def on_batch_end(self, trainer, batch):

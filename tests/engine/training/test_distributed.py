@@ -27,9 +27,27 @@ def test_two_processes_reach_the_accuracy_of_one(digits, tmp_path):
     out = tmp_path / "ddp"
     env = {**os.environ, "NETWRIGHT_DDP_TIMEOUT": "60", "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-         "-m", "engine", "train", str(path), "--ddp", "--no-progress", "--out", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node=2",
+            "-m",
+            "engine",
+            "train",
+            str(path),
+            "--ddp",
+            "--no-progress",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     record = json.loads((out / "run.json").read_text())

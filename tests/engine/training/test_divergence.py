@@ -44,4 +44,3 @@ def test_nan_in_the_data_blames_the_dataset(digits):
     with pytest.raises(DivergedError, match="Dataset `data`.*its data contains NaN") as info:
         Trainer(tiny_mlp(), data=data).fit()
     assert info.value.node_id == "data"
-

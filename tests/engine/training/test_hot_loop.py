@@ -31,7 +31,7 @@ def test_rows_match_a_batch_by_batch_reference_loop(digits):
     order = torch.randperm(len(digits.train_x), generator=torch.Generator().manual_seed(0))
     expected = []
     for i in range(0, len(order), 16):
-        idx = order[i:i + 16]
+        idx = order[i : i + 16]
         logits = model(digits.train_x[idx])
         loss = torch.nn.functional.cross_entropy(logits, digits.train_y[idx])
         expected.append((loss.item(), (logits.argmax(1) == digits.train_y[idx]).sum().item() / len(idx)))
@@ -43,7 +43,8 @@ def test_rows_match_a_batch_by_batch_reference_loop(digits):
     assert [r["acc"] for r in rows] == [acc for _, acc in expected]
     assert [r["loss"] for r in rows] == pytest.approx([loss for loss, _ in expected], rel=1e-6)
     assert trainer.history[0]["train_acc"] == pytest.approx(
-        sum(r["acc"] * min(16, len(order) - 16 * i) for i, r in enumerate(rows)) / len(order), abs=1e-12)
+        sum(r["acc"] * min(16, len(order) - 16 * i) for i, r in enumerate(rows)) / len(order), abs=1e-12
+    )
 
 
 def test_each_loss_row_names_its_own_loss_whatever_the_stepping_order():
@@ -54,11 +55,13 @@ def test_each_loss_row_names_its_own_loss_whatever_the_stepping_order():
     assert trainer.plan.losses == ["loss_g", "loss_d"]
     seen: dict[str, list[float]] = {"loss_d": [], "loss_g": []}
     for step in trainer.steps:
+
         def recording(batch, sample, step=step, inner=step.step):
             out, norms, finite = inner(batch, sample)
             for loss in step.losses:
                 seen[loss].append(out[loss].item())
             return out, norms, finite
+
         step.step = recording
     trainer.fit()
     assert [r["loss_loss_d"] for r in recorder.batch_rows] == pytest.approx(seen["loss_d"], rel=1e-7)

@@ -54,8 +54,23 @@ def test_cli_init_weights(trained_weights, tmp_path):
     save_graph(graph, graph_file)
 
     def train(*extra):
-        return subprocess.run([sys.executable, "-m", "engine", "train", str(graph_file), "--out", str(tmp_path / "run"),
-                               "--no-progress", *extra], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "engine",
+                "train",
+                str(graph_file),
+                "--out",
+                str(tmp_path / "run"),
+                "--no-progress",
+                *extra,
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     ok = train("--init-weights", str(trained_weights), "--init-nodes", "fc1")
     assert ok.returncode == 0, ok.stderr

@@ -56,7 +56,7 @@ def test_every_batch_reported_once_in_rows(digits):
     assert all({"epoch", "loss", "acc", "lr"} <= row.keys() for row in recorder.batch_rows)
     # The epoch's train loss is the size-weighted mean of its batch losses.
     sizes = [min(64, len(digits.train_x) - 64 * i) for i in range(trainer.batches_per_epoch)]
-    first = recorder.batch_rows[:trainer.batches_per_epoch]
+    first = recorder.batch_rows[: trainer.batches_per_epoch]
     mean = sum(r["loss"] * s for r, s in zip(first, sizes, strict=True)) / len(digits.train_x)
     assert trainer.history[0]["train_loss"] == pytest.approx(mean, rel=1e-9)
 
@@ -157,8 +157,9 @@ def test_metrics_writer_and_progress_bar(digits, tmp_path):
     stream = io.StringIO()
     path = tmp_path / "metrics.jsonl"
     batches = tmp_path / "batches.jsonl"
-    trainer = Trainer(tiny_mlp(epochs=2), data=digits,
-                      callbacks=[ProgressBar(file=stream), MetricsWriter(path, batches)])
+    trainer = Trainer(
+        tiny_mlp(epochs=2), data=digits, callbacks=[ProgressBar(file=stream), MetricsWriter(path, batches)]
+    )
     result = trainer.fit()
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     assert rows == json.loads(json.dumps(result.history))

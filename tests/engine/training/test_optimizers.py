@@ -31,12 +31,19 @@ def gan_like(epochs: int = 1) -> Graph:
     g.add_node("losses.BCEWithLogits", node_id="loss_g")
     g.add_node("optimizers.Adam", {"lr": 0.01, "order": 1, "scope": ["gen"]}, node_id="opt_g")
     for edge in (
-        ("noise", "out", "gen", "in"), ("gen", "out", "det", "in"),
-        ("data", "x", "mix", "a"), ("det", "out", "mix", "b"), ("mix", "out", "disc_d", "in"),
-        ("disc_d", "out", "zeros", "like"), ("disc_d", "out", "loss_d", "prediction"),
-        ("zeros", "out", "loss_d", "target"), ("loss_d", "loss", "opt_d", "losses"),
-        ("gen", "out", "disc_g", "in"), ("disc_g", "out", "ones", "like"),
-        ("disc_g", "out", "loss_g", "prediction"), ("ones", "out", "loss_g", "target"),
+        ("noise", "out", "gen", "in"),
+        ("gen", "out", "det", "in"),
+        ("data", "x", "mix", "a"),
+        ("det", "out", "mix", "b"),
+        ("mix", "out", "disc_d", "in"),
+        ("disc_d", "out", "zeros", "like"),
+        ("disc_d", "out", "loss_d", "prediction"),
+        ("zeros", "out", "loss_d", "target"),
+        ("loss_d", "loss", "opt_d", "losses"),
+        ("gen", "out", "disc_g", "in"),
+        ("disc_g", "out", "ones", "like"),
+        ("disc_g", "out", "loss_g", "prediction"),
+        ("ones", "out", "loss_g", "target"),
         ("loss_g", "loss", "opt_g", "losses"),
     ):
         g.connect(*edge)
