@@ -10,16 +10,15 @@ DistributedDataParallel and rank 0 writes the outputs.
 from __future__ import annotations
 
 import json
-import platform
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from engine.cli.errors import UserError
-from engine.graph import dumps_graph, load_graph
+from engine.graph import load_graph
 from engine.graph.training import TRAINING_INDEX
+from engine.runs.record import run_record
 
 EXIT_FAILED = 1
 OVERRIDES = {"epochs": "epochs", "batch_size": "batch_size", "device": "device", "seed": "seed"}
@@ -111,7 +110,9 @@ def run(args) -> int:
         status, error, code = "interrupted", "interrupted by the user", 130
     if dist is None or dist.is_main:
         save_weights(trainer.modules, out / "weights.safetensors", {"graph_hash": trainer.graph_hash})
-        record = run_record(args, graph, trainer, status, error, time.time() - started)
+        record = run_record(
+            graph, trainer, status, error, time.time() - started, graph_file=args.file, resumed=args.resume
+        )
         (out / "run.json").write_text(json.dumps(record, indent=2, allow_nan=True) + "\n", encoding="utf-8")
     _close(dist)
     if error:
@@ -122,55 +123,3 @@ def run(args) -> int:
 def _close(dist) -> None:
     if dist is not None:
         dist.close()
-
-
-def run_record(args, graph, trainer, status: str, error: str | None, seconds: float) -> dict[str, Any]:
-    """Everything needed to reproduce and judge the run."""
-    history = trainer.history
-    restored = trainer.best_weights is not None and status != "diverged" and trainer.settings["early_stopping"]
-    final = (
-        history[trainer.monitor.best_epoch - 1]
-        if restored and trainer.monitor.best_epoch
-        else (history[-1] if history else {})
-    )
-    return {
-        "status": status,
-        "error": error,
-        "graph_file": str(args.file),
-        "graph": json.loads(dumps_graph(graph)),
-        "settings": trainer.settings,
-        "seed": trainer.seed,
-        "device": str(trainer.device),
-        "world_size": 1 if trainer.dist is None else trainer.dist.world_size,
-        "data_fingerprint": trainer.data.fingerprint,
-        "graph_hash": trainer.graph_hash,
-        "resumed": bool(args.resume),
-        "epochs_completed": len(history),
-        "best_epoch": trainer.monitor.best_epoch or None,
-        "monitor": trainer.monitor.name,
-        "restored_best_weights": bool(restored),
-        "final_metrics": final,
-        "seconds": seconds,
-        "versions": versions(),
-    }
-
-
-def versions() -> dict[str, str]:
-    import numpy
-    import safetensors
-    import sklearn
-    import torch
-
-    try:
-        netwright = metadata.version("netwright")
-    except metadata.PackageNotFoundError:
-        netwright = "source"
-    return {
-        "netwright": netwright,
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": numpy.__version__,
-        "safetensors": safetensors.__version__,
-        "scikit-learn": sklearn.__version__,
-        "platform": platform.platform(),
-    }

@@ -27,9 +27,9 @@ import time
 import traceback
 from datetime import datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
+from engine.runs.record import run_record
 from engine.runs.store import BATCHES, METRICS, RECORD, WEIGHTS
 from engine.training.callbacks import BatchEnd, Callback, MetricsWriter, TrainingEvent
 
@@ -278,10 +278,7 @@ def run_job(job: dict[str, Any], events, control) -> None:
 
 
 def _record(job, graph, trainer, status: str, error: str | None, seconds: float) -> dict[str, Any]:
-    from engine.cli.train import run_record
-
-    args = SimpleNamespace(file=job.get("graph_file") or "", resume=False)
-    return run_record(args, graph, trainer, status, error, seconds)
+    return run_record(graph, trainer, status, error, seconds, graph_file=job.get("graph_file") or "")
 
 
 def _write_record(folder: Path, record: dict[str, Any]) -> None:

@@ -1,0 +1,75 @@
+"""A run's record (`run.json`): what is needed to reproduce and judge a training run.
+
+The command line's `train` and the editor's training process both write it, so it lives
+here, below the command line, and takes plain values rather than parsed arguments.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from importlib import metadata
+from typing import Any
+
+from engine.graph import Graph, dumps_graph
+
+
+def run_record(
+    graph: Graph,
+    trainer,
+    status: str,
+    error: str | None,
+    seconds: float,
+    graph_file: str = "",
+    resumed: bool = False,
+) -> dict[str, Any]:
+    """Everything needed to reproduce and judge the run `trainer` made on `graph`."""
+    history = trainer.history
+    restored = trainer.best_weights is not None and status != "diverged" and trainer.settings["early_stopping"]
+    final = (
+        history[trainer.monitor.best_epoch - 1]
+        if restored and trainer.monitor.best_epoch
+        else (history[-1] if history else {})
+    )
+    return {
+        "status": status,
+        "error": error,
+        "graph_file": str(graph_file),
+        "graph": json.loads(dumps_graph(graph)),
+        "settings": trainer.settings,
+        "seed": trainer.seed,
+        "device": str(trainer.device),
+        "world_size": 1 if trainer.dist is None else trainer.dist.world_size,
+        "data_fingerprint": trainer.data.fingerprint,
+        "graph_hash": trainer.graph_hash,
+        "resumed": bool(resumed),
+        "epochs_completed": len(history),
+        "best_epoch": trainer.monitor.best_epoch or None,
+        "monitor": trainer.monitor.name,
+        "restored_best_weights": bool(restored),
+        "final_metrics": final,
+        "seconds": seconds,
+        "versions": versions(),
+    }
+
+
+def versions() -> dict[str, str]:
+    """The versions of Netwright, Python and the libraries that change a run's numbers."""
+    import numpy
+    import safetensors
+    import sklearn
+    import torch
+
+    try:
+        netwright = metadata.version("netwright")
+    except metadata.PackageNotFoundError:
+        netwright = "source"
+    return {
+        "netwright": netwright,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "safetensors": safetensors.__version__,
+        "scikit-learn": sklearn.__version__,
+        "platform": platform.platform(),
+    }
