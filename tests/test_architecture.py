@@ -1,18 +1,60 @@
-"""The engine is headless: an import-linter contract keeps Qt and the editor out of it."""
+"""The engine's architecture, enforced by import-linter: headless (no Qt, no editor) and layered.
+
+The layers (high to low) are in pyproject.toml: cli, runs, export | importers, training,
+weights, compiler, analysis, graph, nodes, data, registry, fileio.
+"""
 
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+LINT_IMPORTS = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
 
 
-def test_engine_never_imports_qt_or_the_editor():
-    lint_imports = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
-    result = subprocess.run([lint_imports, "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+def _lint(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([LINT_IMPORTS, "--no-cache", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def _layers_contract() -> dict:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    return next(c for c in config["contracts"] if c["type"] == "layers")
+
+
+def test_engine_is_headless_and_layered():
+    result = _lint(ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 kept, 0 broken" in result.stdout
+    assert "2 kept, 0 broken" in result.stdout
+
+
+def test_layers_run_from_the_command_line_down_to_the_registry():
+    layers = _layers_contract()["layers"]
+    order = [layer.replace(" ", "") for layer in layers]
+    assert order.index("cli") < order.index("runs") < order.index("export|importers") < order.index("training")
+    assert order.index("training") < order.index("compiler") < order.index("analysis") < order.index("graph")
+    assert order.index("graph") < order.index("registry")
+
+
+def test_an_upward_import_inside_a_function_breaks_the_layers_contract(tmp_path):
+    """A copy of the engine where the graph reaches up to the trainer lazily is reported, naming both ends."""
+    shutil.copytree(ROOT / "engine", tmp_path / "engine", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "engine" / "graph" / "sneaky.py").write_text(
+        "def train_it(graph):\n    from engine.training.trainer import Trainer\n\n    return Trainer(graph)\n",
+        encoding="utf-8",
+    )
+    contract = {key: value for key, value in _layers_contract().items() if key != "name"}
+    lines = ["[importlinter]", "root_package = engine", "", "[importlinter:contract:layers]", "name = layers"]
+    for key, value in contract.items():
+        lines.append(
+            f"{key} =" + "".join(f"\n    {item}" for item in value) if isinstance(value, list) else f"{key} = {value}"
+        )
+    (tmp_path / "setup.cfg").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = _lint(tmp_path, "--config", "setup.cfg")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "0 kept, 1 broken" in result.stdout
+    assert "engine.graph.sneaky -> engine.training.trainer" in result.stdout
 
 
 def test_registry_and_shape_inference_do_not_load_torch():

@@ -44,14 +44,14 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from engine.export import ExportError
     from engine.importers import ModelImportError
+    from engine.weights import WeightsFileError
 
     try:
         if args.kind == "weights":
             return _weights(args)
         result = _model(args)
-    except (ModelImportError, ExportError) as exc:
+    except (ModelImportError, WeightsFileError) as exc:
         raise UserError(str(exc)) from None
     weights = result.save(args.out)
     nodes = len(result.graph.nodes)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 from torch import fx
@@ -18,6 +17,9 @@ from engine.analysis import Analysis, analyze
 from engine.compiler import compile_graph, input_name
 from engine.graph import Graph
 from engine.registry import TensorSpec, catalog
+from engine.training.errors import TrainingError
+from engine.training.plan import make_plan
+from engine.weights import WeightsFileError, read_weights
 
 EXAMPLE_BATCH = 2  # what exporters trace with; torch.export specializes batch sizes 0 and 1
 VERIFY_BATCH = 3  # what verification feeds: a different size proves the batch axis is dynamic
@@ -120,9 +122,6 @@ def _default_output(graph: Graph) -> str:
 
 def _refuse_several_networks(graph: Graph, output: str) -> None:
     """A GAN's prediction is computed by two networks that separate optimizers train: not one model."""
-    from engine.training.errors import TrainingError
-    from engine.training.plan import make_plan
-
     try:
         plan = make_plan(graph)
     except TrainingError:
@@ -174,33 +173,12 @@ def _sources_of(graph: Graph, node_id: str) -> str:
     return ", ".join(sorted(names)) or "no inputs"
 
 
-def read_weights(path: str | os.PathLike) -> dict[str, torch.Tensor]:
-    """Tensors from a .safetensors file, or a .pt state_dict read with weights_only=True (never unpickling code)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ExportError(f"{path}: no such weights file")
-    if path.suffix == ".safetensors":
-        from safetensors import SafetensorError
-        from safetensors.torch import load_file
-
-        try:
-            return load_file(str(path))
-        except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-            raise ExportError(f"{path}: not a readable safetensors file ({first_line(exc)})") from None
-    if path.suffix in (".pt", ".pth"):
-        try:
-            data = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as exc:  # an unpickling refusal or a corrupt file: one line either way
-            raise ExportError(f"{path}: not a readable state_dict ({first_line(exc)})") from None
-        if not isinstance(data, dict) or not all(isinstance(v, torch.Tensor) for v in data.values()):
-            raise ExportError(f"{path}: expected a state_dict (a dict of tensors), received {type(data).__name__}")
-        return data
-    raise ExportError(f"{path}: weights must be a .safetensors file or a .pt state_dict")
-
-
 def load_model_weights(program: torch.nn.Module, path: str | os.PathLike) -> None:
     """Load the model's tensors from a weights file of the whole graph (extra tensors are ignored)."""
-    tensors = read_weights(path)
+    try:
+        tensors = read_weights(path)
+    except WeightsFileError as exc:
+        raise ExportError(str(exc)) from None
     expected = program.state_dict()
     missing = [k for k in expected if k not in tensors]
     if missing:

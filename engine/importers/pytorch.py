@@ -111,11 +111,11 @@ def import_pytorch(
             f"{type(exc).__name__}: {_first(exc)}"
         ) from None
     if weights:
-        from engine.export.model_part import ExportError, read_weights
+        from engine.weights import WeightsFileError, read_weights
 
         try:
             model.load_state_dict(read_weights(weights))
-        except (ExportError, RuntimeError) as exc:
+        except (WeightsFileError, RuntimeError) as exc:
             raise ModelImportError(f"{weights}: {_first(exc)}") from None
     return import_module(model, input_shape, name=cls.__name__)
 

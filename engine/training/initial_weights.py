@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from engine.importers.weights import WeightsReport, match_weights
 from engine.training.errors import TrainingError
+from engine.weights import WeightsFileError, WeightsReport, match_weights, read_weights
 
 
 def load_initial_weights(trainer, path: str | os.PathLike, nodes: list[str] | None = None) -> WeightsReport:
@@ -14,14 +14,12 @@ def load_initial_weights(trainer, path: str | os.PathLike, nodes: list[str] | No
     With `nodes`, only those nodes take weights. Layers that match nothing keep their fresh
     initial values; the report says which and why. Reading never executes code.
     """
-    from engine.export.model_part import ExportError, read_weights
-
     unknown = [n for n in nodes or [] if n not in trainer.graph.nodes]
     if unknown:
         raise TrainingError(f"cannot load weights into {', '.join(unknown)}: no such node in the graph")
     try:
         tensors = read_weights(path)
-    except ExportError as exc:
+    except WeightsFileError as exc:
         raise TrainingError(str(exc)) from None
     report = match_weights(trainer.graph, tensors, seed=trainer.seed, only=set(nodes) if nodes else None)
     if not report.matched:
