@@ -1,12 +1,12 @@
-"""Edits on an engine Graph that the editor offers: placing, pasting, deleting, quick fixes,
-auto-layout and the check for sensible connections. Plain functions, no Qt, so the
-commands stay thin and these are tested headless."""
+"""Edits on an engine Graph that the editor offers: placing, pasting, deleting, auto-layout and
+the check for sensible connections. Plain functions, no Qt, so the commands stay thin and these
+are tested headless. Quick fixes are the engine's own (`engine.analysis.fixes`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from engine.graph import Edge, Graph, GraphError
+from engine.graph import Edge, Graph
 from engine.graph.layout import (  # noqa: F401 - the editor's layout API
     COLUMN_STEP,
     auto_layout,
@@ -101,75 +101,6 @@ def paste(graph: Graph, data: dict[str, Any], offset: float = PASTE_OFFSET) -> l
         if src in renamed and dst in renamed:
             graph.connect(renamed[src], src_port, renamed[dst], dst_port)
     return list(renamed.values())
-
-
-# -- quick fixes --------------------------------------------------------------------------------
-
-
-def describe_fix(fix: dict) -> str:
-    """The button text for a quick fix."""
-    kind = fix.get("kind")
-    if kind == "insert_node" and fix.get("type") in catalog():
-        return f"Insert {catalog().get(fix['type']).title}"
-    if kind == "connect":
-        return f"Connect {fix.get('src')}.{fix.get('src_port')}"
-    if kind == "set_param":
-        return f"Set {fix.get('param', fix.get('name'))} to {fix.get('value')}"
-    return "Fix"
-
-
-def apply_fix(graph: Graph, node_id: str | None, fix: dict) -> list[str]:
-    """Apply a quick fix from a Problem; returns ids of nodes it added. Raises GraphError
-    when the fix no longer fits the graph (it changed since the analysis)."""
-    kind = fix.get("kind")
-    if kind == "connect":
-        reconnect(graph, [], [Edge(fix["src"], fix["src_port"], fix["dst"], fix["dst_port"])])
-        return []
-    if kind == "set_param":
-        target = fix.get("node", node_id)
-        name = fix.get("param", fix.get("name"))
-        if target not in graph.nodes or name is None:
-            raise GraphError("this fix no longer applies")
-        node = graph.nodes[target]
-        param = catalog().get(node.type_id).param_index[name]
-        node.params[name] = param.check(fix["value"])
-        return []
-    if kind == "insert_node":
-        return [_insert_before(graph, node_id, fix)]
-    raise GraphError(f"unknown quick fix {kind!r}")
-
-
-def _insert_before(graph: Graph, node_id: str | None, fix: dict) -> str:
-    if node_id not in graph.nodes:
-        raise GraphError("this fix no longer applies")
-    port = fix.get("port", "in")
-    incoming = [e for e in graph.edges_into(node_id) if e.dst_port == port]
-    if not incoming:
-        raise GraphError(f"nothing is connected to `{port}` any more")
-    edge = incoming[0]
-    new_type = catalog().get(fix["type"])
-    # make room: the node and everything downstream of it move one column to the right
-    downstream = _descendants(graph, node_id)
-    x, y = position(graph, node_id)
-    for other in downstream:
-        ox, oy = position(graph, other)
-        set_position(graph, other, ox + COLUMN_STEP, oy)
-    new_id = add_node(graph, new_type.type_id, x, y, params=dict(fix.get("params", {})))
-    graph.disconnect(edge)
-    graph.connect(edge.src, edge.src_port, new_id, new_type.inputs[0].name)
-    graph.connect(new_id, new_type.outputs[0].name, node_id, port)
-    return new_id
-
-
-def _descendants(graph: Graph, node_id: str) -> list[str]:
-    seen, todo = [], [node_id]
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.append(current)
-        todo.extend(graph.successors(current))
-    return seen
 
 
 # -- auto-layout --------------------------------------------------------------------------------

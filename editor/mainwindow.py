@@ -8,7 +8,6 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from editor import graph_ops
 from editor.canvas.canvas import Canvas
 from editor.document import GraphDocument
 from editor.export_import import ExportImportController
@@ -22,9 +21,10 @@ from editor.panels.properties import PropertiesPanel
 from editor.panels.summary import SummaryPanel
 from editor.training.controller import TrainingController
 from editor.training.session import TrainingSession
-from engine.analysis import Analysis
+from engine.analysis import Analysis, Problem
+from engine.analysis.fixes import apply_fix
 from engine.graph import GraphError
-from engine.registry import ParamError, catalog
+from engine.registry import catalog
 
 Key = QtGui.QKeySequence
 
@@ -340,12 +340,13 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.canvas.copy_selected():
             self.canvas.delete_selected()
 
-    def apply_quick_fix(self, problem) -> bool:
+    def apply_quick_fix(self, problem: Problem) -> bool:
+        """Apply the problem's fix as one undoable edit; False (said in the status bar) when it no longer fits."""
         created: list[str] = []
-        label = f"Quick fix: {graph_ops.describe_fix(problem.fix)}"
+        label = f"Quick fix: {problem.fix.describe()}"
         try:
-            self.document.edit(label, lambda g: created.extend(graph_ops.apply_fix(g, problem.node_id, problem.fix)))
-        except (GraphError, ParamError, KeyError) as exc:
+            self.document.edit(label, lambda g: created.extend(apply_fix(g, problem.fix)))
+        except GraphError as exc:
             self.statusBar().showMessage(f"Could not apply the fix: {exc}", 6000)
             return False
         self.live.run_now()

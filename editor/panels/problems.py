@@ -8,7 +8,7 @@ import re
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from editor import graph_ops, theme
+from editor import theme
 from engine.analysis import Analysis, Problem
 
 SEVERITY_LABEL = {"error": "Error", "warning": "Warning", "info": "Note"}
@@ -59,9 +59,9 @@ class ProblemRow(QtWidgets.QWidget):
         layout.addWidget(self.label, 1)
         self.fix_button: QtWidgets.QPushButton | None = None
         if problem.fix:
-            self.fix_button = QtWidgets.QPushButton(graph_ops.describe_fix(problem.fix))
+            self.fix_button = QtWidgets.QPushButton(problem.fix.describe())
             self.fix_button.setObjectName("quickFix")
-            self.fix_button.setToolTip("Quick fix: " + (problem.hint or graph_ops.describe_fix(problem.fix)))
+            self.fix_button.setToolTip("Quick fix: " + (problem.hint or problem.fix.describe()))
             self.fix_button.setCursor(QtCore.Qt.CursorShape.PointingHandCursor)
             self.fix_button.clicked.connect(lambda: on_fix(problem))
             layout.addWidget(self.fix_button, 0, QtCore.Qt.AlignmentFlag.AlignTop)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from engine.analysis.fixes import locate
 from engine.analysis.problems import Problem, sentence
 from engine.analysis.scopes import optimizer_scope
 from engine.graph.model import RESERVED_IDS, Edge, Graph
 from engine.graph.training import TRAINING_INDEX
 from engine.registry import NodeType, ParamError, ShapeError, TensorSpec, catalog
+from engine.registry.fixes import Connect, QuickFix
 
 PortRef = tuple[str, str]  # (node id, port name)
 
@@ -90,7 +92,7 @@ class _Analyzer:
         return f"{self._title(node_id)} `{node_id}`"
 
     def report(
-        self, node_id: str | None, text: str, hint: str = "", severity: str = "error", fix: dict | None = None
+        self, node_id: str | None, text: str, hint: str = "", severity: str = "error", fix: QuickFix | None = None
     ) -> None:
         subject = self._subject(node_id) if node_id else "The graph"
         title = self._title(node_id) if node_id else "Graph"
@@ -218,7 +220,8 @@ class _Analyzer:
         try:
             outputs = node_type.infer(self.graph.resolved_params(node_id), inputs)
         except ShapeError as exc:
-            self.report(node_id, exc.message, exc.hint, fix=exc.fix)
+            fix = locate(exc.fix, node_id, self.graph, self.result.specs) if exc.fix else None
+            self.report(node_id, exc.message, exc.hint, fix=fix)
             return
         except (ParamError, KeyError, ValueError, TypeError, ZeroDivisionError) as exc:
             self.report(node_id, f"could not work out its output shape ({exc})", "check its parameters")
@@ -233,7 +236,7 @@ class _Analyzer:
             dataset = next((n for n, t in self.types.items() if t.type_id == "data.Dataset"), None)
             if dataset:
                 hint = f"connect the Dataset's `y` (`{dataset}.y`) to the target"
-                fix = {"kind": "connect", "src": dataset, "src_port": "y", "dst": node_id, "dst_port": port}
+                fix = Connect(dataset, "y", node_id, port)
         self.report(node_id, f"has nothing connected to its required input `{port}`", hint, fix=fix)
 
     def _check_training_structure(self) -> None:

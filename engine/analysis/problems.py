@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.registry.fixes import QuickFix
+
 SEVERITIES = ("error", "warning", "info")
 
 
 @dataclass(frozen=True)
 class Problem:
     """One finding. `message` is the whole sentence a user reads (with the hint);
-    `hint` alone is the fix in words; `fix` is a machine-readable quick fix, when one exists."""
+    `hint` alone is the fix in words; `fix` is the quick fix the editor offers, when one exists."""
 
     node_id: str | None
     node_title: str
     severity: str
     message: str
     hint: str = ""
-    fix: dict | None = None
+    fix: QuickFix | None = None
 
     def __str__(self) -> str:
         return f"{self.node_id or 'graph'}: {self.message}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.registry import ShapeError, TensorSpec
+from engine.registry.fixes import ShapeFix
 
 
 def require_float(spec: TensorSpec, port: str = "input") -> None:
@@ -21,7 +22,7 @@ def require_batched(spec: TensorSpec, port: str = "input") -> None:
         )
 
 
-def require_rank(spec: TensorSpec, rank: int, layout: str, hint: str = "", fix: dict | None = None) -> None:
+def require_rank(spec: TensorSpec, rank: int, layout: str, hint: str = "", fix: ShapeFix | None = None) -> None:
     """Fail unless the tensor has `rank` dims including the batch (`layout` like "[B, C, H, W]")."""
     require_batched(spec)
     require_float(spec)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from engine.nodes.checks import require_batched, require_float
 from engine.registry import SCALAR, NodeType, Param, Port, ShapeError, register
+from engine.registry.fixes import InsertNode, SetUpstreamParam
 
 INPUTS = (
     Port("prediction", "the model's output"),
@@ -43,12 +44,7 @@ def _class_scores(pred, target, title: str) -> None:
         raise ShapeError(
             f"gets {classes} scores per sample but the target has {target.num_classes} classes",
             f"set out_features of the last Linear layer to {target.num_classes}",
-            fix={
-                "kind": "set_param",
-                "upstream_of": "prediction",
-                "param": "out_features",
-                "value": target.num_classes,
-            },
+            fix=SetUpstreamParam("prediction", "out_features", target.num_classes),
         )
 
 
@@ -68,10 +64,10 @@ def _mismatch(pred, target):
         extra = " (torch would silently broadcast them to [B, B] and learn only the mean)"
         port = "target" if pred.dims == (1,) else "prediction"
         hint = f"insert a Reshape to [1] on the {port} so both are [B, 1]"
-        fix = {"kind": "insert_node", "type": "layers.Reshape", "port": port, "params": {"shape": [1]}}
+        fix = InsertNode("layers.Reshape", port=port, params={"shape": [1]})
     elif target.dims and pred.rank == target.rank and pred.dims[:-1] == target.dims[:-1]:
         hint = f"set out_features of the last Linear layer to {target.dims[-1]}"
-        fix = {"kind": "set_param", "upstream_of": "prediction", "param": "out_features", "value": target.dims[-1]}
+        fix = SetUpstreamParam("prediction", "out_features", target.dims[-1])
     else:
         hint = f"make the model output {target.bracket()} too (change the last layer or add a Reshape)"
     raise ShapeError(

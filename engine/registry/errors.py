@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # fixes describe themselves with the catalog, which imports these errors
+    from engine.registry.fixes import ShapeFix
+
 
 class RegistryError(Exception):
     """A node type is registered twice, or an id is unknown."""
@@ -20,10 +25,10 @@ class ShapeError(Exception):
     """An input shape does not fit a node.
 
     `message` reads after the node's name: "gets [B, 8, 4, 4] but needs a flat [B, features]
-    input". `hint` says how to fix it; `fix` names a quick fix the editor can offer.
+    input". `hint` says how to fix it; `fix` is the quick fix to offer (located by the analysis).
     """
 
-    def __init__(self, message: str, hint: str = "", fix: dict | None = None):
+    def __init__(self, message: str, hint: str = "", fix: ShapeFix | None = None):
         super().__init__(message)
         self.message = message
         self.hint = hint

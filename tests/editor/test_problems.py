@@ -6,7 +6,9 @@ from __future__ import annotations
 from editor_ui import drag_connect
 from PySide6 import QtCore
 
+from engine.analysis import Problem
 from engine.graph import Graph
+from engine.registry.fixes import SetParam
 
 
 def _load(window, graph: Graph) -> None:
@@ -96,7 +98,7 @@ def test_quick_fix_connects_the_loss_target(window):
     _load(window, graph)
     index = next(i for i in range(window.problems.list.count()) if window.problems.row(i).problem.fix)
     button = window.problems.row(index).fix_button
-    assert button.text().startswith("Connect data.y")
+    assert button.text() == "Connect data.y to loss.target"
     button.click()
     assert ("data", "y", "loss", "target") in {
         (e.src, e.src_port, e.dst, e.dst_port) for e in window.document.graph.edges
@@ -113,7 +115,7 @@ def test_quick_fix_inserts_flatten_before_a_linear(window):
     graph.connect("data", "x", "fc", "in")
     _load(window, graph)
     problem = next(p for p in window.live.analysis.problems if p.node_id == "fc")
-    assert problem.fix["type"] == "layers.Flatten"
+    assert problem.fix.type_id == "layers.Flatten"
     assert window.canvas.canvas_node("fc").view.severity == "error"
     assert window.apply_quick_fix(problem)
     flatten = next(n for n in window.document.graph.nodes.values() if n.type_id == "layers.Flatten")
@@ -122,3 +124,35 @@ def test_quick_fix_inserts_flatten_before_a_linear(window):
     assert window.live.analysis.specs[("fc", "out")].dims == (64,)
     assert window.document.graph.nodes["fc"].ui["x"] > flatten.ui["x"]  # made room
     assert window.canvas.selected_ids() == [flatten.id]
+
+
+def test_quick_fix_sets_out_features_of_the_last_linear_and_undoes(window):
+    """The "Set out_features" fix used to fail with KeyError: 'out_features' (it was applied to the loss)."""
+    graph = _unwired()
+    for edge in (("data", "x", "fc", "in"), ("fc", "out", "loss", "prediction"), ("data", "y", "loss", "target")):
+        graph.connect(*edge)
+    graph.connect("loss", "loss", "adam", "losses")
+    graph.nodes["fc"].params["out_features"] = 7
+    _load(window, graph)
+    index = next(i for i in range(window.problems.list.count()) if window.problems.row(i).problem.fix)
+    button = window.problems.row(index).fix_button
+    assert button.text() == "Set fc.out_features to 10"
+    button.click()
+    assert window.document.graph.nodes["fc"].params["out_features"] == 10
+    assert not window.live.analysis.problems
+    assert "Could not apply" not in window.statusBar().currentMessage()
+    window.document.undo_stack.undo()
+    assert window.document.graph.nodes["fc"].params["out_features"] == 7
+    assert window.live.run_now().errors
+
+
+def test_a_stale_quick_fix_is_refused_in_the_status_bar(window):
+    graph = _unwired()
+    _load(window, graph)
+    problem = Problem("fc", "Linear", "error", "stale", fix=SetParam("fc", "out_features", 0))
+    assert not window.apply_quick_fix(problem)
+    assert "Could not apply the fix: cannot set fc.out_features: must be at least 1" in (
+        window.statusBar().currentMessage()
+    )
+    assert window.document.graph.nodes["fc"].params["out_features"] == 10
+    assert not window.document.modified

@@ -9,6 +9,7 @@ from engine.nodes.checks import (
     require_float,
 )
 from engine.registry import Param, Port, ShapeError, TensorSpec
+from engine.registry.fixes import InsertNode
 
 IN = (Port("in", "input tensor"),)
 OUT = (Port("out", "output tensor"),)
@@ -52,8 +53,8 @@ DILATION = Param(
 BIAS = Param("bias", "bool", True, "Add a learned bias to each output.")
 
 
-def reshape_fix(shape: list[int]) -> dict:
-    return {"kind": "insert_node", "type": "layers.Reshape", "port": "in", "params": {"shape": shape}}
+def reshape_fix(shape: list[int]) -> InsertNode:
+    return InsertNode("layers.Reshape", params={"shape": shape})
 
 
 def require_spatial(x: TensorSpec, spatial: int) -> None:

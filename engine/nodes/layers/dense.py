@@ -9,6 +9,7 @@ from engine.nodes.checks import (
 )
 from engine.nodes.layers.common import BIAS, IN, OUT, SIZE_MAX, reshape_fix
 from engine.registry import NodeType, Param, ShapeError, register
+from engine.registry.fixes import InsertNode
 
 # --- Dense -----------------------------------------------------------------------------------
 
@@ -27,7 +28,7 @@ def _infer_linear(params, inputs):
         raise ShapeError(
             f"gets {x.bracket()} but needs a flat [B, features] input",
             f"insert Flatten ({flat_features(x)} features)",
-            fix={"kind": "insert_node", "type": "layers.Flatten", "port": "in"},
+            fix=InsertNode("layers.Flatten"),
         )
     return {"out": x.with_dims(*x.dims[:-1], params["out_features"])}
 

@@ -4,6 +4,7 @@ import pytest
 
 from engine.analysis import analyze, validate
 from engine.graph import Graph
+from engine.registry.fixes import Connect, InsertNode, SetParam
 from tests.engine.conftest import make_mlp
 
 
@@ -36,7 +37,7 @@ def test_linear_after_an_image_says_insert_flatten_with_the_arithmetic():
     assert problem.message == (
         "Linear `fc1` gets [B, 1, 8, 8] but needs a flat [B, features] input: insert Flatten (1 x 8 x 8 = 64 features)"
     )
-    assert problem.fix == {"kind": "insert_node", "type": "layers.Flatten", "port": "in"}
+    assert problem.fix == InsertNode("layers.Flatten", node="fc1")
 
 
 def test_problems_downstream_of_a_broken_node_do_not_cascade():
@@ -57,7 +58,7 @@ def test_unconnected_target_offers_a_quick_fix(mlp):
     [problem] = [p for p in validate(mlp) if p.node_id == "loss"]
     assert "required input `target`" in problem.message
     assert "connect the Dataset's `y` (`data.y`)" in problem.hint
-    assert problem.fix == {"kind": "connect", "src": "data", "src_port": "y", "dst": "loss", "dst_port": "target"}
+    assert problem.fix == Connect("data", "y", "loss", "target")
 
 
 def test_unknown_type_is_reported_per_node_not_a_crash(mlp):
@@ -121,6 +122,7 @@ def test_class_count_mismatch_offers_to_fix_out_features(mlp):
     assert problem.node_id == "loss"
     assert "gets 7 scores per sample but the target has 10 classes" in problem.message
     assert "set out_features of the last Linear layer to 10" in problem.message
+    assert problem.fix == SetParam("fc2", "out_features", 10)
 
 
 def test_optimizer_scope_must_name_existing_nodes(mlp):

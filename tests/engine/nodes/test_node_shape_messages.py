@@ -10,6 +10,7 @@ import pytest
 
 from engine.nodes.checks import transpose_arithmetic, transpose_out, window_arithmetic, window_out
 from engine.registry import SCALAR, ShapeError, TensorSpec, catalog, floats, labels
+from engine.registry.fixes import InsertNode, SetUpstreamParam
 
 
 def infer(type_id: str, inputs: dict, **params):
@@ -51,7 +52,7 @@ def test_linear_after_an_image_names_the_flatten_and_its_arithmetic():
     error = shape_error("layers.Linear", {"in": floats(8, 4, 4)})
     assert "gets [B, 8, 4, 4]" in error.message and "[B, features]" in error.message
     assert error.hint == "insert Flatten (8 x 4 x 4 = 128 features)"
-    assert error.fix == {"kind": "insert_node", "type": "layers.Flatten", "port": "in"}
+    assert error.fix == InsertNode("layers.Flatten")
 
 
 def test_conv_that_does_not_fit_shows_the_arithmetic():
@@ -72,7 +73,7 @@ def test_conv2d_on_flat_pixels_offers_a_reshape_to_a_square_image():
     error = shape_error("layers.Conv2d", {"in": floats(784)})
     assert "needs [B, channels, height, width]" in error.message
     assert "Reshape to [1, 28, 28]" in error.hint
-    assert error.fix["type"] == "layers.Reshape" and error.fix["params"] == {"shape": [1, 28, 28]}
+    assert error.fix == InsertNode("layers.Reshape", params={"shape": [1, 28, 28]})
     assert "Reshape to [1, 8, 8]" in shape_error("layers.Conv2d", {"in": floats(8, 8)}).hint
     assert "2-D version" in shape_error("layers.Conv1d", {"in": floats(1, 8, 8)}).hint
 
@@ -108,7 +109,7 @@ def test_class_count_mismatch_names_both_counts_and_the_fix():
     for loss in ("losses.CrossEntropy", "losses.Hinge", "losses.KLDivergence"):
         error = shape_error(loss, {"prediction": floats(5), "target": labels(10)})
         assert error.message == "gets 5 scores per sample but the target has 10 classes"
-        assert error.fix["value"] == 10 and "out_features" in error.hint
+        assert error.fix == SetUpstreamParam("prediction", "out_features", 10) and "out_features" in error.hint
 
 
 def test_cross_entropy_needs_labels_and_flat_scores():
@@ -132,7 +133,7 @@ def test_regression_losses_refuse_class_labels(loss):
 def test_regression_prediction_and_target_must_match():
     error = shape_error("losses.MSE", {"prediction": floats(1), "target": TensorSpec(())})
     assert "prediction [B, 1] and target [B]" in error.message and "[B, B]" in error.message
-    assert error.fix["port"] == "target" and error.fix["params"] == {"shape": [1]}
+    assert error.fix == InsertNode("layers.Reshape", port="target", params={"shape": [1]})
     error = shape_error("losses.Huber", {"prediction": floats(4), "target": floats(2)})
     assert error.hint == "set out_features of the last Linear layer to 2"
 
@@ -146,7 +147,7 @@ def test_bce_takes_two_class_labels_only_with_one_score():
 def test_recurrent_layers_explain_sequences_and_dropout():
     error = shape_error("layers.LSTM", {"in": floats(32)})
     assert "needs a sequence [B, time steps, features]" in error.message
-    assert "Reshape to [32, 1]" in error.hint and error.fix["params"] == {"shape": [32, 1]}
+    assert "Reshape to [32, 1]" in error.hint and error.fix == InsertNode("layers.Reshape", params={"shape": [32, 1]})
     error = shape_error("layers.GRU", {"in": floats(4, 6)}, dropout=0.3)
     assert "num_layers is 1" in error.message
     assert infer("layers.GRU", {"in": floats(9, 4)}, hidden_size=5, bidirectional=True)["out"] == floats(10)
