@@ -165,6 +165,7 @@ def test_live_plots_take_100k_points(qtbot):
     assert isinstance(plots.loss.grab(), QtWidgets.QWidget().grab().__class__)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", sorted(p.stem for p in EXAMPLES_DIR.glob("*.json")))
 def test_every_example_trains_from_the_editor(trainer_window, session, qtbot, example):
     window = trainer_window(example)

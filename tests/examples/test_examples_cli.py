@@ -12,6 +12,8 @@ from tests.examples.conftest import EXAMPLES
 
 ROOT = EXAMPLES.parents[1]
 
+pytestmark = pytest.mark.slow  # a subprocess per example: CI runs them, the fast loop skips them
+
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in EXAMPLES.glob("*.json")))
 def test_example_trains_through_the_cli(name, tmp_path):

@@ -22,6 +22,8 @@ from engine.training.initial_weights import load_initial_weights
 from engine.training.trainer import Trainer
 from tests.examples.conftest import EXAMPLES, example
 
+pytestmark = pytest.mark.slow  # every example trained to its target
+
 
 def train(graph, **settings):
     trainer = Trainer(graph, settings=settings or None)

@@ -62,6 +62,7 @@ def test_every_format_verifies(name, fmt, trained_weights, tmp_path):
     assert "max abs diff" in result.message
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", list(FORMATS))
 @pytest.mark.parametrize("example", SINGLE, ids=[p.stem for p in SINGLE])
 def test_examples_export_to_every_format(example, fmt, tmp_path):

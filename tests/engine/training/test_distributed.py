@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from engine.cli import main
 from engine.graph import save_graph
 from engine.training.trainer import Trainer
@@ -21,6 +23,7 @@ def _graph():
     return tiny_mlp(hidden=32, epochs=6, batch_size=32)
 
 
+@pytest.mark.slow
 def test_two_processes_reach_the_accuracy_of_one(digits, tmp_path):
     path = tmp_path / "mlp.json"
     save_graph(_graph(), path)

@@ -47,6 +47,7 @@ def test_all_nodes_by_default_and_errors_are_clear(trained_weights, tmp_path):
         load_initial_weights(trainer, tmp_path / "missing.safetensors")
 
 
+@pytest.mark.slow
 def test_cli_init_weights(trained_weights, tmp_path):
     graph_file = tmp_path / "mlp.json"
     graph = make_mlp()
