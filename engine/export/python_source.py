@@ -11,11 +11,11 @@ from __future__ import annotations
 import keyword
 
 from engine.compiler import class_name
-from engine.export.codegen import LAYERS, LOSSES, OPTIMIZERS, NodeContext
+from engine.export.codegen import LOSSES, OPTIMIZERS
 from engine.export.model_part import ModelPart
 from engine.graph import Graph
 from engine.graph.training import default_training
-from engine.registry import catalog
+from engine.registry import NodeContext, catalog
 
 INDENT = "    "
 
@@ -95,7 +95,7 @@ def _module_class(part: ModelPart, cls: str) -> list[str]:
         if node_id not in part.program._modules:  # every computing node of the part is a child
             continue
         node = part.graph.nodes[node_id]
-        code = LAYERS[registry.get(node.type_id).type_id]
+        code = registry.get(node.type_id).codegen
         ctx = _context(part, node_id)
         line = code.init_line(ctx)
         if line is not None:

@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 from engine.nodes.checks import axis_of, require_batched, require_float
-from engine.registry import NodeType, Param, Port, register
+from engine.nodes.mapping import after_batch
+from engine.registry import (
+    LayerCode,
+    NodeType,
+    NoImport,
+    OnnxImport,
+    OnnxMapping,
+    Param,
+    Port,
+    PyTorchImport,
+    Unmapped,
+    register,
+)
+from engine.registry.codegen import call, non_default, plain
 
 IN = (Port("in", "input tensor"),)
 OUT = (Port("out", "same shape as the input"),)
@@ -41,7 +54,17 @@ def _build(kind: str):
     return build
 
 
-def _activation(kind: str, title: str, help_text: str, params: tuple[Param, ...] = (), infer=_same_shape) -> NodeType:
+def _activation(
+    kind: str,
+    title: str,
+    help_text: str,
+    params: tuple[Param, ...] = (),
+    infer=_same_shape,
+    *,
+    codegen: LayerCode,
+    pytorch: PyTorchImport | NoImport,
+    onnx: OnnxImport | NoImport,
+) -> NodeType:
     return register(
         NodeType(
             type_id=f"activations.{kind}",
@@ -53,8 +76,40 @@ def _activation(kind: str, title: str, help_text: str, params: tuple[Param, ...]
             params=params,
             infer=infer,
             build=_build(kind),
+            codegen=codegen,
+            pytorch_import=pytorch,
+            onnx_import=onnx,
         )
     )
+
+
+def _parameterless(module: str, function: str, onnx_op: str) -> dict:
+    """Code and imports of an activation without params: `nn.ReLU()`, `F.relu`, ONNX `Relu`."""
+    return {
+        "codegen": plain(module),
+        "pytorch": PyTorchImport(modules=(module,), functions=(function,), signature=("input", "inplace")),
+        "onnx": OnnxImport(ops=(onnx_op,)),
+    }
+
+
+def _softmax_dim(dim) -> dict:
+    if dim is None:
+        raise Unmapped("has no dim; give softmax an explicit dim")
+    return {"dim": after_batch(dim)}
+
+
+def _softmax_like(kind: str, function: str) -> dict:
+    return {
+        "codegen": LayerCode(lambda c: call(f"nn.{kind}", dim=axis_of(c.spec, c.params["dim"]))),
+        "pytorch": PyTorchImport(
+            modules=(kind,),
+            module_params=lambda m: _softmax_dim(m.dim),
+            functions=(function,),
+            signature=("input", "dim"),
+            function_params=lambda b: _softmax_dim(b.get("dim")),
+        ),
+        "onnx": OnnxImport(ops=(kind,), map=lambda op: OnnxMapping(_softmax_dim(int(op.attrs.get("axis", -1))))),
+    }
 
 
 _activation(
@@ -65,6 +120,7 @@ _activation(
     "sigmoid and tanh do (the vanishing-gradient problem). A unit whose input is always "
     "negative outputs 0 and stops learning (a dead ReLU); Netwright shows the dead "
     "fraction while training. Leaky ReLU avoids it.",
+    **_parameterless("ReLU", "relu", "Relu"),
 )
 
 _activation(
@@ -84,6 +140,15 @@ _activation(
             maximum=1.0,
         ),
     ),
+    codegen=LayerCode(lambda c: call("nn.LeakyReLU", negative_slope=c.params["negative_slope"])),
+    pytorch=PyTorchImport(
+        modules=("LeakyReLU",),
+        module_params=lambda m: {"negative_slope": float(m.negative_slope)},
+        functions=("leaky_relu",),
+        signature=("input", "negative_slope", "inplace"),
+        function_params=lambda b: {"negative_slope": float(b.get("negative_slope", 0.01))},
+    ),
+    onnx=OnnxImport(ops=("LeakyRelu",), map=lambda op: OnnxMapping({"negative_slope": op.attrs.get("alpha", 0.01)})),
 )
 
 _activation(
@@ -94,6 +159,7 @@ _activation(
     "negative inputs its gradient is almost 0, and stacked sigmoids make gradients vanish, "
     "so early layers stop learning. Do not put it before BCEWithLogits, which applies one "
     "itself; use it on the output only when you need the probabilities.",
+    **_parameterless("Sigmoid", "sigmoid", "Sigmoid"),
 )
 
 _activation(
@@ -104,6 +170,7 @@ _activation(
     "networks and at a GAN generator's output (images scaled to -1..1). For large inputs its "
     "gradient is almost 0, so deep stacks of tanh suffer from vanishing gradients; prefer "
     "ReLU in deep feedforward networks.",
+    **_parameterless("Tanh", "tanh", "Tanh"),
 )
 
 SOFTMAX_DIM = Param(
@@ -126,6 +193,7 @@ _activation(
     "LogSoftmax instead.",
     (SOFTMAX_DIM,),
     _over_axis,
+    **_softmax_like("Softmax", "softmax"),
 )
 
 _activation(
@@ -138,6 +206,7 @@ _activation(
     "raw scores.",
     (SOFTMAX_DIM,),
     _over_axis,
+    **_softmax_like("LogSoftmax", "log_softmax"),
 )
 
 _activation(
@@ -157,6 +226,15 @@ _activation(
             advanced=True,
         ),
     ),
+    codegen=LayerCode(lambda c: call("nn.GELU", **non_default(approximate=(c.params["approximate"], "none")))),
+    pytorch=PyTorchImport(
+        modules=("GELU",),
+        module_params=lambda m: {"approximate": m.approximate},
+        functions=("gelu",),
+        signature=("input", "approximate"),
+        function_params=lambda b: {"approximate": b.get("approximate", "none")},
+    ),
+    onnx=OnnxImport(ops=("Gelu",), map=lambda op: OnnxMapping({"approximate": op.attrs.get("approximate", "none")})),
 )
 
 _activation(
@@ -176,4 +254,13 @@ _activation(
             maximum=10.0,
         ),
     ),
+    codegen=LayerCode(lambda c: call("nn.ELU", alpha=c.params["alpha"])),
+    pytorch=PyTorchImport(
+        modules=("ELU",),
+        module_params=lambda m: {"alpha": float(m.alpha)},
+        functions=("elu",),
+        signature=("input", "alpha", "inplace"),
+        function_params=lambda b: {"alpha": float(b.get("alpha", 1.0))},
+    ),
+    onnx=OnnxImport(ops=("Elu",), map=lambda op: OnnxMapping({"alpha": op.attrs.get("alpha", 1.0)})),
 )

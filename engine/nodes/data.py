@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from engine.data import DATASETS, DEFAULT_PARAMS, DataError, describe
-from engine.registry import NodeType, Param, Port, ShapeError, TensorSpec, register
+from engine.registry import NodeType, NoImport, Param, Port, ShapeError, TensorSpec, register
 
 
 def _infer_dataset(params, inputs):
@@ -114,6 +114,8 @@ register(
             Param("shuffle", "bool", _DEFAULT["shuffle"], "Shuffle the training samples every epoch."),
         ),
         infer=_infer_dataset,
+        pytorch_import=NoImport("a data source feeds training; an imported model's input becomes an Input node"),
+        onnx_import=NoImport("a data source feeds training; an imported model's input becomes an Input node"),
     )
 )
 
@@ -150,6 +152,9 @@ register(
             ),
         ),
         infer=_infer_input,
+        # Not a mapping from one module or op: every importer makes one for the model's input tensor.
+        pytorch_import=NoImport("the importer creates it for the traced model's input (its placeholder)"),
+        onnx_import=NoImport("the importer creates it for the ONNX graph's input"),
     )
 )
 
@@ -177,5 +182,7 @@ register(
             ),
         ),
         infer=lambda params, inputs: {"out": TensorSpec((params["size"],))},
+        pytorch_import=NoImport("random inputs are drawn outside the model an importer reads"),
+        onnx_import=NoImport("random inputs are drawn outside the model an importer reads"),
     )
 )

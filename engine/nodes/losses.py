@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from engine.nodes.checks import require_batched, require_float
-from engine.registry import SCALAR, NodeType, Param, Port, ShapeError, register
+from engine.registry import SCALAR, LossCode, NodeType, NoImport, Param, Port, ShapeError, register
+from engine.registry.codegen import call, non_default
 from engine.registry.fixes import InsertNode, SetUpstreamParam
 
 INPUTS = (
@@ -116,7 +117,13 @@ def _build(kind: str):
     return build
 
 
-def _loss(kind: str, title: str, help_text: str, infer, params: tuple[Param, ...] = ()) -> NodeType:
+# Losses are part of training, not of the model an importer reads: they have no import mapping.
+NOT_IN_MODELS = NoImport("a loss belongs to training, not to the model's forward pass that importers read")
+
+
+def _loss(
+    kind: str, title: str, help_text: str, infer, params: tuple[Param, ...] = (), *, codegen: LossCode
+) -> NodeType:
     return register(
         NodeType(
             type_id=f"losses.{kind}",
@@ -128,6 +135,9 @@ def _loss(kind: str, title: str, help_text: str, infer, params: tuple[Param, ...
             params=params + (WEIGHT,),
             infer=infer,
             build=_build(kind),
+            codegen=codegen,
+            pytorch_import=NOT_IN_MODELS,
+            onnx_import=NOT_IN_MODELS,
         )
     )
 
@@ -150,6 +160,7 @@ _loss(
             maximum=0.99,
         ),
     ),
+    codegen=LossCode(lambda p: call("nn.CrossEntropyLoss", **non_default(label_smoothing=(p["label_smoothing"], 0.0)))),
 )
 
 _loss(
@@ -164,6 +175,9 @@ _loss(
     (
         Param("margin", "float", 1.0, "How far the true class's score must lead the others.", minimum=0.0, maximum=1e3),
         Param("p", "choice", "1", "1: add the shortfalls; 2: add their squares.", choices=("1", "2"), advanced=True),
+    ),
+    codegen=LossCode(
+        lambda p: call("nn.MultiMarginLoss", **non_default(p=(int(p["p"]), 1), margin=(p["margin"], 1.0)))
     ),
 )
 
@@ -180,6 +194,7 @@ _loss(
     "regression (predicting numbers). Squaring punishes large errors much more than small "
     "ones, so a few outliers can dominate training." + REGRESSION_HELP,
     _infer_regression("MSE"),
+    codegen=LossCode(lambda p: "nn.MSELoss()"),
 )
 
 _loss(
@@ -190,6 +205,7 @@ _loss(
     "the median rather than the mean; near the optimum its gradient does not shrink, which "
     "can make the last steps jitter." + REGRESSION_HELP,
     _infer_regression("L1"),
+    codegen=LossCode(lambda p: "nn.L1Loss()"),
 )
 
 _loss(
@@ -205,6 +221,7 @@ _loss(
             "delta", "float", 1.0, "Error size where the loss turns from squared to linear.", minimum=1e-6, maximum=1e6
         ),
     ),
+    codegen=LossCode(lambda p: call("nn.HuberLoss", **non_default(delta=(p["delta"], 1.0)))),
 )
 
 
@@ -241,6 +258,18 @@ _loss(
     "same shape between 0 and 1, or class labels of a two-class dataset with a [B, 1] "
     "prediction: those are turned into floats 0.0/1.0 of the prediction's shape.",
     _infer_bce,
+    codegen=LossCode(
+        lambda p: "BCEWithLogitsLabels()",
+        helper='''
+class BCEWithLogitsLabels(nn.BCEWithLogitsLoss):
+    """BCEWithLogitsLoss that also takes 0/1 class labels, turned into floats of the prediction's shape."""
+
+    def forward(self, prediction, target):
+        if not target.is_floating_point():
+            target = target.to(prediction.dtype).reshape(prediction.shape)
+        return super().forward(prediction, target)
+''',
+    ),
 )
 
 
@@ -273,4 +302,16 @@ _loss(
     "teacher network in distillation) or class labels, which are turned into one-hot "
     "vectors (then it equals CrossEntropy).",
     _infer_kl,
+    codegen=LossCode(
+        lambda p: "KLDivergence()",
+        helper='''
+class KLDivergence(nn.Module):
+    """KL(target || prediction) with prediction as log-probabilities; class labels become one-hot."""
+
+    def forward(self, prediction, target):
+        if not target.is_floating_point():
+            target = F.one_hot(target, prediction.shape[1]).to(prediction.dtype)
+        return F.kl_div(prediction, target, reduction="batchmean")
+''',
+    ),
 )

@@ -3,7 +3,22 @@
 from __future__ import annotations
 
 from engine.nodes.checks import axis_of, require_batched, require_float
-from engine.registry import NodeType, Param, Port, ShapeError, TensorSpec, register
+from engine.nodes.mapping import after_batch
+from engine.registry import (
+    LayerCode,
+    NodeType,
+    NoImport,
+    OnnxImport,
+    OnnxMapping,
+    Param,
+    Port,
+    PyTorchImport,
+    ShapeError,
+    TensorSpec,
+    Unmapped,
+    register,
+)
+from engine.registry.codegen import expression
 
 TWO = (Port("a", "first tensor"), Port("b", "second tensor"))
 
@@ -22,6 +37,22 @@ def _infer_elementwise(hint: str):
         return {"out": a}
 
     return infer
+
+
+def _two_tensors(bound: dict) -> dict:
+    """`a + b`, `torch.add(a, b)`, `a.mul(b)`: two tensors and nothing else."""
+    if set(bound) != {"input", "other"} or any(isinstance(bound[k], (bool, int, float)) for k in bound):
+        raise Unmapped("adds or multiplies a constant; Netwright merges two tensors of the same shape")
+    return {}
+
+
+def _elementwise(functions: tuple[str, ...]) -> PyTorchImport:
+    return PyTorchImport(
+        functions=functions,
+        signature=("input", "other"),
+        function_params=_two_tensors,
+        tensor_args=("input", "other"),
+    )
 
 
 def _build_add(params, inputs):
@@ -50,6 +81,9 @@ register(
             "(or put a 1x1 Conv2d or Linear on the shortcut)"
         ),
         build=_build_add,
+        codegen=expression("{id} = {a} + {b}"),
+        pytorch_import=_elementwise(("add", "iadd")),
+        onnx_import=OnnxImport(ops=("Add",), map=lambda op: OnnxMapping(tensors=(0, 1))),
     )
 )
 
@@ -76,6 +110,9 @@ register(
         params=(),
         infer=_infer_elementwise("give both branches the same number of channels/features, e.g. with a Linear layer"),
         build=_build_multiply,
+        codegen=expression("{id} = {a} * {b}"),
+        pytorch_import=_elementwise(("mul", "imul")),
+        onnx_import=OnnxImport(ops=("Mul",), map=lambda op: OnnxMapping(tensors=(0, 1))),
     )
 )
 
@@ -115,6 +152,16 @@ def _build_concat(params, inputs):
     return Concat(axis_of(inputs["a"], params["dim"]))
 
 
+def _concat_code(c) -> list[str]:
+    return [f"{c.node_id} = torch.cat(({', '.join(c.args)}), dim={axis_of(c.spec, c.params['dim'])})"]
+
+
+def _concat_params(count: int, dim: int) -> dict:
+    if not 2 <= count <= len(CONCAT_PORTS):
+        raise Unmapped(f"joins {count} tensors; Concat takes 2 to {len(CONCAT_PORTS)}")
+    return {"dim": after_batch(dim)}
+
+
 register(
     NodeType(
         type_id="merge.Concat",
@@ -141,6 +188,17 @@ register(
         ),
         infer=_infer_concat,
         build=_build_concat,
+        codegen=LayerCode(forward=_concat_code),
+        pytorch_import=PyTorchImport(
+            functions=("cat",),
+            signature=("tensors", "dim"),
+            function_params=lambda b: _concat_params(len(b["tensors"]), b.get("dim", 0)),
+            tensor_args=("tensors",),
+        ),
+        onnx_import=OnnxImport(
+            ops=("Concat",),
+            map=lambda op: OnnxMapping(_concat_params(len(op.inputs), int(op.attrs.get("axis", 1))), tensors=None),
+        ),
     )
 )
 
@@ -175,6 +233,9 @@ register(
         params=(),
         infer=_infer_detach,
         build=_build_detach,
+        codegen=expression("{id} = {a}.detach()"),
+        pytorch_import=PyTorchImport(functions=("detach",)),
+        onnx_import=NoImport("an ONNX file holds no gradients, so a detach leaves no operator behind"),
     )
 )
 
@@ -190,6 +251,17 @@ def _build_constant_like(params, inputs):
     from engine.nodes.modules import ConstantLike
 
     return ConstantLike(params["value"])
+
+
+def _constant_like_code(c) -> list[str]:
+    value = float(c.params["value"])
+    if not c.spec.is_labels:
+        return [f"{c.node_id} = torch.full_like({c.x}, {value!r})"]
+    shape = f"{c.x}.shape" if c.spec.dims else f"({c.x}.shape[0], 1)"
+    return [f"{c.node_id} = torch.full({shape}, {value!r}, device={c.x}.device)"]
+
+
+TRAINING_TARGETS = "it makes training targets (a GAN's real/fake labels), which an imported model never computes"
 
 
 register(
@@ -218,6 +290,9 @@ register(
         ),
         infer=_infer_constant_like,
         build=_build_constant_like,
+        codegen=LayerCode(forward=_constant_like_code),
+        pytorch_import=NoImport(TRAINING_TARGETS),
+        onnx_import=NoImport(TRAINING_TARGETS),
     )
 )
 
@@ -241,6 +316,15 @@ def _build_real_fake(params, inputs):
     from engine.nodes.modules import RealFakeBatch
 
     return RealFakeBatch()
+
+
+def _real_fake_code(c) -> list[str]:
+    real, fake, i = c.args[0], c.args[1], c.node_id
+    return [
+        f"{i}_out = torch.cat(({real}, {fake}), dim=0)  # real rows, then fake rows",
+        f"{i}_is_real = torch.cat(({real}.new_ones({real}.shape[0], 1), {fake}.new_zeros({fake}.shape[0], 1)), dim=0)",
+        f"{i}_fooled = 1.0 - {i}_is_real",
+    ]
 
 
 register(
@@ -270,5 +354,8 @@ register(
         params=(),
         infer=_infer_real_fake,
         build=_build_real_fake,
+        codegen=LayerCode(forward=_real_fake_code),
+        pytorch_import=NoImport(TRAINING_TARGETS),
+        onnx_import=NoImport(TRAINING_TARGETS),
     )
 )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from engine.registry import NodeType, Param, Port, ShapeError, register
+from engine.registry import NodeType, NoImport, OptimizerCode, Param, Port, ShapeError, register
+from engine.registry.codegen import call, non_default
 
 if TYPE_CHECKING:
     import torch
@@ -13,8 +14,7 @@ INPUTS = (Port("losses", "one or more losses to minimize (they are added)", mult
 
 # Params the trainer applies itself; every other param goes to the torch optimizer.
 TRAINER_PARAMS = ("l1", "scope", "order")
-FULL_BATCH = {"optimizers.GradientDescent"}
-FUSED_KINDS = ("GradientDescent", "SGD", "Momentum", "Adam", "AdamW", "Adagrad")  # torch has fused kernels
+NOT_IN_MODELS = NoImport("an optimizer belongs to training, not to the model's forward pass that importers read")
 L2 = "L2 regularization: pulls weights towards zero."
 
 
@@ -73,6 +73,8 @@ def optimizer(
     extra: tuple[Param, ...] = (),
     weight_decay: float = 0.0,
     decay_text: str = L2,
+    *,
+    code: OptimizerCode,
 ) -> NodeType:
     return register(
         NodeType(
@@ -84,7 +86,41 @@ def optimizer(
             outputs=(),
             params=_common(lr, weight_decay, decay_text) + extra,
             infer=_infer_optimizer,
+            codegen=code,
+            pytorch_import=NOT_IN_MODELS,
+            onnx_import=NOT_IN_MODELS,
         )
+    )
+
+
+def _torch_optim(name: str):
+    import torch
+
+    return getattr(torch.optim, name)
+
+
+def _sgd_source(p: dict[str, Any]) -> str:
+    return call("torch.optim.SGD", "parameters", lr=p["lr"], **non_default(weight_decay=(p["weight_decay"], 0.0)))
+
+
+def _sgd(full_batch: bool) -> OptimizerCode:
+    return OptimizerCode(
+        _sgd_source, lambda p, w, common: _torch_optim("SGD")(w, **common), full_batch=full_batch, fused=True
+    )
+
+
+def _adam(kind: str) -> OptimizerCode:
+    return OptimizerCode(
+        lambda p: call(
+            f"torch.optim.{kind}",
+            "parameters",
+            lr=p["lr"],
+            betas=(p["beta1"], p["beta2"]),
+            eps=p["eps"],
+            weight_decay=p["weight_decay"],
+        ),
+        lambda p, w, common: _torch_optim(kind)(w, betas=(p["beta1"], p["beta2"]), eps=p["eps"], **common),
+        fused=True,
     )
 
 
@@ -115,6 +151,7 @@ optimizer(
     "every mini-batch: noisier, but many more steps per epoch, and the noise helps it leave "
     "flat regions. Use it on small datasets to see the textbook algorithm.",
     0.1,
+    code=_sgd(full_batch=True),
 )
 
 optimizer(
@@ -126,6 +163,7 @@ optimizer(
     "learning rate: too high diverges (the loss jumps up or becomes NaN), too low crawls. "
     "Momentum usually converges faster.",
     0.01,
+    code=_sgd(full_batch=False),
 )
 
 optimizer(
@@ -142,6 +180,17 @@ optimizer(
         Param("momentum", "float", 0.9, "Share of the previous step kept in the next one.", minimum=0.0, maximum=0.999),
         Param("nesterov", "bool", False, "Use Nesterov's look-ahead momentum."),
     ),
+    code=OptimizerCode(
+        lambda p: call(
+            "torch.optim.SGD",
+            "parameters",
+            lr=p["lr"],
+            momentum=p["momentum"],
+            **non_default(nesterov=(p["nesterov"], False), weight_decay=(p["weight_decay"], 0.0)),
+        ),
+        lambda p, w, common: _torch_optim("SGD")(w, momentum=p["momentum"], nesterov=p["nesterov"], **common),
+        fused=True,
+    ),
 )
 
 optimizer(
@@ -153,6 +202,7 @@ optimizer(
     "here is coupled L2; AdamW decouples it.",
     1e-3,
     BETAS,
+    code=_adam("Adam"),
 )
 
 optimizer(
@@ -167,6 +217,7 @@ optimizer(
     BETAS,
     weight_decay=0.01,
     decay_text="Decoupled weight decay: every step shrinks weights by lr x weight_decay.",
+    code=_adam("AdamW"),
 )
 
 optimizer(
@@ -189,6 +240,21 @@ optimizer(
             advanced=True,
         ),
         _eps(1e-8),
+    ),
+    code=OptimizerCode(
+        lambda p: call(
+            "torch.optim.RMSprop",
+            "parameters",
+            lr=p["lr"],
+            alpha=p["alpha"],
+            eps=p["eps"],
+            **non_default(
+                momentum=(p["momentum"], 0.0), centered=(p["centered"], False), weight_decay=(p["weight_decay"], 0.0)
+            ),
+        ),
+        lambda p, w, common: _torch_optim("RMSprop")(
+            w, alpha=p["alpha"], momentum=p["momentum"], centered=p["centered"], eps=p["eps"], **common
+        ),
     ),
 )
 
@@ -213,6 +279,17 @@ optimizer(
         ),
         _eps(1e-10),
     ),
+    code=OptimizerCode(
+        lambda p: call(
+            "torch.optim.Adagrad",
+            "parameters",
+            lr=p["lr"],
+            eps=p["eps"],
+            **non_default(lr_decay=(p["lr_decay"], 0.0), weight_decay=(p["weight_decay"], 0.0)),
+        ),
+        lambda p, w, common: _torch_optim("Adagrad")(w, lr_decay=p["lr_decay"], eps=p["eps"], **common),
+        fused=True,
+    ),
 )
 
 
@@ -220,7 +297,7 @@ def full_batch(type_id: str) -> bool:
     """True when the optimizer takes one step per epoch on the whole training set."""
     from engine.registry import catalog
 
-    return catalog().get(type_id).type_id in FULL_BATCH
+    return catalog().get(type_id).codegen.full_batch
 
 
 def make_torch_optimizer(
@@ -242,28 +319,15 @@ def make_torch_optimizer(
     p, errors = node_type.check_params(params)
     if errors:
         raise errors[0]
-    kind = node_type.class_name
+    code = node_type.codegen
     parameters = list(parameters)
     fused = (
         fused
-        and kind in FUSED_KINDS
+        and code.fused
         and all(
             isinstance(w, torch.Tensor) and w.is_floating_point() and w.device.type in ("cpu", "cuda")
             for w in parameters
         )
     )
     common = {"lr": p["lr"], "weight_decay": p["weight_decay"], **({"fused": True} if fused else {"foreach": True})}
-    if kind in ("GradientDescent", "SGD"):
-        return torch.optim.SGD(parameters, **common)
-    if kind == "Momentum":
-        return torch.optim.SGD(parameters, momentum=p["momentum"], nesterov=p["nesterov"], **common)
-    if kind in ("Adam", "AdamW"):
-        optim = torch.optim.Adam if kind == "Adam" else torch.optim.AdamW
-        return optim(parameters, betas=(p["beta1"], p["beta2"]), eps=p["eps"], **common)
-    if kind == "RMSprop":
-        return torch.optim.RMSprop(
-            parameters, alpha=p["alpha"], momentum=p["momentum"], centered=p["centered"], eps=p["eps"], **common
-        )
-    if kind == "Adagrad":
-        return torch.optim.Adagrad(parameters, lr_decay=p["lr_decay"], eps=p["eps"], **common)
-    raise ValueError(f"{type_id}: no torch optimizer for {kind}")
+    return code.construct(p, parameters, common)

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from engine.registry.codegen import Codegen
 from engine.registry.errors import ParamError
+from engine.registry.imports import NoImport, OnnxImport, PyTorchImport
 from engine.registry.params import Param
 from engine.registry.spec import TensorSpec
 
@@ -54,6 +56,8 @@ class NodeType:
     `infer(params, inputs)` maps connected input specs to output specs or raises ShapeError.
     `build(params, inputs)` returns the torch module (None for data and optimizer nodes);
     its forward takes the connected inputs positionally, in port order.
+    `codegen` writes the node as plain PyTorch source; `pytorch_import` and `onnx_import` say how
+    the importers recognise it, or (NoImport) why they do not.
     """
 
     type_id: str
@@ -68,6 +72,9 @@ class NodeType:
     has_weights: bool = False
     legacy_ids: tuple[str, ...] = ()
     summary: str = ""
+    codegen: Codegen | None = None
+    pytorch_import: PyTorchImport | NoImport | None = None
+    onnx_import: OnnxImport | NoImport | None = None
     param_index: dict[str, Param] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):

@@ -6,6 +6,7 @@ import importlib
 from collections.abc import Iterator
 
 from engine.registry.errors import RegistryError
+from engine.registry.imports import ImportIndex
 from engine.registry.nodetype import CATEGORIES, NodeType
 
 
@@ -13,6 +14,7 @@ class Registry:
     def __init__(self):
         self._types: dict[str, NodeType] = {}
         self._legacy: dict[str, str] = {}
+        self._import_index: ImportIndex | None = None
 
     def register(self, node_type: NodeType) -> NodeType:
         ids = (node_type.type_id, *node_type.legacy_ids)
@@ -22,7 +24,14 @@ class Registry:
         self._types[node_type.type_id] = node_type
         for legacy in node_type.legacy_ids:
             self._legacy[legacy] = node_type.type_id
+        self._import_index = None
         return node_type
+
+    def import_index(self) -> ImportIndex:
+        """Which type claims each torch.nn class, traced call and ONNX op (built once, on first use)."""
+        if self._import_index is None:
+            self._import_index = ImportIndex.build(self)
+        return self._import_index
 
     def resolve(self, type_id: str) -> str | None:
         """The current id for `type_id` (which may be a legacy id), or None if unknown."""

@@ -19,7 +19,20 @@ from engine.nodes.layers.common import (
     spatial_axes,
     stride_param,
 )
-from engine.registry import NodeType, Param, ShapeError, register
+from engine.nodes.mapping import one, square
+from engine.registry import (
+    LayerCode,
+    NodeType,
+    NoImport,
+    OnnxImport,
+    OnnxMapping,
+    Param,
+    PyTorchImport,
+    ShapeError,
+    Unmapped,
+    register,
+)
+from engine.registry.codegen import call, non_default
 
 # --- Convolutions ----------------------------------------------------------------------------
 
@@ -40,7 +53,7 @@ def _conv_build(spatial: int):
     def build(params, inputs):
         import torch.nn as nn
 
-        conv = nn.Conv1d if spatial == 1 else nn.Conv2d
+        conv = {1: nn.Conv1d, 2: nn.Conv2d}[spatial]
         return conv(
             inputs["in"].dims[0],
             params["out_channels"],
@@ -52,6 +65,69 @@ def _conv_build(spatial: int):
         )
 
     return build
+
+
+def _conv_code(kind: str) -> LayerCode:
+    def make(c) -> str:
+        p = c.params
+        return call(
+            f"nn.{kind}",
+            c.spec.dims[0],
+            p["out_channels"],
+            kernel_size=p["kernel_size"],
+            **non_default(
+                stride=(p["stride"], 1),
+                padding=(p["padding"], 0),
+                output_padding=(p.get("output_padding", 0), 0),
+                dilation=(p["dilation"], 1),
+                bias=(p["bias"], True),
+            ),
+        )
+
+    return LayerCode(make)
+
+
+def _conv_params(m) -> dict:
+    """The params of a torch.nn convolution (read from its attributes)."""
+    if m.groups != 1 or m.padding_mode != "zeros":
+        raise Unmapped("uses groups or a padding mode other than zeros")
+    padding = m.padding
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = 0
+        elif all(k % 2 for k in m.kernel_size) and all(s == 1 for s in m.stride):
+            padding = tuple(d * (k - 1) // 2 for d, k in zip(m.dilation, m.kernel_size, strict=True))
+        else:
+            raise Unmapped("uses padding='same' with an even kernel or a stride")
+    return {
+        "out_channels": m.out_channels,
+        "kernel_size": square(m.kernel_size, "kernel_size"),
+        "stride": square(m.stride, "stride"),
+        "padding": square(padding, "padding"),
+        "dilation": square(m.dilation, "dilation"),
+        "bias": m.bias is not None,
+    }
+
+
+def _conv_import(spatial: int) -> OnnxImport:
+    def mapping(op) -> OnnxMapping | None:
+        weight = op.const(1)
+        if weight.ndim - 2 != spatial:
+            return None  # another dimensionality's Conv
+        if int(op.attrs.get("group", 1)) != 1 or op.attrs.get("auto_pad", "NOTSET") != "NOTSET":
+            raise Unmapped("is not a plain convolution (groups or auto_pad)")
+        bias = op.const(2, required=False)
+        params = {
+            "out_channels": int(weight.shape[0]),
+            "kernel_size": one(list(weight.shape[2:]), "kernel"),
+            "stride": one(op.attrs.get("strides", [1] * spatial), "strides"),
+            "padding": one(op.attrs.get("pads", [0] * 2 * spatial), "pads"),
+            "dilation": one(op.attrs.get("dilations", [1] * spatial), "dilations"),
+            "bias": bias is not None,
+        }
+        return OnnxMapping(params, {"weight": weight} | ({"bias": bias} if bias is not None else {}), (0,), 1)
+
+    return OnnxImport(ops=("Conv",), map=mapping)
 
 
 CONV_PARAMS = (out_channels_param(), kernel_param(), stride_param(), padding_param(), DILATION, BIAS)
@@ -75,6 +151,9 @@ register(
         infer=_conv_infer(1),
         build=_conv_build(1),
         has_weights=True,
+        codegen=_conv_code("Conv1d"),
+        pytorch_import=PyTorchImport(modules=("Conv1d",), module_params=_conv_params),
+        onnx_import=_conv_import(1),
     )
 )
 
@@ -97,6 +176,9 @@ register(
         infer=_conv_infer(2),
         build=_conv_build(2),
         has_weights=True,
+        codegen=_conv_code("Conv2d"),
+        pytorch_import=PyTorchImport(modules=("Conv2d",), module_params=_conv_params),
+        onnx_import=_conv_import(2),
     )
 )
 
@@ -137,6 +219,10 @@ def _build_conv_transpose(params, inputs):
     )
 
 
+def _conv_transpose_params(m) -> dict:
+    return _conv_params(m) | {"output_padding": square(m.output_padding, "output_padding")}
+
+
 register(
     NodeType(
         type_id="layers.ConvTranspose2d",
@@ -172,5 +258,8 @@ register(
         infer=_infer_conv_transpose,
         build=_build_conv_transpose,
         has_weights=True,
+        codegen=_conv_code("ConvTranspose2d"),
+        pytorch_import=PyTorchImport(modules=("ConvTranspose2d",), module_params=_conv_transpose_params),
+        onnx_import=NoImport("the ONNX ConvTranspose operator is not mapped yet (its weight layout differs from Conv)"),
     )
 )

@@ -8,7 +8,18 @@ from engine.nodes.checks import (
     require_float,
 )
 from engine.nodes.layers.common import BIAS, IN, OUT, SIZE_MAX, reshape_fix
-from engine.registry import NodeType, Param, ShapeError, register
+from engine.registry import (
+    LayerCode,
+    NodeType,
+    OnnxImport,
+    OnnxMapping,
+    Param,
+    PyTorchImport,
+    ShapeError,
+    Unmapped,
+    register,
+)
+from engine.registry.codegen import call, non_default
 from engine.registry.fixes import InsertNode
 
 # --- Dense -----------------------------------------------------------------------------------
@@ -39,6 +50,25 @@ def _build_linear(params, inputs):
     return nn.Linear(inputs["in"].dims[-1], params["out_features"], bias=params["bias"])
 
 
+def _linear_code(c) -> str:
+    return call("nn.Linear", c.spec.dims[-1], c.params["out_features"], **non_default(bias=(c.params["bias"], True)))
+
+
+def _linear_from_gemm(op) -> OnnxMapping:
+    """Gemm computes alpha x A B' + beta x C; with a stored B and C that is a Linear layer."""
+    if int(op.attrs.get("transA", 0)):
+        raise Unmapped("transposes its input (transA)")
+    weight = op.const(1) * op.attrs.get("alpha", 1.0)
+    weight = weight if int(op.attrs.get("transB", 0)) else weight.T
+    bias = op.const(2, required=False)
+    weights = {"weight": weight}
+    if bias is not None:
+        import numpy as np
+
+        weights["bias"] = np.broadcast_to(bias * op.attrs.get("beta", 1.0), (weight.shape[0],))
+    return OnnxMapping({"out_features": int(weight.shape[0]), "bias": bias is not None}, weights, (0,), 1)
+
+
 register(
     NodeType(
         type_id="layers.Linear",
@@ -62,5 +92,10 @@ register(
         build=_build_linear,
         has_weights=True,
         legacy_ids=("layers.Dense",),
+        codegen=LayerCode(_linear_code),
+        pytorch_import=PyTorchImport(
+            modules=("Linear",), module_params=lambda m: {"out_features": m.out_features, "bias": m.bias is not None}
+        ),
+        onnx_import=OnnxImport(ops=("Gemm",), map=_linear_from_gemm),
     )
 )

@@ -7,7 +7,19 @@ from engine.nodes.checks import (
     require_float,
 )
 from engine.nodes.layers.common import IN, OUT, reshape_fix
-from engine.registry import NodeType, Param, ShapeError, register
+from engine.registry import (
+    LayerCode,
+    NodeType,
+    NoImport,
+    OnnxImport,
+    OnnxMapping,
+    Param,
+    PyTorchImport,
+    ShapeError,
+    Unmapped,
+    register,
+)
+from engine.registry.codegen import call, non_default
 
 # --- Regularization and normalization --------------------------------------------------------
 
@@ -23,6 +35,69 @@ def _build_dropout(params, inputs):
     import torch.nn as nn
 
     return nn.Dropout(params["p"])
+
+
+def _batch_norm_code(kind: str) -> LayerCode:
+    def make(c) -> str:
+        p = c.params
+        return call(
+            f"nn.{kind}",
+            c.spec.dims[0],
+            **non_default(eps=(p["eps"], 1e-5), momentum=(p["momentum"], 0.1), affine=(p["affine"], True)),
+        )
+
+    return LayerCode(make)
+
+
+def _batch_norm_params(m) -> dict:
+    if not m.track_running_stats or m.momentum is None:
+        raise Unmapped("has no running statistics (track_running_stats=False or momentum=None)")
+    return {"eps": float(m.eps), "momentum": float(m.momentum), "affine": m.affine}
+
+
+def _batch_norm_onnx(ranks: tuple[int, ...]) -> OnnxImport:
+    def mapping(op) -> OnnxMapping | None:
+        if op.rank(0) not in ranks:
+            return None  # the other BatchNorm's input
+        scale, shift, mean, var = (op.const(i) for i in range(1, 5))
+        params = {
+            "eps": op.attrs.get("epsilon", 1e-5),
+            "momentum": round(1.0 - op.attrs.get("momentum", 0.9), 6),  # ONNX keeps the share of the old average
+            "affine": True,
+        }
+        import numpy as np
+
+        weights = {
+            "weight": scale,
+            "bias": shift,
+            "running_mean": mean,
+            "running_var": var,
+            "num_batches_tracked": np.array(0, dtype=np.int64),
+        }
+        return OnnxMapping(params, weights, (0,), 1)
+
+    return OnnxImport(ops=("BatchNormalization",), map=mapping)
+
+
+def _layer_norm_params(m) -> dict:
+    if len(m.normalized_shape) != 1 or (m.elementwise_affine and m.bias is None):
+        raise Unmapped("normalizes more than the last axis, or has no bias")
+    return {"eps": float(m.eps), "affine": m.elementwise_affine}
+
+
+def _layer_norm_onnx(op) -> OnnxMapping:
+    axis = int(op.attrs.get("axis", -1))
+    if axis != -1 and axis != op.rank(0) - 1:
+        raise Unmapped("normalizes more than the last axis")
+    scale = op.const(1)
+    shift = op.const(2, required=False)
+    if shift is None:
+        import numpy as np
+
+        shift = np.zeros_like(scale)
+    return OnnxMapping(
+        {"eps": op.attrs.get("epsilon", 1e-5), "affine": True}, {"weight": scale, "bias": shift}, (0,), 1
+    )
 
 
 register(
@@ -44,6 +119,17 @@ register(
         ),
         infer=_infer_same_float,
         build=_build_dropout,
+        codegen=LayerCode(lambda c: call("nn.Dropout", p=c.params["p"])),
+        pytorch_import=PyTorchImport(
+            modules=("Dropout",),
+            module_params=lambda m: {"p": float(m.p)},
+            functions=("dropout",),
+            signature=("input", "p", "training", "inplace"),
+            function_params=lambda b: {"p": float(b.get("p", 0.5))},
+        ),
+        onnx_import=NoImport(
+            "ONNX files hold the inference graph, where dropout does nothing: the importer passes a Dropout op through"
+        ),
     )
 )
 
@@ -117,6 +203,9 @@ register(
         infer=_infer_batch_norm((2, 3)),
         build=_build_batch_norm("1d"),
         has_weights=True,
+        codegen=_batch_norm_code("BatchNorm1d"),
+        pytorch_import=PyTorchImport(modules=("BatchNorm1d",), module_params=_batch_norm_params),
+        onnx_import=_batch_norm_onnx((2, 3)),
     )
 )
 
@@ -132,6 +221,9 @@ register(
         infer=_infer_batch_norm((4,)),
         build=_build_batch_norm("2d"),
         has_weights=True,
+        codegen=_batch_norm_code("BatchNorm2d"),
+        pytorch_import=PyTorchImport(modules=("BatchNorm2d",), module_params=_batch_norm_params),
+        onnx_import=_batch_norm_onnx((4,)),
     )
 )
 
@@ -176,5 +268,14 @@ register(
         infer=_infer_layer_norm,
         build=_build_layer_norm,
         has_weights=True,
+        codegen=LayerCode(
+            lambda c: call(
+                "nn.LayerNorm",
+                c.spec.dims[-1],
+                **non_default(eps=(c.params["eps"], 1e-5), elementwise_affine=(c.params["affine"], True)),
+            )
+        ),
+        pytorch_import=PyTorchImport(modules=("LayerNorm",), module_params=_layer_norm_params),
+        onnx_import=OnnxImport(ops=("LayerNormalization",), map=_layer_norm_onnx),
     )
 )

@@ -7,7 +7,8 @@ from engine.nodes.checks import (
     require_float,
 )
 from engine.nodes.layers.common import IN, OUT, reshape_fix
-from engine.registry import NodeType, Param, ShapeError, register
+from engine.registry import LayerCode, NodeType, NoImport, Param, PyTorchImport, ShapeError, Unmapped, register
+from engine.registry.codegen import call, non_default
 
 # --- Embeddings and recurrent layers ---------------------------------------------------------
 
@@ -36,6 +37,9 @@ def _build_embedding(params, inputs):
     return nn.Embedding(inputs["in"].num_classes, params["embedding_dim"])
 
 
+IDS_INPUT = "imported models take one float input, and an Embedding needs integer ids"
+
+
 register(
     NodeType(
         type_id="layers.Embedding",
@@ -57,6 +61,9 @@ register(
         infer=_infer_embedding,
         build=_build_embedding,
         has_weights=True,
+        codegen=LayerCode(lambda c: call("nn.Embedding", c.spec.num_classes, c.params["embedding_dim"])),
+        pytorch_import=NoImport(IDS_INPUT),
+        onnx_import=NoImport(IDS_INPUT),
     )
 )
 
@@ -127,6 +134,52 @@ def _recurrent_build(kind: str):
     return build
 
 
+def _recurrent_code(kind: str) -> LayerCode:
+    def layer(c) -> str:
+        p = c.params
+        extra = non_default(
+            num_layers=(p["num_layers"], 1),
+            dropout=(p["dropout"], 0.0),
+            bidirectional=(p["bidirectional"], False),
+            nonlinearity=(p.get("nonlinearity", "tanh"), "tanh"),
+        )
+        return call(f"nn.{kind}", c.spec.dims[-1], p["hidden_size"], batch_first=True, **extra)
+
+    def forward(c) -> list[str]:
+        i = c.node_id
+        if c.params["output"] == "all_steps":
+            return [f"{i}, _ = self.{i}({c.x})"]
+        # The last step from the final hidden state: correct for bidirectional layers too, where
+        # the backward direction ends at the first time step.
+        state = "(h_n, _)" if kind == "LSTM" else "h_n"
+        last = "torch.cat((h_n[-2], h_n[-1]), dim=1)" if c.params["bidirectional"] else "h_n[-1]"
+        return [f"_, {state} = self.{i}({c.x})", f"{i} = {last}"]
+
+    return LayerCode(layer, forward)
+
+
+def _recurrent_params(m) -> dict:
+    """Params of a torch recurrent module but `output`, which the importer reads from how its result is used."""
+    if not m.batch_first:
+        raise Unmapped("has batch_first=False; Netwright's recurrent layers read [B, T, F] (batch_first=True)")
+    if getattr(m, "proj_size", 0):
+        raise Unmapped("uses proj_size, which Netwright's LSTM does not have")
+    if not m.bias:
+        raise Unmapped("has bias=False; Netwright's recurrent layers always have biases")
+    params = {
+        "hidden_size": m.hidden_size,
+        "num_layers": m.num_layers,
+        "dropout": float(m.dropout),
+        "bidirectional": m.bidirectional,
+    }
+    if m.mode.startswith("RNN_"):
+        params["nonlinearity"] = m.nonlinearity
+    return params
+
+
+RECURRENT_ONNX = NoImport("the ONNX LSTM, GRU and RNN operators are not mapped yet (their weight layout differs)")
+
+
 register(
     NodeType(
         type_id="layers.RNN",
@@ -145,6 +198,9 @@ register(
         infer=_infer_recurrent,
         build=_recurrent_build("RNN"),
         has_weights=True,
+        codegen=_recurrent_code("RNN"),
+        pytorch_import=PyTorchImport(modules=("RNN",), module_params=_recurrent_params),
+        onnx_import=RECURRENT_ONNX,
     )
 )
 
@@ -166,6 +222,9 @@ register(
         infer=_infer_recurrent,
         build=_recurrent_build("LSTM"),
         has_weights=True,
+        codegen=_recurrent_code("LSTM"),
+        pytorch_import=PyTorchImport(modules=("LSTM",), module_params=_recurrent_params),
+        onnx_import=RECURRENT_ONNX,
     )
 )
 
@@ -186,5 +245,8 @@ register(
         infer=_infer_recurrent,
         build=_recurrent_build("GRU"),
         has_weights=True,
+        codegen=_recurrent_code("GRU"),
+        pytorch_import=PyTorchImport(modules=("GRU",), module_params=_recurrent_params),
+        onnx_import=RECURRENT_ONNX,
     )
 )

@@ -18,7 +18,20 @@ from engine.nodes.layers.common import (
     spatial_axes,
     stride_param,
 )
-from engine.registry import NodeType, Param, ShapeError, register
+from engine.nodes.mapping import attributes, one, square
+from engine.registry import (
+    LayerCode,
+    NodeType,
+    NoImport,
+    OnnxImport,
+    OnnxMapping,
+    Param,
+    PyTorchImport,
+    ShapeError,
+    Unmapped,
+    register,
+)
+from engine.registry.codegen import call, non_default
 
 # --- Pooling ---------------------------------------------------------------------------------
 
@@ -55,6 +68,70 @@ def _pool_build(kind: str):
     return build
 
 
+MAX_POOL_ARGS = ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")
+AVG_POOL_ARGS = ("input", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override")
+
+
+def _pool_params(kind: str, bound: dict) -> dict:
+    """A pooling call's (or module's) arguments as this node's params."""
+    if bound.get("ceil_mode") or bound.get("return_indices"):
+        raise Unmapped("uses ceil_mode or return_indices")
+    kernel = square(bound["kernel_size"], "kernel_size")
+    stride = bound.get("stride")
+    params = {
+        "kernel_size": kernel,
+        "stride": kernel if stride in (None, (), []) else square(stride, "stride"),
+        "padding": square(bound.get("padding", 0), "padding"),
+    }
+    if kind == "AvgPool2d":
+        if bound.get("divisor_override") or (params["padding"] and bound.get("count_include_pad") is False):
+            raise Unmapped("uses divisor_override or count_include_pad=False")
+    else:
+        params["dilation"] = square(bound.get("dilation", 1), "dilation")
+    return params
+
+
+def _pool_code(kind: str) -> LayerCode:
+    def make(c) -> str:
+        p = c.params
+        extra = non_default(padding=(p["padding"], 0), dilation=(p.get("dilation", 1), 1))
+        return call(f"nn.{kind}", kernel_size=p["kernel_size"], stride=p["stride"], **extra)
+
+    return LayerCode(make)
+
+
+def _pool_pytorch(kind: str, function: str) -> PyTorchImport:
+    signature = AVG_POOL_ARGS if kind == "AvgPool2d" else MAX_POOL_ARGS
+    return PyTorchImport(
+        modules=(kind,),
+        module_params=lambda m: _pool_params(kind, attributes(m, signature)),
+        functions=(function,),
+        signature=signature,
+        function_params=lambda b: _pool_params(kind, b),
+    )
+
+
+def _pool_onnx(op_type: str, spatial: int) -> OnnxImport:
+    def mapping(op) -> OnnxMapping | None:
+        kernel = list(op.attrs["kernel_shape"])
+        if len(kernel) != spatial:
+            return None  # another dimensionality's pool
+        if int(op.attrs.get("ceil_mode", 0)) or (len(op.outputs) > 1 and op.outputs[1]):
+            raise Unmapped("uses ceil_mode or returns indices")
+        params = {
+            "kernel_size": one(kernel, "kernel_shape"),
+            "stride": one(op.attrs.get("strides", [1] * spatial), "strides"),
+            "padding": one(op.attrs.get("pads", [0] * 2 * spatial), "pads"),
+        }
+        if op_type == "MaxPool":
+            params["dilation"] = one(op.attrs.get("dilations", [1] * spatial), "dilations")
+        elif params["padding"] and not int(op.attrs.get("count_include_pad", 0)):
+            raise Unmapped("pads without counting the padding in the average")
+        return OnnxMapping(params)
+
+    return OnnxImport(ops=(op_type,), map=mapping)
+
+
 POOL_PARAMS = (kernel_param(2), stride_param(2), padding_param())
 MAX_POOL_HELP = (
     "Keeps the largest value in each window, so a feature that was found anywhere in the window "
@@ -74,6 +151,9 @@ register(
         params=POOL_PARAMS + (DILATION,),
         infer=_pool_infer(1),
         build=_pool_build("MaxPool1d"),
+        codegen=_pool_code("MaxPool1d"),
+        pytorch_import=_pool_pytorch("MaxPool1d", "max_pool1d"),
+        onnx_import=_pool_onnx("MaxPool", 1),
     )
 )
 
@@ -88,6 +168,9 @@ register(
         params=POOL_PARAMS + (DILATION,),
         infer=_pool_infer(2),
         build=_pool_build("MaxPool2d"),
+        codegen=_pool_code("MaxPool2d"),
+        pytorch_import=_pool_pytorch("MaxPool2d", "max_pool2d"),
+        onnx_import=_pool_onnx("MaxPool", 2),
     )
 )
 
@@ -108,6 +191,9 @@ register(
         params=POOL_PARAMS,
         infer=_pool_infer(2),
         build=_pool_build("AvgPool2d"),
+        codegen=_pool_code("AvgPool2d"),
+        pytorch_import=_pool_pytorch("AvgPool2d", "avg_pool2d"),
+        onnx_import=_pool_onnx("AveragePool", 2),
     )
 )
 
@@ -122,6 +208,19 @@ def _build_adaptive_pool(params, inputs):
     import torch.nn as nn
 
     return nn.AdaptiveAvgPool2d((params["output_height"], params["output_width"]))
+
+
+def _adaptive_params(size) -> dict:
+    h, w = (size, size) if isinstance(size, int) else tuple(size)
+    if h is None or w is None:
+        raise Unmapped("keeps an input size (None in output_size)")
+    return {"output_height": h, "output_width": w}
+
+
+def _global_average(op) -> OnnxMapping:
+    if op.rank(0) != 4:
+        raise Unmapped("averages a tensor that is not an image [B, channels, height, width]")
+    return OnnxMapping({"output_height": 1, "output_width": 1})
 
 
 register(
@@ -144,6 +243,15 @@ register(
         ),
         infer=_infer_adaptive_pool,
         build=_build_adaptive_pool,
+        codegen=LayerCode(lambda c: f"nn.AdaptiveAvgPool2d(({c.params['output_height']}, {c.params['output_width']}))"),
+        pytorch_import=PyTorchImport(
+            modules=("AdaptiveAvgPool2d",),
+            module_params=lambda m: _adaptive_params(m.output_size),
+            functions=("adaptive_avg_pool2d",),
+            signature=("input", "output_size"),
+            function_params=lambda b: _adaptive_params(b["output_size"]),
+        ),
+        onnx_import=OnnxImport(ops=("GlobalAveragePool",), map=_global_average),
     )
 )
 
@@ -177,6 +285,26 @@ def _build_upsample(params, inputs):
     return nn.Upsample(scale_factor=params["scale_factor"], mode="nearest")
 
 
+def _upsample_code(c) -> str:
+    if c.params["mode"] == "bilinear":
+        return call("nn.Upsample", scale_factor=c.params["scale_factor"], mode="bilinear", align_corners=False)
+    return call("nn.Upsample", scale_factor=c.params["scale_factor"], mode="nearest")
+
+
+def _upsample_params(m) -> dict:
+    scale = m.scale_factor
+    scale = scale[0] if isinstance(scale, tuple) and len(set(scale)) == 1 else scale
+    if (
+        m.size is not None
+        or scale is None
+        or float(scale) != int(scale)
+        or m.mode not in ("nearest", "bilinear")
+        or m.align_corners
+    ):
+        raise Unmapped("needs a whole scale_factor, mode nearest or bilinear, align_corners off")
+    return {"scale_factor": int(scale), "mode": m.mode}
+
+
 register(
     NodeType(
         type_id="layers.Upsample",
@@ -203,5 +331,8 @@ register(
         ),
         infer=_infer_upsample,
         build=_build_upsample,
+        codegen=LayerCode(_upsample_code),
+        pytorch_import=PyTorchImport(modules=("Upsample",), module_params=_upsample_params),
+        onnx_import=NoImport("the ONNX Resize operator exporters emit for it is not mapped yet"),
     )
 )

@@ -9,7 +9,20 @@ from engine.nodes.checks import (
     require_batched,
 )
 from engine.nodes.layers.common import IN, OUT, SIZE_MAX
-from engine.registry import NodeType, Param, ShapeError, TensorSpec, register
+from engine.registry import (
+    LayerCode,
+    NodeType,
+    NoImport,
+    OnnxImport,
+    OnnxMapping,
+    Param,
+    PyTorchImport,
+    ShapeError,
+    TensorSpec,
+    Unmapped,
+    register,
+)
+from engine.registry.codegen import plain
 
 # --- Reshaping -------------------------------------------------------------------------------
 
@@ -31,6 +44,18 @@ def _build_flatten(params, inputs):
     return nn.Flatten()
 
 
+def _flatten_params(m) -> dict:
+    if m.start_dim != 1 or m.end_dim != -1:
+        raise Unmapped(f"flattens dims {m.start_dim} to {m.end_dim}; Netwright's Flatten keeps the batch only")
+    return {}
+
+
+def _flatten_from_onnx(op) -> OnnxMapping:
+    if int(op.attrs.get("axis", 1)) != 1:
+        raise Unmapped("flattens from an axis other than 1; Netwright's Flatten keeps the batch only")
+    return OnnxMapping()
+
+
 register(
     NodeType(
         type_id="layers.Flatten",
@@ -46,6 +71,10 @@ register(
         params=(),
         infer=_infer_flatten,
         build=_build_flatten,
+        codegen=plain("Flatten"),
+        # torch.flatten and x.view(B, -1) are recognised by comparing shapes, in the importer
+        pytorch_import=PyTorchImport(modules=("Flatten",), module_params=_flatten_params),
+        onnx_import=OnnxImport(ops=("Flatten",), map=_flatten_from_onnx),
     )
 )
 
@@ -90,6 +119,17 @@ def _build_reshape(params, inputs):
     return Reshape(tuple(params["shape"]))
 
 
+def _reshape_code(c) -> list[str]:
+    sizes = ", ".join(str(s) for s in c.params["shape"])
+    return [f"{c.node_id} = {c.x}.reshape({c.x}.shape[0], {sizes})"]
+
+
+FROM_SHAPES = (
+    "no per-call mapping: the importers compare the shapes before and after view, reshape, flatten, "
+    "squeeze, unsqueeze (PyTorch) or Reshape (ONNX) and add a Reshape or Flatten node"
+)
+
+
 register(
     NodeType(
         type_id="layers.Reshape",
@@ -117,5 +157,8 @@ register(
         ),
         infer=_infer_reshape,
         build=_build_reshape,
+        codegen=LayerCode(forward=_reshape_code),
+        pytorch_import=NoImport(FROM_SHAPES),
+        onnx_import=NoImport(FROM_SHAPES),
     )
 )
