@@ -14,25 +14,10 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
+from engine.export.format_catalog import EXPORT_FORMATS
 from engine.graph import Graph
 from engine.registry import catalog
 
-FORMAT_CHOICES = (  # (format, label); the engine's FORMATS says what each one is
-    ("python", "Python file (.py): readable PyTorch code with train()"),
-    ("onnx", "ONNX (.onnx), checked with onnxruntime"),
-    ("pt2", "torch.export program (.pt2)"),
-    ("safetensors", "Weights only (.safetensors)"),
-    ("pt", "PyTorch state_dict (.pt)"),
-    ("torchscript", "TorchScript (.ts), legacy"),
-)
-SUFFIX = {
-    "python": ".py",
-    "onnx": ".onnx",
-    "pt2": ".pt2",
-    "safetensors": ".safetensors",
-    "pt": ".pt",
-    "torchscript": ".ts",
-}
 DEFAULT_OUTPUT = "(the prediction)"
 
 
@@ -112,15 +97,18 @@ class ExportDialog(QtWidgets.QDialog):
         super().__init__(parent)
         self.setWindowTitle("Export model")
         self.format = QtWidgets.QComboBox()
-        for name, label in FORMAT_CHOICES:
-            self.format.addItem(label, name)
+        for index, export_format in enumerate(EXPORT_FORMATS.values()):  # the engine's list, most useful first
+            self.format.addItem(export_format.label, export_format.name)
+            self.format.setItemData(index, export_format.description, QtCore.Qt.ItemDataRole.ToolTipRole)
         self.output = QtWidgets.QComboBox()
         self.output.addItem(DEFAULT_OUTPUT, None)
         registry = catalog()
         for node in graph.nodes.values():
             if node.type_id in registry and registry.get(node.type_id).role == "op":
                 self.output.addItem(node.id, node.id)
-        self.path = QtWidgets.QLineEdit(str(start_dir / (file_stem(graph.name, "model") + SUFFIX["python"])))
+        self.path = QtWidgets.QLineEdit(
+            str(start_dir / (file_stem(graph.name, "model") + EXPORT_FORMATS["python"].suffix))
+        )
         browse = QtWidgets.QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         self.format.currentIndexChanged.connect(self._suffix_follows_format)
@@ -151,7 +139,7 @@ class ExportDialog(QtWidgets.QDialog):
 
     def _suffix_follows_format(self) -> None:
         path = Path(self.path.text())
-        self.path.setText(str(path.with_suffix(SUFFIX[self.format.currentData()])))
+        self.path.setText(str(path.with_suffix(EXPORT_FORMATS[self.format.currentData()].suffix)))
 
     def choice(self) -> tuple[str, str | None, Path]:
         return self.format.currentData(), self.output.currentData(), Path(self.path.text()).expanduser()

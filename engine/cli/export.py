@@ -11,18 +11,18 @@ from __future__ import annotations
 import sys
 
 from engine.cli.errors import UserError
+from engine.export.format_catalog import EXPORT_FORMATS
 from engine.graph import load_graph
 
 EXIT_MISMATCH = 1
-FORMAT_NAMES = ("safetensors", "pt", "pt2", "torchscript", "onnx", "python")
 
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "export",
-        help="export the trained model (safetensors, pt, pt2, torchscript, onnx, python) and verify it",
+        help=f"export the trained model ({', '.join(EXPORT_FORMATS)}) and verify it",
         description="Export the model part of a graph and verify the file by reloading and running it. "
-        "torchscript is a legacy format (torch.jit is deprecated); prefer pt2 or onnx.",
+        "Formats: " + "; ".join(f"{f.name}: {f.description}" for f in EXPORT_FORMATS.values()) + ".",
     )
     parser.add_argument("file", help="graph file (.json)")
     parser.add_argument(
@@ -30,7 +30,7 @@ def add_parser(subparsers) -> None:
         help="trained weights: weights.safetensors from `train`, or a .pt state_dict "
         "(read with weights_only=True); without it the initial weights are exported",
     )
-    parser.add_argument("--format", required=True, choices=FORMAT_NAMES, help="what to write")
+    parser.add_argument("--format", required=True, choices=list(EXPORT_FORMATS), help="what to write")
     parser.add_argument("-o", "--out", required=True, help="file to write (python also writes OUT's .safetensors)")
     parser.add_argument(
         "--output",
@@ -53,6 +53,7 @@ def run(args) -> int:
     print(f"{result.message} ({result.seconds:.1f} s)", file=sys.stdout if result.ok else sys.stderr)
     if len(result.files) > 1:
         print("also wrote " + ", ".join(str(f) for f in result.files[1:]))
-    if args.format == "torchscript":
-        print("note: TorchScript is legacy (torch.jit is deprecated); pt2 or onnx are the maintained formats")
+    chosen = EXPORT_FORMATS[args.format]
+    if chosen.legacy:
+        print(f"note: {chosen.title} is legacy: {chosen.description}")
     return 0 if result.ok else EXIT_MISMATCH

@@ -2,7 +2,8 @@
 
 Loading back is what verification runs right after writing, so every loader opens the file
 the way a user of that format would (torch.jit.load, torch.export.load, onnxruntime,
-importing the generated Python).
+importing the generated Python). What each format is (name, suffix, description) is said
+once, in `engine.export.format_catalog`.
 """
 
 from __future__ import annotations
@@ -21,24 +22,28 @@ from pathlib import Path
 import torch
 
 from engine.compiler import compile_graph
+from engine.export.format_catalog import EXPORT_FORMATS, ONNX_OPSET, ExportFormat
 from engine.export.model_part import EXAMPLE_BATCH, ExportError, ModelPart, example_inputs
 from engine.fileio import atomic_write_text
-
-# Opset 18 is the one the dynamo exporter's op library (onnxscript torchlib) is written in, so no
-# version conversion runs, and it is read by every current runtime (onnxruntime >= 1.14,
-# TensorRT >= 8.6, OpenVINO); torch 2.13's default of 20 gives the same graphs here.
-ONNX_OPSET = 18
 
 Runner = Callable[..., torch.Tensor]
 
 
 @dataclass(frozen=True)
 class Format:
-    name: str
-    suffix: str
-    summary: str
+    """A format of the catalog with how to write the model part and load the file back to run it."""
+
+    info: ExportFormat
     write: Callable[[ModelPart, Path], list[Path]]  # returns every file written
     load: Callable[[ModelPart, Path], Runner]
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def suffix(self) -> str:
+        return self.info.suffix
 
 
 @contextlib.contextmanager
@@ -198,34 +203,13 @@ def _load_python(part: ModelPart, path: Path) -> Runner:
     return module.load_model()
 
 
-FORMATS: dict[str, Format] = {
-    f.name: f
-    for f in (
-        Format(
-            "safetensors",
-            ".safetensors",
-            "the trained parameters, keyed node_id.param",
-            _write_safetensors,
-            _load_safetensors,
-        ),
-        Format(
-            "pt",
-            ".pt",
-            "a plain PyTorch state_dict (torch.save), for torch.load(weights_only=True)",
-            _write_state_dict,
-            _load_state_dict,
-        ),
-        Format("pt2", ".pt2", "a torch.export program (torch.export.load(...).module())", _write_pt2, _load_pt2),
-        Format(
-            "torchscript",
-            ".ts",
-            "a TorchScript module (legacy: torch.jit is deprecated)",
-            _write_torchscript,
-            _load_torchscript,
-        ),
-        Format("onnx", ".onnx", f"ONNX opset {ONNX_OPSET} with a dynamic batch axis", _write_onnx, _load_onnx),
-        Format(
-            "python", ".py", "a standalone PyTorch file with train(), weights beside it", _write_python, _load_python
-        ),
-    )
+# How to write and load back each format the catalog describes (a format without both fails at import).
+_WRITE_AND_LOAD: dict[str, tuple[Callable[[ModelPart, Path], list[Path]], Callable[[ModelPart, Path], Runner]]] = {
+    "safetensors": (_write_safetensors, _load_safetensors),
+    "pt": (_write_state_dict, _load_state_dict),
+    "pt2": (_write_pt2, _load_pt2),
+    "torchscript": (_write_torchscript, _load_torchscript),
+    "onnx": (_write_onnx, _load_onnx),
+    "python": (_write_python, _load_python),
 }
+FORMATS: dict[str, Format] = {name: Format(info, *_WRITE_AND_LOAD[name]) for name, info in EXPORT_FORMATS.items()}

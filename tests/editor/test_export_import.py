@@ -101,3 +101,16 @@ def test_garbage_is_collected_on_the_gui_thread_only(window):
 
     assert not gc.isenabled()  # automatic collection off: a worker thread never runs Qt destructors
     assert window.isVisible()
+
+
+def test_export_dialog_offers_the_engines_formats_and_their_suffixes(window, tmp_path):
+    from engine.export import EXPORT_FORMATS
+
+    dialog = ExportDialog(window, window.document.graph, None, tmp_path)
+    offered = [dialog.format.itemData(i) for i in range(dialog.format.count())]
+    assert offered == list(EXPORT_FORMATS)
+    for index, name in enumerate(offered):
+        dialog.format.setCurrentIndex(index)
+        assert dialog.format.currentText() == EXPORT_FORMATS[name].label
+        assert dialog.path.text().endswith(EXPORT_FORMATS[name].suffix)
+    assert dialog.format.itemText(offered.index("torchscript")).endswith("legacy")

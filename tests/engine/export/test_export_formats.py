@@ -8,7 +8,8 @@ import pytest
 from safetensors.torch import save_file
 
 from engine.compiler import build_modules
-from engine.export import FORMATS, ExportError, export_model, model_part
+from engine.export import FORMATS, ExportError, export_model
+from engine.export.model_part import model_part
 from engine.graph import load_graph
 from tests.engine.export.graphs import GRAPHS, two_headed
 
