@@ -4,9 +4,9 @@ Reading an ONNX file never runs code: it is a protobuf of operators and tensors
 (onnx.numpy_helper reads the tensors). After mapping, onnxruntime (when installed) runs the
 file and the compiled graph on the same batch to report how closely they agree.
 
-Supported: Gemm, MatMul (+ Add of a bias), Conv (1-D, 2-D), MaxPool, AveragePool,
-GlobalAveragePool (or ReduceMean over height and width), Relu, Sigmoid, Tanh, LeakyRelu, Elu, Gelu, Softmax, LogSoftmax,
-BatchNormalization, LayerNormalization, Flatten, Reshape, Add, Mul, Concat, Identity,
+Which node an operator becomes is the registry entry's `onnx_import` (Gemm, Conv, MaxPool,
+Relu, BatchNormalization, Concat, ...). This module handles what concerns no single type:
+MatMul (+ Add of a bias), ReduceMean over height and width, Flatten and Reshape, Identity,
 Dropout (inference), and the Shape/Gather/Concat arithmetic exporters emit to compute a
 Reshape's target.
 """
@@ -29,18 +29,14 @@ from engine.importers.common import (
     compiled_with_weights,
     layout,
 )
+from engine.registry import Unmapped, catalog
 
 TOLERANCE = 1e-4
 SHAPE = "shape"  # a value computed from a tensor's shape: only a Reshape's target may use it
 CONST = "constant"
 SHAPE_OPS = {"Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Mul", "Div", "Add", "Sub"}
-ACTIVATIONS = {"Relu": "ReLU", "Sigmoid": "Sigmoid", "Tanh": "Tanh"}
 
 Ref = tuple[str, str]
-
-
-class _Unmapped(Exception):
-    pass
 
 
 def import_onnx(path: str | os.PathLike) -> ImportResult:
@@ -112,6 +108,7 @@ class _OnnxMapper:
         self.bias_free: dict[str, str] = {}  # output of a MatMul-made Linear without bias -> its node id
         self.shapes = {v.name: _dims(v) for v in (*self.graph.value_info, *self.graph.input, *self.graph.output)}
         self.input_dims: list[int] = []
+        self.index = catalog().import_index()
 
     def run(self) -> str:
         inputs = [i for i in self.graph.input if i.name not in self.consts]
@@ -135,7 +132,7 @@ class _OnnxMapper:
                 continue
             try:
                 results = self._node(node)
-            except _Unmapped as exc:
+            except Unmapped as exc:
                 self.builder.unsupported.append(f"{node.name or node.output[0]} ({node.op_type}): {exc}")
                 results = [None] * len(node.output)
             for out, value in zip(node.output, results, strict=False):
@@ -157,17 +154,17 @@ class _OnnxMapper:
         if isinstance(value, tuple):
             return value
         if name in self.consts:
-            raise _Unmapped(f"combines a tensor with the constant {name}; Netwright merges two computed tensors")
-        raise _Unmapped(f"its input {name} is not a tensor Netwright computes")
+            raise Unmapped(f"combines a tensor with the constant {name}; Netwright merges two computed tensors")
+        raise Unmapped(f"its input {name} is not a tensor Netwright computes")
 
     def _const(self, node, index: int, required: bool = True) -> np.ndarray | None:
         if len(node.input) <= index or not node.input[index]:
             if required:
-                raise _Unmapped(f"has no input {index}")
+                raise Unmapped(f"has no input {index}")
             return None
         name = node.input[index]
         if name not in self.consts:
-            raise _Unmapped(f"takes its weights from the computed tensor {name}; they must be stored in the file")
+            raise Unmapped(f"takes its weights from the computed tensor {name}; they must be stored in the file")
         return self.consts[name]
 
     def _name(self, node, weight_input: int | None = None) -> str:
@@ -195,90 +192,80 @@ class _OnnxMapper:
     def _rank(self, ref: Ref) -> int:
         spec = analyze(self.builder.graph).specs.get(ref)
         if spec is None:
-            raise _Unmapped("its input has no known shape")
+            raise Unmapped("its input has no known shape")
         return spec.rank
 
     # -- operators --------------------------------------------------------------------------------------
 
     def _node(self, node) -> list[Any]:
+        """Structural cases first (constants, pass-throughs, shape arithmetic, MatMul + bias, global
+        means, reshapes); every other operator goes to the registered type that claims it."""
         op, a = node.op_type, _attributes(node)
         if op == "Constant":
             self.consts[node.output[0]] = _constant(node)
             return [CONST]
         if op in ("Identity", "Dropout"):
-            return [self._pass(node.input[0])]
+            return [self._tensor(node.input[0])]
         if op == "Shape" or (op in SHAPE_OPS and self._is_shape_math(node)):
             return [SHAPE]
-        if op in ACTIVATIONS:
-            return self._add(f"activations.{ACTIVATIONS[op]}", node, {}, [self._tensor(node.input[0])])
-        if op == "LeakyRelu":
-            return self._add(
-                "activations.LeakyReLU",
-                node,
-                {"negative_slope": _f(a.get("alpha", 0.01))},
-                [self._tensor(node.input[0])],
-            )
-        if op == "Elu":
-            return self._add("activations.ELU", node, {"alpha": _f(a.get("alpha", 1.0))}, [self._tensor(node.input[0])])
-        if op == "Gelu":
-            approximate = a.get("approximate", b"none")
-            return self._add("activations.GELU", node, {"approximate": _s(approximate)}, [self._tensor(node.input[0])])
-        if op in ("Softmax", "LogSoftmax"):
-            axis = int(a.get("axis", -1))
-            if axis == 0:
-                raise _Unmapped("works along the batch axis")
-            return self._add(
-                f"activations.{op}", node, {"dim": axis - 1 if axis > 0 else axis}, [self._tensor(node.input[0])]
-            )
-        if op == "Gemm":
-            return self._gemm(node, a)
         if op == "MatMul":
-            weight = self._const(node, 1)
-            if weight.ndim != 2:
-                raise _Unmapped("multiplies by a weight that is not a matrix")
-            result = self._add(
-                "layers.Linear",
-                node,
-                {"out_features": int(weight.shape[1]), "bias": False},
-                [self._tensor(node.input[0])],
-                {"weight": weight.T},
-                1,
-            )
-            self.bias_free[node.output[0]] = result[0][0]
-            return result
-        if op in ("Add", "Mul"):
-            return self._add_or_mul(node)
-        if op == "Conv":
-            return self._conv(node, a)
-        if op in ("MaxPool", "AveragePool"):
-            return self._pool(node, a)
-        if op == "GlobalAveragePool":
-            return self._add(
-                "layers.AdaptiveAvgPool2d", node, {"output_height": 1, "output_width": 1}, [self._tensor(node.input[0])]
-            )
+            return self._matmul(node)
+        if op == "Add":
+            fused = self._fused_bias(node)
+            if fused:
+                return fused
         if op == "ReduceMean":
             return self._global_mean(node, a)
-        if op == "BatchNormalization":
-            return self._batch_norm(node, a)
-        if op == "LayerNormalization":
-            return self._layer_norm(node, a)
-        if op == "Flatten":
-            if int(a.get("axis", 1)) != 1:
-                raise _Unmapped("flattens from an axis other than 1; Netwright's Flatten keeps the batch only")
+        if op == "Flatten" and int(a.get("axis", 1)) == 1:
             source = self._tensor(node.input[0])
-            return [source] if self._rank(source) == 2 else self._add("layers.Flatten", node, {}, [source])
+            if self._rank(source) == 2:
+                return [source]  # already flat
         if op == "Reshape":
             return self._reshape(node)
-        if op == "Concat":
-            tensors = [self._tensor(i) for i in node.input]
-            axis = int(a.get("axis", 1))
-            if axis == 0 or not 2 <= len(tensors) <= 4:
-                raise _Unmapped("joins along the batch axis or more than 4 tensors")
-            return self._add("merge.Concat", node, {"dim": axis - 1 if axis > 0 else axis}, tensors)
-        raise _Unmapped("has no Netwright node")
+        return self._registered(node, a)
 
-    def _pass(self, name: str) -> Ref:
-        return self._tensor(name)
+    def _registered(self, node, attrs: dict[str, Any]) -> list[Ref]:
+        claimants = self.index.onnx_ops.get(node.op_type, ())
+        view = _OpView(self, node, attrs)
+        for node_type in claimants:
+            mapping = node_type.onnx_import.map(view)
+            if mapping is None:  # another type's form of this operator
+                continue
+            names = node.input if mapping.tensors is None else [node.input[i] for i in mapping.tensors]
+            inputs = [self._tensor(name) for name in names if name]
+            return self._add(node_type.type_id, node, mapping.params, inputs, mapping.weights, mapping.weight_input)
+        if claimants:
+            raise Unmapped(f"has a form that none of {', '.join(t.type_id for t in claimants)} takes")
+        raise Unmapped("has no Netwright node")
+
+    def _matmul(self, node) -> list[Ref]:
+        """x @ W with a stored W: a Linear layer without bias, which a following Add of a vector completes."""
+        weight = self._const(node, 1)
+        if weight.ndim != 2:
+            raise Unmapped("multiplies by a weight that is not a matrix")
+        result = self._add(
+            "layers.Linear",
+            node,
+            {"out_features": int(weight.shape[1]), "bias": False},
+            [self._tensor(node.input[0])],
+            {"weight": weight.T},
+            1,
+        )
+        self.bias_free[node.output[0]] = result[0][0]
+        return result
+
+    def _fused_bias(self, node) -> list[Ref] | None:
+        """MatMul + Add of a stored vector is one Linear layer with a bias."""
+        left, right = node.input[0], node.input[1]
+        for tensor, const in ((left, right), (right, left)):
+            node_id = self.bias_free.get(tensor)
+            if node_id and const in self.consts and self.consts[const].ndim == 1:
+                graph_node = self.builder.graph.nodes[node_id]
+                graph_node.params["bias"] = True
+                self.builder.weights[f"{node_id}.bias"] = torch.from_numpy(self.consts[const].astype(np.float32))
+                del self.bias_free[tensor]
+                return [(node_id, "out")]
+        return None
 
     def _is_shape_math(self, node) -> bool:
         inputs = [i for i in node.input if i]
@@ -287,74 +274,6 @@ class _OnnxMapper:
             k is SHAPE or i in self.consts for i, k in zip(inputs, kinds, strict=True)
         )
 
-    def _gemm(self, node, a: dict) -> list[Ref]:
-        if int(a.get("transA", 0)):
-            raise _Unmapped("transposes its input (transA)")
-        weight = self._const(node, 1) * _f(a.get("alpha", 1.0))
-        weight = weight if int(a.get("transB", 0)) else weight.T
-        bias = self._const(node, 2, required=False)
-        weights = {"weight": weight}
-        if bias is not None:
-            bias = np.broadcast_to(bias * _f(a.get("beta", 1.0)), (weight.shape[0],))
-            weights["bias"] = bias
-        return self._add(
-            "layers.Linear",
-            node,
-            {"out_features": int(weight.shape[0]), "bias": bias is not None},
-            [self._tensor(node.input[0])],
-            weights,
-            1,
-        )
-
-    def _add_or_mul(self, node) -> list[Ref]:
-        left, right = node.input[0], node.input[1]
-        if node.op_type == "Add":
-            for tensor, const in ((left, right), (right, left)):
-                node_id = self.bias_free.get(tensor)
-                if node_id and const in self.consts and self.consts[const].ndim == 1:
-                    graph_node = self.builder.graph.nodes[node_id]
-                    graph_node.params["bias"] = True
-                    self.builder.weights[f"{node_id}.bias"] = torch.from_numpy(self.consts[const].astype(np.float32))
-                    del self.bias_free[tensor]
-                    return [(node_id, "out")]
-        type_id = "merge.Add" if node.op_type == "Add" else "merge.Multiply"
-        return self._add(type_id, node, {}, [self._tensor(left), self._tensor(right)])
-
-    def _conv(self, node, a: dict) -> list[Ref]:
-        weight = self._const(node, 1)
-        bias = self._const(node, 2, required=False)
-        spatial = weight.ndim - 2
-        if spatial not in (1, 2) or int(a.get("group", 1)) != 1 or _s(a.get("auto_pad", b"NOTSET")) != "NOTSET":
-            raise _Unmapped("is not a plain 1-D or 2-D convolution (groups, auto_pad or 3-D)")
-        params = {
-            "out_channels": int(weight.shape[0]),
-            "kernel_size": _one(list(weight.shape[2:]), "kernel"),
-            "stride": _one(a.get("strides", [1] * spatial), "strides"),
-            "padding": _one(a.get("pads", [0] * 2 * spatial), "pads"),
-            "dilation": _one(a.get("dilations", [1] * spatial), "dilations"),
-            "bias": bias is not None,
-        }
-        weights = {"weight": weight} | ({"bias": bias} if bias is not None else {})
-        return self._add(f"layers.Conv{spatial}d", node, params, [self._tensor(node.input[0])], weights, 1)
-
-    def _pool(self, node, a: dict) -> list[Ref]:
-        kernel = list(a["kernel_shape"])
-        if int(a.get("ceil_mode", 0)) or len(node.output) > 1 and node.output[1]:
-            raise _Unmapped("uses ceil_mode or returns indices")
-        params = {
-            "kernel_size": _one(kernel, "kernel_shape"),
-            "stride": _one(a.get("strides", [1] * len(kernel)), "strides"),
-            "padding": _one(a.get("pads", [0] * 2 * len(kernel)), "pads"),
-        }
-        if node.op_type == "MaxPool":
-            params["dilation"] = _one(a.get("dilations", [1] * len(kernel)), "dilations")
-            type_id = f"layers.MaxPool{len(kernel)}d"
-        else:
-            if len(kernel) != 2 or (params["padding"] and not int(a.get("count_include_pad", 0))):
-                raise _Unmapped("is a 1-D average pool, or pads without counting the padding")
-            type_id = "layers.AvgPool2d"
-        return self._add(type_id, node, params, [self._tensor(node.input[0])])
-
     def _global_mean(self, node, a: dict) -> list[Ref]:
         """A mean over the spatial axes of an image is a global average pool (what exporters emit for it)."""
         source = self._tensor(node.input[0])
@@ -362,45 +281,11 @@ class _OnnxMapper:
         if axes is None and len(node.input) > 1:
             axes = self._const(node, 1)
         if axes is None or self._rank(source) != 4 or sorted(int(x) % 4 for x in axes) != [2, 3]:
-            raise _Unmapped("averages over axes other than height and width of an image")
+            raise Unmapped("averages over axes other than height and width of an image")
         pooled = self._add("layers.AdaptiveAvgPool2d", node, {"output_height": 1, "output_width": 1}, [source])
         if int(a.get("keepdims", 1)):
             return pooled
         return self._add("layers.Flatten", node, {}, pooled)
-
-    def _batch_norm(self, node, a: dict) -> list[Ref]:
-        source = self._tensor(node.input[0])
-        scale, shift, mean, var = (self._const(node, i) for i in range(1, 5))
-        rank = self._rank(source)
-        kind = "BatchNorm2d" if rank == 4 else "BatchNorm1d"
-        params = {
-            "eps": _f(a.get("epsilon", 1e-5)),
-            "momentum": round(1.0 - _f(a.get("momentum", 0.9)), 6),
-            "affine": True,
-        }
-        weights = {
-            "weight": scale,
-            "bias": shift,
-            "running_mean": mean,
-            "running_var": var,
-            "num_batches_tracked": np.array(0, dtype=np.int64),
-        }
-        return self._add(f"layers.{kind}", node, params, [source], weights, 1)
-
-    def _layer_norm(self, node, a: dict) -> list[Ref]:
-        if int(a.get("axis", -1)) != -1 and int(a.get("axis", -1)) != self._rank(self._tensor(node.input[0])) - 1:
-            raise _Unmapped("normalizes more than the last axis")
-        scale = self._const(node, 1)
-        shift = self._const(node, 2, required=False)
-        weights = {"weight": scale, "bias": shift if shift is not None else np.zeros_like(scale)}
-        return self._add(
-            "layers.LayerNorm",
-            node,
-            {"eps": _f(a.get("epsilon", 1e-5)), "affine": True},
-            [self._tensor(node.input[0])],
-            weights,
-            1,
-        )
 
     def _reshape(self, node) -> list[Ref]:
         source = self._tensor(node.input[0])
@@ -409,14 +294,14 @@ class _OnnxMapper:
             shape = [int(d) for d in self.consts[target]]
             rest = shape[1:]
             if shape[0] == -1 and -1 in rest:
-                raise _Unmapped(f"reshapes to {shape}, which may move values across the batch")
+                raise Unmapped(f"reshapes to {shape}, which may move values across the batch")
         elif self.values.get(target) is SHAPE:
             dims = self.shapes.get(node.output[0]) or []
             if len(dims) < 1 or any(not isinstance(d, int) for d in dims[1:]):
-                raise _Unmapped("computes its target shape and the file does not record the result's shape")
+                raise Unmapped("computes its target shape and the file does not record the result's shape")
             rest = list(dims[1:])
         else:
-            raise _Unmapped("takes its target shape from a tensor")
+            raise Unmapped("takes its target shape from a tensor")
         if len(rest) == 1 and self._rank(source) > 2:
             return self._add("layers.Flatten", node, {}, [source])
         return self._add("layers.Reshape", node, {"shape": rest}, [source])
@@ -428,9 +313,38 @@ def _dims(value_info) -> list[int | str | None]:
 
 
 def _attributes(node) -> dict[str, Any]:
+    """The node's attributes as plain values: floats in their shortest float32 spelling, strings decoded."""
     from onnx import helper
 
-    return {attr.name: helper.get_attribute_value(attr) for attr in node.attribute}
+    return {attr.name: _plain(helper.get_attribute_value(attr)) for attr in node.attribute}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float):
+        return _f(value)
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+class _OpView:
+    """One operator as a registry entry's `onnx_import` sees it (engine.registry.imports.OnnxOp)."""
+
+    def __init__(self, mapper: _OnnxMapper, node, attrs: dict[str, Any]):
+        self.op_type = node.op_type
+        self.attrs = attrs
+        self.inputs = list(node.input)
+        self.outputs = list(node.output)
+        self._mapper = mapper
+        self._node = node
+
+    def const(self, index: int, required: bool = True) -> np.ndarray | None:
+        return self._mapper._const(self._node, index, required)
+
+    def rank(self, index: int) -> int:
+        return self._mapper._rank(self._mapper._tensor(self.inputs[index]))
 
 
 def _constant(node) -> np.ndarray:
@@ -442,20 +356,9 @@ def _constant(node) -> np.ndarray:
     for key in ("value_float", "value_int", "value_floats", "value_ints"):
         if key in a:
             return np.array(a[key])
-    raise _Unmapped("is a constant of a kind Netwright does not read")
-
-
-def _one(values, what: str) -> int:
-    values = [int(v) for v in values]
-    if len(set(values)) != 1:
-        raise _Unmapped(f"has {what} {values}; Netwright's layers use one size for every side")
-    return values[0]
+    raise Unmapped("is a constant of a kind Netwright does not read")
 
 
 def _f(value: Any) -> float:
     """ONNX stores float32 attributes (0.1 arrives as 0.10000000149): the shortest float32 spelling."""
     return float(str(np.float32(value)))
-
-
-def _s(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

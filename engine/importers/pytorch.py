@@ -5,8 +5,11 @@
 
 Leaf modules (nn.Linear, nn.Conv2d, nn.LSTM, ...) become nodes named after their attribute
 path (`features.0` -> `features_0`) and keep their weights; functional calls (F.relu,
-torch.flatten, x.view(x.size(0), -1), a + b, torch.cat) become weightless nodes. Whatever has
-no registry node is collected and reported by name; nothing is imported half-way.
+torch.flatten, x.view(x.size(0), -1), a + b, torch.cat) become weightless nodes. Which node a
+module class or call becomes, and with which params, is the registry entry's `pytorch_import`;
+this module adds what concerns no single type (views and reshapes, recurrent outputs, values
+computed from shapes). Whatever has no registry node is collected and reported by name;
+nothing is imported half-way.
 
 Loading a model from a Python file runs that file: importing code executes it by design.
 """
@@ -34,15 +37,12 @@ from engine.importers.common import (
     compiled_with_weights,
     layout,
 )
+from engine.registry import NodeType, Unmapped, catalog
 
 EXAMPLE_BATCH = 2
 TOLERANCE = 1e-4
 
 Ref = tuple[str, str]  # (node id, output port)
-
-
-class _Unmapped(Exception):
-    """One module or call has no registry node; the message says why."""
 
 
 class _Downstream(Exception):
@@ -173,6 +173,8 @@ class _Recurrent:
     target: str
     module: nn.RNNBase
     source: Ref
+    node_type: NodeType
+    params: dict
     node_id: str | None = None
     mode: str | None = None
 
@@ -195,6 +197,7 @@ class _Mapper:
         self.builder = GraphBuilder(name)
         self.values: dict[str, Any] = {}
         self.used_modules: set[str] = set()
+        self.index = catalog().import_index()
 
     def run(self) -> str:
         output = None
@@ -204,7 +207,7 @@ class _Mapper:
                     raise _Downstream
                 if node.op == "placeholder":
                     if any(n.type_id == "data.Input" for n in self.builder.graph.nodes.values()):
-                        raise _Unmapped("a second input: imported models take one input tensor")
+                        raise Unmapped("a second input: imported models take one input tensor")
                     node_id = self.builder.add("data.Input", node.name, {"shape": list(self.shape)}, [])
                     self.values[node.name] = (node_id, "out")
                 elif node.op == "call_module":
@@ -212,10 +215,10 @@ class _Mapper:
                 elif node.op in ("call_function", "call_method"):
                     self.values[node.name] = self._function(node)
                 elif node.op == "get_attr":
-                    raise _Unmapped("uses a parameter or buffer directly (only layers' own weights can be imported)")
+                    raise Unmapped("uses a parameter or buffer directly (only layers' own weights can be imported)")
                 elif node.op == "output":
                     output = self._output(node)
-            except _Unmapped as exc:
+            except Unmapped as exc:
                 self.builder.unsupported.append(f"{self._where(node)}: {exc}")
                 self.values[node.name] = None
             except _Downstream:
@@ -234,25 +237,25 @@ class _Mapper:
     def _tensor(self, arg: Any) -> Ref:
         """The (node, port) holding `arg`, an fx node's value."""
         if not isinstance(arg, fx.Node):
-            raise _Unmapped(f"expected a tensor input, received the constant {arg!r}")
+            raise Unmapped(f"expected a tensor input, received the constant {arg!r}")
         value = self.values.get(arg.name)
         if value is None:
-            raise _Unmapped(f"its input `{arg.name}` could not be imported")
+            raise Unmapped(f"its input `{arg.name}` could not be imported")
         if isinstance(value, _RecurrentPart):
             if value.path != (0,):
-                raise _Unmapped(
+                raise Unmapped(
                     f"uses the state of recurrent layer `{value.rec.target}` in a way Netwright cannot "
                     "express (use out[:, -1] or h_n[-1] for the last step)"
                 )
             return self._materialize(value.rec, "all_steps")
         if value is SHAPE:
-            raise _Unmapped("computes with a tensor's shape")
+            raise Unmapped("computes with a tensor's shape")
         return value
 
     def _meta(self, node: fx.Node) -> torch.Size:
         meta = node.meta.get("tensor_meta")
         if meta is None or not hasattr(meta, "shape"):
-            raise _Unmapped("its output is not a single tensor")
+            raise Unmapped("its output is not a single tensor")
         return meta.shape
 
     def _add(self, type_id: str, node: fx.Node, params: dict, inputs: list[Ref], weights=None) -> Ref:
@@ -264,50 +267,44 @@ class _Mapper:
     def _module(self, node: fx.Node) -> Any:
         module = self.modules[node.target]
         if node.target in self.used_modules:
-            raise _Unmapped("is called twice; a Netwright node cannot share its weights with another")
+            raise Unmapped("is called twice; a Netwright node cannot share its weights with another")
         self.used_modules.add(node.target)
-        if isinstance(module, nn.RNNBase):
-            return self._recurrent(node, module)
-        if isinstance(module, (nn.Identity,)):
+        if isinstance(module, nn.Identity):
             return self._tensor(node.args[0])
-        type_id, params = _module_node(module, self._meta(node.args[0]))
+        node_type = self._module_type(module)
+        params = node_type.pytorch_import.module_params(module)
+        if isinstance(module, nn.RNNBase):
+            return self._recurrent(node, module, node_type, params)
         if len(node.args) != 1 or node.kwargs:
-            raise _Unmapped("is called with more than one input")
+            raise Unmapped("is called with more than one input")
         source = self._tensor(node.args[0])
         weights = module.state_dict() if any(True for _ in module.state_dict()) else None
-        return self._add(type_id, node, params, [source], weights)
+        return self._add(node_type.type_id, node, params, [source], weights)
 
-    def _recurrent(self, node: fx.Node, module: nn.RNNBase) -> _RecurrentPart:
-        if not module.batch_first:
-            raise _Unmapped("has batch_first=False; Netwright's recurrent layers read [B, T, F] (batch_first=True)")
-        if getattr(module, "proj_size", 0):
-            raise _Unmapped("uses proj_size, which Netwright's LSTM does not have")
-        if not module.bias:
-            raise _Unmapped("has bias=False; Netwright's recurrent layers always have biases")
+    def _module_type(self, module: nn.Module) -> NodeType:
+        """The registered type claiming the module's torch.nn class (or the nearest torch.nn base class)."""
+        for cls in type(module).__mro__:
+            claimed = self.index.modules.get(cls.__name__)
+            if claimed is not None and getattr(nn, cls.__name__, None) is cls:
+                return claimed
+        raise Unmapped("has no Netwright node")
+
+    def _recurrent(self, node: fx.Node, module: nn.RNNBase, node_type: NodeType, params: dict) -> _RecurrentPart:
         if len(node.args) != 1 or node.kwargs:
-            raise _Unmapped("is given an initial state; Netwright's recurrent layers start from zeros")
-        return _RecurrentPart(_Recurrent(node.name, node.target, module, self._tensor(node.args[0])))
+            raise Unmapped("is given an initial state; Netwright's recurrent layers start from zeros")
+        source = self._tensor(node.args[0])
+        return _RecurrentPart(_Recurrent(node.name, node.target, module, source, node_type, params))
 
     def _materialize(self, rec: _Recurrent, mode: str) -> Ref:
         if rec.node_id is None:
-            module = rec.module
-            kind = type(module).__mro__[[c.__module__.startswith("torch.nn") for c in type(module).__mro__].index(True)]
-            type_id = f"layers.{kind.__name__}"
-            params = {
-                "hidden_size": module.hidden_size,
-                "num_layers": module.num_layers,
-                "dropout": float(module.dropout),
-                "bidirectional": module.bidirectional,
-                "output": mode,
-            }
-            if type_id == "layers.RNN":
-                params["nonlinearity"] = module.nonlinearity
+            # Which output the model uses decides the node's `output` param.
+            params = {**rec.params, "output": mode}
             rec.node_id = self.builder.add(
-                type_id, rec.target.replace(".", "_"), params, [rec.source], module.state_dict()
+                rec.node_type.type_id, rec.target.replace(".", "_"), params, [rec.source], rec.module.state_dict()
             )
             rec.mode = mode
         elif rec.mode != mode:
-            raise _Unmapped(
+            raise Unmapped(
                 f"uses both every step and the last step of `{rec.target}`; one Netwright node gives one of them"
             )
         return rec.node_id, "out"
@@ -325,33 +322,18 @@ class _Mapper:
             return SHAPE
         if name == "getitem" and first is SHAPE:
             return SHAPE
-        if name in ACTIVATIONS:
-            type_id, params = ACTIVATIONS[name](_bind(name, args, kwargs), self._meta(args[0]))
-            return self._add(type_id, node, params, [self._tensor(args[0])])
         if name in ("contiguous", "clone"):
             return self._tensor(args[0])
-        if name == "detach":
-            return self._add("merge.Detach", node, {}, [self._tensor(args[0])])
-        if name in ("add", "iadd", "mul", "imul"):
-            if len(args) != 2 or kwargs or not all(isinstance(a, fx.Node) for a in args):
-                raise _Unmapped("adds or multiplies a constant; Netwright merges two tensors of the same shape")
-            type_id = "merge.Add" if "add" in name else "merge.Multiply"
-            return self._add(type_id, node, {}, [self._tensor(args[0]), self._tensor(args[1])])
-        if name == "cat":
-            bound = _bind(name, args, kwargs)
-            tensors = [self._tensor(t) for t in bound["tensors"]]
-            if not 2 <= len(tensors) <= 4:
-                raise _Unmapped(f"joins {len(tensors)} tensors; Concat takes 2 to 4")
-            return self._add("merge.Concat", node, {"dim": _after_batch(bound.get("dim", 0))}, tensors)
         if name in ("flatten", "view", "reshape", "squeeze", "unsqueeze"):
             return self._reshape(node, name)
-        if name in POOLS:
-            type_id, params = POOLS[name](_bind(name, args, kwargs))
-            return self._add(type_id, node, params, [self._tensor(args[0])])
-        if name == "dropout":
-            p = _bind(name, args, kwargs).get("p", 0.5)
-            return self._add("layers.Dropout", node, {"p": float(p)}, [self._tensor(args[0])])
-        raise _Unmapped("has no Netwright node")
+        node_type = self.index.functions.get(name)
+        if node_type is None:
+            raise Unmapped("has no Netwright node")
+        mapping = node_type.pytorch_import
+        bound = mapping.bind(args, kwargs)
+        params = mapping.function_params(bound)
+        inputs = [self._tensor(value) for value in mapping.tensor_inputs(bound)]
+        return self._add(node_type.type_id, node, params, inputs)
 
     def _recurrent_item(self, part: _RecurrentPart, index: Any) -> Any:
         rec, lstm = part.rec, isinstance(part.rec.module, nn.LSTM)
@@ -369,18 +351,18 @@ class _Mapper:
         last_of_state = part.path == h_n and index == -1
         if last_of_out or last_of_state:
             if rec.module.bidirectional:
-                raise _Unmapped(
+                raise Unmapped(
                     f"takes the last step of bidirectional `{rec.target}` by indexing; Netwright's "
                     "last_step joins both directions' final states"
                 )
             return self._materialize(rec, "last_step")
-        raise _Unmapped(f"indexes the output of `{rec.target}` with {index!r}; supported: out[:, -1] and h_n[-1]")
+        raise Unmapped(f"indexes the output of `{rec.target}` with {index!r}; supported: out[:, -1] and h_n[-1]")
 
     def _reshape(self, node: fx.Node, name: str) -> Ref:
         source = self._tensor(node.args[0])
         before, after = self._meta(node.args[0]), self._meta(node)
         if after[0] != before[0]:
-            raise _Unmapped(f"changes the batch axis ({list(before)} -> {list(after)}); Netwright keeps it")
+            raise Unmapped(f"changes the batch axis ({list(before)} -> {list(after)}); Netwright keeps it")
         if after == before:
             return source
         if len(after) == 2 and len(before) > 2:
@@ -390,191 +372,16 @@ class _Mapper:
     def _output(self, node: fx.Node) -> str:
         result = node.args[0]
         if not isinstance(result, fx.Node):
-            raise _Unmapped("forward returns several values; a Netwright model has one output")
+            raise Unmapped("forward returns several values; a Netwright model has one output")
         value = self.values.get(result.name)
         if isinstance(value, _RecurrentPart) and value.path == ():
-            raise _Unmapped(f"forward returns the (output, state) tuple of `{value.rec.target}`")
+            raise Unmapped(f"forward returns the (output, state) tuple of `{value.rec.target}`")
         if value is None:
             self.builder.refuse_unsupported(self.name)
         node_id, _ = self._tensor(result)
         if self.builder.graph.nodes[node_id].type_id == "data.Input":
-            raise _Unmapped("forward returns its input unchanged")
+            raise Unmapped("forward returns its input unchanged")
         return node_id
-
-
-# -- tables ---------------------------------------------------------------------------------------------
-
-SIGNATURES = {
-    "relu": ("input", "inplace"),
-    "sigmoid": ("input",),
-    "tanh": ("input",),
-    "leaky_relu": ("input", "negative_slope", "inplace"),
-    "gelu": ("input", "approximate"),
-    "elu": ("input", "alpha", "inplace"),
-    "softmax": ("input", "dim"),
-    "log_softmax": ("input", "dim"),
-    "cat": ("tensors", "dim"),
-    "max_pool1d": ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"),
-    "max_pool2d": ("input", "kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"),
-    "avg_pool2d": ("input", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"),
-    "adaptive_avg_pool2d": ("input", "output_size"),
-    "dropout": ("input", "p", "training", "inplace"),
-}
-
-
-def _bind(name: str, args: tuple, kwargs: dict) -> dict[str, Any]:
-    bound = dict(zip(SIGNATURES.get(name, ("input",)), args, strict=False))
-    bound.update(kwargs)
-    return bound
-
-
-def _after_batch(dim: int) -> int:
-    """A torch dim as Netwright counts it (after the batch axis)."""
-    if dim == 0:
-        raise _Unmapped("works along the batch axis (dim 0)")
-    return dim - 1 if dim > 0 else dim
-
-
-def _softmax(type_id: str):
-    def params(bound: dict, shape) -> tuple[str, dict]:
-        if bound.get("dim") is None:
-            raise _Unmapped("has no dim; give softmax an explicit dim")
-        return type_id, {"dim": _after_batch(bound["dim"])}
-
-    return params
-
-
-ACTIVATIONS = {
-    "relu": lambda b, s: ("activations.ReLU", {}),
-    "sigmoid": lambda b, s: ("activations.Sigmoid", {}),
-    "tanh": lambda b, s: ("activations.Tanh", {}),
-    "leaky_relu": lambda b, s: ("activations.LeakyReLU", {"negative_slope": float(b.get("negative_slope", 0.01))}),
-    "gelu": lambda b, s: ("activations.GELU", {"approximate": b.get("approximate", "none")}),
-    "elu": lambda b, s: ("activations.ELU", {"alpha": float(b.get("alpha", 1.0))}),
-    "softmax": _softmax("activations.Softmax"),
-    "log_softmax": _softmax("activations.LogSoftmax"),
-}
-
-
-def _square(value: Any, what: str) -> int:
-    values = tuple(value) if isinstance(value, (tuple, list)) else (value,)
-    if len(set(values)) != 1 or not isinstance(values[0], int):
-        raise _Unmapped(f"has {what} {value!r}; Netwright's layers use one size for every side")
-    return values[0]
-
-
-def _pool_params(kind: str, bound: dict) -> tuple[str, dict]:
-    if bound.get("ceil_mode") or bound.get("return_indices"):
-        raise _Unmapped("uses ceil_mode or return_indices")
-    kernel = _square(bound["kernel_size"], "kernel_size")
-    stride = bound.get("stride")
-    params = {
-        "kernel_size": kernel,
-        "stride": kernel if stride in (None, (), []) else _square(stride, "stride"),
-        "padding": _square(bound.get("padding", 0), "padding"),
-    }
-    if kind == "AvgPool2d":
-        if bound.get("divisor_override") or (params["padding"] and bound.get("count_include_pad") is False):
-            raise _Unmapped("uses divisor_override or count_include_pad=False")
-    else:
-        params["dilation"] = _square(bound.get("dilation", 1), "dilation")
-    return f"layers.{kind}", params
-
-
-def _adaptive(bound: dict) -> tuple[str, dict]:
-    size = bound["output_size"]
-    h, w = (size, size) if isinstance(size, int) else tuple(size)
-    if h is None or w is None:
-        raise _Unmapped("keeps an input size (None in output_size)")
-    return "layers.AdaptiveAvgPool2d", {"output_height": h, "output_width": w}
-
-
-POOLS = {
-    "max_pool1d": lambda b: _pool_params("MaxPool1d", b),
-    "max_pool2d": lambda b: _pool_params("MaxPool2d", b),
-    "avg_pool2d": lambda b: _pool_params("AvgPool2d", b),
-    "adaptive_avg_pool2d": _adaptive,
-}
-
-
-def _conv_params(m: nn.Module) -> dict:
-    if m.groups != 1 or m.padding_mode != "zeros":
-        raise _Unmapped("uses groups or a padding mode other than zeros")
-    padding = m.padding
-    if isinstance(padding, str):
-        if padding == "valid":
-            padding = 0
-        elif all(k % 2 for k in m.kernel_size) and all(s == 1 for s in m.stride):
-            padding = tuple(d * (k - 1) // 2 for d, k in zip(m.dilation, m.kernel_size, strict=True))
-        else:
-            raise _Unmapped("uses padding='same' with an even kernel or a stride")
-    return {
-        "out_channels": m.out_channels,
-        "kernel_size": _square(m.kernel_size, "kernel_size"),
-        "stride": _square(m.stride, "stride"),
-        "padding": _square(padding, "padding"),
-        "dilation": _square(m.dilation, "dilation"),
-        "bias": m.bias is not None,
-    }
-
-
-def _module_node(m: nn.Module, in_shape: torch.Size) -> tuple[str, dict]:
-    """The registry type and params for a leaf module (raises _Unmapped with the reason)."""
-    if isinstance(m, nn.Linear):
-        return "layers.Linear", {"out_features": m.out_features, "bias": m.bias is not None}
-    if isinstance(m, (nn.Conv1d, nn.Conv2d)) and type(m) in (nn.Conv1d, nn.Conv2d):
-        return f"layers.{type(m).__name__}", _conv_params(m)
-    if type(m) is nn.ConvTranspose2d:
-        params = _conv_params(m)
-        params["output_padding"] = _square(m.output_padding, "output_padding")
-        return "layers.ConvTranspose2d", params
-    if type(m) in (nn.BatchNorm1d, nn.BatchNorm2d):
-        if not m.track_running_stats or m.momentum is None:
-            raise _Unmapped("has no running statistics (track_running_stats=False or momentum=None)")
-        return f"layers.{type(m).__name__}", {"eps": float(m.eps), "momentum": float(m.momentum), "affine": m.affine}
-    if isinstance(m, nn.LayerNorm):
-        if len(m.normalized_shape) != 1 or (m.elementwise_affine and m.bias is None):
-            raise _Unmapped("normalizes more than the last axis, or has no bias")
-        return "layers.LayerNorm", {"eps": float(m.eps), "affine": m.elementwise_affine}
-    if type(m) in (nn.MaxPool1d, nn.MaxPool2d, nn.AvgPool2d):
-        bound = {
-            k: getattr(m, k, None)
-            for k in SIGNATURES["avg_pool2d" if type(m) is nn.AvgPool2d else "max_pool2d"]
-            if k != "input"
-        }
-        return _pool_params(type(m).__name__, bound)
-    if type(m) is nn.AdaptiveAvgPool2d:
-        return _adaptive({"output_size": m.output_size})
-    if type(m) is nn.Flatten:
-        if m.start_dim != 1 or m.end_dim != -1:
-            raise _Unmapped(f"flattens dims {m.start_dim} to {m.end_dim}; Netwright's Flatten keeps the batch only")
-        return "layers.Flatten", {}
-    if type(m) is nn.Dropout:
-        return "layers.Dropout", {"p": float(m.p)}
-    if type(m) is nn.Upsample:
-        scale = m.scale_factor
-        scale = scale[0] if isinstance(scale, tuple) and len(set(scale)) == 1 else scale
-        if (
-            m.size is not None
-            or scale is None
-            or float(scale) != int(scale)
-            or m.mode not in ("nearest", "bilinear")
-            or m.align_corners
-        ):
-            raise _Unmapped("needs a whole scale_factor, mode nearest or bilinear, align_corners off")
-        return "layers.Upsample", {"scale_factor": int(scale), "mode": m.mode}
-    simple = {nn.ReLU: "ReLU", nn.Sigmoid: "Sigmoid", nn.Tanh: "Tanh"}
-    if type(m) in simple:
-        return f"activations.{simple[type(m)]}", {}
-    if type(m) is nn.LeakyReLU:
-        return "activations.LeakyReLU", {"negative_slope": float(m.negative_slope)}
-    if type(m) is nn.ELU:
-        return "activations.ELU", {"alpha": float(m.alpha)}
-    if type(m) is nn.GELU:
-        return "activations.GELU", {"approximate": m.approximate}
-    if type(m) in (nn.Softmax, nn.LogSoftmax):
-        return _softmax(f"activations.{type(m).__name__}")({"dim": m.dim}, in_shape)
-    raise _Unmapped("has no Netwright node")
 
 
 def _first(exc: BaseException) -> str:
