@@ -1,21 +1,21 @@
 """Re-validation after every edit (debounced) and parameter counts off the UI thread.
 
 Validation and shape inference are the engine's `analyze` (no torch, milliseconds). Counting
-parameters needs torch modules, so it runs on one worker thread that imports torch the first
-time it is needed, long after the window is up.
+parameters (the engine's `engine.analysis.parameters`, as the command line's summary counts)
+needs torch modules, so it runs on one worker thread that imports torch the first time it is
+needed, long after the window is up.
 """
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from PySide6 import QtCore
 
 from editor.document import GraphDocument
 from engine.analysis import Analysis, analyze
+from engine.analysis.parameters import layers_to_count
 from engine.graph import Graph
-from engine.registry import catalog
 
 
 class LiveAnalysis(QtCore.QObject):
@@ -52,8 +52,8 @@ class LiveAnalysis(QtCore.QObject):
     # -- parameter counts ---------------------------------------------------------------------
     def _count_parameters(self, graph: Graph, analysis: Analysis) -> None:
         self._generation += 1
-        jobs = _count_jobs(graph, analysis)
-        known = {node_id: self._cache[key] for node_id, (key, _, _) in jobs.items() if key in self._cache}
+        jobs = {layer.node_id: layer for layer in layers_to_count(graph, analysis)}
+        known = {node_id: self._cache[layer.key] for node_id, layer in jobs.items() if layer.key in self._cache}
         missing = {node_id: job for node_id, job in jobs.items() if node_id not in known}
         if not missing:
             self._on_counted(self._generation, known)
@@ -65,11 +65,9 @@ class LiveAnalysis(QtCore.QObject):
 
     def _work(self, generation: int, known: dict, missing: dict) -> None:
         counts = dict(known)
-        for node_id, (key, node_type, (params, inputs)) in missing.items():
+        for node_id, layer in missing.items():
             try:
-                module = node_type.build(params, inputs)
-                counts[node_id] = sum(p.numel() for p in module.parameters())
-                self._cache[key] = counts[node_id]
+                counts[node_id] = self._cache[layer.key] = layer.count()
             except Exception:  # a value torch refuses: the analysis already reports it
                 continue
         self._counted.emit(generation, counts)
@@ -91,26 +89,3 @@ class LiveAnalysis(QtCore.QObject):
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
-
-
-def _count_jobs(graph: Graph, analysis: Analysis) -> dict:
-    """node id -> (cache key, node type, (params, input specs)) for nodes with weights that
-    the analysis could infer inputs for."""
-    registry = catalog()
-    broken = {p.node_id for p in analysis.errors}
-    jobs = {}
-    for node_id in analysis.order:
-        node = graph.nodes[node_id]
-        if node_id in broken or node.type_id not in registry:
-            continue
-        node_type = registry.get(node.type_id)
-        if not node_type.has_weights or node_type.build is None:
-            continue
-        inputs = analysis.inputs.get(node_id)
-        if inputs is None:  # an input's shape is unknown
-            continue
-        key = json.dumps(
-            [node.type_id, node.params, {k: str(v) for k, v in inputs.items()}], sort_keys=True, default=str
-        )
-        jobs[node_id] = (key, node_type, (node.params, inputs))
-    return jobs

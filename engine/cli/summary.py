@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from engine.analysis import analyze
+from engine.analysis import Analysis, analyze
+from engine.analysis.parameters import ParameterCount, ParameterCountError, count_parameters
 from engine.cli.errors import UserError
 from engine.graph import Graph, load_graph
 from engine.registry import catalog
@@ -14,25 +15,20 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(handler=run)
 
 
-def parameter_counts(graph: Graph) -> dict[str, tuple[int, int]]:
-    """node id -> (total parameters, trainable parameters)."""
-    from engine.compiler import build_modules
-
-    modules = build_modules(graph)
-    counts = {}
-    for node_id, module in modules.named_children():
-        total = sum(p.numel() for p in module.parameters())
-        frozen = graph.nodes[node_id].params.get("trainable") is False
-        counts[node_id] = (total, 0 if frozen else total)
-    return counts
-
-
-def summary_rows(graph: Graph) -> list[tuple[str, str, str, int]]:
-    """(node id, type title, output shape, parameters) per node, in data-flow order."""
+def _checked(graph: Graph) -> tuple[Analysis, dict[str, ParameterCount]]:
     analysis = analyze(graph)
     if analysis.errors:
         raise UserError(f"cannot summarize: {analysis.errors[0]}")
-    counts = parameter_counts(graph)
+    try:
+        return analysis, count_parameters(graph, analysis)
+    except ParameterCountError as exc:
+        raise UserError(str(exc)) from None
+
+
+def summary_rows(
+    graph: Graph, analysis: Analysis, counts: dict[str, ParameterCount]
+) -> list[tuple[str, str, str, int]]:
+    """(node id, type title, output shape, parameters) per node, in data-flow order."""
     registry = catalog()
     rows = []
     for node_id in analysis.order:
@@ -40,14 +36,15 @@ def summary_rows(graph: Graph) -> list[tuple[str, str, str, int]]:
         shapes = [
             str(analysis.specs[(node_id, p.name)]) for p in node_type.outputs if (node_id, p.name) in analysis.specs
         ]
-        rows.append((node_id, node_type.title, ", ".join(shapes) or "-", counts.get(node_id, (0, 0))[0]))
+        count = counts.get(node_id)
+        rows.append((node_id, node_type.title, ", ".join(shapes) or "-", count.total if count else 0))
     return rows
 
 
 def run(args) -> int:
     graph = load_graph(args.file)
-    rows = summary_rows(graph)
-    counts = parameter_counts(graph)
+    analysis, counts = _checked(graph)
+    rows = summary_rows(graph, analysis, counts)
     headers = ("Node", "Type", "Output shape", "Params")
     table = [headers] + [(r[0], r[1], r[2], f"{r[3]:,}") for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(4)]
@@ -65,8 +62,8 @@ def run(args) -> int:
     for row in table[1:]:
         print(fmt(row))
     print(line)
-    total = sum(c[0] for c in counts.values())
-    trainable = sum(c[1] for c in counts.values())
+    total = sum(c.total for c in counts.values())
+    trainable = sum(c.trainable for c in counts.values())
     print(f"Total params: {total:,}")
     print(f"Trainable params: {trainable:,}")
     print(f"Frozen params: {total - trainable:,}")
