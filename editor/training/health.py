@@ -1,11 +1,12 @@
-"""Gradient health and dead ReLUs as small badges on canvas nodes, and the 'reading the curves' note."""
+"""Gradient health and dead ReLUs as small badges on canvas nodes, and the 'reading the curves' note.
+
+What is healthy is the engine's call (`engine.training.health`, shared with the command
+line); this module only chooses how each state looks.
+"""
 
 from __future__ import annotations
 
-import math
-
-VANISHING = 1e-4  # a layer's gradient norm below this barely moves its weights
-EXPLODING = 1e2  # above this, one step can throw the weights far off
+from engine.training.health import MANY_DEAD, VANISHING_GRADIENT, dead_relu_state, gradient_state
 
 HEALTHY_COLOR = (90, 200, 110)
 VANISHING_COLOR = (120, 150, 220)
@@ -15,19 +16,18 @@ WARN_COLOR = (240, 180, 60)
 
 def gradient_badge(norm: float) -> tuple[str, tuple[int, int, int], str]:
     """(badge text, colour, state) for a layer's gradient norm."""
-    if not math.isfinite(norm) or norm > EXPLODING:
-        return f"∇ {norm:.0e}", EXPLODING_COLOR, "exploding"
-    if norm < VANISHING:
-        return f"∇ {norm:.0e}", VANISHING_COLOR, "vanishing"
-    return f"∇ {norm:.1e}" if norm < 0.01 else f"∇ {norm:.2g}", HEALTHY_COLOR, "healthy"
+    state = gradient_state(norm)
+    if state == "exploding":
+        return f"∇ {norm:.0e}", EXPLODING_COLOR, state
+    if state == "vanishing":
+        return f"∇ {norm:.0e}", VANISHING_COLOR, state
+    return f"∇ {norm:.1e}" if norm < 0.01 else f"∇ {norm:.2g}", HEALTHY_COLOR, state
 
 
 def dead_relu_badge(fraction: float) -> tuple[str, tuple[int, int, int], str]:
-    if fraction >= 0.5:
-        return f"{fraction:.0%} dead", EXPLODING_COLOR, "mostly dead"
-    if fraction >= 0.2:
-        return f"{fraction:.0%} dead", WARN_COLOR, "many dead"
-    return f"{fraction:.0%} dead", HEALTHY_COLOR, "healthy"
+    state = dead_relu_state(fraction)
+    color = {"mostly dead": EXPLODING_COLOR, "many dead": WARN_COLOR}.get(state, HEALTHY_COLOR)
+    return f"{fraction:.0%} dead", color, state
 
 
 def badges_from_epoch(row: dict) -> dict[str, tuple[str, tuple[int, int, int], str]]:
@@ -36,7 +36,7 @@ def badges_from_epoch(row: dict) -> dict[str, tuple[str, tuple[int, int, int], s
     return badges
 
 
-READING_THE_CURVES = """
+READING_THE_CURVES = f"""
 <h3 style='margin-bottom:2px'>Reading the curves</h3>
 <p><b>Loss</b> should fall. The faint line is every batch; the bright one smooths it. Dots mark
 each epoch's average on the training data; squares are the <b>validation</b> loss, measured on
@@ -50,10 +50,10 @@ learning rate a little, or give the model more capacity.</p>
 <p>A loss that jumps around or shoots up means the <b>learning rate</b> is too high: pause, lower
 it, resume (the change is marked on the curves).</p>
 <p><b>Gradient norm per layer</b> (log scale): a healthy network keeps every layer within a few
-powers of ten. A layer far below the others (blue badge, under 1e-4) has <b>vanishing
+powers of ten. A layer far below the others (blue badge, under {VANISHING_GRADIENT:g}) has <b>vanishing
 gradients</b> and barely learns; a steep climb (red badge) means <b>exploding gradients</b>:
 lower the learning rate or set grad_clip.</p>
-<p><b>Dead ReLUs</b>: units that output 0 for every input no longer learn. Above about 20%
+<p><b>Dead ReLUs</b>: units that output 0 for every input no longer learn. Above about {MANY_DEAD:.0%}
 (amber badge), lower the learning rate or try LeakyReLU.</p>
 <p><b>Confusion matrix</b>: rows are the true class, columns the prediction. The diagonal is
 what the model gets right; a bright cell off it shows which classes it mixes up.</p>

@@ -4,7 +4,8 @@ Writes DIR/metrics.jsonl (one JSON object per epoch), DIR/weights.safetensors (t
 parameters keyed `node_id.param`), DIR/run.json (graph, settings, seed, data fingerprint,
 library versions, final metrics) and DIR/checkpoints/{last,best}. `--resume` continues
 from DIR/checkpoints/last, up to `--epochs` in total. Under torchrun, `--ddp` trains with
-DistributedDataParallel and rank 0 writes the outputs.
+DistributedDataParallel and rank 0 writes the outputs. The last line printed says whether
+any layer's gradients vanish or explode (engine.training.health, as the editor's badges).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from engine.cli.errors import UserError
 from engine.graph import load_graph
 from engine.graph.training import TRAINING_INDEX
 from engine.runs.record import run_record
+from engine.training.health import final_health
 
 EXIT_FAILED = 1
 OVERRIDES = {"epochs": "epochs", "batch_size": "batch_size", "device": "device", "seed": "seed"}
@@ -114,6 +116,7 @@ def run(args) -> int:
             graph, trainer, status, error, time.time() - started, graph_file=args.file, resumed=args.resume
         )
         (out / "run.json").write_text(json.dumps(record, indent=2, allow_nan=True) + "\n", encoding="utf-8")
+        print(final_health(trainer.history).line())  # the editor shows the same as badges on the layers
     _close(dist)
     if error:
         print(f"error: {error}", file=sys.stderr)
