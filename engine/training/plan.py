@@ -7,6 +7,7 @@ that names the node.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from engine.analysis import Analysis, analyze
 from engine.analysis.scopes import optimizer_scope
@@ -29,6 +30,11 @@ class OptimizerPlan:
     weights: dict[str, float]  # loss node id -> its `weight` param
     scope: list[str]  # nodes with weights this optimizer updates (frozen ones included)
     full_batch: bool
+    updated: list[str] = field(default_factory=list)  # the scope less its frozen layers: what steps change
+
+    @property
+    def l1(self) -> float:
+        return float(self.params.get("l1", 0.0))
 
 
 @dataclass
@@ -53,10 +59,31 @@ class TrainingPlan:
     accuracy: list[AccuracyPlan] = field(default_factory=list)
     relus: list[str] = field(default_factory=list)
     weighted: list[str] = field(default_factory=list)  # nodes with weights, graph order
+    frozen: list[str] = field(default_factory=list)  # nodes with weights whose `trainable` is off, graph order
 
     @property
     def full_batch(self) -> bool:
         return all(o.full_batch for o in self.optimizers)
+
+    def facts(self) -> dict[str, Any]:
+        """What the plan decided, as plain values (the run record keeps them): optimizers in stepping order."""
+        return {
+            "optimizers": [
+                {
+                    "id": o.node_id,
+                    "type": o.type_id,
+                    "losses": {loss: o.weights[loss] for loss in o.losses},
+                    "scope": list(o.scope),
+                    "updated": list(o.updated),
+                    "l1": o.l1,
+                    "weight_decay": float(o.params.get("weight_decay", 0.0)),
+                }
+                for o in self.optimizers
+            ],
+            "frozen": list(self.frozen),
+            "full_batch": self.full_batch,
+            "noise": {name: {"size": size, "distribution": kind} for name, (size, kind) in self.noise.items()},
+        }
 
     def outputs_of(self, optimizer: OptimizerPlan | None) -> list[str]:
         """Node ids a program computes: the losses (one optimizer's or all) and their accuracy predictions."""
@@ -80,6 +107,9 @@ def make_plan(graph: Graph, analysis: Analysis | None = None) -> TrainingPlan:
     optimizer_ids = [n for n in analysis.order if types[n].role == "optimizer"]
     if not optimizer_ids:
         raise TrainingError("cannot train: the graph has no optimizer; connect a loss to one such as Adam")
+    frozen = [
+        n for n in analysis.order if types[n].has_weights and graph.nodes[n].params.get("trainable", True) is False
+    ]
     optimizers = []
     for opt in sorted(optimizer_ids, key=lambda n: (graph.nodes[n].params.get("order", 0), rank[n])):
         node = graph.nodes[opt]
@@ -90,6 +120,12 @@ def make_plan(graph: Graph, analysis: Analysis | None = None) -> TrainingPlan:
                 f"{types[opt].title} `{opt}` has no weights to update: no layer with weights is "
                 "upstream of its losses (is a Detach in the way?) or in its scope"
             )
+        updated = [n for n in scope if n not in frozen]
+        if not updated:
+            raise TrainingError(
+                f"optimizer `{opt}` has nothing to train: every layer in its scope "
+                f"({', '.join(scope)}) is frozen (trainable off)"
+            )
         optimizers.append(
             OptimizerPlan(
                 opt,
@@ -99,6 +135,7 @@ def make_plan(graph: Graph, analysis: Analysis | None = None) -> TrainingPlan:
                 {loss: float(graph.nodes[loss].params.get("weight", 1.0)) for loss in losses},
                 scope,
                 full_batch(types[opt].type_id),
+                updated,
             )
         )
     if len({o.full_batch for o in optimizers}) > 1:
@@ -135,6 +172,7 @@ def make_plan(graph: Graph, analysis: Analysis | None = None) -> TrainingPlan:
     plan.accuracy = _accuracy_plans(plan, types)
     plan.relus = [n for n in analysis.order if types[n].type_id == RELU and n in needed]
     plan.weighted = [n for n in analysis.order if types[n].has_weights]
+    plan.frozen = frozen
     return plan
 
 

@@ -96,9 +96,8 @@ class Trainer:
         self.batch_size = self.shard_size if self.plan.full_batch else min(int(s["batch_size"]), self.shard_size)
         self.batches_per_epoch = -(-self.shard_size // self.batch_size)
         self.modules = build_modules(graph, self.plan.analysis).to(self.device)
-        for node_id in self.plan.weighted:
-            if graph.nodes[node_id].params.get("trainable", True) is False:
-                self.modules.get_submodule(node_id).requires_grad_(False)
+        for node_id in self.plan.frozen:
+            self.modules.get_submodule(node_id).requires_grad_(False)
         self.steps = [self._make_step(o) for o in self.plan.optimizers]
         # Where each of the plan's losses and accuracies sits among those one batch yields.
         step_losses = [loss for step in self.steps for loss in step.losses]
@@ -137,13 +136,10 @@ class Trainer:
     def _make_step(self, plan) -> OptimizerStep:
         from engine.nodes.optimizers import make_torch_optimizer
 
-        params = [
-            p for node_id in plan.scope for p in self.modules.get_submodule(node_id).parameters() if p.requires_grad
-        ]
-        if not params:
+        params = [p for node_id in plan.updated for p in self.modules.get_submodule(node_id).parameters()]
+        if not params:  # the plan refuses frozen scopes; this is a scope of layers without parameters
             raise TrainingError(
-                f"optimizer `{plan.node_id}` has nothing to train: every layer in its scope "
-                f"({', '.join(plan.scope)}) is frozen (trainable off)"
+                f"optimizer `{plan.node_id}` has nothing to train: no parameters in {', '.join(plan.scope)}"
             )
         optimizer = make_torch_optimizer(plan.type_id, plan.params, params, fused=True)
         program = compile_graph(self.graph, self.plan.outputs_of(plan), self.plan.analysis, self.modules)

@@ -77,16 +77,16 @@ def test_generated_train_runs_and_learns(make, tmp_path):
 
 def test_train_settings_reach_the_generated_code():
     source = python_source(model_part(residual_mlp()), "w.safetensors")
-    assert "torch.optim.AdamW(parameters, lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.01)" in source
+    assert "torch.optim.AdamW(opt_parameters, lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.01)" in source
     assert "nn.CrossEntropyLoss(label_smoothing=0.1)" in source
-    assert "0.0001 * sum(p.abs().sum() for p in parameters)  # L1 regularization" in source
-    assert "nn.utils.clip_grad_norm_(parameters, 1.0)" in source
-    assert "torch.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.5)" in source
+    assert "0.0001 * sum(p.abs().sum() for p in opt_parameters)  # L1 regularization" in source
+    assert "nn.utils.clip_grad_norm_(opt_parameters, 1.0)" in source
+    assert "torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)" in source
     assert "elif epoch - best_epoch >= 2:" in source
     assert "skip = fc_b + relu" in source
 
 
-def test_frozen_layers_and_unwritable_training_are_explained(tmp_path):
+def test_frozen_layers_and_layers_outside_the_exported_part_are_trained(tmp_path):
     graph = make_mlp()
     graph.nodes["fc1"].params["trainable"] = False
     source = python_source(model_part(graph), "w.safetensors")
@@ -94,8 +94,10 @@ def test_frozen_layers_and_unwritable_training_are_explained(tmp_path):
     assert 'for name in ["fc2"]' in source
     from tests.engine.export.graphs import two_headed
 
+    # The `aux` part lacks the other head, fc2, which the one optimizer also trains: TrainingNetworks holds it.
     source = python_source(model_part(two_headed(), "aux"), "w.safetensors")
-    assert "raise NotImplementedError" in source and "loss `loss` compares `fc2`" in source
+    assert "self.fc2 = nn.Linear(32, 10)" in source and "self.aux = model.aux" in source
+    assert "loss, aux_loss = networks.adam_losses(data_x, data_y)" in source
 
 
 def test_every_graph_exports_to_readable_python(tmp_path):

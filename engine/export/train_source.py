@@ -1,0 +1,447 @@
+"""The exported file's `train()`, written from the TrainingPlan the Netwright trainer runs.
+
+The plan (engine/training/plan.py) decides which optimizers step, in which order, which layers
+each updates (its scope, stopped by Detach, less the frozen layers), the loss weights, L1 and
+whether batches are the whole set; the training block gives epochs, batch size, seed, clipping,
+schedules and early stopping. This module only writes those decisions down, the way the trainer
+carries them out: the same shuffling and noise generators and seeds, one forward pass per
+optimizer (after the previous optimizer's step), validation in chunks of the same size. So for
+a seed, train() updates the same parameters and reports the same losses as the trainer.
+
+When the exported model is all training needs (every loss compares the model's output with the
+Dataset's `y`), train() calls the model itself. Otherwise (a GAN, a second head, losses on other
+nodes) the file also holds `TrainingNetworks`: the model's layers, shared, plus the layers only
+training runs (a GAN's discriminator), with one method per optimizer computing what it minimizes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import keyword
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from engine.compiler import input_name
+from engine.export.codegen import LOSSES, OPTIMIZERS
+from engine.export.model_part import ModelInput, ModelPart
+from engine.graph.training import default_training
+from engine.registry import NodeContext, catalog
+from engine.training.errors import TrainingError
+from engine.training.plan import OptimizerPlan, TrainingPlan, make_plan
+from engine.training.schedules import monitor_mode
+from engine.training.trainer import VAL_CHUNK
+
+I1, I2, I3, I4, I5 = ("    " * n for n in range(1, 6))
+NETWORKS = "TrainingNetworks"
+# Names train() uses itself: a node id equal to one of them gets a trailing underscore.
+RESERVED = {
+    "model", "networks", "x", "y", "x_val", "y_val", "epochs", "batch_size", "seed", "history", "epoch", "order",
+    "start", "stop", "index", "totals", "val_totals", "means", "train", "row", "prediction", "objective", "best",
+    "best_epoch", "best_state", "monitored", "shuffle_generator", "noise_generator", "val_noise_generator",
+    "torch", "nn", "F", "json", "Path", "self",
+}  # fmt: skip
+
+
+ContextOf = Callable[[ModelPart, str], NodeContext]
+
+
+def train_source(part: ModelPart, context_of: ContextOf) -> tuple[list[str], list[str]]:
+    """The source of train() (after TrainingNetworks where it needs one) and the helper classes it uses.
+
+    `context_of(part, node_id)` is the exported model class's own way of naming a node's inputs,
+    so TrainingNetworks writes its layers exactly as the model class does.
+    """
+    try:
+        plan = make_plan(part.graph, part.analysis)
+    except TrainingError as exc:
+        return _not_generated(str(exc).removeprefix("cannot train: ")), []
+    writer = _TrainWriter(part, plan, context_of)
+    return writer.lines(), writer.helpers()
+
+
+def _not_generated(reason: str) -> list[str]:
+    return [
+        "def train(model, x, y, x_val=None, y_val=None):",
+        f'{I1}"""Not generated: {reason}."""',
+        f"{I1}raise NotImplementedError({('train() was not generated: ' + reason)!r})",
+    ]
+
+
+def name_for(node_id: str) -> str:
+    """A variable named after a node, kept clear of keywords and of train()'s own names."""
+    return node_id + "_" if keyword.iskeyword(node_id) or node_id in RESERVED else node_id
+
+
+@dataclass
+class _Step:
+    """One optimizer as train() writes it: the plan, the nodes its forward runs and their inputs."""
+
+    plan: OptimizerPlan
+    nodes: list[str]  # computing nodes (losses included) upstream of its losses, graph order
+    args: list[str]  # input names its forward takes, in the trainer's program's order
+
+    @property
+    def var(self) -> str:
+        return name_for(self.plan.node_id)
+
+
+class _TrainWriter:
+    def __init__(self, part: ModelPart, plan: TrainingPlan, context_of: ContextOf):
+        self.part, self.plan, self.graph = part, plan, part.graph
+        self.context_of = context_of
+        self.registry = catalog()
+        self.settings = {**default_training(), **self.graph.training}
+        self.steps = [self._step(o) for o in plan.optimizers]
+        self.model_alone = self._model_alone()
+        self.net = "model" if self.model_alone else "networks"
+        used = {a for s in self.steps for a in s.args}
+        self.data = {name: port for name, (_, port) in plan.inputs.items() if name in used}
+        self.uses_y = "y" in self.data.values()
+
+    # -- what the plan asks for -------------------------------------------------------------
+    def _type(self, node_id: str):
+        return self.registry.get(self.graph.nodes[node_id].type_id)
+
+    def _step(self, optimizer: OptimizerPlan) -> _Step:
+        upstream = self.graph.ancestors(self.plan.outputs_of(optimizer))
+        order = self.plan.analysis.order
+        nodes = [n for n in order if n in upstream and self._type(n).role in ("op", "loss")]
+        args = []
+        for node_id in order:  # as the compiler orders placeholders: sources in graph order, ports in order
+            node_type = self._type(node_id)
+            if node_id not in upstream or node_type.role != "source":
+                continue
+            for port in node_type.outputs:
+                if any(e.src == node_id and e.src_port == port.name and e.dst in upstream for e in self.graph.edges):
+                    args.append(input_name(self.graph, node_id, port.name))
+        return _Step(optimizer, nodes, args)
+
+    def _model_alone(self) -> bool:
+        """True when every loss compares the exported output with the Dataset's y, given the model's own input."""
+        graph, plan, part = self.graph, self.plan, self.part
+        if plan.noise or [i.name for i in part.inputs] != [input_name(graph, plan.dataset, "x")]:
+            return False
+        output_port = self._type(part.output).outputs[0].name
+        for loss in plan.losses:
+            edges = {e.dst_port: e for e in graph.edges_into(loss)}
+            if (edges["prediction"].src, edges["prediction"].src_port) != (part.output, output_port):
+                return False
+            if (edges["target"].src, edges["target"].src_port) != (plan.dataset, "y"):
+                return False
+        return True
+
+    def helpers(self) -> list[str]:
+        codes = [LOSSES[self._type(n).type_id] for n in self.plan.losses]
+        return list(dict.fromkeys(c.helper for c in codes if c.helper))
+
+    # -- the file ---------------------------------------------------------------------------------
+    def lines(self) -> list[str]:
+        networks = [] if self.model_alone else self._networks_class() + ["", ""]
+        return networks + self._train()
+
+    def _networks_class(self) -> list[str]:
+        graph, part, _context = self.graph, self.part, self.context_of
+        context_part = dataclasses.replace(part, inputs=self._all_inputs())
+        nodes = [n for n in self.plan.analysis.order if any(n in s.nodes for s in self.steps)]
+        extra = [n for n in nodes if n not in part.program._modules and self._type(n).role == "op"]
+        extra_text = ", ".join(n for n in extra if self._type(n).has_weights) or "none with weights"
+        out = [
+            f"class {NETWORKS}(nn.Module):",
+            f'{I1}"""Everything training runs: the exported model\'s layers (shared, so training updates `model`) and',
+            f"{I1}the rest of the graph's training nodes (layers outside the model: {extra_text}).",
+            "",
+            f"{I1}Each `<optimizer>_losses` method runs only the nodes that optimizer's losses need, as the",
+            f"{I1}Netwright trainer's program for it does, and returns those losses.",
+            f'{I1}"""',
+            "",
+            f"{I1}def __init__(self, model):",
+            f"{I2}super().__init__()",
+        ]
+        for node_id in nodes:
+            node_type = self._type(node_id)
+            if node_type.role == "loss":
+                out.append(f"{I2}self.{node_id} = {LOSSES[node_type.type_id].criterion(graph.nodes[node_id].params)}")
+                continue
+            line = node_type.codegen.init_line(_context(context_part, node_id))
+            if line is None:
+                continue
+            out.append(f"{I2}self.{node_id} = model.{node_id}" if node_id in part.program._modules else I2 + line)
+        for step in self.steps:
+            titles = ", ".join(f"{self._type(n).title} `{n}`" for n in step.plan.losses)
+            out += ["", f"{I1}def {step.plan.node_id}_losses(self, {', '.join(step.args)}):"]
+            out.append(f'{I2}"""What `{step.plan.node_id}` minimizes: {titles}."""')
+            for node_id in step.nodes:
+                ctx = _context(context_part, node_id)
+                if self._type(node_id).role == "loss":
+                    out.append(f"{I2}{node_id} = self.{node_id}({', '.join(ctx.args)})")
+                else:
+                    out += [I2 + line for line in self._type(node_id).codegen.forward_lines(ctx)]
+            out.append(f"{I2}return {', '.join(step.plan.losses)}")
+        return out
+
+    def _all_inputs(self) -> list[ModelInput]:
+        inputs = []
+        for node_id in self.plan.analysis.order:
+            node_type = self._type(node_id)
+            if node_type.role == "source":
+                for port in node_type.outputs:
+                    spec = self.plan.analysis.specs.get((node_id, port.name))
+                    if spec is not None:
+                        inputs.append(ModelInput(input_name(self.graph, node_id, port.name), node_id, port.name, spec))
+        return inputs
+
+    def _train(self) -> list[str]:
+        t = self.settings
+        full_batch = self.plan.full_batch
+        signature = (
+            f"def train(model, x, {'y' if self.uses_y else 'y=None'}, x_val=None, y_val=None, epochs={t['epochs']}, "
+        )
+        signature += "" if full_batch else f"batch_size={t['batch_size']}, "
+        signature += f"seed={t['seed']}" + ("" if self.model_alone else ", networks=None") + "):"
+        out = [signature, *self._docstring()]
+        out.append(f"{I1}torch.manual_seed(seed)")
+        if not self.model_alone:
+            out.append(f"{I1}networks = {NETWORKS}(model) if networks is None else networks")
+        out.append(f"{I1}shuffle_generator = torch.Generator().manual_seed(seed)")
+        if self.plan.noise:
+            out.append(f"{I1}noise_generator = torch.Generator().manual_seed(seed + 1)  # the trainer's noise seed")
+        if full_batch:
+            out.append(f"{I1}batch_size = len(x)  # Gradient Descent: one step per epoch on the whole set")
+        if self.model_alone:
+            for loss in self.plan.losses:
+                criterion = LOSSES[self._type(loss).type_id].criterion(self.graph.nodes[loss].params)
+                out.append(f"{I1}{name_for(loss)}_fn = {criterion}")
+        for node_id in self.plan.frozen:
+            if any(node_id in s.nodes for s in self.steps):
+                out.append(f"{I1}{self.net}.{node_id}.requires_grad_(False)  # trainable is off in the graph")
+        for step in self.steps:
+            names = ", ".join(f'"{n}"' for n in step.plan.updated)
+            out.append(
+                f"{I1}{step.var}_parameters = [p for name in [{names}] for p in getattr({self.net}, name).parameters()]"
+            )
+            out.append(
+                f"{I1}{step.var} = {OPTIMIZERS[step.plan.type_id].make(step.plan.params)}".replace(
+                    "(parameters", f"({step.var}_parameters", 1
+                )
+            )
+            scheduler = _scheduler(t, step.var)
+            if scheduler:
+                out.append(f"{I1}{step.var}_scheduler = {scheduler}")
+        early = bool(t["early_stopping"])
+        if early:
+            out.append(f"{I1}best, best_epoch, best_state = float('inf'), 0, None")
+        out += [
+            f"{I1}history = []",
+            f"{I1}for epoch in range(1, epochs + 1):",
+            f"{I2}{self.net}.train()",
+            f"{I2}order = torch.randperm(len(x), generator=shuffle_generator)"
+            if self._shuffle()
+            else f"{I2}order = torch.arange(len(x))",
+            f"{I2}totals = {self._zeros()}",
+            f"{I2}for start in range(0, len(x), batch_size):",
+            f"{I3}index = order[start:start + batch_size]",
+            *self._batch_lines(I3, "len(index)", {"x": "x[index]", "y": "y[index]"}, "noise_generator"),
+        ]
+        seen: set[str] = set()
+        for step in self.steps:
+            out += self._step_lines(step)
+            for loss in step.plan.losses:
+                if loss not in seen:  # a loss two optimizers share is reported as the first computes it
+                    seen.add(loss)
+                    out.append(f'{I3}totals["{loss}"] += {name_for(loss)}.item() * len(index)')
+        out.append(f'{I2}row = {{"epoch": epoch}}')
+        out += self._row_lines(I2, "train", "totals", "len(x)")
+        out += self._validation()
+        out += [f"{I2}history.append(row)", f'{I2}print(", ".join(f"{{k}} {{v:.4g}}" for k, v in row.items()))']
+        out += self._end_of_epoch(early)
+        out.append(f"{I1}return history")
+        return out
+
+    def _shuffle(self) -> bool:
+        return bool(self.graph.nodes[self.plan.dataset].params.get("shuffle", True))
+
+    def _zeros(self) -> str:
+        return "{" + ", ".join(f'"{loss}": 0.0' for loss in self.plan.losses) + "}"
+
+    def _row_lines(self, indent: str, prefix: str, totals: str, count: str) -> list[str]:
+        """The row entries the trainer writes: `prefix_loss` (the weighted sum when several), `prefix_loss_<id>` each."""
+        losses = self.plan.losses
+        if len(losses) == 1:
+            return [f'{indent}row["{prefix}_loss"] = {totals}["{losses[0]}"] / {count}']
+        weights = {loss: w for o in self.plan.optimizers for loss, w in o.weights.items()}
+        terms = [f'means["{n}"]' if weights[n] == 1.0 else f'{weights[n]!r} * means["{n}"]' for n in losses]
+        return [
+            f"{indent}means = {{name: total / {count} for name, total in {totals}.items()}}",
+            f'{indent}row["{prefix}_loss"] = {" + ".join(terms)}  # weighted by the loss nodes\' `weight`',
+            f'{indent}row.update({{f"{prefix}_loss_{{name}}": mean for name, mean in means.items()}})',
+        ]
+
+    def _batch_lines(self, indent: str, size: str, data: dict[str, str], generator: str) -> list[str]:
+        """The batch's data inputs and noise, drawn as the trainer draws them."""
+        out = []
+        if self.data:
+            names = ", ".join(self.data)
+            values = ", ".join(data[port] for port in self.data.values())
+            out.append(f"{indent}{names} = {values}")
+        for name, (width, distribution) in self.plan.noise.items():
+            if distribution == "uniform":
+                out.append(f"{indent}{name} = torch.rand({size}, {width}, generator={generator}) * 2 - 1")
+            else:
+                out.append(f"{indent}{name} = torch.randn({size}, {width}, generator={generator})")
+        return out
+
+    def _forward(self, step: _Step, indent: str) -> list[str]:
+        """The step's forward pass, leaving each of its losses in a variable named after the loss node."""
+        losses = [name_for(n) for n in step.plan.losses]
+        if not self.model_alone:
+            return [f"{indent}{', '.join(losses)} = networks.{step.plan.node_id}_losses({', '.join(step.args)})"]
+        x, y = (next(n for n, p in self.data.items() if p == port) for port in ("x", "y"))
+        out = [f"{indent}prediction = model({x})"]
+        out += [f"{indent}{var} = {var}_fn(prediction, {y})" for var in losses]
+        return out
+
+    def _step_lines(self, step: _Step) -> list[str]:
+        o = step.plan
+        what = ", ".join(o.losses)
+        out = [
+            f"{I3}# {step.plan.node_id} ({self._type(o.node_id).title}): minimizes {what}, updates {', '.join(o.updated)}"
+        ]
+        out += self._forward(step, I3)
+        terms = [name_for(n) if o.weights[n] == 1.0 else f"{name_for(n)} * {o.weights[n]!r}" for n in o.losses]
+        objective = " + ".join(terms)
+        if o.l1:
+            objective += f" + {o.l1!r} * sum(p.abs().sum() for p in {step.var}_parameters)  # L1 regularization"
+        if objective != name_for(o.losses[0]):
+            out.append(f"{I3}objective = {objective}")
+            objective = "objective"
+        out += [f"{I3}{step.var}.zero_grad()", f"{I3}{objective}.backward()"]
+        clip = float(self.settings["grad_clip"])
+        if clip > 0:
+            out.append(f"{I3}nn.utils.clip_grad_norm_({step.var}_parameters, {clip!r})")
+        out.append(f"{I3}{step.var}.step()")
+        return out
+
+    def _validation(self) -> list[str]:
+        chunk = VAL_CHUNK
+        out = [f"{I2}if x_val is not None:", f"{I3}{self.net}.eval()"]
+        if self.plan.noise:
+            out.append(f"{I3}val_noise_generator = torch.Generator().manual_seed(seed + 2)  # the trainer's")
+        out += [
+            f"{I3}val_totals = {self._zeros()}",
+            f"{I3}with torch.no_grad():",
+            f"{I4}for start in range(0, len(x_val), {chunk}):  # in chunks of {chunk}, as the trainer validates",
+            f"{I5}stop = min(start + {chunk}, len(x_val))",
+        ]
+        data = {"x": "x_val[start:stop]", "y": "y_val[start:stop]"}
+        out += self._batch_lines(I5, "stop - start", data, "val_noise_generator")
+        if self.model_alone:  # one forward for every loss, as the trainer's validation program
+            x, y = (next(n for n, p in self.data.items() if p == port) for port in ("x", "y"))
+            out.append(f"{I5}prediction = model({x})")
+            out += [f"{I5}{name_for(n)} = {name_for(n)}_fn(prediction, {y})" for n in self.plan.losses]
+        else:
+            done: set[str] = set()
+            for step in self.steps:
+                if set(step.plan.losses) - done:
+                    out += self._forward(step, I5)
+                    done |= set(step.plan.losses)
+        out += [f'{I5}val_totals["{n}"] += {name_for(n)}.item() * (stop - start)' for n in self.plan.losses]
+        out += self._row_lines(I3, "val", "val_totals", "len(x_val)")
+        return out
+
+    def _end_of_epoch(self, early: bool) -> list[str]:
+        t = self.settings
+        out = []
+        monitor = self._monitor()
+        if t["schedule"] == "plateau":
+            out.append(f"{I2}monitored = {monitor}")
+            out += [f"{I2}{s.var}_scheduler.step(monitored)" for s in self.steps]
+        elif t["schedule"] != "none":
+            out += [f"{I2}{s.var}_scheduler.step()" for s in self.steps]
+        if not early:
+            return out
+        restore = bool(t["restore_best_weights"])
+        if t["schedule"] != "plateau":
+            out.append(f"{I2}monitored = {monitor}  # early stopping")
+        out += [f"{I2}if monitored < best - {float(t['min_delta'])!r}:", f"{I3}best, best_epoch = monitored, epoch"]
+        if restore:
+            out.append(f"{I3}best_state = {{k: v.detach().clone() for k, v in {self.net}.state_dict().items()}}")
+        out += [f"{I2}elif epoch - best_epoch >= {t['patience']}:", f"{I3}break"]
+        if restore:
+            out += [f"{I1}if best_state is not None:", f"{I2}{self.net}.load_state_dict(best_state)"]
+        return out
+
+    def _monitor(self) -> str:
+        """The monitored loss from the row; accuracies are not computed here, so an accuracy monitor watches the loss."""
+        name = self.settings["monitor"]
+        if monitor_mode(name) == "max" or not name.startswith(("val_loss", "train_loss")):
+            name = "val_loss"
+        train_name = name.replace("val_", "train_", 1)
+        return f'row["{train_name}"]' if name == train_name else f'row.get("{name}", row["{train_name}"])'
+
+    def _docstring(self) -> list[str]:
+        t = self.settings
+        out = [
+            f'{I1}"""Train `model` on tensors x, y the way the Netwright trainer trains this graph; returns one row of metrics per epoch.',
+            "",
+        ]
+        items = []
+        for step in self.steps:
+            o = step.plan
+            losses = " + ".join(
+                (f"{o.weights[n]:g} x " if o.weights[n] != 1.0 else "") + f"{self._type(n).title} `{n}`"
+                for n in o.losses
+            )
+            extras = f", L1 {o.l1:g}" if o.l1 else ""
+            items.append(
+                f"{self._type(o.node_id).title} `{o.node_id}` (lr {o.params['lr']:g}{extras}) minimizes {losses}, "
+                f"updating {', '.join(o.updated)}"
+            )
+        if len(items) == 1:
+            out.append(f"{I1}Written from the graph's training plan: {items[0]}.")
+        else:
+            out.append(f"{I1}Written from the graph's training plan. Each batch, one step each, in this order:")
+            out += [f"{I1}- {item};" for item in items[:-1]] + [f"{I1}- {items[-1]}."]
+        if self.plan.frozen:
+            out.append(f"{I1}Frozen (trainable off): {', '.join(self.plan.frozen)}.")
+        for name, (width, distribution) in self.plan.noise.items():
+            out.append(
+                f"{I1}Noise `{name}`: {width} {distribution} values per sample, drawn from seed + 1 (seed + 2 when validating)."
+            )
+        batches = (
+            "full batch"
+            if self.plan.full_batch
+            else f"{'shuffled ' if self._shuffle() else ''}mini-batches of {t['batch_size']}"
+        )
+        summary = [f"{t['epochs']} epochs", batches, f"seed {t['seed']}"]
+        if float(t["grad_clip"]):
+            summary.append(f"gradient norm clipped to {float(t['grad_clip']):g}")
+        if t["schedule"] != "none":
+            summary.append(f"{t['schedule']} learning-rate schedule")
+        if t["early_stopping"]:
+            summary.append(f"early stopping on {self._monitor_name()} (patience {t['patience']})")
+        out.append(f"{I1}" + ", ".join(summary) + ".")
+        out.append(f"{I1}x and y must be prepared the way the Dataset node prepares them (e.g. standardized features).")
+        if not self.model_alone:
+            out.append(
+                f"{I1}Training also runs layers outside `model`: they live in {NETWORKS}; pass `networks` to keep them or to start from given weights."
+            )
+        out.append(f'{I1}"""')
+        return out
+
+    def _monitor_name(self) -> str:
+        return self._monitor().split('"')[1]
+
+
+def _scheduler(t: dict[str, Any], optimizer: str) -> str:
+    kind = t["schedule"]
+    if kind == "step":
+        return f"torch.optim.lr_scheduler.StepLR({optimizer}, step_size={t['schedule_step_size']}, gamma={t['schedule_gamma']!r})"
+    if kind == "cosine":
+        return f"torch.optim.lr_scheduler.CosineAnnealingLR({optimizer}, T_max=epochs)"
+    if kind == "plateau":
+        return (
+            f"torch.optim.lr_scheduler.ReduceLROnPlateau({optimizer}, mode='min', factor={t['schedule_gamma']!r}, "
+            f"patience={t['schedule_patience']})"
+        )
+    return ""
