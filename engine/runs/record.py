@@ -42,6 +42,9 @@ def run_record(
         "world_size": 1 if trainer.dist is None else trainer.dist.world_size,
         "data_fingerprint": trainer.data.fingerprint,
         "graph_hash": trainer.graph_hash,
+        # What the trainer ran, from its plan (not worked out again): optimizers in stepping order with
+        # their scopes and updated layers, frozen layers, full batch, and the batch size each step took.
+        "plan": {**trainer.plan.facts(), "batch_size": trainer.batch_size},
         "resumed": bool(resumed),
         "epochs_completed": len(history),
         "best_epoch": trainer.monitor.best_epoch or None,
