@@ -242,6 +242,11 @@ class _Mapper:
         if value is None:
             raise Unmapped(f"its input `{arg.name}` could not be imported")
         if isinstance(value, _RecurrentPart):
+            if value.path[-1:] in ((-2,), (-1,)):
+                raise Unmapped(
+                    f"takes the last step of bidirectional `{value.rec.target}` by indexing; Netwright's "
+                    "last_step joins both directions' final states (torch.cat((h_n[-2], h_n[-1]), dim=1))"
+                )
             if value.path != (0,):
                 raise Unmapped(
                     f"uses the state of recurrent layer `{value.rec.target}` in a way Netwright cannot "
@@ -322,6 +327,8 @@ class _Mapper:
             return SHAPE
         if name == "getitem" and first is SHAPE:
             return SHAPE
+        if name == "cat" and self._joins_both_directions(args, kwargs):
+            return self._materialize(self.values[args[0][0].name].rec, "last_step")
         if name in ("contiguous", "clone"):
             return self._tensor(args[0])
         if name in ("flatten", "view", "reshape", "squeeze", "unsqueeze"):
@@ -349,6 +356,9 @@ class _Mapper:
             and all(i == slice(None) for i in index[2:])
         )
         last_of_state = part.path == h_n and index == -1
+        if rec.module.bidirectional and part.path == h_n and index in (-2, -1):
+            # h_n[-2] and h_n[-1]: the last layer's two directions, which only a cat of both can use
+            return _RecurrentPart(rec, part.path + (index,))
         if last_of_out or last_of_state:
             if rec.module.bidirectional:
                 raise Unmapped(
@@ -357,6 +367,17 @@ class _Mapper:
                 )
             return self._materialize(rec, "last_step")
         raise Unmapped(f"indexes the output of `{rec.target}` with {index!r}; supported: out[:, -1] and h_n[-1]")
+
+    def _joins_both_directions(self, args: tuple, kwargs: dict) -> bool:
+        """`torch.cat((h_n[-2], h_n[-1]), dim=1)`: a bidirectional layer's last step, as Netwright computes it."""
+        tensors = args[0] if args else kwargs.get("tensors", ())
+        dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
+        if dim not in (1, -1) or not isinstance(tensors, (list, tuple)) or len(tensors) != 2:
+            return False
+        parts = [self.values.get(t.name) if isinstance(t, fx.Node) else None for t in tensors]
+        if not all(isinstance(p, _RecurrentPart) for p in parts) or parts[0].rec is not parts[1].rec:
+            return False
+        return parts[0].path[-1:] == (-2,) and parts[1].path[-1:] == (-1,) and parts[0].path[:-1] == parts[1].path[:-1]
 
     def _reshape(self, node: fx.Node, name: str) -> Ref:
         source = self._tensor(node.args[0])

@@ -1,4 +1,6 @@
-"""The contract every node type in the catalog keeps: params, help, shape rule and builder agree.
+"""The contract every node type in the catalog keeps: params, help, shape rule and builder agree,
+its generated Python imports back as the same node, its ONNX export imports back, torch counts
+its parameters as the analysis does, and it says how it is imported or why not.
 
 The sample table is keyed by type id and checked against the catalog, so a new node type
 without sample inputs fails here instead of going untested.
@@ -11,7 +13,26 @@ import re
 import pytest
 import torch
 
-from engine.registry import SCALAR, NodeType, TensorSpec, catalog, floats, labels
+from engine.analysis.parameters import count_parameters
+from engine.compiler import class_name
+from engine.export.exporter import export_model
+from engine.export.model_part import model_part
+from engine.export.python_source import python_source
+from engine.graph import Graph
+from engine.importers.common import compiled_with_weights
+from engine.importers.onnx_model import import_onnx
+from engine.importers.pytorch import import_module
+from engine.registry import (
+    SCALAR,
+    NodeType,
+    NoImport,
+    OnnxImport,
+    PyTorchImport,
+    TensorSpec,
+    catalog,
+    floats,
+    labels,
+)
 
 
 def ids(*dims: int, num_classes: int) -> TensorSpec:
@@ -113,6 +134,7 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
         ({}, {"a": floats(2, 4), "b": floats(3, 4)}),
         ({"dim": -1}, {"a": floats(2, 4), "b": floats(2, 1), "c": floats(2, 2), "d": floats(2, 3)}),
         ({"dim": 1}, {"a": floats(2, 4), "b": floats(2, 1), "c": floats(2, 2)}),
+        ({"dim": -1}, {"a": floats(3, 2), "b": floats(3, 2)}),
     ],
     "merge.Detach": [({}, {"in": floats(4)})],
     "merge.RealFakeBatch": [
@@ -241,3 +263,136 @@ def test_inferred_shapes_match_torch(type_id, case):
     elif floats_in:
         out.float().sum().backward()
         assert all(a.grad is not None for a in floats_in), "a gradient must reach every float input"
+
+
+# -- import mappings, round trips through exported files, parameter counts -------------------------
+
+
+@pytest.mark.parametrize("type_id", TYPE_IDS)
+def test_import_mapping_or_its_absence_is_explicit(type_id):
+    node_type = catalog().get(type_id)
+    for field, mapping in (("pytorch_import", node_type.pytorch_import), ("onnx_import", node_type.onnx_import)):
+        assert mapping is not None, f"set {field} on {type_id}: its mapping, or NoImport('why there is none')"
+        if isinstance(mapping, NoImport):
+            assert len(mapping.reason.split()) >= 5, f"{type_id}.{field}: say why there is no mapping"
+    pytorch = node_type.pytorch_import
+    if isinstance(pytorch, PyTorchImport):
+        assert pytorch.modules or pytorch.functions, "a PyTorchImport names module classes or traced calls"
+        for name in pytorch.modules:
+            assert isinstance(getattr(torch.nn, name, None), type), f"torch.nn has no class {name}"
+    if isinstance(node_type.onnx_import, OnnxImport):
+        assert node_type.onnx_import.ops, "an OnnxImport names the operators it maps"
+
+
+def test_no_two_types_claim_the_same_module_or_call():
+    index = catalog().import_index()  # raises when two entries claim one name
+    assert index.modules["Linear"].type_id == "layers.Linear"
+    assert index.functions["relu"].type_id == "activations.ReLU"
+    assert {t.type_id for t in index.onnx_ops["Conv"]} == {"layers.Conv1d", "layers.Conv2d"}
+
+
+def one_input_cases(type_id: str, float_only: bool = True) -> list[int]:
+    """The cases whose inputs all have one spec, so a single model input can feed every port."""
+    found = []
+    for i, (_, inputs) in enumerate(CASES[type_id]):
+        specs = list(inputs.values())
+        if specs and all(s == specs[0] for s in specs) and specs[0].dims and not (float_only and specs[0].is_labels):
+            found.append(i)
+    return found
+
+
+def tiny_graph(type_id: str, case: int) -> tuple[Graph, TensorSpec]:
+    """Input -> the node (every connected port fed by the input) ; the node is the output."""
+    overrides, inputs = CASES[type_id][case]
+    spec = next(iter(inputs.values()))
+    graph = Graph(name="tiny")
+    params = {"shape": list(spec.dims)}
+    if spec.is_labels:
+        params |= {"dtype": "long", "num_classes": spec.num_classes}
+    graph.add_node("data.Input", params, node_id="x")
+    graph.add_node(type_id, overrides, node_id="node")
+    for port in inputs:
+        graph.connect("x", "out", "node", port)
+    return graph, spec
+
+
+def generated_module(graph: Graph) -> tuple[torch.nn.Module, torch.nn.Module]:
+    """The `python` export's module (our own generated code, run here) with the compiled graph's weights."""
+    part = model_part(graph, "node")
+    namespace: dict = {"__name__": "generated"}
+    exec(compile(python_source(part, "w.safetensors"), "generated.py", "exec"), namespace)
+    model = namespace[class_name(graph.name)]()
+    model.load_state_dict(part.program.state_dict())
+    return model.eval(), part.program
+
+
+def has_mapping(type_id: str, field: str) -> bool:
+    return isinstance(getattr(catalog().get(type_id), field), (PyTorchImport, OnnxImport))
+
+
+OPS = [t.type_id for t in catalog() if t.role == "op"]
+PYTHON_ROUND_TRIPS = [(t, i) for t in OPS if has_mapping(t, "pytorch_import") for i in one_input_cases(t)]
+ONNX_ROUND_TRIPS = [t for t in OPS if has_mapping(t, "onnx_import")]
+COUNTED = [t for t in OPS if catalog().get(t).has_weights]
+
+
+@pytest.mark.parametrize("type_id", [t for t in OPS if has_mapping(t, "pytorch_import")])
+def test_an_importable_type_has_a_round_trip_case(type_id):
+    assert one_input_cases(type_id), f"add a CASES entry for {type_id} whose inputs all share one float spec"
+
+
+@pytest.mark.parametrize(("type_id", "case"), PYTHON_ROUND_TRIPS, ids=[f"{t}-{i}" for t, i in PYTHON_ROUND_TRIPS])
+def test_generated_python_imports_back_as_the_same_node(type_id, case):
+    torch.manual_seed(case)
+    graph, spec = tiny_graph(type_id, case)
+    model, program = generated_module(graph)
+    x = torch.randn(BATCH, *spec.dims)
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), program(x))
+    result = import_module(model, spec.dims)  # refuses a graph whose outputs differ from the model's
+    imported = [n for n in result.graph.nodes.values() if n.type_id != "data.Input"]
+    assert [n.type_id for n in imported] == [type_id]
+    expected, _ = catalog().get(type_id).check_params(CASES[type_id][case][0])
+    assert imported[0].params == expected
+
+
+def single_op_file(path, op_type: str, dims: tuple[int, ...]) -> None:
+    """An ONNX file holding one parameterless operator, for an op torch's exporter writes differently."""
+    from onnx import TensorProto, helper, save
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["B", *dims])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["B", *dims])
+    graph = helper.make_graph([helper.make_node(op_type, ["x"], ["y"])], "tiny", [x], [y])
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)]), str(path))
+
+
+@pytest.mark.slow  # about a second per type: torch's ONNX exporter and onnxruntime
+@pytest.mark.parametrize("type_id", ONNX_ROUND_TRIPS)
+def test_onnx_export_imports_back_with_the_same_outputs(type_id, tmp_path):
+    onnx = pytest.importorskip("onnx")
+    pytest.importorskip("onnxscript")
+    graph, spec = tiny_graph(type_id, one_input_cases(type_id)[0])
+    part = model_part(graph, "node")
+    path = tmp_path / "tiny.onnx"
+    exported = export_model(graph, path, "onnx")
+    assert exported.ok, exported.message
+    ops = catalog().get(type_id).onnx_import.ops
+    if not {n.op_type for n in onnx.load(str(path)).graph.node} & set(ops):
+        # torch decomposed it (GELU on a traced graph becomes Div, Erf, Mul): check the op itself
+        single_op_file(path, ops[0], spec.dims)
+    result = import_onnx(path)
+    assert type_id in {n.type_id for n in result.graph.nodes.values()}
+    imported = compiled_with_weights(result.graph, result.output, result.weights)
+    x = torch.randn(BATCH, *spec.dims)
+    with torch.no_grad():
+        torch.testing.assert_close(imported(x), part.program(x), atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("type_id", COUNTED)
+def test_parameter_count_is_torchs(type_id):
+    cases = one_input_cases(type_id, float_only=False)
+    assert cases, f"add a CASES entry for {type_id} whose inputs all share one spec"
+    for case in cases:
+        graph, _ = tiny_graph(type_id, case)
+        model, _ = generated_module(graph)
+        assert count_parameters(graph)["node"].total == sum(p.numel() for p in model.parameters())
