@@ -264,3 +264,25 @@ _activation(
     ),
     onnx=OnnxImport(ops=("Elu",), map=lambda op: OnnxMapping({"alpha": op.attrs.get("alpha", 1.0)})),
 )
+
+_activation(
+    "SiLU",
+    "SiLU (Swish)",
+    "Sigmoid-weighted linear unit: x times sigmoid(x), also called Swish. Like GELU it is a "
+    "smooth ReLU that lets small negative values through and dips slightly below zero, so no "
+    "unit dies. It is the activation of EfficientNet and of many recent vision and language "
+    "models; it costs a sigmoid per value, a little more than ReLU.",
+    codegen=plain("SiLU"),
+    pytorch=PyTorchImport(modules=("SiLU",), functions=("silu",), signature=("input", "inplace")),
+    onnx=NoImport("ONNX has no SiLU operator: exporters write Sigmoid then Mul, which import as two nodes"),
+)
+
+_activation(
+    "Hardswish",
+    "Hardswish",
+    "A cheap, piecewise version of SiLU: x times relu6(x + 3) / 6, so 0 below -3, x above 3 "
+    "and a smooth-looking curve in between. It was made for MobileNetV3, where exponentials are "
+    "costly on phones. It learns about as well as SiLU; on a desktop CPU the difference in speed "
+    "is small.",
+    **_parameterless("Hardswish", "hardswish", "HardSwish"),
+)

@@ -151,6 +151,10 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
         for name in ("GradientDescent", "SGD", "Momentum", "Adam", "AdamW", "RMSprop", "Adagrad")
     },
 }
+# Element-wise activations all take the same samples: a new one needs no entry above.
+for _type in catalog():
+    if _type.category == "activations":
+        CASES.setdefault(_type.type_id, ACTIVATION_CASES)
 # Nodes whose output is deliberately cut off from the gradient of their inputs.
 NO_GRADIENT = {"merge.Detach", "merge.ConstantLike"}
 BATCH = 3
