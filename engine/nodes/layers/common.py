@@ -64,7 +64,7 @@ def require_spatial(x: TensorSpec, spatial: int) -> None:
     if x.rank == spatial + 2:
         return
     layout = "[B, channels, length]" if spatial == 1 else "[B, channels, height, width]"
-    hint, fix = "reshape it to " + layout[4:], None
+    hint, fix = "reshape it to [" + layout.removeprefix("[B, "), None  # the sample's shape: no batch axis
     if spatial == 2 and x.rank == 2 and isqrt(x.features) ** 2 == x.features:
         side = isqrt(x.features)
         hint = f"insert a Reshape to [1, {side}, {side}] (one channel, {side} x {side} = {x.features} pixels)"

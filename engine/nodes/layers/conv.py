@@ -53,7 +53,7 @@ def _conv_build(spatial: int):
     def build(params, inputs):
         import torch.nn as nn
 
-        conv = {1: nn.Conv1d, 2: nn.Conv2d}[spatial]
+        conv = getattr(nn, f"Conv{spatial}d")  # exactly the type's dimensionality (Conv3d is not a Conv2d)
         return conv(
             inputs["in"].dims[0],
             params["out_channels"],

@@ -400,3 +400,24 @@ def test_parameter_count_is_torchs(type_id):
         graph, _ = tiny_graph(type_id, case)
         model, _ = generated_module(graph)
         assert count_parameters(graph)["node"].total == sum(p.numel() for p in model.parameters())
+
+
+@pytest.mark.parametrize("type_id", [t for t in OPS if has_mapping(t, "pytorch_import")])
+def test_the_builder_builds_the_module_class_the_type_imports(type_id):
+    """layers.Conv1d builds an nn.Conv1d, layers.Conv2d an nn.Conv2d: what a type imports is what it builds."""
+    node_type = catalog().get(type_id)
+    modules = node_type.pytorch_import.modules
+    if not modules:
+        return  # imported from calls only (merge.Add from a + b): built as our own module
+    overrides, inputs = CASES[type_id][0]
+    module = node_type.build(node_type.check_params(overrides)[0], inputs)
+    assert isinstance(module, tuple(getattr(torch.nn, name) for name in modules)), type(module).__name__
+
+
+def test_the_convolution_builder_follows_the_dimensionality():
+    from engine.nodes.layers.conv import _conv_build
+
+    params = catalog().get("layers.Conv2d").default_params()
+    for spatial, name in ((1, "Conv1d"), (2, "Conv2d"), (3, "Conv3d")):
+        module = _conv_build(spatial)(params, {"in": floats(2, *([6] * spatial))})
+        assert type(module) is getattr(torch.nn, name)

@@ -204,3 +204,15 @@ def test_momentum_with_nesterov_needs_momentum():
         node_type.infer(params, {"losses": [SCALAR]})
     with pytest.raises(ShapeError, match="needs a loss"):
         node_type.infer(node_type.default_params(), {"losses": [floats(3)]})
+
+
+@pytest.mark.parametrize(
+    ("type_id", "expected"),
+    [
+        ("layers.Conv1d", "reshape it to [channels, length]"),
+        ("layers.Conv2d", "reshape it to [channels, height, width]"),
+    ],
+)
+def test_wrong_rank_hint_names_the_sample_shape(type_id, expected):
+    error = shape_error(type_id, {"in": floats(1, 2, 3, 4)})
+    assert error.hint == expected
