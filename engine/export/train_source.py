@@ -118,7 +118,7 @@ class _TrainWriter:
         return _Step(optimizer, nodes, args)
 
     def _model_alone(self) -> bool:
-        """True when every loss compares the exported output with the Dataset's y, given the model's own input."""
+        """True when every loss compares the exported output with a Dataset output (its y, or x for an autoencoder)."""
         graph, plan, part = self.graph, self.plan, self.part
         if plan.noise or [i.name for i in part.inputs] != [input_name(graph, plan.dataset, "x")]:
             return False
@@ -127,9 +127,14 @@ class _TrainWriter:
             edges = {e.dst_port: e for e in graph.edges_into(loss)}
             if (edges["prediction"].src, edges["prediction"].src_port) != (part.output, output_port):
                 return False
-            if (edges["target"].src, edges["target"].src_port) != (plan.dataset, "y"):
+            if edges["target"].src != plan.dataset:
                 return False
         return True
+
+    def _target(self, loss: str) -> str:
+        """The batch variable a loss of the model-alone form compares the prediction with."""
+        edge = next(e for e in self.graph.edges_into(loss) if e.dst_port == "target")
+        return input_name(self.graph, edge.src, edge.src_port)
 
     def helpers(self) -> list[str]:
         codes = [LOSSES[self._type(n).type_id] for n in self.plan.losses]
@@ -296,9 +301,8 @@ class _TrainWriter:
         losses = [name_for(n) for n in step.plan.losses]
         if not self.model_alone:
             return [f"{indent}{', '.join(losses)} = networks.{step.plan.node_id}_losses({', '.join(step.args)})"]
-        x, y = (next(n for n, p in self.data.items() if p == port) for port in ("x", "y"))
-        out = [f"{indent}prediction = model({x})"]
-        out += [f"{indent}{var} = {var}_fn(prediction, {y})" for var in losses]
+        out = [f"{indent}prediction = model({self.part.inputs[0].name})"]
+        out += [f"{indent}{name_for(n)} = {name_for(n)}_fn(prediction, {self._target(n)})" for n in step.plan.losses]
         return out
 
     def _step_lines(self, step: _Step) -> list[str]:
@@ -336,9 +340,8 @@ class _TrainWriter:
         data = {"x": "x_val[start:stop]", "y": "y_val[start:stop]"}
         out += self._batch_lines(I5, "stop - start", data, "val_noise_generator")
         if self.model_alone:  # one forward for every loss, as the trainer's validation program
-            x, y = (next(n for n, p in self.data.items() if p == port) for port in ("x", "y"))
-            out.append(f"{I5}prediction = model({x})")
-            out += [f"{I5}{name_for(n)} = {name_for(n)}_fn(prediction, {y})" for n in self.plan.losses]
+            out.append(f"{I5}prediction = model({self.part.inputs[0].name})")
+            out += [f"{I5}{name_for(n)} = {name_for(n)}_fn(prediction, {self._target(n)})" for n in self.plan.losses]
         else:
             done: set[str] = set()
             for step in self.steps:
@@ -424,8 +427,9 @@ class _TrainWriter:
         out.append(f"{I1}x and y must be prepared the way the Dataset node prepares them (e.g. standardized features).")
         if not self.model_alone:
             out.append(
-                f"{I1}Training also runs layers outside `model`: they live in {NETWORKS}; pass `networks` to keep them or to start from given weights."
+                f"{I1}Training runs more of the graph than `model` computes: {NETWORKS} holds it, sharing the model's layers;"
             )
+            out.append(f"{I1}pass `networks` to keep the other layers or to start them from given weights.")
         out.append(f'{I1}"""')
         return out
 

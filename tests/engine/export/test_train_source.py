@@ -55,7 +55,7 @@ def detach_chain() -> Graph:
 
 
 def probed_mlp() -> Graph:
-    """An MLP plus a linear probe on its hidden layer, behind a Detach, trained by its own optimizer."""
+    """An MLP plus a linear probe on its hidden layer, behind a Detach, trained by its own optimizer; early stopping."""
     g = detach_chain()
     g.name = "probed mlp"
     g.remove_node("det")
@@ -67,6 +67,9 @@ def probed_mlp() -> Graph:
     g.add_node("losses.CrossEntropy", node_id="probe_loss")
     g.add_node("optimizers.SGD", {"lr": 0.1, "order": 0}, node_id="probe_sgd")
     g.nodes["adam"].params["order"] = 1
+    g.training.update(
+        epochs=6, early_stopping=True, patience=1, min_delta=0.05, schedule="plateau", schedule_patience=0
+    )
     for edge in (
         ("relu", "out", "mid", "in"),
         ("mid", "out", "det", "in"),
@@ -151,6 +154,9 @@ def test_a_second_optimizer_behind_a_detach_and_a_frozen_layer(tmp_path):
     assert _changed(initial, theirs) == moved  # fc1 is frozen; mid is before the Detach and in no other scope
     assert _changed(initial, mine) == moved
     _assert_same_losses(trained, exported)
+    assert len(exported) < 6  # stopped early, on the same epoch as the trainer, and both restored the best weights
+    for key in mine:
+        assert torch.allclose(mine[key], theirs[key], atol=1e-5), key
     assert {"train_loss_loss", "train_loss_probe_loss", "val_loss_probe_loss"} <= exported[-1].keys()
 
 
@@ -188,3 +194,13 @@ def test_a_graph_the_trainer_refuses_gets_a_train_that_says_why(tmp_path):
     module = _exported_module(graph, None, tmp_path)
     with pytest.raises(NotImplementedError, match="nothing to train"):
         module.train(None, None, None)
+
+
+def test_an_autoencoder_trains_through_the_model_alone(tmp_path):
+    graph = load_graph(GAN_RING.with_name("autoencoder_digits.json"))
+    graph.training.update(epochs=1, batch_size=128, device="cpu")
+    source = python_source(model_part(graph), "model.safetensors")
+    assert "class TrainingNetworks" not in source and "loss = loss_fn(prediction, data_x)" in source
+    trained, exported, initial, theirs, mine = _both_runs(graph, None, tmp_path)
+    assert _changed(initial, mine) == _changed(initial, theirs) == set(initial)
+    _assert_same_losses(trained, exported)
