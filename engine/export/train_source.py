@@ -16,24 +16,21 @@ training runs (a GAN's discriminator), with one method per optimizer computing w
 
 from __future__ import annotations
 
-import dataclasses
 import keyword
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from engine.compiler import input_name
 from engine.export.codegen import LOSSES, OPTIMIZERS
-from engine.export.model_part import ModelInput, ModelPart
+from engine.export.model_part import ModelPart
+from engine.export.training_networks import NETWORKS, ContextOf, TrainingStep, networks_class, training_steps
 from engine.graph.training import default_training
-from engine.registry import NodeContext, catalog
+from engine.registry import catalog
 from engine.training.errors import TrainingError
-from engine.training.plan import OptimizerPlan, TrainingPlan, make_plan
+from engine.training.plan import TrainingPlan, make_plan
 from engine.training.schedules import monitor_mode
 from engine.training.trainer import VAL_CHUNK
 
 I1, I2, I3, I4, I5 = ("    " * n for n in range(1, 6))
-NETWORKS = "TrainingNetworks"
 # Names train() uses itself: a node id equal to one of them gets a trailing underscore.
 RESERVED = {
     "model", "networks", "x", "y", "x_val", "y_val", "epochs", "batch_size", "seed", "history", "epoch", "order",
@@ -41,9 +38,6 @@ RESERVED = {
     "best_epoch", "best_state", "monitored", "shuffle_generator", "noise_generator", "val_noise_generator",
     "torch", "nn", "F", "json", "Path", "self",
 }  # fmt: skip
-
-
-ContextOf = Callable[[ModelPart, str], NodeContext]
 
 
 def train_source(part: ModelPart, context_of: ContextOf) -> tuple[list[str], list[str]]:
@@ -73,26 +67,13 @@ def name_for(node_id: str) -> str:
     return node_id + "_" if keyword.iskeyword(node_id) or node_id in RESERVED else node_id
 
 
-@dataclass
-class _Step:
-    """One optimizer as train() writes it: the plan, the nodes its forward runs and their inputs."""
-
-    plan: OptimizerPlan
-    nodes: list[str]  # computing nodes (losses included) upstream of its losses, graph order
-    args: list[str]  # input names its forward takes, in the trainer's program's order
-
-    @property
-    def var(self) -> str:
-        return name_for(self.plan.node_id)
-
-
 class _TrainWriter:
     def __init__(self, part: ModelPart, plan: TrainingPlan, context_of: ContextOf):
         self.part, self.plan, self.graph = part, plan, part.graph
         self.context_of = context_of
         self.registry = catalog()
         self.settings = {**default_training(), **self.graph.training}
-        self.steps = [self._step(o) for o in plan.optimizers]
+        self.steps = training_steps(plan)
         self.model_alone = self._model_alone()
         self.net = "model" if self.model_alone else "networks"
         used = {a for s in self.steps for a in s.args}
@@ -102,20 +83,6 @@ class _TrainWriter:
     # -- what the plan asks for -------------------------------------------------------------
     def _type(self, node_id: str):
         return self.registry.get(self.graph.nodes[node_id].type_id)
-
-    def _step(self, optimizer: OptimizerPlan) -> _Step:
-        upstream = self.graph.ancestors(self.plan.outputs_of(optimizer))
-        order = self.plan.analysis.order
-        nodes = [n for n in order if n in upstream and self._type(n).role in ("op", "loss")]
-        args = []
-        for node_id in order:  # as the compiler orders placeholders: sources in graph order, ports in order
-            node_type = self._type(node_id)
-            if node_id not in upstream or node_type.role != "source":
-                continue
-            for port in node_type.outputs:
-                if any(e.src == node_id and e.src_port == port.name and e.dst in upstream for e in self.graph.edges):
-                    args.append(input_name(self.graph, node_id, port.name))
-        return _Step(optimizer, nodes, args)
 
     def _model_alone(self) -> bool:
         """True when every loss compares the exported output with a Dataset output (its y, or x for an autoencoder)."""
@@ -142,59 +109,9 @@ class _TrainWriter:
 
     # -- the file ---------------------------------------------------------------------------------
     def lines(self) -> list[str]:
-        networks = [] if self.model_alone else self._networks_class() + ["", ""]
-        return networks + self._train()
-
-    def _networks_class(self) -> list[str]:
-        graph, part, _context = self.graph, self.part, self.context_of
-        context_part = dataclasses.replace(part, inputs=self._all_inputs())
-        nodes = [n for n in self.plan.analysis.order if any(n in s.nodes for s in self.steps)]
-        extra = [n for n in nodes if n not in part.program._modules and self._type(n).role == "op"]
-        extra_text = ", ".join(n for n in extra if self._type(n).has_weights) or "none with weights"
-        out = [
-            f"class {NETWORKS}(nn.Module):",
-            f'{I1}"""Everything training runs: the exported model\'s layers (shared, so training updates `model`) and',
-            f"{I1}the rest of the graph's training nodes (layers outside the model: {extra_text}).",
-            "",
-            f"{I1}Each `<optimizer>_losses` method runs only the nodes that optimizer's losses need, as the",
-            f"{I1}Netwright trainer's program for it does, and returns those losses.",
-            f'{I1}"""',
-            "",
-            f"{I1}def __init__(self, model):",
-            f"{I2}super().__init__()",
-        ]
-        for node_id in nodes:
-            node_type = self._type(node_id)
-            if node_type.role == "loss":
-                out.append(f"{I2}self.{node_id} = {LOSSES[node_type.type_id].criterion(graph.nodes[node_id].params)}")
-                continue
-            line = node_type.codegen.init_line(_context(context_part, node_id))
-            if line is None:
-                continue
-            out.append(f"{I2}self.{node_id} = model.{node_id}" if node_id in part.program._modules else I2 + line)
-        for step in self.steps:
-            titles = ", ".join(f"{self._type(n).title} `{n}`" for n in step.plan.losses)
-            out += ["", f"{I1}def {step.plan.node_id}_losses(self, {', '.join(step.args)}):"]
-            out.append(f'{I2}"""What `{step.plan.node_id}` minimizes: {titles}."""')
-            for node_id in step.nodes:
-                ctx = _context(context_part, node_id)
-                if self._type(node_id).role == "loss":
-                    out.append(f"{I2}{node_id} = self.{node_id}({', '.join(ctx.args)})")
-                else:
-                    out += [I2 + line for line in self._type(node_id).codegen.forward_lines(ctx)]
-            out.append(f"{I2}return {', '.join(step.plan.losses)}")
-        return out
-
-    def _all_inputs(self) -> list[ModelInput]:
-        inputs = []
-        for node_id in self.plan.analysis.order:
-            node_type = self._type(node_id)
-            if node_type.role == "source":
-                for port in node_type.outputs:
-                    spec = self.plan.analysis.specs.get((node_id, port.name))
-                    if spec is not None:
-                        inputs.append(ModelInput(input_name(self.graph, node_id, port.name), node_id, port.name, spec))
-        return inputs
+        if self.model_alone:
+            return self._train()
+        return networks_class(self.part, self.plan, self.steps, self.context_of) + ["", ""] + self._train()
 
     def _train(self) -> list[str]:
         t = self.settings
@@ -223,16 +140,16 @@ class _TrainWriter:
         for step in self.steps:
             names = ", ".join(f'"{n}"' for n in step.plan.updated)
             out.append(
-                f"{I1}{step.var}_parameters = [p for name in [{names}] for p in getattr({self.net}, name).parameters()]"
+                f"{I1}{name_for(step.plan.node_id)}_parameters = [p for name in [{names}] for p in getattr({self.net}, name).parameters()]"
             )
             out.append(
-                f"{I1}{step.var} = {OPTIMIZERS[step.plan.type_id].make(step.plan.params)}".replace(
-                    "(parameters", f"({step.var}_parameters", 1
+                f"{I1}{name_for(step.plan.node_id)} = {OPTIMIZERS[step.plan.type_id].make(step.plan.params)}".replace(
+                    "(parameters", f"({name_for(step.plan.node_id)}_parameters", 1
                 )
             )
-            scheduler = _scheduler(t, step.var)
+            scheduler = _scheduler(t, name_for(step.plan.node_id))
             if scheduler:
-                out.append(f"{I1}{step.var}_scheduler = {scheduler}")
+                out.append(f"{I1}{name_for(step.plan.node_id)}_scheduler = {scheduler}")
         early = bool(t["early_stopping"])
         if early:
             out.append(f"{I1}best, best_epoch, best_state = float('inf'), 0, None")
@@ -296,7 +213,7 @@ class _TrainWriter:
                 out.append(f"{indent}{name} = torch.randn({size}, {width}, generator={generator})")
         return out
 
-    def _forward(self, step: _Step, indent: str) -> list[str]:
+    def _forward(self, step: TrainingStep, indent: str) -> list[str]:
         """The step's forward pass, leaving each of its losses in a variable named after the loss node."""
         losses = [name_for(n) for n in step.plan.losses]
         if not self.model_alone:
@@ -305,7 +222,7 @@ class _TrainWriter:
         out += [f"{indent}{name_for(n)} = {name_for(n)}_fn(prediction, {self._target(n)})" for n in step.plan.losses]
         return out
 
-    def _step_lines(self, step: _Step) -> list[str]:
+    def _step_lines(self, step: TrainingStep) -> list[str]:
         o = step.plan
         what = ", ".join(o.losses)
         out = [
@@ -315,15 +232,15 @@ class _TrainWriter:
         terms = [name_for(n) if o.weights[n] == 1.0 else f"{name_for(n)} * {o.weights[n]!r}" for n in o.losses]
         objective = " + ".join(terms)
         if o.l1:
-            objective += f" + {o.l1!r} * sum(p.abs().sum() for p in {step.var}_parameters)  # L1 regularization"
+            objective += f" + {o.l1!r} * sum(p.abs().sum() for p in {name_for(step.plan.node_id)}_parameters)  # L1 regularization"
         if objective != name_for(o.losses[0]):
             out.append(f"{I3}objective = {objective}")
             objective = "objective"
-        out += [f"{I3}{step.var}.zero_grad()", f"{I3}{objective}.backward()"]
+        out += [f"{I3}{name_for(step.plan.node_id)}.zero_grad()", f"{I3}{objective}.backward()"]
         clip = float(self.settings["grad_clip"])
         if clip > 0:
-            out.append(f"{I3}nn.utils.clip_grad_norm_({step.var}_parameters, {clip!r})")
-        out.append(f"{I3}{step.var}.step()")
+            out.append(f"{I3}nn.utils.clip_grad_norm_({name_for(step.plan.node_id)}_parameters, {clip!r})")
+        out.append(f"{I3}{name_for(step.plan.node_id)}.step()")
         return out
 
     def _validation(self) -> list[str]:
@@ -358,9 +275,9 @@ class _TrainWriter:
         monitor = self._monitor()
         if t["schedule"] == "plateau":
             out.append(f"{I2}monitored = {monitor}")
-            out += [f"{I2}{s.var}_scheduler.step(monitored)" for s in self.steps]
+            out += [f"{I2}{name_for(s.plan.node_id)}_scheduler.step(monitored)" for s in self.steps]
         elif t["schedule"] != "none":
-            out += [f"{I2}{s.var}_scheduler.step()" for s in self.steps]
+            out += [f"{I2}{name_for(s.plan.node_id)}_scheduler.step()" for s in self.steps]
         if not early:
             return out
         restore = bool(t["restore_best_weights"])
