@@ -20,7 +20,6 @@ import keyword
 from typing import Any
 
 from engine.compiler import input_name
-from engine.export.codegen import LOSSES, OPTIMIZERS
 from engine.export.model_part import ModelPart
 from engine.export.training_networks import NETWORKS, ContextOf, TrainingStep, networks_class, training_steps
 from engine.graph.training import default_training
@@ -104,7 +103,7 @@ class _TrainWriter:
         return input_name(self.graph, edge.src, edge.src_port)
 
     def helpers(self) -> list[str]:
-        codes = [LOSSES[self._type(n).type_id] for n in self.plan.losses]
+        codes = [self._type(n).codegen for n in self.plan.losses]
         return list(dict.fromkeys(c.helper for c in codes if c.helper))
 
     # -- the file ---------------------------------------------------------------------------------
@@ -132,7 +131,7 @@ class _TrainWriter:
             out.append(f"{I1}batch_size = len(x)  # Gradient Descent: one step per epoch on the whole set")
         if self.model_alone:
             for loss in self.plan.losses:
-                criterion = LOSSES[self._type(loss).type_id].criterion(self.graph.nodes[loss].params)
+                criterion = self._type(loss).codegen.criterion(self.graph.nodes[loss].params)
                 out.append(f"{I1}{name_for(loss)}_fn = {criterion}")
         for node_id in self.plan.frozen:
             if any(node_id in s.nodes for s in self.steps):
@@ -143,7 +142,7 @@ class _TrainWriter:
                 f"{I1}{name_for(step.plan.node_id)}_parameters = [p for name in [{names}] for p in getattr({self.net}, name).parameters()]"
             )
             out.append(
-                f"{I1}{name_for(step.plan.node_id)} = {OPTIMIZERS[step.plan.type_id].make(step.plan.params)}".replace(
+                f"{I1}{name_for(step.plan.node_id)} = {self._type(step.plan.node_id).codegen.make(step.plan.params)}".replace(
                     "(parameters", f"({name_for(step.plan.node_id)}_parameters", 1
                 )
             )

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine.compiler import input_name
-from engine.export.codegen import LOSSES
 from engine.export.model_part import ModelInput, ModelPart
 from engine.registry import NodeContext, catalog
 from engine.training.plan import OptimizerPlan, TrainingPlan
@@ -76,7 +75,7 @@ def networks_class(part: ModelPart, plan: TrainingPlan, steps: list[TrainingStep
     for node_id in nodes:
         node_type = types[node_id]
         if node_type.role == "loss":
-            out.append(f"{I2}self.{node_id} = {LOSSES[node_type.type_id].criterion(graph.nodes[node_id].params)}")
+            out.append(f"{I2}self.{node_id} = {node_type.codegen.criterion(graph.nodes[node_id].params)}")
             continue
         line = node_type.codegen.init_line(context_of(context_part, node_id))
         if line is not None:
