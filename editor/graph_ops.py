@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.analysis import analyze
 from engine.graph import Edge, Graph
 from engine.graph.layout import (  # noqa: F401 - the editor's layout API
     COLUMN_STEP,
@@ -31,6 +32,39 @@ def delete_nodes(graph: Graph, node_ids: list[str]) -> None:
     for node_id in node_ids:
         if node_id in graph.nodes:
             graph.remove_node(node_id)
+
+
+def delete_and_reconnect(graph: Graph, node_ids: list[str]) -> list[Edge]:
+    """Delete nodes; where a node sat in a chain (one edge in), connect what fed it to what it fed.
+
+    The engine's analysis decides whether the shapes allow it: a bridge is kept only when no node
+    gets an error it did not have before (a Flatten between a convolution and a Linear layer
+    cannot be bypassed; a ReLU or a Dropout can). Returns the bridges made.
+    """
+    bridges: list[Edge] = []
+    for node_id in node_ids:
+        if node_id not in graph.nodes:
+            continue
+        had_errors = _nodes_with_errors(graph)
+        incoming, outgoing = graph.edges_into(node_id), graph.edges_out_of(node_id)
+        graph.remove_node(node_id)
+        bridges = [b for b in bridges if b in graph.edges]  # a bridge into this node went with it
+        if len(incoming) != 1:
+            continue
+        for out in outgoing:
+            bridge = Edge(incoming[0].src, incoming[0].src_port, out.dst, out.dst_port)
+            if bridge in graph.edges or connection_refusal(graph, bridge):
+                continue
+            trial = graph.copy()
+            trial.connect(bridge.src, bridge.src_port, bridge.dst, bridge.dst_port)
+            if _nodes_with_errors(trial) <= had_errors:
+                graph.connect(bridge.src, bridge.src_port, bridge.dst, bridge.dst_port)
+                bridges.append(bridge)
+    return bridges
+
+
+def _nodes_with_errors(graph: Graph) -> set[str | None]:
+    return {p.node_id for p in analyze(graph).problems if p.is_error}
 
 
 def connection_refusal(graph: Graph, edge: Edge) -> str | None:
@@ -84,8 +118,12 @@ def fragment(graph: Graph, node_ids: list[str]) -> dict[str, Any]:
     }
 
 
-def paste(graph: Graph, data: dict[str, Any], offset: float = PASTE_OFFSET) -> list[str]:
-    """Add a fragment with fresh ids, shifted by `offset`; returns the new ids."""
+def paste(
+    graph: Graph, data: dict[str, Any], at: tuple[float, float] | None = None, sizes: Sizes | None = None
+) -> list[str]:
+    """Add a fragment with fresh ids; returns the new ids. Its top-left corner goes to `at` (the
+    cursor), or PASTE_OFFSET below-right of where it was copied, then to the nearest place where
+    it covers no node (`sizes`: the drawn sizes of the nodes already there)."""
     registry = catalog()
     renamed: dict[str, str] = {}
     for entry in data.get("nodes", []):
@@ -93,14 +131,77 @@ def paste(graph: Graph, data: dict[str, Any], offset: float = PASTE_OFFSET) -> l
             continue
         node = graph.add_node(entry["type"], params=dict(entry.get("params", {})))
         ui = dict(entry.get("ui", {}))
-        ui["x"] = float(ui.get("x", 0.0)) + offset
-        ui["y"] = float(ui.get("y", 0.0)) + offset
+        ui["x"], ui["y"] = float(ui.get("x", 0.0)), float(ui.get("y", 0.0))
         node.ui = ui
         renamed[entry["id"]] = node.id
     for src, src_port, dst, dst_port in data.get("edges", []):
         if src in renamed and dst in renamed:
             graph.connect(renamed[src], src_port, renamed[dst], dst_port)
-    return list(renamed.values())
+    new_ids = list(renamed.values())
+    if new_ids:
+        left = min(position(graph, n)[0] for n in new_ids)
+        top = min(position(graph, n)[1] for n in new_ids)
+        start = (at[0] - left, at[1] - top) if at is not None else (PASTE_OFFSET, PASTE_OFFSET)
+        dx, dy = free_offset(graph, new_ids, start, sizes)
+        for node_id in new_ids:
+            x, y = position(graph, node_id)
+            set_position(graph, node_id, x + dx, y + dy)
+    return new_ids
+
+
+# -- placement: new nodes go where they cover nothing ---------------------------------------------
+
+Sizes = dict[str, tuple[float, float]]  # node id -> drawn (width, height)
+PLACEMENT_GAP = 20.0  # the least room left between a placed node and its neighbours
+PLACEMENT_STEP = 20.0
+PLACEMENT_RINGS = 80  # search up to 80 steps away in every direction
+
+
+def node_rect(graph: Graph, node_id: str, sizes: Sizes | None = None) -> tuple[float, float, float, float]:
+    """(x, y, width, height) of a node: the drawn size when known, else the estimate."""
+    x, y = position(graph, node_id)
+    width, height = (sizes or {}).get(node_id) or (estimated_width(graph, node_id), estimated_height(graph, node_id))
+    return x, y, width, height
+
+
+def free_offset(
+    graph: Graph, moving: list[str], start: tuple[float, float], sizes: Sizes | None = None
+) -> tuple[float, float]:
+    """The shift nearest to `start` that puts the `moving` nodes where they overlap no other node."""
+    moving_set = set(moving)
+    others = [node_rect(graph, n, sizes) for n in graph.nodes if n not in moving_set]
+    rects = [node_rect(graph, n, sizes) for n in moving]
+
+    def fits(dx: float, dy: float) -> bool:
+        return not any(_overlap((x + dx, y + dy, w, h), other) for x, y, w, h in rects for other in others)
+
+    for ring in range(PLACEMENT_RINGS + 1):
+        candidates = [
+            (start[0] + i * PLACEMENT_STEP, start[1] + j * PLACEMENT_STEP)
+            for i in range(-ring, ring + 1)
+            for j in range(-ring, ring + 1)
+            if max(abs(i), abs(j)) == ring
+        ]
+        candidates.sort(key=lambda c: (c[0] - start[0]) ** 2 + (c[1] - start[1]) ** 2)
+        for dx, dy in candidates:
+            if fits(dx, dy):
+                return dx, dy
+    return start
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    gap = PLACEMENT_GAP
+    return (
+        a[0] < b[0] + b[2] + gap and b[0] < a[0] + a[2] + gap and a[1] < b[1] + b[3] + gap and b[1] < a[1] + a[3] + gap
+    )
+
+
+def add_node_in_free_space(graph: Graph, type_id: str, x: float, y: float, sizes: Sizes | None = None) -> str:
+    """Add a node at (x, y), or at the nearest place from there where it covers no node."""
+    node_id = add_node(graph, type_id, x, y)
+    dx, dy = free_offset(graph, [node_id], (0.0, 0.0), sizes)
+    set_position(graph, node_id, x + dx, y + dy)
+    return node_id
 
 
 # -- auto-layout --------------------------------------------------------------------------------

@@ -138,6 +138,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.paste_action = self._action("&Paste", c.paste, S.Paste)
         self.duplicate_action = self._action("&Duplicate", c.duplicate_selected, "Ctrl+D")
         self.delete_action = self._action("De&lete", c.delete_selected, [Key(S.Delete), Key("Backspace")])
+        self.delete_reconnect_action = self._action(
+            "Delete and &Reconnect",
+            c.delete_and_reconnect_selected,
+            "Ctrl+Delete",
+            "Remove the selected nodes and connect what fed them to what they fed",
+        )
         self.select_all_action = self._action("Select &All", c.select_all, S.SelectAll)
         self.add_node_action = self._action("&Add Node…", c.open_quick_add, None, "Search for a node to add (Tab)")
         self.fit_action = self._action("Zoom to &Fit", c.fit, ["F", "Ctrl+0"], "Show the whole graph")
@@ -169,7 +175,14 @@ class MainWindow(QtWidgets.QMainWindow):
         edit_menu.addActions([self.undo_action, self.redo_action])
         edit_menu.addSeparator()
         edit_menu.addActions(
-            [self.cut_action, self.copy_action, self.paste_action, self.duplicate_action, self.delete_action]
+            [
+                self.cut_action,
+                self.copy_action,
+                self.paste_action,
+                self.duplicate_action,
+                self.delete_action,
+                self.delete_reconnect_action,
+            ]
         )
         edit_menu.addSeparator()
         edit_menu.addActions([self.select_all_action, self.add_node_action])
@@ -323,14 +336,27 @@ class MainWindow(QtWidgets.QMainWindow):
         self.canvas.widget.setFocus()
 
     def _canvas_menu(self, pos: QtCore.QPoint) -> None:
+        self.canvas_menu().popup(self.canvas.viewer.mapToGlobal(pos))
+
+    def canvas_menu(self) -> QtWidgets.QMenu:
+        """The canvas's context menu: edits of the selection, then adding and arranging."""
         menu = QtWidgets.QMenu(self)
+        menu.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         if self.canvas.selected_ids():
-            menu.addActions([self.copy_action, self.cut_action, self.duplicate_action, self.delete_action])
+            menu.addActions(
+                [
+                    self.copy_action,
+                    self.cut_action,
+                    self.duplicate_action,
+                    self.delete_action,
+                    self.delete_reconnect_action,
+                ]
+            )
             menu.addSeparator()
         menu.addActions([self.add_node_action, self.paste_action])
         menu.addSeparator()
         menu.addActions([self.layout_action, self.fit_action])
-        menu.popup(self.canvas.viewer.mapToGlobal(pos))
+        return menu
 
     def _zoom(self, step: float) -> None:
         viewer = self.canvas.viewer

@@ -257,8 +257,10 @@ class Canvas(QtCore.QObject):
             scene_pos = self.viewer.mapToScene(self.viewer.viewport().rect().center())
         created: list[str] = []
         x, y = scene_pos.x() - 95, scene_pos.y() - 30
+        sizes = self.node_sizes()
         self.document.edit(
-            f"Add {self.registry.get(type_id).title}", lambda g: created.append(graph_ops.add_node(g, type_id, x, y))
+            f"Add {self.registry.get(type_id).title}",
+            lambda g: created.append(graph_ops.add_node_in_free_space(g, type_id, x, y, sizes)),
         )
         if created:
             self.select([created[0]])
@@ -291,6 +293,20 @@ class Canvas(QtCore.QObject):
             )
             self._emit_selection()
 
+    def delete_and_reconnect_selected(self) -> None:
+        """Remove the selected nodes and close the gaps they leave in chains, when the shapes allow."""
+        ids = self.selected_ids()
+        if not ids:
+            return
+        bridges: list[Edge] = []
+        label = f"Delete and reconnect {len(ids)} node{'s' if len(ids) > 1 else ''}"
+        self.document.edit(label, lambda g: bridges.extend(graph_ops.delete_and_reconnect(g, ids)))
+        if bridges:
+            self.message.emit(f"Deleted {', '.join(ids)} and connected " + ", ".join(map(str, bridges)))
+        else:
+            self.message.emit(f"Deleted {', '.join(ids)}; nothing could be reconnected (the shapes do not fit)")
+        self._emit_selection()
+
     def copy_selected(self) -> bool:
         ids = self.selected_ids()
         if not ids:
@@ -305,17 +321,20 @@ class Canvas(QtCore.QObject):
         except (ValueError, KeyError, TypeError):
             self.message.emit("The clipboard holds no Netwright nodes")
             return
-        self._paste(data, "Paste")
+        self._paste(data, "Paste", self.scene_cursor_pos())
 
     def duplicate_selected(self) -> None:
         ids = self.selected_ids()
         if ids:
             self._paste(graph_ops.fragment(self.document.graph, ids), "Duplicate")
 
-    def _paste(self, data: dict, label: str) -> None:
+    def _paste(self, data: dict, label: str, at: QtCore.QPointF | None = None) -> None:
+        """Paste at `at` (the cursor), or beside the originals; never on top of a node."""
         created: list[str] = []
+        where = (at.x(), at.y()) if at is not None else None
+        sizes = self.node_sizes()
         try:
-            self.document.edit(label, lambda g: created.extend(graph_ops.paste(g, data)))
+            self.document.edit(label, lambda g: created.extend(graph_ops.paste(g, data, where, sizes)))
         except (GraphError, ValueError) as exc:
             self.message.emit(f"{label} failed: {exc}")
             return
@@ -329,6 +348,9 @@ class Canvas(QtCore.QObject):
 
     def node_widths(self) -> dict[str, float]:
         return {n: c.view.width for n, c in self._nodes.items()}
+
+    def node_sizes(self) -> dict[str, tuple[float, float]]:
+        return {n: (c.view.width, c.view.height) for n, c in self._nodes.items()}
 
     def auto_layout(self) -> None:
         positions = graph_ops.auto_layout(self.document.graph, self.node_heights(), self.node_widths())
