@@ -11,7 +11,7 @@ from engine.analysis.scopes import optimizer_scope
 from engine.graph.model import RESERVED_IDS, Edge, Graph
 from engine.graph.training import TRAINING_INDEX
 from engine.registry import NodeType, ParamError, ShapeError, TensorSpec, catalog
-from engine.registry.fixes import Connect, QuickFix
+from engine.registry.fixes import AddNode, Connect, QuickFix
 
 PortRef = tuple[str, str]  # (node id, port name)
 
@@ -252,14 +252,17 @@ class _Analyzer:
                     "feed every branch from one Dataset node",
                 )
         optimized = {e.src for o in optimizers for e in self.inputs[o]}
+        unoptimized = [loss for loss in losses if loss not in optimized]
+        idle_optimizers = [o for o in optimizers if not self.inputs[o]]
+        for loss in unoptimized:
+            self.report(
+                loss,
+                "is not connected to an optimizer, so nothing learns from it",
+                "connect its `loss` output to an optimizer such as Adam",
+                severity="warning",
+                fix=self._optimizer_fix(loss, optimizers, idle_optimizers),
+            )
         for loss in losses:
-            if loss not in optimized:
-                self.report(
-                    loss,
-                    "is not connected to an optimizer, so nothing learns from it",
-                    "connect its `loss` output to an optimizer such as Adam",
-                    severity="warning",
-                )
             upstream = self._upstream(loss)
             if not any(roles.get(n) == "source" for n in upstream) and loss not in self.bad_nodes:
                 self.report(
@@ -269,7 +272,12 @@ class _Analyzer:
                 )
         for opt in optimizers:
             if not self.inputs[opt]:
-                self.report(opt, "has no loss to minimize", "connect a loss node's `loss` output to it")
+                self.report(
+                    opt,
+                    "has no loss to minimize",
+                    "connect a loss node's `loss` output to it",
+                    fix=self._loss_fix(opt, losses, unoptimized, idle_optimizers),
+                )
                 continue
             scope = self.graph.nodes[opt].params.get("scope") or []
             if not (isinstance(scope, list) and all(isinstance(t, str) for t in scope)):
@@ -297,6 +305,30 @@ class _Analyzer:
                 "add a loss (e.g. Cross-Entropy) after the model's output and an optimizer after the loss",
                 severity="info",
             )
+
+    def _optimizer_fix(self, loss: str, optimizers: list[str], idle: list[str]) -> QuickFix | None:
+        """Connect a lone loss to the one optimizer that has none (or the only one), else add an Adam.
+
+        Several optimizers that all have losses (a GAN) leave the choice to the user.
+        """
+        candidates = idle if len(idle) == 1 else optimizers if len(optimizers) == 1 else []
+        if candidates:
+            return self._loss_edge(loss, candidates[0])
+        if optimizers:
+            return None
+        adam = self.registry.get("optimizers.Adam")
+        return AddNode(adam.type_id, loss, self.types[loss].outputs[0].name, adam.inputs[0].name)
+
+    def _loss_fix(self, opt: str, losses: list[str], unoptimized: list[str], idle: list[str]) -> QuickFix | None:
+        """Connect the loss nothing optimizes (or the graph's only loss) to an optimizer that has none."""
+        if len(idle) == 1 and len(unoptimized) == 1:
+            return self._loss_edge(unoptimized[0], opt)
+        if len(idle) == 1 and len(losses) == 1:
+            return self._loss_edge(losses[0], opt)
+        return None
+
+    def _loss_edge(self, loss: str, opt: str) -> Connect:
+        return Connect(loss, self.types[loss].outputs[0].name, opt, self.types[opt].inputs[0].name)
 
     def _check_scopes(self, optimizers: list[str]) -> None:
         """Each optimizer needs weights to update; two that update the same layer undo each other."""

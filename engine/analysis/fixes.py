@@ -9,10 +9,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 
-from engine.graph.layout import COLUMN_STEP, position, set_position
+from engine.graph.layout import COLUMN_STEP, estimated_height, position, set_position
 from engine.graph.model import Graph, GraphError
 from engine.registry import NodeType, ParamError, TensorSpec, catalog
-from engine.registry.fixes import Connect, InsertNode, QuickFix, SetParam, SetUpstreamParam, ShapeFix
+from engine.registry.fixes import AddNode, Connect, InsertNode, QuickFix, SetParam, SetUpstreamParam, ShapeFix
 
 PortRef = tuple[str, str]
 
@@ -151,6 +151,30 @@ def _insert_node(graph: Graph, fix: InsertNode) -> list[str]:
     return [new_id]
 
 
+def _add_node(graph: Graph, fix: AddNode) -> list[str]:
+    """Put the new node one column right of `fix.src` (below anything already there) and connect it."""
+    src_type = _require_node(graph, fix.src)
+    if src_type.output_port(fix.src_port) is None:
+        raise GraphError(f"{src_type.title} `{fix.src}` has no output `{fix.src_port}`")
+    registry = catalog()
+    if fix.type_id not in registry:
+        raise GraphError(f"unknown node type {fix.type_id!r}")
+    new_type = registry.get(fix.type_id)
+    if new_type.input_port(fix.port) is None:
+        raise GraphError(f"{new_type.title} has no input `{fix.port}`")
+    taken = [position(graph, n) + (estimated_height(graph, n),) for n in graph.nodes]
+    new_id = graph.add_node(new_type.type_id).id
+    x, y = position(graph, fix.src)
+    x, height, gap = x + COLUMN_STEP, estimated_height(graph, new_id), 20.0
+    while any(
+        abs(ox - x) < COLUMN_STEP * 0.75 and y < oy + other + gap and oy < y + height + gap for ox, oy, other in taken
+    ):
+        y += 40.0
+    set_position(graph, new_id, x, y)
+    graph.connect(fix.src, fix.src_port, new_id, fix.port)
+    return [new_id]
+
+
 def _descendants(graph: Graph, node_id: str) -> set[str]:
     seen: set[str] = set()
     todo = [node_id]
@@ -164,6 +188,7 @@ def _descendants(graph: Graph, node_id: str) -> set[str]:
 
 _APPLY: dict[type, Callable[[Graph, QuickFix], list[str]]] = {
     InsertNode: _insert_node,
+    AddNode: _add_node,
     Connect: _connect,
     SetParam: _set_param,
 }

@@ -43,6 +43,22 @@ class InsertNode:
 
 
 @dataclass(frozen=True)
+class AddNode:
+    """Add a node of `type_id` after output `src_port` of `src`, connected into its input `port`.
+
+    For a missing tail, e.g. the optimizer a loss has none of.
+    """
+
+    type_id: str
+    src: str
+    src_port: str
+    port: str
+
+    def describe(self) -> str:
+        return f"Add {_title(self.type_id)} after {self.src}"
+
+
+@dataclass(frozen=True)
 class Connect:
     """Connect output `src_port` of `src` to input `dst_port` of `dst`."""
 
@@ -82,10 +98,10 @@ class SetUpstreamParam:
         return f"Set {self.param} to {_value(self.value)} before {self.port}"
 
 
-QuickFix = InsertNode | Connect | SetParam
+QuickFix = InsertNode | AddNode | Connect | SetParam
 """A fix a Problem offers: it names every node it changes."""
 
-QUICK_FIXES: tuple[type, ...] = (InsertNode, Connect, SetParam)
+QUICK_FIXES: tuple[type, ...] = (InsertNode, AddNode, Connect, SetParam)
 
 ShapeFix = InsertNode | SetUpstreamParam
 """A fix a shape rule raises with its ShapeError, relative to the node being checked."""
