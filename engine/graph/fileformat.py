@@ -12,6 +12,8 @@ See docs/graph-format.md.
 from __future__ import annotations
 
 import json
+import json.decoder
+import json.scanner
 import os
 from pathlib import Path
 from typing import Any
@@ -27,10 +29,61 @@ class GraphFileError(ValueError):
     """A graph file that cannot be read; the message is one line naming the file."""
 
 
+class _DuplicateKey(ValueError):
+    """A key given twice in one JSON object: JSON would silently keep only the last value."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+        self.line: int | None = None
+        self.column: int | None = None
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _DuplicateKey(key)
+        obj[key] = value
+    return obj
+
+
+def _locate_duplicate(text: str, error: _DuplicateKey) -> None:
+    """Find the line of the object holding the duplicate: parse again with the (slower) Python
+    scanner, which sees where each object starts. Only done for a file that is refused anyway."""
+    decoder = json.JSONDecoder(object_pairs_hook=_refuse_duplicate_keys)
+
+    def parse_object(s_and_end, *args, **kwargs):
+        try:
+            return json.decoder.JSONObject(s_and_end, *args, **kwargs)
+        except _DuplicateKey as inner:
+            if inner.line is None:  # the innermost object: the one that holds the key twice
+                s, end = s_and_end
+                inner.line = s.count("\n", 0, end) + 1
+                inner.column = end - s.rfind("\n", 0, end) - 1  # of its "{"
+            raise
+
+    decoder.parse_object = parse_object
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)
+    try:
+        decoder.decode(text)
+    except _DuplicateKey as located:
+        error.line, error.column = located.line, located.column
+    except (ValueError, RecursionError):
+        pass
+
+
 def loads_graph(text: str, source: str = "<graph>") -> Graph:
     """Parse a graph document. Raises GraphFileError (one readable line) on any problem."""
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
+    except _DuplicateKey as exc:
+        _locate_duplicate(text, exc)
+        where = f" (in the object at line {exc.line}, column {exc.column})" if exc.line else ""
+        raise GraphFileError(
+            f"{source}: the key {exc.key!r} is given twice in one object{where}; "
+            "JSON would silently keep only the last value: remove the one you do not mean"
+        ) from None
     except json.JSONDecodeError as exc:
         raise GraphFileError(f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     except (TypeError, ValueError, RecursionError) as exc:

@@ -155,3 +155,44 @@ def test_failed_save_leaves_the_old_file_intact(mlp, tmp_path, monkeypatch):
         save_graph(mlp, path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["net.json"]  # no temporary file left behind
+
+
+DUPLICATE_KEY_DOCUMENTS = [
+    # every place a key can sit twice: the top level, a node, its params and ui, an edge, training;
+    # the third entry is where the object holding the duplicate starts
+    ('{"format_version": 2, "format_version": 1, "nodes": [], "edges": []}', "format_version", '{"format_version"'),
+    ('{"format_version": 2,\n "nodes": [{"id": "a", "id": "b", "type": "t"}], "edges": []}', "id", '{"id"'),
+    (
+        '{"format_version": 2, "nodes": [\n  {"id": "a", "type": "layers.Linear",\n'
+        '   "params": {"out_features": 3, "out_features": 4}}], "edges": []}',
+        "out_features",
+        '{"out_features"',
+    ),
+    ('{"format_version": 2, "nodes": [{"id": "a", "type": "t", "ui": {"x": 1, "x": 2}}], "edges": []}', "x", '{"x"'),
+    ('{"format_version": 2, "nodes": [], "edges": [{"from": "a.out", "to": "b.in", "to": "c.in"}]}', "to", '{"from"'),
+    (
+        '{"format_version": 2, "nodes": [], "edges": [],\n"training": {"epochs": 5, "epochs": 50}}',
+        "epochs",
+        '{"epochs"',
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "key", "object_start"), DUPLICATE_KEY_DOCUMENTS)
+def test_a_key_given_twice_is_refused_naming_the_key_and_where(text, key, object_start):
+    with pytest.raises(GraphFileError) as info:
+        loads_graph(text, "net.json")
+    offset = text.index(object_start)
+    line, column = text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+    message = str(info.value)
+    assert message.startswith(f"net.json: the key {key!r} is given twice")
+    assert f"line {line}, column {column}" in message
+    assert "\n" not in message
+
+
+def test_the_same_key_in_different_objects_is_fine():
+    text = (
+        '{"format_version": 2, "nodes": [{"id": "a", "type": "layers.Linear", "params": {"bias": true}},'
+        ' {"id": "b", "type": "layers.Linear", "params": {"bias": false}}], "edges": []}'
+    )
+    assert set(loads_graph(text).nodes) == {"a", "b"}
