@@ -122,7 +122,14 @@ NOT_IN_MODELS = NoImport("a loss belongs to training, not to the model's forward
 
 
 def _loss(
-    kind: str, title: str, help_text: str, infer, params: tuple[Param, ...] = (), *, codegen: LossCode
+    kind: str,
+    title: str,
+    help_text: str,
+    infer,
+    params: tuple[Param, ...] = (),
+    *,
+    codegen: LossCode,
+    accuracy: str | None = None,
 ) -> NodeType:
     return register(
         NodeType(
@@ -138,6 +145,7 @@ def _loss(
             codegen=codegen,
             pytorch_import=NOT_IN_MODELS,
             onnx_import=NOT_IN_MODELS,
+            accuracy=accuracy,
         )
     )
 
@@ -161,6 +169,7 @@ _loss(
         ),
     ),
     codegen=LossCode(lambda p: call("nn.CrossEntropyLoss", **non_default(label_smoothing=(p["label_smoothing"], 0.0)))),
+    accuracy="argmax",
 )
 
 _loss(
@@ -179,6 +188,7 @@ _loss(
     codegen=LossCode(
         lambda p: call("nn.MultiMarginLoss", **non_default(p=(int(p["p"]), 1), margin=(p["margin"], 1.0)))
     ),
+    accuracy="argmax",
 )
 
 REGRESSION_HELP = (
@@ -270,6 +280,7 @@ class BCEWithLogitsLabels(nn.BCEWithLogitsLoss):
         return super().forward(prediction, target)
 ''',
     ),
+    accuracy="threshold",
 )
 
 

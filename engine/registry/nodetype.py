@@ -75,11 +75,16 @@ class NodeType:
     codegen: Codegen | None = None
     pytorch_import: PyTorchImport | NoImport | None = None
     onnx_import: OnnxImport | NoImport | None = None
+    # Losses only: how the prediction feeding this loss is scored against class labels, so the
+    # trainer can report accuracy: "argmax" (class scores) or "threshold" (a logit > 0 is class 1).
+    accuracy: str | None = None
     param_index: dict[str, Param] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if self.category not in CATEGORIES:
             raise ValueError(f"{self.type_id}: unknown category {self.category!r}")
+        if self.accuracy not in (None, "argmax", "threshold") or (self.accuracy and self.category != "losses"):
+            raise ValueError(f"{self.type_id}: accuracy is 'argmax' or 'threshold', and only for losses")
         if "." not in self.type_id:
             raise ValueError(f"{self.type_id}: type ids look like 'layers.Linear'")
         params = self.params

@@ -17,8 +17,6 @@ from engine.registry import catalog
 from engine.training.errors import TrainingError
 
 RELU = "activations.ReLU"
-ARGMAX_LOSSES = ("losses.CrossEntropy", "losses.Hinge")
-THRESHOLD_LOSSES = ("losses.BCEWithLogits",)
 
 
 @dataclass
@@ -180,8 +178,8 @@ def _accuracy_plans(plan: TrainingPlan, types) -> list[AccuracyPlan]:
     graph = plan.graph
     result = []
     for loss in plan.losses:
-        type_id = types[loss].type_id
-        if type_id not in ARGMAX_LOSSES + THRESHOLD_LOSSES:
+        kind = types[loss].accuracy
+        if kind is None:
             continue
         edges = {e.dst_port: e for e in graph.edges_into(loss)}
         target = edges.get("target")
@@ -190,7 +188,6 @@ def _accuracy_plans(plan: TrainingPlan, types) -> list[AccuracyPlan]:
             continue
         if not plan.analysis.specs[(target.src, target.src_port)].is_labels:
             continue
-        kind = "argmax" if type_id in ARGMAX_LOSSES else "threshold"
         name = input_name(graph, target.src, target.src_port)
         result.append(AccuracyPlan(loss, edges["prediction"].src, name, kind))
     return result

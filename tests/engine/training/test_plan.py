@@ -61,3 +61,21 @@ def test_full_batch_is_recorded_with_the_batch_size_it_means(digits):
     trainer = Trainer(graph, data=digits)
     plan = run_record(graph, trainer, "completed", None, 0.0)["plan"]
     assert plan["full_batch"] is True and plan["batch_size"] == len(digits.train_x)
+
+
+@pytest.mark.parametrize(
+    ("loss_type", "dataset", "head_size", "expected"),
+    [
+        ("losses.CrossEntropy", "digits_flat", 10, ["argmax"]),
+        ("losses.Hinge", "digits_flat", 10, ["argmax"]),
+        ("losses.BCEWithLogits", "breast_cancer", 1, ["threshold"]),
+        ("losses.MSE", "diabetes", 1, []),
+    ],
+)
+def test_the_accuracy_kind_comes_from_the_loss_entry(loss_type, dataset, head_size, expected):
+    graph = tiny_mlp()
+    graph.nodes["data"].params["dataset"] = dataset
+    graph.nodes["loss"].type_id = loss_type
+    graph.nodes["loss"].params = {}
+    graph.nodes["fc2"].params["out_features"] = head_size
+    assert [a.kind for a in make_plan(graph).accuracy] == expected
