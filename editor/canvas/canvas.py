@@ -140,9 +140,11 @@ class Canvas(QtCore.QObject):
         if node.type_id in self.registry:
             node_type = self.registry.get(node.type_id)
             title, footer = node_type.title, node_footer(node_type, node.params)
+            frozen = node_type.has_weights and node.params.get("trainable", True) is False
         else:
-            title, footer = "Unknown node", node.type_id
+            title, footer, frozen = "Unknown node", node.type_id, False
         canvas_node.view.set_texts(title, node_id, footer)
+        canvas_node.view.set_frozen(frozen)
         x, y = graph_ops.position(self.document.graph, node_id)
         if tuple(canvas_node.pos()) != (x, y):
             canvas_node.set_property("pos", [x, y], push_undo=False)

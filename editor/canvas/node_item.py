@@ -27,6 +27,8 @@ SUBTITLE_FONT = _font(8.5)
 FOOTER_FONT = _font(8.5)
 BADGE_FONT = _font(9, bold=True)
 HEALTH_FONT = _font(7.5, bold=True)
+FROZEN_COLOR = (120, 190, 255)
+FROZEN_OPACITY = 0.55  # a frozen layer's body and text: present, but visibly not learning
 
 
 def paint_port(painter: QtGui.QPainter, rect: QtCore.QRectF, info: dict) -> None:
@@ -55,6 +57,7 @@ class NetwrightNodeItem(NodeItem):
         self.accent = theme.UNKNOWN_COLOR
         self.severity: str | None = None  # worst problem on the node: error, warning or info
         self.health: tuple[str, tuple[int, int, int]] | None = None  # training badge: text, colour
+        self.frozen = False  # a layer with `trainable` off: dimmed, with a FROZEN tag
         self._icon_item.setVisible(False)
 
     # -- state set by the canvas ----------------------------------------------------------------
@@ -68,6 +71,18 @@ class NetwrightNodeItem(NodeItem):
             self.severity = severity
             self.update()
         self.setToolTip(tooltip)
+
+    def set_frozen(self, frozen: bool) -> None:
+        if frozen != self.frozen:
+            self.frozen = frozen
+            self.update()
+
+    def set_proxy_mode(self, mode: bool) -> None:
+        # NodeGraphQt shows its own name label and icon again when a zoomed-out node comes back
+        # to full size; ours draws the title itself, so they would sit over it as ghost text
+        super().set_proxy_mode(mode)
+        self._text_item.setVisible(False)
+        self._icon_item.setVisible(False)
 
     def set_health(self, health: tuple[str, tuple[int, int, int]] | None) -> None:
         """A small pill in the header (gradient norm, dead ReLUs) while and after training."""
@@ -112,6 +127,8 @@ class NetwrightNodeItem(NodeItem):
         body = QtGui.QPainterPath()
         body.addRoundedRect(rect, RADIUS, RADIUS)
 
+        if self.frozen:
+            painter.setOpacity(FROZEN_OPACITY)
         painter.setPen(QtCore.Qt.PenStyle.NoPen)
         painter.setBrush(theme.qcolor(theme.NODE_BODY))
         painter.drawPath(body)
@@ -145,11 +162,16 @@ class NetwrightNodeItem(NodeItem):
             painter.setFont(FOOTER_FONT)
             painter.setPen(theme.qcolor(theme.TEXT_DIM))
             metrics = QtGui.QFontMetricsF(FOOTER_FONT)
-            footer_rect = QtCore.QRectF(12, rect.bottom() - FOOTER_HEIGHT, rect.width() - 24, FOOTER_HEIGHT - 4)
+            room = rect.width() - 24 - (62 if self.frozen else 0)  # the FROZEN tag keeps its place
+            footer_rect = QtCore.QRectF(12, rect.bottom() - FOOTER_HEIGHT, room, FOOTER_HEIGHT - 4)
             text = metrics.elidedText(self.footer, QtCore.Qt.TextElideMode.ElideRight, footer_rect.width())
             painter.drawText(
                 footer_rect, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter, text
             )
+
+        painter.setOpacity(1.0)
+        if self.frozen:
+            self._paint_frozen(painter, rect)
 
         if self.selected:
             painter.setBrush(QtGui.QColor(255, 255, 255, 14))
@@ -179,6 +201,17 @@ class NetwrightNodeItem(NodeItem):
         if self.health is not None:
             self._paint_health(painter, rect)
         painter.restore()
+
+    def _paint_frozen(self, painter: QtGui.QPainter, rect: QtCore.QRectF) -> None:
+        """A FROZEN tag at the bottom right, over the dimmed footer."""
+        text = "FROZEN"
+        width = QtGui.QFontMetricsF(HEALTH_FONT).horizontalAdvance(text) + 12
+        tag = QtCore.QRectF(rect.right() - width - 8, rect.bottom() - 19, width, 15)
+        painter.setPen(QtGui.QPen(QtGui.QColor(*FROZEN_COLOR), 1.0))
+        painter.setBrush(QtGui.QColor(FROZEN_COLOR[0], FROZEN_COLOR[1], FROZEN_COLOR[2], 45))
+        painter.drawRoundedRect(tag, 7.5, 7.5)
+        painter.setFont(HEALTH_FONT)
+        painter.drawText(tag, QtCore.Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_health(self, painter: QtGui.QPainter, rect: QtCore.QRectF) -> None:
         text, rgb = self.health

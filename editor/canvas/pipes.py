@@ -88,6 +88,28 @@ class CanvasViewer(NodeViewer):
             return True
         return super().event(event)
 
+    def keyPressEvent(self, event):
+        super().keyPressEvent(event)
+        # NodeGraphQt writes "CTRL: Deselect Nodes" at the cursor while a modifier is down and
+        # hides it on key release, which never comes when Ctrl+S or Ctrl+E opens a dialog
+        self._cursor_text.setVisible(False)
+
+    def mousePressEvent(self, event):
+        # the modifier state NodeGraphQt keeps from key events goes stale when a shortcut's
+        # dialog took the key release (a stuck Ctrl turns a click into "deselect"): read it here
+        modifiers = event.modifiers()
+        Mod = QtCore.Qt.KeyboardModifier
+        self.ALT_state = bool(modifiers & Mod.AltModifier)
+        self.CTRL_state = modifiers == Mod.ControlModifier
+        self.SHIFT_state = bool(modifiers & Mod.ShiftModifier)
+        self._cursor_text.setVisible(False)
+        super().mousePressEvent(event)
+
+    def focusOutEvent(self, event):
+        self.ALT_state = self.CTRL_state = self.SHIFT_state = False
+        self._cursor_text.setVisible(False)
+        super().focusOutEvent(event)
+
     def establish_connection(self, start_port, end_port):
         pipe = ShapePipeItem()
         self.scene().addItem(pipe)

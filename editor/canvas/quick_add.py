@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
+from editor.palette_search import search
 from editor.theme import category_icon
 from engine.registry import Registry
 
@@ -45,12 +46,15 @@ class QuickAdd(QtWidgets.QFrame):
         self.search.setFocus()
 
     def _filter(self, text: str) -> None:
-        needle = text.strip().lower()
+        """Best matches first (name, then synonyms, then help text); a line saying so when none."""
         self.results.clear()
-        for node_type in self._types:
-            haystack = f"{node_type.title} {node_type.type_id}".lower()
-            if needle and needle not in haystack:
-                continue
+        ranked = [t for t, _rank in search(self._types, text)] if text.strip() else self._types
+        if not ranked:
+            item = QtWidgets.QListWidgetItem(f"No node matches “{text.strip()}”")
+            item.setFlags(QtCore.Qt.ItemFlag.NoItemFlags)
+            self.results.addItem(item)
+            return
+        for node_type in ranked:
             item = QtWidgets.QListWidgetItem(category_icon(node_type.category), node_type.title)
             item.setData(QtCore.Qt.ItemDataRole.UserRole, node_type.type_id)
             item.setToolTip(node_type.summary)
@@ -61,7 +65,7 @@ class QuickAdd(QtWidgets.QFrame):
     def _accept(self) -> None:
         item = self.results.currentItem()
         self.hide()
-        if item is not None:
+        if item is not None and item.data(QtCore.Qt.ItemDataRole.UserRole):
             self.chosen.emit(item.data(QtCore.Qt.ItemDataRole.UserRole), self._scene_pos)
 
     def eventFilter(self, watched, event):

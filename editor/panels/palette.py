@@ -7,6 +7,7 @@ from PySide6 import QtCore, QtWidgets
 
 from editor import theme
 from editor.canvas.node_classes import DRAG_PREFIX
+from editor.palette_search import HELP, no_match_text, search
 from editor.theme import category_icon
 from engine.registry import NodeType, Registry
 
@@ -44,11 +45,17 @@ class Palette(QtWidgets.QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.setSpacing(8)
         layout.addWidget(self.filter)
+        self.no_match = QtWidgets.QLabel()
+        self.no_match.setObjectName("muted")
+        self.no_match.setWordWrap(True)
+        self.no_match.hide()
+        layout.addWidget(self.no_match)
         layout.addWidget(self.tree)
         hint = QtWidgets.QLabel("Drag onto the canvas, double-click,\nor press Tab on the canvas.")
         hint.setObjectName("muted")
         layout.addWidget(hint)
         self._items: dict[str, QtWidgets.QTreeWidgetItem] = {}
+        self._types = {t.type_id: t for t in registry}
         self._build(registry)
         self.filter.textChanged.connect(self.apply_filter)
         self.tree.itemActivated.connect(self._on_activated)
@@ -84,17 +91,25 @@ class Palette(QtWidgets.QWidget):
         return item
 
     def apply_filter(self, text: str) -> None:
-        needle = text.strip().lower()
+        """Show the types whose name, synonyms or help match `text`; say so when none does."""
+        total = 0
+        ranks = {t.type_id: rank for t, rank in search(self._types.values(), text)}
         for index in range(self.tree.topLevelItemCount()):
             group = self.tree.topLevelItem(index)
             shown = 0
             for child_index in range(group.childCount()):
                 child = group.child(child_index)
-                haystack = f"{child.text(0)} {child.data(0, TYPE_ROLE)}".lower()
-                match = not needle or needle in haystack
-                child.setHidden(not match)
-                shown += match
+                rank = ranks.get(child.data(0, TYPE_ROLE))
+                child.setHidden(rank is None)
+                # found only in the help text: shown, but quieter than a match on the name
+                dim = theme.qcolor(theme.TEXT_DIM) if rank == HELP else None
+                child.setData(0, QtCore.Qt.ItemDataRole.ForegroundRole, dim)
+                shown += rank is not None
             group.setHidden(shown == 0)
+            total += shown
+        self.no_match.setText(no_match_text(text) if not total else "")
+        self.no_match.setVisible(not total)
+        self.tree.setVisible(bool(total))
 
     def visible_type_ids(self) -> list[str]:
         return [t for t, item in self._items.items() if not item.isHidden() and not item.parent().isHidden()]
@@ -107,7 +122,12 @@ class Palette(QtWidgets.QWidget):
         if type_id:
             self.activated.emit(type_id)
 
+    def best_match(self) -> str | None:
+        """The type Enter adds: the best-ranked match of the filter text."""
+        ranked = search(self._types.values(), self.filter.text())
+        return ranked[0][0].type_id if ranked else None
+
     def _activate_first_visible(self) -> None:
-        visible = self.visible_type_ids()
-        if visible:
-            self.activated.emit(visible[0])
+        best = self.best_match()
+        if best:
+            self.activated.emit(best)

@@ -65,6 +65,7 @@ register(
     NodeType(
         type_id="merge.Add",
         title="Add",
+        aliases=("sum", "residual", "skip connection", "shortcut"),
         category="merge",
         help=(
             "Adds two tensors of the same shape element by element. This is the skip connection "
@@ -98,6 +99,7 @@ register(
     NodeType(
         type_id="merge.Multiply",
         title="Multiply",
+        aliases=("product", "gate", "elementwise"),
         category="merge",
         help=(
             "Multiplies two tensors of the same shape element by element. With a Sigmoid on one "
@@ -166,6 +168,7 @@ register(
     NodeType(
         type_id="merge.Concat",
         title="Concat",
+        aliases=("concatenate", "cat", "join", "stack"),
         category="merge",
         help=(
             "Joins two to four tensors along one axis: [B, 16] and [B, 8] become [B, 24]; two "
@@ -219,6 +222,7 @@ register(
     NodeType(
         type_id="merge.Detach",
         title="Detach",
+        aliases=("stop gradient",),
         category="merge",
         help=(
             "Passes its input through unchanged but stops gradients: nothing behind it learns from "

@@ -71,6 +71,7 @@ class NodeType:
     build: BuildFn | None = None
     has_weights: bool = False
     legacy_ids: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # other names users search for: `dense`, `fully connected`
     summary: str = ""
     codegen: Codegen | None = None
     pytorch_import: PyTorchImport | NoImport | None = None

@@ -136,6 +136,7 @@ register(
     NodeType(
         type_id="layers.Conv1d",
         title="Conv1d",
+        aliases=("convolution", "conv", "temporal convolution"),
         category="layers",
         help=(
             "A 1-D convolution: slides small learned filters along a signal [B, channels, length] "
@@ -161,6 +162,7 @@ register(
     NodeType(
         type_id="layers.Conv2d",
         title="Conv2d",
+        aliases=("convolution", "conv", "cnn", "filter", "kernel"),
         category="layers",
         help=(
             "A 2-D convolution: slides small learned filters (kernel_size x kernel_size) over an "
@@ -227,6 +229,7 @@ register(
     NodeType(
         type_id="layers.ConvTranspose2d",
         title="ConvTranspose2d",
+        aliases=("deconvolution", "transposed convolution", "upconvolution", "conv"),
         category="layers",
         help=(
             "A transposed convolution: the learned way to make an image larger, used by decoders, "

@@ -73,6 +73,7 @@ register(
     NodeType(
         type_id="layers.Linear",
         title="Linear",
+        aliases=("dense", "fully connected", "fc", "perceptron", "affine"),
         category="layers",
         help=(
             "A fully connected (dense) layer: every output is a weighted sum of all inputs plus a "

@@ -104,6 +104,7 @@ register(
     NodeType(
         type_id="layers.Dropout",
         title="Dropout",
+        aliases=("regularization", "regularisation"),
         category="layers",
         help=(
             "While training, sets a random share p of the values to zero and scales the rest by "
@@ -195,6 +196,7 @@ register(
     NodeType(
         type_id="layers.BatchNorm1d",
         title="BatchNorm1d",
+        aliases=("batch normalization", "normalization", "norm"),
         category="layers",
         help="Batch normalization for [B, features] or [B, channels, length]. " + BATCH_NORM_HELP,
         inputs=IN,
@@ -213,6 +215,7 @@ register(
     NodeType(
         type_id="layers.BatchNorm2d",
         title="BatchNorm2d",
+        aliases=("batch normalization", "normalization", "norm"),
         category="layers",
         help="Batch normalization for images [B, channels, height, width]. " + BATCH_NORM_HELP,
         inputs=IN,
@@ -251,6 +254,7 @@ register(
     NodeType(
         type_id="layers.LayerNorm",
         title="LayerNorm",
+        aliases=("layer normalization", "normalization", "norm"),
         category="layers",
         help=(
             "Normalizes each sample over its last axis to mean 0 and variance 1, then scales and "

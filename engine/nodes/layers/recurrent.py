@@ -44,6 +44,7 @@ register(
     NodeType(
         type_id="layers.Embedding",
         title="Embedding",
+        aliases=("lookup table", "word vectors", "token embedding"),
         category="layers",
         help=(
             "A learned lookup table: each integer id (a word, a character, a category) is replaced "
@@ -184,6 +185,7 @@ register(
     NodeType(
         type_id="layers.RNN",
         title="RNN",
+        aliases=("recurrent", "elman", "sequence"),
         category="layers",
         help=(
             "A simple (Elman) recurrent layer: h_t = tanh(W x_t + U h_(t-1) + b), or relu instead of tanh."
@@ -208,6 +210,7 @@ register(
     NodeType(
         type_id="layers.LSTM",
         title="LSTM",
+        aliases=("recurrent", "long short-term memory", "sequence"),
         category="layers",
         help=(
             "Long short-term memory: a recurrent layer with a cell state and gates that decide "
@@ -232,6 +235,7 @@ register(
     NodeType(
         type_id="layers.GRU",
         title="GRU",
+        aliases=("recurrent", "gated recurrent unit", "sequence"),
         category="layers",
         help=(
             "Gated recurrent unit: a recurrent layer with an update and a reset gate, simpler than "

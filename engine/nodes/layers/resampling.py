@@ -144,6 +144,7 @@ register(
     NodeType(
         type_id="layers.MaxPool1d",
         title="MaxPool1d",
+        aliases=("pooling", "max pooling", "downsample"),
         category="layers",
         help="Max pooling along a signal [B, channels, length]. " + MAX_POOL_HELP,
         inputs=IN,
@@ -161,6 +162,7 @@ register(
     NodeType(
         type_id="layers.MaxPool2d",
         title="MaxPool2d",
+        aliases=("pooling", "max pooling", "downsample"),
         category="layers",
         help="Max pooling over an image [B, channels, height, width]. " + MAX_POOL_HELP,
         inputs=IN,
@@ -178,6 +180,7 @@ register(
     NodeType(
         type_id="layers.AvgPool2d",
         title="AvgPool2d",
+        aliases=("pooling", "average pooling", "mean pooling", "downsample"),
         category="layers",
         help=(
             "Average pooling over an image [B, channels, height, width]: each output is the mean "
@@ -227,6 +230,7 @@ register(
     NodeType(
         type_id="layers.AdaptiveAvgPool2d",
         title="AdaptiveAvgPool2d",
+        aliases=("global average pooling", "gap", "pooling"),
         category="layers",
         help=(
             "Averages each channel down to a fixed output size, whatever the input size: torch picks "
@@ -309,6 +313,7 @@ register(
     NodeType(
         type_id="layers.Upsample",
         title="Upsample",
+        aliases=("upsampling", "resize", "interpolate"),
         category="layers",
         help=(
             "Makes images (or signals) larger by a whole factor without learning anything: "

@@ -60,6 +60,7 @@ register(
     NodeType(
         type_id="layers.Flatten",
         title="Flatten",
+        aliases=("vectorize", "ravel"),
         category="layers",
         help=(
             "Turns each sample into one long vector, keeping the batch: [B, 16, 4, 4] becomes "
@@ -134,6 +135,7 @@ register(
     NodeType(
         type_id="layers.Reshape",
         title="Reshape",
+        aliases=("view",),
         category="layers",
         help=(
             "Rearranges the values of each sample into a new shape, keeping the batch: [B, 784] "
