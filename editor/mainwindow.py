@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import PySide6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from editor.canvas.canvas import Canvas
 from editor.document import GraphDocument
+from editor.example_path import example_summary, grouped_examples
 from editor.export_import import ExportImportController
 from editor.files import FileController, example_files, example_title, start_example
 from editor.gui_gc import collect_garbage_on_gui_thread
+from editor.help.pages import GETTING_STARTED, shortcut_text, shortcuts_html
 from editor.live_analysis import LiveAnalysis
 from editor.panels.help import HelpPane
 from editor.panels.palette import Palette
@@ -145,12 +148,22 @@ class MainWindow(QtWidgets.QMainWindow):
             "Remove the selected nodes and connect what fed them to what they fed",
         )
         self.select_all_action = self._action("Select &All", c.select_all, S.SelectAll)
-        self.add_node_action = self._action("&Add Node…", c.open_quick_add, None, "Search for a node to add (Tab)")
+        self.add_node_action = self._action("&Add Node…\tTab", c.open_quick_add, None, "Search for a node to add (Tab)")
+        self.add_node_action.setIconText("Add Node…")
         self.fit_action = self._action("Zoom to &Fit", c.fit, ["F", "Ctrl+0"], "Show the whole graph")
         self.zoom_in_action = self._action("Zoom &In", lambda: self._zoom(0.1), S.ZoomIn)
         self.zoom_out_action = self._action("Zoom &Out", lambda: self._zoom(-0.1), S.ZoomOut)
         self.layout_action = self._action("Auto-&layout", c.auto_layout, "Ctrl+L", "Arrange the nodes left to right")
         self.about_action = self._action("&About Netwright", self._about)
+        self.getting_started_action = self._action(
+            "&Getting Started", self.show_getting_started, S.HelpContents, "A short tour: open, train, change, export"
+        )
+        self.shortcuts_action = self._action(
+            "&Keyboard Shortcuts", self.show_shortcuts, "Ctrl+/", "Every key the editor answers to"
+        )
+        self.reading_curves_action = self._action(
+            "&Reading the Curves", self.training.show_reading_help, None, "What the loss and accuracy curves tell you"
+        )
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -204,11 +217,14 @@ class MainWindow(QtWidgets.QMainWindow):
         train_menu = bar.addMenu("&Train")
         train_menu.addActions(self.training.actions)
         train_menu.addSeparator()
-        train_menu.addAction("Reading the Curves", self.training.show_reading_help)
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.about_action)
+        train_menu.addAction(self.reading_curves_action)
+        self.help_menu = bar.addMenu("&Help")
+        self.help_menu.addActions([self.getting_started_action, self.shortcuts_action, self.reading_curves_action])
+        self.help_menu.addSeparator()
+        self.help_menu.addAction(self.about_action)
         self._fill_recent()
         self._fill_examples()
+        show_shortcuts_in_tooltips(self.menu_actions())
 
     def _build_toolbar(self) -> None:
         toolbar = self.addToolBar("Main")
@@ -249,6 +265,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.files.status.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.files.recent_changed.connect(self._fill_recent)
         self.palette.activated.connect(self._add_from_palette)
+        self.help.setOpenLinks(False)  # links between help pages are ours to follow
+        self.help.anchorClicked.connect(self._on_help_link)
         self.live.updated.connect(self._on_analysis)
         self.live.counts_updated.connect(self._on_counts)
         self.problems.node_activated.connect(lambda node_id: c.select([node_id], centre=True))
@@ -394,19 +412,62 @@ class MainWindow(QtWidgets.QMainWindow):
         self.recent_menu.setEnabled(bool(recent))
 
     def _fill_examples(self) -> None:
+        """Examples grouped by family, in learning-path order."""
         self.examples_menu.clear()
+        self.examples_menu.setToolTipsVisible(True)
         examples = example_files()
-        for path in examples:
-            action = self.examples_menu.addAction(example_title(path))
-            action.setStatusTip(str(path))
-            action.triggered.connect(lambda _checked=False, p=path: self.files.open_example(p))
+        for family, paths in grouped_examples(examples):
+            self.examples_menu.addSection(family)
+            for path in paths:
+                action = self.examples_menu.addAction(example_title(path))
+                summary = example_summary(path)
+                action.setStatusTip(summary or str(path))
+                action.setToolTip(summary or str(path))
+                action.triggered.connect(lambda _checked=False, p=path: self.files.open_example(p))
         self.examples_menu.setEnabled(bool(examples))
+
+    # -- help -------------------------------------------------------------------------------------
+    def menu_actions(self) -> list[QtGui.QAction]:
+        """Every action reachable from the menu bar (submenus included)."""
+        found: list[QtGui.QAction] = []
+        pending = [a.menu() for a in self.menuBar().actions() if a.menu()]
+        while pending:
+            menu = pending.pop(0)
+            for action in menu.actions():
+                if action.menu() is not None:
+                    pending.append(action.menu())
+                elif not action.isSeparator():
+                    found.append(action)
+        return found
+
+    def _show_help_page(self, page: str) -> None:
+        self.help.setHtml(page)
+        self.help_dock.show()
+        self.help_dock.raise_()
+
+    def show_getting_started(self) -> None:
+        self._show_help_page(GETTING_STARTED)
+
+    def show_shortcuts(self) -> None:
+        self._show_help_page(shortcuts_html([a.menu() for a in self.menuBar().actions() if a.menu()]))
+
+    def _on_help_link(self, url: QtCore.QUrl) -> None:
+        """Links between the help pages (`netwright:shortcuts`)."""
+        pages = {
+            "shortcuts": self.show_shortcuts,
+            "curves": self.training.show_reading_help,
+            "start": self.show_getting_started,
+        }
+        if url.scheme() == "netwright" and url.path() in pages:
+            pages[url.path()]()
 
     def _about(self) -> None:
         QtWidgets.QMessageBox.about(
             self,
             "About Netwright",
-            "<h3>Netwright</h3><p>Build deep-learning networks by wiring nodes, train them and watch them learn.</p>",
+            "<h3>Netwright</h3><p>Build deep-learning networks by wiring nodes, train them and watch them learn.</p>"
+            f"<p>Qt {QtCore.qVersion()} · PySide6 {PySide6.__version__}</p>"
+            "<p>Help › Getting Started takes you through a first session.</p>",
         )
 
     # -- lifetime -------------------------------------------------------------------------------
@@ -434,3 +495,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self.files.autosave_timer.stop()
         self.files.discard_recovery()
         self.live.shutdown()
+
+
+def show_shortcuts_in_tooltips(actions: list[QtGui.QAction]) -> None:
+    """Every action with keys names them in its tooltip (menus show them already; toolbars do not)."""
+    for action in actions:
+        keys = shortcut_text(action) or action.text().partition("\t")[2]
+        tip = action.toolTip() or action.text().split("\t")[0].replace("&", "")
+        if keys and keys not in tip:
+            action.setToolTip(f"{tip} ({keys})")

@@ -1,0 +1,1 @@
+"""In-app help pages: getting started, keyboard shortcuts (generated from the window's actions)."""
