@@ -2,6 +2,8 @@
 
 describe only lists the folders; read opens every image, converts it to grayscale or
 RGB, resizes it to image_size square (aspect ratio is not kept) and scales pixels to [0, 1].
+An image's header is not trusted: one that claims more than MAX_IMAGE_PIXELS pixels (a
+decompression bomb: a small file that unpacks to gigabytes) is refused before it is decoded.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from engine.data.files import ReadCache, user_path
+from engine.data.files import check_size, open_regular, user_path
 from engine.data.info import DataError, DatasetInfo, RawDataset
+from engine.data.read_cache import ReadCache
 from engine.registry.spec import floats, labels
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+# Larger images are refused unread: 8192 x 8192, far above any image_size (at most 512).
+MAX_IMAGE_PIXELS = 8192 * 8192
 
 _CACHE = ReadCache()
 
@@ -31,27 +36,45 @@ def describe_image_folder(params: dict[str, Any]) -> DatasetInfo:
 
 
 def read_image_folder(params: dict[str, Any], seed: int) -> RawDataset:
-    from PIL import Image, UnidentifiedImageError
-
     root = user_path(params, "folder")
     info = describe_image_folder(params)
     mode = "RGB" if params["color"] == "rgb" else "L"
     size = params["image_size"]
+    check_size(root.name, info.num_samples * int(np.prod(info.x.dims)) * 4, "would take")
     x = np.empty((info.num_samples, *info.x.dims), dtype=np.float32)
     y = np.empty(info.num_samples, dtype=np.int64)
     i = 0
     for label, files in enumerate(_listing(root).values()):
         for file in files:
-            try:
-                with Image.open(root / file) as image:
-                    pixels = np.asarray(image.convert(mode).resize((size, size), Image.BILINEAR))
-            except (UnidentifiedImageError, OSError) as exc:
-                raise DataError(f"'{root.name}/{file}' is not a readable image ({exc.__class__.__name__})") from None
+            pixels = _pixels(root, file, mode, size)
             x[i] = (pixels.reshape(size, size, -1).transpose(2, 0, 1)) / 255.0
             y[i] = label
             i += 1
     identity = {"image_size": size, "color": params["color"], "classes": list(info.class_names)}
     return RawDataset(x, y, info, identity=identity)
+
+
+def _pixels(root: Path, file: str, mode: str, size: int) -> np.ndarray:
+    """One image as a [size, size(, channels)] uint8 array; DataError for anything unreadable or too large."""
+    from PIL import Image, UnidentifiedImageError
+
+    label = f"{root.name}/{file}"
+    try:
+        with open_regular(root / file) as handle, Image.open(handle) as image:
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise DataError(_too_large(label, width, height))
+            return np.asarray(image.convert(mode).resize((size, size), Image.BILINEAR))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise DataError(_too_large(label)) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:  # Pillow raises all of these
+        raise DataError(f"'{label}' is not a readable image ({exc.__class__.__name__})") from None
+
+
+def _too_large(label: str, width: int | None = None, height: int | None = None) -> str:
+    claimed = f" claims {width} x {height} pixels" if width is not None else " claims too many pixels"
+    limit = f"{MAX_IMAGE_PIXELS:,}"
+    return f"'{label}'{claimed}; images over {limit} pixels are refused (a decompression bomb?)"
 
 
 def _listing(root: Path) -> dict[str, list[str]]:
@@ -60,7 +83,7 @@ def _listing(root: Path) -> dict[str, list[str]]:
         (e for e in os.scandir(root) if e.is_dir() and not e.name.startswith(".")), key=lambda e: e.name
     )
     key = (str(root.resolve()), root.stat().st_mtime_ns, tuple((e.name, e.stat().st_mtime_ns) for e in subfolders))
-    return _CACHE.get(key, lambda: _list_classes(root, [e.name for e in subfolders]))
+    return _CACHE.get(key, lambda: _list_classes(root, [e.name for e in subfolders]), root.name)
 
 
 def _list_classes(root: Path, subfolders: list[str]) -> dict[str, list[str]]:

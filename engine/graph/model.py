@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.data.paths import resolve_data_path
 from engine.graph.training import default_training
 from engine.registry import catalog
 
@@ -186,16 +187,20 @@ class Graph:
         return seen
 
     def resolved_params(self, node_id: str) -> dict[str, Any]:
-        """The node's params with relative `path` params made absolute against `base_dir`."""
+        """The node's params with `path` params resolved by `resolve_data_path` against `base_dir`.
+
+        Every consumer that reads a node's file (analysis, the trainer, the editor) goes through
+        here, so validation and training read the same file.
+        """
         node = self.nodes[node_id]
         registry = catalog()
-        if self.base_dir is None or node.type_id not in registry:
+        if node.type_id not in registry:
             return node.params
         params = dict(node.params)
         for param in registry.get(node.type_id).params:
             value = params.get(param.name)
-            if param.kind == "path" and isinstance(value, str) and value and not Path(value).is_absolute():
-                params[param.name] = str(Path(self.base_dir) / value)
+            if param.kind == "path" and isinstance(value, str) and value.strip():
+                params[param.name] = str(resolve_data_path(value, self.base_dir))
         return params
 
     def copy(self) -> Graph:

@@ -196,6 +196,15 @@ def describe_run(trainer) -> dict[str, Any]:
 
 
 # -- one job -----------------------------------------------------------------------------------
+def job_base_dir(job: dict[str, Any]) -> Path | None:
+    """The folder the job's relative data paths are read from: the editor's, else the graph file's."""
+    if job.get("base_dir"):
+        return Path(job["base_dir"])
+    if job.get("graph_file"):
+        return Path(job["graph_file"]).resolve().parent
+    return None
+
+
 def run_job(job: dict[str, Any], events, control) -> None:
     """Train one graph into `job["run_dir"]`; report every outcome on `events`."""
     from engine.graph.fileformat import graph_from_document
@@ -218,6 +227,7 @@ def run_job(job: dict[str, Any], events, control) -> None:
     trainer = None
     try:
         graph = graph_from_document(job["graph"])
+        graph.base_dir = job_base_dir(job)
         callbacks = [MetricsWriter(folder / METRICS, folder / BATCHES)]
         if job.get("insights", True):
             callbacks.append(Insights(stream.insights, min_interval=float(job.get("insights_interval", 0.5))))

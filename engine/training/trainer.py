@@ -10,6 +10,7 @@ one sync on CUDA), which lets a NaN stop the run before it poisons the weights.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from engine.graph.training import default_training
 from engine.training import checkpoint as ckpt
 from engine.training.callbacks import BatchEnd, Callback, CallbackList, TrainingEvent
 from engine.training.control import TrainingControl
+from engine.training.data_checks import check_finite_validation_data
 from engine.training.device import check_mixed_precision, resolve_device
 from engine.training.diagnostics import (
     DeadReluProbe,
@@ -84,7 +86,9 @@ class Trainer:
         if data is None:
             from engine.data import load_dataset
 
-            data = load_dataset(graph.nodes[self.plan.dataset].params, self.seed)
+            # Resolved like validation resolves it: relative paths beside the graph file, not the cwd.
+            data = load_dataset(graph.resolved_params(self.plan.dataset), self.seed)
+        check_finite_validation_data(data, self.plan.dataset)
         self.data = data
         self._tensors("train", data.train_x, data.train_y)
         self._tensors("val", data.val_x, data.val_y)
@@ -207,6 +211,7 @@ class Trainer:
             if row is None:
                 return "stopped"
             row.update(self._validate())
+            self._check_validation(epoch, row)
             improved = self._end_epoch(epoch, row)
             if early and not improved and self.monitor.wait >= int(self.settings["patience"]):
                 self._event("early_stopped", epoch, best_epoch=self.monitor.best_epoch, best=self.monitor.best)
@@ -403,6 +408,36 @@ class Trainer:
 
     def _event(self, kind: str, epoch: int, **data: Any) -> None:
         self.callbacks.on_event(self, TrainingEvent(kind, epoch, self.step_count, data))
+
+    def _check_validation(self, epoch: int, row: dict[str, Any]) -> None:
+        """A NaN validation loss ends the run as diverged: it could never improve, so no best checkpoint."""
+        bad = [k for k, v in row.items() if k.startswith("val_loss") and not math.isfinite(v)]
+        if not bad:
+            return
+        node_id, why = self._first_nonfinite_in_validation()
+        title = self.graph.nodes[node_id].type_id.rsplit(".", 1)[-1] if node_id else ""
+        where = f": the output of {title} `{node_id}` became NaN or infinite ({why})" if node_id else ""
+        raise DivergedError(
+            f"validation diverged at epoch {epoch}: {bad[0]} is {row[bad[0]]} while training stayed finite{where}",
+            node_id,
+            epoch,
+            self.step_count,
+        )
+
+    @torch.no_grad()
+    def _first_nonfinite_in_validation(self) -> tuple[str | None, str]:
+        """The first node whose output is NaN or infinite on some validation chunk, as `_diverged` finds it."""
+        self.modules.eval()
+        generator = torch.Generator(device=self.device).manual_seed(self.seed + 2) if self.plan.noise else None
+        n = len(self.data.val_x)
+        for start in range(0, n, VAL_CHUNK):
+            batch = {name: t[start : start + VAL_CHUNK] for name, t in self.val_inputs.items()}
+            self._add_noise(batch, min(VAL_CHUNK, n - start), generator)
+            args = {name: batch[name] for name in self.eval_args}
+            found = first_nonfinite_node(self.eval_program, self.modules, args, self.plan.analysis.order, self.sources)
+            if found[0] is not None:
+                return found
+        return None, ""
 
     def _diverged(self, step: OptimizerStep, batch: dict[str, torch.Tensor], epoch: int) -> None:
         node_id, why = first_nonfinite_node(

@@ -110,6 +110,6 @@ def test_unreadable_file_is_a_data_error(tmp_path, monkeypatch):
     def refuse(file, *args, **kwargs):
         raise PermissionError(13, "Permission denied", str(file))
 
-    monkeypatch.setattr(csv_file, "open", refuse, raising=False)
+    monkeypatch.setattr(csv_file, "open_regular", refuse)
     with pytest.raises(DataError, match="cannot read 'locked.csv': Permission denied"):
         describe({"dataset": "csv", "path": str(path)})
