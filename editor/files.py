@@ -7,6 +7,7 @@ cannot be read leaves the open graph untouched and says why in one readable line
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
@@ -15,6 +16,7 @@ from editor import graph_ops
 from editor.document import GraphDocument
 from engine.fileio import atomic_write_text
 from engine.graph import Graph, GraphFileError, dumps_graph, load_graph, loads_graph, save_graph
+from engine.runs import RunStore
 
 FILE_FILTER = "Netwright graphs (*.json);;All files (*)"
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "resources" / "examples"
@@ -49,6 +51,18 @@ def default_recovery_path() -> Path:
     return Path(base or Path.home() / ".netwright") / "recovery.json"
 
 
+def take_runs_along(source: RunStore, target: RunStore) -> int:
+    """Copy the finished runs of `source` into `target` (those it lacks); returns how many."""
+    copied = 0
+    for run in source.runs():
+        destination = target.folder / run.folder.name
+        if run.status == "running" or destination.exists():
+            continue
+        shutil.copytree(run.folder, destination)
+        copied += 1
+    return copied
+
+
 class FileController(QtCore.QObject):
     recent_changed = QtCore.Signal()
     status = QtCore.Signal(str)
@@ -65,6 +79,7 @@ class FileController(QtCore.QObject):
         self.window = window
         self.settings = settings
         self.recovery_path = recovery_path or default_recovery_path()
+        self.runs_root = self.recovery_path.parent / "runs"  # runs of graphs without a file
         self.autosave_timer = QtCore.QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave)
@@ -129,6 +144,12 @@ class FileController(QtCore.QObject):
         except OSError as exc:
             QtWidgets.QMessageBox.warning(self.window, "Cannot save graph", f"{path}: {exc.strerror or exc}")
             return False
+        if self.document.path is None:  # an untitled graph's runs go with it, so Continue still works
+            untitled = RunStore.named(self.runs_root, self.document.graph.name or "untitled")
+            try:
+                take_runs_along(untitled, RunStore.beside(path))
+            except OSError as exc:
+                self.status.emit(f"Saved, but its runs stayed in {untitled.folder}: {exc.strerror or exc}")
         self.document.mark_saved(path)
         self.add_recent(path)
         self.discard_recovery()

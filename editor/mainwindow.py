@@ -30,6 +30,10 @@ from engine.graph import GraphError
 from engine.registry import catalog
 
 Key = QtGui.QKeySequence
+GEOMETRY_KEY = "window/geometry"
+DOCK_STATE_KEY = "window/dock_state"
+REOPEN_LAST_KEY = "reopen_last_file"
+LAYOUT_VERSION = 1  # bump when docks are added or renamed: an old saved layout is then ignored
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -56,7 +60,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.problems = ProblemsPanel()
         self.summary = SummaryPanel()
         # runs of unsaved graphs and examples go next to the recovery file (the app's data folder)
-        self.training = TrainingController(self, training_session, self.files.recovery_path.parent / "runs")
+        self.training = TrainingController(self, training_session, self.files.runs_root)
         self.export_import = ExportImportController(
             self, self.document, self.files, self.files.recovery_path.parent / "weights"
         )
@@ -69,6 +73,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_status_bar()
         self._connect()
         self.resize(1600, 1000)
+        self.restore_layout()
         self._update_title()
 
     # -- layout -------------------------------------------------------------------------------
@@ -409,6 +414,11 @@ class MainWindow(QtWidgets.QMainWindow):
         if recent:
             self.recent_menu.addSeparator()
             self.recent_menu.addAction("Clear Recent Files", self.files.clear_recent)
+            reopen = self.recent_menu.addAction("Reopen the Last File at Start")
+            reopen.setCheckable(True)
+            reopen.setChecked(self.settings.value(REOPEN_LAST_KEY, False, type=bool))
+            reopen.setStatusTip("Start with the last file you opened instead of an example")
+            reopen.toggled.connect(lambda on: self.settings.setValue(REOPEN_LAST_KEY, on))
         self.recent_menu.setEnabled(bool(recent))
 
     def _fill_examples(self) -> None:
@@ -471,8 +481,29 @@ class MainWindow(QtWidgets.QMainWindow):
         )
 
     # -- lifetime -------------------------------------------------------------------------------
+    def restore_layout(self) -> bool:
+        """The window's size, place and docks as the last session left them; False if none saved."""
+        geometry, state = self.settings.value(GEOMETRY_KEY), self.settings.value(DOCK_STATE_KEY)
+        restored = isinstance(geometry, QtCore.QByteArray) and self.restoreGeometry(geometry)
+        if isinstance(state, QtCore.QByteArray):
+            restored = self.restoreState(state, LAYOUT_VERSION) or restored
+        return bool(restored)
+
+    def save_layout(self) -> None:
+        self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        self.settings.setValue(DOCK_STATE_KEY, self.saveState(LAYOUT_VERSION))
+        self.settings.sync()
+
+    def startup_file(self) -> Path | None:
+        """The last file when "Reopen the last file at start" is on and it still exists."""
+        if not self.settings.value(REOPEN_LAST_KEY, False, type=bool):
+            return None
+        recent = self.files.recent_files()
+        return recent[0] if recent and recent[0].is_file() else None
+
     def start(self, path: Path | None = None) -> None:
-        """Open `path` (or the first example), offer crash recovery, start autosave."""
+        """Open `path` (or the last file, if so set, or the first example), offer crash recovery, start autosave."""
+        path = path or self.startup_file()
         if not self.files.offer_recovery():
             target = path or start_example()
             if target is not None:
@@ -486,6 +517,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self.files.maybe_save():
             event.ignore()
             return
+        self.save_layout()
         self.shutdown()
         event.accept()
 

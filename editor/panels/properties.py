@@ -60,11 +60,15 @@ class PropertiesPanel(QtWidgets.QScrollArea):
 
     def _rebuild(self) -> None:
         self.editors = {}
+        self.rows: dict[str, tuple[QtWidgets.QFormLayout, list[QtWidgets.QWidget]]] = {}
+        self.choice_hints: dict[str, QtWidgets.QLabel] = {}
         self.id_edit = self.name_edit = self.description_edit = None
         self.stats = None
         self.error.setParent(None)
         page = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(page)
+        # the page takes the panel's width, never more: long text wraps instead of running off the side
+        page.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         layout.setContentsMargins(12, 10, 12, 12)
         layout.setSpacing(8)
         if self.node_id is None:
@@ -162,6 +166,30 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         label.setToolTip(param.description)
         form.addRow(label, editor.widget)
         self.editors[param.name] = editor
+        self.rows[param.name] = (form, [editor.widget])
+        if param.choice_descriptions:  # one line under a chooser: what the chosen option is
+            hint = QtWidgets.QLabel()
+            hint.setObjectName("muted")
+            hint.setWordWrap(True)
+            form.addRow("", hint)
+            self.choice_hints[param.name] = hint
+            self.rows[param.name][1].append(hint)
+
+    def _show_applicable(self, params: dict[str, Any]) -> None:
+        """Hide the fields that mean nothing for the current choices (image size for built-in
+        datasets), and say what the chosen option of each chooser is."""
+        for name, (form, widgets) in self.rows.items():
+            param = self.editors[name].param
+            for widget in widgets:
+                form.setRowVisible(widget, param.applies(params))
+            if name in self.choice_hints:
+                text = param.choice_descriptions.get(params.get(name, param.default), "")
+                self.choice_hints[name].setText(text)
+                form.setRowVisible(self.choice_hints[name], bool(text) and param.applies(params))
+
+    def applicable_fields(self) -> list[str]:
+        """The parameter fields shown for the selected node."""
+        return [name for name, (_form, widgets) in self.rows.items() if not widgets[0].isHidden()]
 
     def _load_values(self) -> None:
         graph = self.document.graph
@@ -178,6 +206,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             self.id_edit.setText(node.id)
         for name, editor in self.editors.items():
             editor.set_value(node.params.get(name, editor.param.default))
+        self._show_applicable(node.params)
 
     # -- edits ---------------------------------------------------------------------------------
     def submit(self, name: str, value: Any = None, text: str | None = None) -> bool:

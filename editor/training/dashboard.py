@@ -49,6 +49,8 @@ class TrainingDashboard(QtWidgets.QWidget):
         self.title.setObjectName("runTitle")
         self.edited = QtWidgets.QLabel("Graph edited since this run started: changes apply to the next run")
         self.edited.setObjectName("editedChip")
+        for label in (self.title, self.edited):  # wrap rather than widen the panel (1280x720 must fit)
+            label.setWordWrap(True)
         self.edited.hide()
         help_button = QtWidgets.QPushButton("Reading the curves")
         help_button.setObjectName("linkButton")

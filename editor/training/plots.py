@@ -9,6 +9,7 @@ growable numpy arrays as they arrive; curves are redrawn at most `REDRAW_MS` apa
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -100,29 +101,94 @@ class Curve:
         return self.series.n
 
 
+class LogAxis(pg.AxisItem):
+    """A log-scale axis that labels only the ticks that fit: every digit of a decade, 1-2-5,
+    1-3, decades, or every n-th decade, whichever is densest with `MIN_GAP_PX` between labels
+    (pyqtgraph labels every minor tick, so 0.8 and 0.9 overprint on a short axis)."""
+
+    MIN_GAP_PX = 20
+    MANTISSAS = ((1, 2, 3, 4, 5, 6, 7, 8, 9), (1, 2, 5), (1, 3), (1,))
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802 (pyqtgraph's name)
+        return [(None, log_tick_values(minVal, maxVal, size, self.MIN_GAP_PX))]
+
+    def logTickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
+        return [f"{10.0**v * scale:.3g}" for v in values]
+
+
+def log_tick_values(low: float, high: float, pixels: float, min_gap: float) -> list[float]:
+    """Tick positions (log10 units) between `low` and `high` at least `min_gap` pixels apart."""
+    if not (math.isfinite(low) and math.isfinite(high)) or high <= low or pixels <= 0:
+        return []
+    per_decade = pixels / (high - low)
+    for mantissas in LogAxis.MANTISSAS:
+        steps = [*mantissas[1:], 10]
+        gap = min(math.log10(b / a) for a, b in zip(mantissas, steps, strict=True))
+        if gap * per_decade >= min_gap:
+            values = [d + math.log10(m) for d in range(math.floor(low), math.ceil(high) + 1) for m in mantissas]
+            values = [v for v in values if low <= v <= high]
+            if len(values) >= 2 or mantissas is LogAxis.MANTISSAS[0]:
+                break
+    else:  # even decades crowd: every n-th decade
+        every = math.ceil(min_gap / per_decade)
+        return [float(d) for d in range(math.ceil(low), math.floor(high) + 1) if d % every == 0]
+    if len(values) >= 2:
+        return values
+    # less than a decade with no round digit inside: evenly spaced plain values
+    lo, hi = 10.0**low, 10.0**high
+    count = max(1, int(pixels // (2 * min_gap)))
+    raw = (hi - lo) / count
+    step = 10.0 ** math.floor(math.log10(raw))
+    step *= next(f for f in (1, 2, 5, 10) if f * step >= raw)
+    first = math.ceil(lo / step) * step
+    return [math.log10(first + i * step) for i in range(int((hi - first) / step) + 1)]
+
+
+LEGEND_FONT_PT = 8
+
+
+def _title_html(title: str) -> str:
+    return f"<span style='color:{TITLE}; font-size:10pt; font-weight:600'>{html.escape(title)}</span>"
+
+
+def _entry_html(body: str) -> str:
+    return f"<span style='color:{TITLE}; font-size:{LEGEND_FONT_PT}pt; font-weight:400'>{body}</span>"
+
+
+def _html_width(text: str) -> float:
+    document = QtGui.QTextDocument()
+    document.setDocumentMargin(0)
+    document.setHtml(text)
+    return document.idealWidth()
+
+
 class Plot(pg.PlotWidget):
-    """A themed plot: title, axis labels, legend, grid, and 'Save as PNG…' in its menu."""
+    """A themed plot: title, axis labels, grid, and 'Save as PNG…' in its menu. The legend and
+    notes (a changed learning rate) are written under the title, flowed to the plot's width, so
+    they never cover a curve and an empty legend takes no room."""
 
     def __init__(
         self,
         title: str,
         y_label: str,
         log_y: bool = False,
-        legend_at: tuple[int, int] | None = (-8, 8),
         x_label: str | None = "epoch",
         parent=None,
     ):
-        super().__init__(parent=parent)
+        axes = {"left": LogAxis("left")} if log_y else None
+        super().__init__(parent=parent, axisItems=axes)
         self.title = title
-        self.title_legend: list[str] = []  # small plots name their curves in the title instead of a box
-        self.legend_in_title = legend_at is None
-        self.setMinimumSize(140, 100)
+        self.legend_entries: list[tuple[str, str]] = []  # (plain text, html) per curve
+        self.notes: list[str] = []  # plain text of each mark's note, e.g. "lr 0.001 → 0.0003 at epoch 12"
+        self.setMinimumSize(150, 110)
         # the view paints every pixel: without these, each repaint also repaints the (styled)
         # dock, tab widget and main window behind it
         for widget in (self, self.viewport()):
             widget.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         item = self.getPlotItem()
-        self._show_title()
+        # the title (with the legend under it) spans the axis columns too: more room per line
+        item.layout.removeItem(item.titleLabel)
+        item.layout.addItem(item.titleLabel, 0, 0, 1, 3)
         if x_label:
             item.setLabel("bottom", x_label, color=AXIS)
         item.setLabel("left", y_label, color=AXIS)
@@ -136,15 +202,6 @@ class Plot(pg.PlotWidget):
             axis.setPen(pg.mkPen("#3a3f4b"))
             axis.setTextPen(pg.mkPen(AXIS))
             axis.enableAutoSIPrefix(False)
-        self.legend = item.addLegend(
-            offset=legend_at or (-8, 8),
-            labelTextColor=TITLE,
-            labelTextSize="8pt",
-            brush=pg.mkBrush(29, 32, 38, 200),
-            pen=pg.mkPen("#353945"),
-            verSpacing=-4,
-        )
-        self.legend.setVisible(not self.legend_in_title)
         self.curves: dict[str, Curve] = {}
         self.marks: list[pg.InfiniteLine] = []
         self.symbols = True  # markers on per-epoch points (off for long runs: they would crowd)
@@ -154,6 +211,7 @@ class Plot(pg.PlotWidget):
         save.triggered.connect(self.save_png_dialog)
         self.empty_text = pg.TextItem("", color=AXIS, anchor=(0.5, 0.5))
         self.empty_text.setZValue(5)
+        self._show_title()
 
     def curve(
         self,
@@ -178,15 +236,12 @@ class Plot(pg.PlotWidget):
         kwargs: dict[str, Any] = {}
         if symbol and self.symbols:
             kwargs = {"symbol": symbol, "symbolSize": 5, "symbolBrush": color(rgb), "symbolPen": pg.mkPen(None)}
-        item = pg.PlotDataItem(
-            pen=pen,
-            name=name if legend and not self.legend_in_title else None,
-            antialias=not fast,
-            skipFiniteCheck=fast,
-            **kwargs,
-        )
-        if legend and self.legend_in_title:
-            self.title_legend.append(f"<span style='color:{color(rgb).name()}'>━ {name}</span>")
+        item = pg.PlotDataItem(pen=pen, antialias=not fast, skipFiniteCheck=fast, **kwargs)
+        if legend:
+            glyph = "╍╍" if dashed else "━━"
+            self.legend_entries.append(
+                (f"{glyph} {name}", f"<span style='color:{color(rgb).name()}'>{glyph}</span>&nbsp;{html.escape(name)}")
+            )
             self._show_title()
         self.addItem(item)
         # after addItem, which applies the plot's own (off) modes to the item
@@ -197,32 +252,65 @@ class Plot(pg.PlotWidget):
         self.curves[key] = curve
         return curve
 
-    def _show_title(self) -> None:
-        names = "&nbsp;&nbsp;".join(self.title_legend)
-        extra = f"&nbsp;&nbsp;&nbsp;<span style='font-size:8pt; font-weight:400'>{names}</span>" if names else ""
-        self.getPlotItem().setTitle(
-            f"<span style='color:{TITLE}; font-size:10pt; font-weight:600'>{self.title}</span>{extra}"
-        )
+    def _legend_cells(self) -> dict[str, str]:
+        """Plain text -> html of every legend entry and note, in order."""
+        cells = dict(self.legend_entries)
+        for note in self.notes:
+            cells[f"┆ {note}"] = f"<span style='color:{color(LR_MARK).name()}'>┆&nbsp;{html.escape(note)}</span>"
+        return cells
 
-    def mark(self, x: float, text: str) -> None:
-        """A vertical line with a label, e.g. where the learning rate was changed; the label
-        sits on the side of the line with more room."""
-        low, high = self.getViewBox().viewRange()[0]
-        side = 0 if (x - low) < 0.5 * (high - low) else 1
+    def legend_lines(self, width: float | None = None) -> list[list[str]]:
+        """The title, then the legend entries and notes, as lines of plain text that fit `width`
+        pixels (measured as the title label will render them)."""
+        width = (width if width is not None else self.width()) - 28
+        lines: list[list[str]] = [[self.title]]
+        used = _html_width(_title_html(self.title))
+        gap = _html_width(_entry_html("&nbsp;" * 4))
+        for text, cell in self._legend_cells().items():
+            needed = gap + _html_width(_entry_html(cell))
+            if used + needed > width and lines[-1]:
+                lines.append([])
+                used, needed = 0.0, needed - gap
+            lines[-1].append(text)
+            used += needed
+        return lines
+
+    def _show_title(self) -> None:
+        cells = self._legend_cells()
+        lines = self.legend_lines()
+        rows = []
+        for index, line in enumerate(lines):
+            body = "&nbsp;" * 4 + "&nbsp;&nbsp;&nbsp;&nbsp;".join(cells[t] for t in line[1:]) if index == 0 else ""
+            if index == 0:
+                rows.append(_title_html(self.title) + (_entry_html(body) if len(line) > 1 else ""))
+            else:
+                rows.append(_entry_html("&nbsp;&nbsp;&nbsp;&nbsp;".join(cells[t] for t in line)))
+        item = self.getPlotItem()
+        item.setTitle("<br>".join(rows))
+        # room for every line; and the label must not widen the plot (pyqtgraph sets its
+        # minimum width to the text's), the text is already flowed to the width
+        height = 26 + 15 * (len(lines) - 1)
+        item.titleLabel.setMaximumHeight(height)
+        item.titleLabel.setMinimumWidth(0)
+        item.layout.setRowFixedHeight(0, height)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        # pyqtgraph calls this with None while it builds the view, before the title exists
+        if event is not None and event.size().width() != event.oldSize().width():
+            self._show_title()
+
+    def mark(self, x: float, note: str | None = None) -> None:
+        """A vertical dashed line at `x`, e.g. where the learning rate was changed; its note goes
+        under the title with the legend, so it never covers a curve."""
         line = pg.InfiniteLine(
-            pos=x,
-            angle=90,
-            pen=pg.mkPen(color(LR_MARK, 200), width=1.2, style=QtCore.Qt.PenStyle.DashLine),
-            label=text,
-            labelOpts={
-                "position": 0.45,
-                "color": color(LR_MARK),
-                "fill": pg.mkBrush(29, 32, 38, 210),
-                "anchors": [(side, 0.5), (side, 0.5)],
-            },
+            pos=x, angle=90, pen=pg.mkPen(color(LR_MARK, 200), width=1.2, style=QtCore.Qt.PenStyle.DashLine)
         )
         self.addItem(line)
         self.marks.append(line)
+        if note:
+            self.notes.append(note)
+            self._show_title()
 
     def clear_all(self) -> None:
         for curve in self.curves.values():
@@ -231,9 +319,14 @@ class Plot(pg.PlotWidget):
             self.removeItem(line)
         self.curves.clear()
         self.marks.clear()
-        self.legend.clear()
-        self.title_legend.clear()
+        self.notes.clear()
+        self.legend_entries.clear()
         self._show_title()
+
+    def data_x_end(self) -> float | None:
+        """The largest x of any curve, or None when there are no points."""
+        ends = [float(np.nanmax(c.series.view()[0])) for c in self.curves.values() if c.count]
+        return max(ends) if ends else None
 
     @property
     def dirty(self) -> bool:
@@ -270,29 +363,59 @@ class LivePlots(QtWidgets.QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.loss = Plot("Loss", "loss")
-        self.accuracy = Plot("Accuracy", "accuracy", legend_at=(-8, -8))
-        self.lr = Plot("Learning rate", "lr", legend_at=(-6, -4), x_label=None)
-        self.grad = Plot("Gradient norm", "per layer (log scale)", log_y=True, legend_at=(8, -8))
-        self.dead = Plot("Dead ReLU units", "% dead", legend_at=(-6, 4), x_label=None)
+        self.accuracy = Plot("Accuracy", "accuracy")
+        self.lr = Plot("Learning rate", "lr", x_label=None)
+        self.grad = Plot("Gradient norm (log)", "norm", log_y=True)
+        self.dead = Plot("Dead ReLU units", "% dead", x_label=None)
         self.plots = [self.loss, self.accuracy, self.lr, self.grad, self.dead]
         self.accuracy.setYRange(0, 1.02, padding=0)
         self.dead.setYRange(0, 100, padding=0.02)
         layout = self.grid = QtWidgets.QGridLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.setSpacing(6)
-        layout.addWidget(self.loss, 0, 0, 2, 1)
-        layout.addWidget(self.accuracy, 0, 1, 2, 1)
-        layout.addWidget(self.grad, 0, 2, 2, 1)
-        layout.addWidget(self.lr, 0, 3)
-        layout.addWidget(self.dead, 1, 3)
-        for column, stretch in enumerate((5, 3, 3, 3)):
-            layout.setColumnStretch(column, stretch)
+        self.stacked = None  # whether learning rate and dead ReLUs share a column (set by _arrange)
+        self._arrange(stacked=True)
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self._tick)
         self._dirty = False
         self._turn = 0
         self.reset({})
+
+    def _arrange(self, stacked: bool) -> None:
+        """Learning rate above dead ReLUs in one column when there is height for two plots,
+        else all plots side by side, so none is squashed to a sliver."""
+        if stacked == self.stacked:
+            return
+        self.stacked = stacked
+        layout = self.grid
+        for plot in self.plots:
+            layout.removeWidget(plot)
+        for column in range(6):
+            layout.setColumnStretch(column, 0)
+        layout.addWidget(self.loss, 0, 0, 2, 1)
+        layout.addWidget(self.accuracy, 0, 1, 2, 1)
+        layout.addWidget(self.grad, 0, 2, 2, 1)
+        if stacked:
+            layout.addWidget(self.lr, 0, 3)
+            layout.addWidget(self.dead, 1, 3)
+        else:
+            layout.addWidget(self.lr, 0, 3, 2, 1)
+            layout.addWidget(self.dead, 0, 4, 2, 1)
+        self._set_stretch()
+
+    def _set_stretch(self) -> None:
+        # a hidden plot gives its column's share to the others
+        shares = [(self.loss, 5), (self.accuracy, 3), (self.grad, 3), (self.lr, 3), (self.dead, 3)]
+        columns = [5, 3, 3, 3] if self.stacked else [5, 3, 3, 3, 3]
+        for column, (plot, share) in enumerate(shares[: len(columns)]):
+            shown = not plot.isHidden() or (self.stacked and column == 3 and not self.dead.isHidden())
+            self.grid.setColumnStretch(column, share if shown else 0)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        two_rows = 2 * self.lr.minimumHeight() + self.grid.spacing() + 8
+        self._arrange(stacked=event.size().height() >= two_rows + 40)
+        super().resizeEvent(event)
 
     # -- a run ------------------------------------------------------------------------------------
     def reset(self, run: dict[str, Any]) -> None:
@@ -309,7 +432,7 @@ class LivePlots(QtWidgets.QWidget):
         self.accuracy.setVisible(bool(run.get("accuracy")) or not run)
         # dead ReLUs are counted on the validation set
         self.dead.setVisible(bool(run.get("relus")) and bool(run.get("num_val")) or not run)
-        self.grid.setColumnStretch(1, 3 if self.accuracy.isVisibleTo(self) or not run else 0)
+        self._set_stretch()
         epochs = int(run.get("epochs") or 0)
         for plot in self.plots:
             plot.symbols = epochs <= 60
@@ -413,8 +536,8 @@ class LivePlots(QtWidgets.QWidget):
         text = f"lr {event['from']:.3g} → {event['to']:.3g}"
         if len(self.optimizers) > 1:
             text = f"{event['optimizer']}: {text}"
-        self.loss.mark(x, text)
-        self.lr.mark(x, f"→ {event['to']:.3g}")
+        self.loss.mark(x, f"{text} at epoch {x:.3g}")
+        self.lr.mark(x)  # the curve itself shows the new value
 
     # -- drawing ----------------------------------------------------------------------------------
     def start_redrawing(self) -> None:
@@ -423,6 +546,15 @@ class LivePlots(QtWidgets.QWidget):
     def stop_redrawing(self) -> None:
         self._timer.stop()
         self.redraw()
+        self.fit_x_to_data()
+
+    def fit_x_to_data(self) -> None:
+        """The x axis ends where the curves end: a run stopped at epoch 8 of 60 fills the plot
+        instead of a corner of it."""
+        ends = [end for plot in self.plots if (end := plot.data_x_end()) is not None]
+        if ends and max(ends) > 0:
+            for plot in self.plots:
+                plot.setXRange(0, max(ends), padding=0.02)
 
     def redraw(self, everything: bool = True) -> None:
         """Bring the curves up to date: every plot, or (a timer tick) the loss plot or one other
@@ -433,6 +565,8 @@ class LivePlots(QtWidgets.QWidget):
             for plot in self.plots:
                 plot.redraw()
             self._dirty = False
+            if not self._timer.isActive():  # a finished, stopped or reopened run
+                self.fit_x_to_data()
             return
         # one plot per tick: Qt paints every widget updated in one event-loop pass together, so
         # spreading them keeps each pass short (the loss plot every other tick, ~20 Hz)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import html
 import math
+import tempfile
+from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -36,6 +39,26 @@ def describe_best(run: RunInfo) -> str:
     return f"{run.best_key.replace('_', ' ')} {run.best_value:.4g}"
 
 
+def describe_start(started: datetime.datetime, today: datetime.date | None = None) -> str:
+    """The time for a run of today, else the date and time: short, so every column fits."""
+    if started.date() == (today or datetime.date.today()):
+        return started.strftime("%H:%M:%S")
+    return started.strftime("%m-%d %H:%M" if started.year == (today or datetime.date.today()).year else "%Y-%m-%d")
+
+
+def breakable_path(text: str) -> str:
+    """`text` with a zero-width space after each path separator, so a label can wrap a long path."""
+    return text.replace("/", "/\u200b").replace("\\", "\\\u200b")
+
+
+# check boxes drawn by the theme, not the platform's (which are near-invisible on dark rows)
+CHECK_STYLE = (
+    "QTreeView::indicator { width: 15px; height: 15px; border-radius: 4px; border: 1px solid #8a90a0;"
+    " background: #262a33; }"
+    " QTreeView::indicator:checked { background: #5b8cff; border: 1px solid #5b8cff; image: url(CHECK); }"
+)
+
+
 def describe_seconds(seconds) -> str:
     if not isinstance(seconds, (int, float)) or not math.isfinite(seconds):
         return ""
@@ -61,6 +84,8 @@ class RunsPanel(QtWidgets.QWidget):
         header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
         for column in range(1, len(COLUMNS)):
             header.setSectionResizeMode(column, QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        check = Path(tempfile.gettempdir()) / "netwright-check-v1.png"  # drawn by editor.theme
+        self.tree.setStyleSheet(CHECK_STYLE.replace("CHECK", check.as_posix()) if check.is_file() else "")
         self.tree.itemChanged.connect(lambda *_: self._update_views())
         self.tree.itemSelectionChanged.connect(self._update_views)
         self.place = QtWidgets.QLabel()
@@ -83,18 +108,19 @@ class RunsPanel(QtWidgets.QWidget):
         left_widget = QtWidgets.QWidget()
         left_widget.setLayout(left)
 
-        self.metric = QtWidgets.QComboBox()
+        self.metric_box = QtWidgets.QComboBox()
         for key, label in METRICS:
-            self.metric.addItem(label, key)
-        self.metric.currentIndexChanged.connect(self._update_plot)
+            self.metric_box.addItem(label, key)
+        self.metric_box.currentIndexChanged.connect(self._update_plot)
         self.plot = Plot("Compare runs", "value")
         self.diff = QtWidgets.QTextBrowser()
         self.diff.setMinimumWidth(220)
         right_top = QtWidgets.QHBoxLayout()
         hint = QtWidgets.QLabel("Tick runs to overlay their curves; tick two to list what differs.")
         hint.setObjectName("muted")
+        hint.setWordWrap(True)
         right_top.addWidget(hint, 1)
-        right_top.addWidget(self.metric)
+        right_top.addWidget(self.metric_box)
         middle = QtWidgets.QVBoxLayout()
         middle.setContentsMargins(0, 0, 0, 0)
         middle.addLayout(right_top)
@@ -106,7 +132,11 @@ class RunsPanel(QtWidgets.QWidget):
         splitter.addWidget(left_widget)
         splitter.addWidget(middle_widget)
         splitter.addWidget(self.diff)
-        splitter.setSizes([420, 420, 260])
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(2, 1)
+        splitter.setSizes([560, 360, 220])
+        self.splitter = splitter
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(splitter)
@@ -127,7 +157,7 @@ class RunsPanel(QtWidgets.QWidget):
                 status = "interrupted"
             item = QtWidgets.QTreeWidgetItem(
                 [
-                    run.started.strftime("%Y-%m-%d %H:%M:%S"),
+                    describe_start(run.started),
                     status.replace("_", " "),
                     f"{run.epochs_completed}/{run.epochs}" if run.epochs else str(run.epochs_completed),
                     describe_best(run),
@@ -139,14 +169,25 @@ class RunsPanel(QtWidgets.QWidget):
             item.setFlags(item.flags() | QtCore.Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(0, QtCore.Qt.CheckState.Checked if run.id in checked else QtCore.Qt.CheckState.Unchecked)
             item.setForeground(1, QtGui.QBrush(QtGui.QColor(STATUS_COLORS.get(status, "#8a90a0"))))
-            item.setToolTip(0, str(run.folder))
+            item.setToolTip(0, f"{run.started:%Y-%m-%d %H:%M:%S}\n{run.folder}")
             if run.record.get("error"):
                 item.setToolTip(1, str(run.record["error"]))
             self.tree.addTopLevelItem(item)
         del blocker
-        where = f"Kept in {self.store.folder}" if self.store is not None else ""
+        where = breakable_path(f"Kept in {self.store.folder}") if self.store is not None else ""
         self.place.setText(where if self.runs else f"No runs yet. Press Train. {where}".strip())
+        self._fit_columns()
         self._update_views()
+
+    def columns_width(self) -> int:
+        """Pixels the tree needs to show every column whole (its content and its header)."""
+        header = self.tree.header()
+        widths = [max(self.tree.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in range(len(COLUMNS))]
+        return sum(widths) + 2 * self.tree.frameWidth() + 4
+
+    def _fit_columns(self) -> None:
+        # the splitter may not squeeze the tree below its columns: no sideways scrolling
+        self.tree.setMinimumWidth(self.columns_width())
 
     def checked_ids(self) -> list[str]:
         ids = []
@@ -178,7 +219,7 @@ class RunsPanel(QtWidgets.QWidget):
 
     def _update_plot(self) -> None:
         self.plot.clear_all()
-        key = self.metric.currentData()
+        key = self.metric_box.currentData()
         for index, run_id in enumerate(self.checked_ids()):
             run = self._run(run_id)
             if run is None:
@@ -190,7 +231,7 @@ class RunsPanel(QtWidgets.QWidget):
                 run_id, run.started.strftime("%H:%M:%S"), PALETTE[index % len(PALETTE)], width=2.0, symbol="o"
             )
             curve.extend([r["epoch"] for r in rows], [r[key] for r in rows])
-        self.plot.getPlotItem().setLabel("left", self.metric.currentText())
+        self.plot.getPlotItem().setLabel("left", self.metric_box.currentText())
         self.plot.redraw()
 
     def _diff_pair(self) -> tuple[RunInfo, RunInfo] | None:

@@ -41,6 +41,22 @@ SOURCES: dict[str, Source] = {
 
 DATASETS = tuple(SOURCES)
 
+# One line per dataset, for the Dataset node's chooser.
+DATASET_DESCRIPTIONS: dict[str, str] = {
+    "digits_images": "8x8 handwritten digits 0-9 as 1-channel images [1, 8, 8], for convolutions (1,797 samples).",
+    "digits_flat": "8x8 handwritten digits 0-9 as 64 values in a row, for Linear layers (1,797 samples).",
+    "digits_sequence": "8x8 handwritten digits 0-9 read as 8 time steps of 8 pixels, for RNN/LSTM/GRU.",
+    "iris": "150 iris flowers: 4 measurements, 3 species to classify.",
+    "wine": "178 wines: 13 chemical measurements, 3 cultivars to classify.",
+    "breast_cancer": "569 tumour samples: 30 measurements, benign or malignant.",
+    "diabetes": "442 patients: 10 measurements, a disease-progression number to predict (regression).",
+    "sine_wave": "Synthetic: windows of a noisy sine wave; predict its next value (regression).",
+    "gaussian_ring": "Synthetic: 2-D points from 8 Gaussian blobs on a ring, the classic GAN test.",
+    "csv": "Your CSV file: numeric columns as features, one target column.",
+    "image_folder": "Your images: one subfolder per class, resized to image_size.",
+    "npz": "Your NumPy .npz file with arrays x and y.",
+}
+
 # The Dataset node's parameter defaults; the node declares its params with these.
 DEFAULT_PARAMS: dict[str, Any] = {
     "dataset": "digits_flat",

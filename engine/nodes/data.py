@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.data import DATASETS, DEFAULT_PARAMS, DataError, describe
+from engine.data import DATASET_DESCRIPTIONS, DATASETS, DEFAULT_PARAMS, DataError, describe
 from engine.registry import NodeType, NoImport, Param, Port, ShapeError, TensorSpec, register
 
 
@@ -15,6 +15,12 @@ def _infer_dataset(params, inputs):
 
 
 _DEFAULT = DEFAULT_PARAMS
+# which datasets each source-specific parameter belongs to (forms hide it for the others)
+_FILES = {"dataset": ("csv", "image_folder", "npz")}
+_TABLE_FILES = {"dataset": ("csv", "npz")}
+_IMAGES = {"dataset": ("image_folder",)}
+_SYNTHETIC = {"dataset": ("sine_wave", "gaussian_ring")}
+_SINE = {"dataset": ("sine_wave",)}
 
 register(
     NodeType(
@@ -43,9 +49,28 @@ register(
             Port("y", "targets: class labels or values to predict"),
         ),
         params=(
-            Param("dataset", "choice", _DEFAULT["dataset"], "Which data to train on.", choices=DATASETS),
-            Param("path", "path", _DEFAULT["path"], "File or folder for csv, image_folder and npz datasets."),
-            Param("target_column", "str", _DEFAULT["target_column"], "CSV column to predict (empty: the last column)."),
+            Param(
+                "dataset",
+                "choice",
+                _DEFAULT["dataset"],
+                "Which data to train on.",
+                choices=DATASETS,
+                choice_descriptions=DATASET_DESCRIPTIONS,
+            ),
+            Param(
+                "path",
+                "path",
+                _DEFAULT["path"],
+                "File or folder for csv, image_folder and npz datasets.",
+                applies_when=_FILES,
+            ),
+            Param(
+                "target_column",
+                "str",
+                _DEFAULT["target_column"],
+                "CSV column to predict (empty: the last column).",
+                applies_when={"dataset": ("csv",)},
+            ),
             Param(
                 "task",
                 "choice",
@@ -54,6 +79,7 @@ register(
                 "auto: text labels, or whole numbers with few distinct values (at most 20), are classes; "
                 "other numbers are regression. For npz, integer y means classes.",
                 choices=("auto", "classification", "regression"),
+                applies_when=_TABLE_FILES,
             ),
             Param(
                 "image_size",
@@ -62,6 +88,7 @@ register(
                 "Image folders: images are resized to this many pixels square.",
                 minimum=4,
                 maximum=512,
+                applies_when=_IMAGES,
             ),
             Param(
                 "color",
@@ -69,6 +96,7 @@ register(
                 _DEFAULT["color"],
                 "Image folders: grayscale (1 channel) or rgb (3 channels).",
                 choices=("grayscale", "rgb"),
+                applies_when=_IMAGES,
             ),
             Param(
                 "num_samples",
@@ -77,6 +105,7 @@ register(
                 "Synthetic datasets: how many samples to generate.",
                 minimum=16,
                 maximum=1_000_000,
+                applies_when=_SYNTHETIC,
             ),
             Param(
                 "sequence_length",
@@ -85,6 +114,7 @@ register(
                 "Sine waves: time steps the model sees before predicting the next.",
                 minimum=2,
                 maximum=4096,
+                applies_when=_SINE,
             ),
             Param(
                 "noise",
@@ -94,6 +124,7 @@ register(
                 "reachable MSE is about noise squared); gaussian_ring blobs have std 0.2 x noise.",
                 minimum=0.0,
                 maximum=10.0,
+                applies_when=_SYNTHETIC,
             ),
             Param(
                 "classes",

@@ -30,6 +30,11 @@ class Param:
     min_length: int = 0
     advanced: bool = False
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+    # {other param: values for which this one means something}, e.g. image_size only for
+    # {"dataset": ("image_folder",)}; forms hide a param that does not apply (its value is kept)
+    applies_when: dict[str, tuple] = field(default_factory=dict, compare=False, hash=False)
+    # for a choice: one line per option saying what it is (forms show the chosen one's)
+    choice_descriptions: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -37,6 +42,10 @@ class Param:
         if self.kind == "choice" and self.default not in self.choices:
             raise ValueError(f"param {self.name}: default {self.default!r} not in choices")
         self.check(self.default)
+
+    def applies(self, params: dict[str, Any]) -> bool:
+        """Whether this parameter means anything given the node's other parameter values."""
+        return all(params.get(name) in values for name, values in self.applies_when.items())
 
     def check(self, value: Any) -> Any:
         """Return the value in its canonical JSON form, or raise ParamError saying why not."""

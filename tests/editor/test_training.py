@@ -66,7 +66,7 @@ def test_train_pause_change_lr_resume_stop_continue(trainer_window, session, qtb
     training.resume_action.trigger()
     qtbot.waitUntil(lambda: plots.loss_points() > before, timeout=10_000)
     qtbot.waitUntil(lambda: len(plots.loss.marks) == 1, timeout=10_000)  # the change is marked on the curves
-    assert "0.0003" in plots.loss.marks[0].label.toPlainText()
+    assert "0.0003" in plots.loss.notes[0]
 
     training.stop_action.trigger()
     qtbot.waitUntil(lambda: session.state == "idle", timeout=30_000)

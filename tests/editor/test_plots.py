@@ -1,0 +1,124 @@
+"""The live plots: legends beside the curves (never over them), readable log ticks, the x range
+of a stopped run, and no plot squashed to a sliver."""
+
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+import pytest
+
+from editor.training.plots import LivePlots, LogAxis, log_tick_values
+
+RUN = {
+    "losses": ["loss"],
+    "optimizers": [{"id": "adam"}],
+    "batches_per_epoch": 10,
+    "epochs": 60,
+    "accuracy": ["acc"],
+    "relus": ["relu1"],
+    "num_val": 100,
+}
+
+
+def epoch_row(epoch: int, layers: int = 6) -> dict:
+    return {
+        "epoch": epoch,
+        "train_loss": 2 * math.exp(-epoch / 5) + 0.1,
+        "val_loss": 2 * math.exp(-epoch / 5) + 0.15,
+        "train_acc": 1 - 0.5 * math.exp(-epoch / 3),
+        "val_acc": 1 - 0.55 * math.exp(-epoch / 3),
+        "grad_norm": {f"layer_number_{i}": 0.2 + 0.7 * math.exp(-epoch / 6) * i for i in range(1, layers + 1)},
+        "dead_relu": {"relu1": 0.05},
+    }
+
+
+@pytest.fixture
+def plots(qtbot):
+    widget = LivePlots()
+    qtbot.addWidget(widget)
+    widget.resize(1100, 300)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.reset(RUN)
+    widget.start_redrawing()
+    widget.add_rows([{"step": s, "loss": 2.3 * math.exp(-s / 50), "lr": 0.001} for s in range(1, 81)])
+    for epoch in range(1, 9):
+        widget.add_epoch(epoch_row(epoch))
+    yield widget
+    widget.stop_redrawing()
+
+
+def test_legends_sit_above_the_plot_area_and_fit_its_width(plots, qtbot):
+    plots.mark_lr_change({"step": 50, "from": 0.001, "to": 0.0003, "optimizer": "adam"})
+    plots.stop_redrawing()
+    for plot in plots.plots:
+        items = plot.getPlotItem().items + plot.getViewBox().addedItems
+        assert not [i for i in items if isinstance(i, pg.LegendItem)], f"{plot.title}: a legend box over the curves"
+        label = plot.getPlotItem().titleLabel
+        # the title row (title, legend, notes) lies wholly above the view box and within the plot
+        view_top = plot.getViewBox().sceneBoundingRect().top()
+        assert label.sceneBoundingRect().bottom() <= view_top + 1, plot.title
+        assert label.item.boundingRect().width() <= plot.width(), f"{plot.title}: legend wider than the plot"
+    grad_legend = plots.grad.getPlotItem().titleLabel.item.toPlainText()
+    assert all(f"layer_number_{i}" in grad_legend for i in range(1, 7))
+    assert len(plots.grad.legend_lines()) > 1  # six names flow onto more lines instead of off the side
+
+
+def test_a_curve_without_a_name_adds_no_empty_legend_entry(plots):
+    assert plots.lr.legend_entries == []  # one optimizer: the curve needs no legend
+    assert plots.lr.getPlotItem().titleLabel.item.toPlainText().strip() == "Learning rate"
+
+
+def test_the_learning_rate_note_goes_under_the_title_not_over_the_curve(plots):
+    plots.mark_lr_change({"step": 50, "from": 0.001, "to": 0.0003, "optimizer": "adam"})
+    assert plots.loss.notes == ["lr 0.001 → 0.0003 at epoch 5"]
+    assert "lr 0.001 → 0.0003" in plots.loss.getPlotItem().titleLabel.item.toPlainText()
+    for plot in (plots.loss, plots.lr):
+        line = plot.marks[-1]
+        assert line.label is None if hasattr(line, "label") else True  # no text drawn in the plot area
+        assert not [c for c in line.childItems() if isinstance(c, pg.TextItem)]
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "pixels"), [(-1, 0, 60), (-1, 0, 400), (-6, 2, 80), (-0.6, -0.35, 200), (-3, 1, 30)]
+)
+def test_log_ticks_never_overprint(low, high, pixels):
+    values = log_tick_values(low, high, pixels, LogAxis.MIN_GAP_PX)
+    assert values, (low, high, pixels)
+    assert all(low - 1e-9 <= v <= high + 1e-9 for v in values)
+    gaps = [(b - a) * pixels / (high - low) for a, b in zip(values, values[1:], strict=False)]
+    assert all(g >= LogAxis.MIN_GAP_PX - 1e-6 for g in gaps), gaps
+
+
+def test_log_tick_labels_say_the_value(plots):
+    axis = plots.grad.getPlotItem().getAxis("left")
+    assert isinstance(axis, LogAxis)
+    assert axis.logTickStrings([math.log10(0.25), 0.0, -3.0], 1.0, None) == ["0.25", "1", "0.001"]
+
+
+def test_after_stop_the_x_axis_ends_at_the_last_epoch_trained(plots):
+    assert plots.loss.viewRange()[0][1] > 55  # while running: room for all 60 epochs
+    plots.stop_redrawing()
+    for plot in plots.plots:
+        assert plot.viewRange()[0][1] < 9, (plot.title, plot.viewRange()[0])
+
+
+@pytest.mark.parametrize(("width", "height"), [(1100, 300), (800, 190), (800, 150)])
+def test_no_plot_is_squashed_to_a_sliver(plots, qtbot, width, height):
+    plots.resize(width, height)
+    qtbot.wait(20)
+    for plot in plots.plots:
+        if plot.isVisible():
+            view = plot.getViewBox().sceneBoundingRect()
+            assert plot.height() >= 110 and plot.width() >= 150, (plot.title, plot.size())
+            assert view.height() >= 40 and view.width() >= 60, (plot.title, view)
+
+
+def test_axis_titles_fit_beside_their_axis(plots, qtbot):
+    plots.resize(800, 190)
+    qtbot.wait(20)
+    for plot in plots.plots:
+        axis = plot.getPlotItem().getAxis("left")
+        # the rotated label's length must fit the axis' height, else it is clipped
+        assert axis.label.boundingRect().width() <= axis.height() + 1, (plot.title, axis.labelText)
