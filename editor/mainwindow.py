@@ -22,7 +22,9 @@ from editor.panels.palette import Palette
 from editor.panels.problems import ProblemsPanel
 from editor.panels.properties import PropertiesPanel
 from editor.panels.summary import SummaryPanel
+from editor.richtext import plain
 from editor.training.controller import TrainingController
+from editor.training.readiness import training_readiness
 from editor.training.session import TrainingSession
 from engine.analysis import Analysis, Problem
 from engine.analysis.fixes import apply_fix
@@ -34,6 +36,7 @@ GEOMETRY_KEY = "window/geometry"
 DOCK_STATE_KEY = "window/dock_state"
 REOPEN_LAST_KEY = "reopen_last_file"
 LAYOUT_VERSION = 1  # bump when docks are added or renamed: an old saved layout is then ignored
+STATUS_COLOURS = {"ok": "#5ac86e", "warning": "#e0b050", "error": "#ff8080", "empty": "#8a90a0", "running": "#6aa8ff"}
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -259,15 +262,17 @@ class MainWindow(QtWidgets.QMainWindow):
         for label in (self.problem_status, self.params_status):
             label.setContentsMargins(10, 0, 10, 0)
             status.addPermanentWidget(label)
+        self.problem_status.setObjectName("trainStatus")
         self.training.add_to_status_bar(status)
+        self._update_status()
 
     def _connect(self) -> None:
         c = self.canvas
         c.viewer.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
         c.viewer.customContextMenuRequested.connect(self._canvas_menu)
         c.selection_changed.connect(self._on_selection)
-        c.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
-        self.files.status.connect(lambda text: self.statusBar().showMessage(text, 4000))
+        c.message.connect(lambda text: self.statusBar().showMessage(plain(text), 6000))
+        self.files.status.connect(lambda text: self.statusBar().showMessage(plain(text), 4000))
         self.files.recent_changed.connect(self._fill_recent)
         self.palette.activated.connect(self._add_from_palette)
         self.help.setOpenLinks(False)  # links between help pages are ours to follow
@@ -277,6 +282,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.problems.node_activated.connect(lambda node_id: c.select([node_id], centre=True))
         self.summary.node_activated.connect(lambda node_id: c.select([node_id], centre=True))
         self.problems.fix_requested.connect(self.apply_quick_fix)
+        self.training.fix_requested.connect(self.apply_quick_fix)
+        self.training.status_changed.connect(self._update_status)
         self.problems.count_changed.connect(self._on_problem_count)
         self.properties.renamed.connect(lambda _old, new: c.select([new]))
         self.document.undo_stack.cleanChanged.connect(lambda _clean: self._update_title())
@@ -312,25 +319,25 @@ class MainWindow(QtWidgets.QMainWindow):
         self.problems.show_analysis(analysis)
         self.summary.show_analysis(self.document.graph, analysis)
         self._update_stats()
+        self.training.set_readiness(training_readiness(self.document.graph, analysis))
+        self._update_status()
+
+    def _update_status(self) -> None:
+        """The status bar's one line of truth: the run going on, else whether and why not the graph can train."""
+        running = self.training.status_text()
+        readiness = self.training.readiness
+        colour = STATUS_COLOURS["running" if running else readiness.severity]
+        self.problem_status.setText(f"<span style='color:{colour}'>\u25cf</span> {running or readiness.status}")
+        self.problem_status.setToolTip("" if running else readiness.reason)
 
     def _on_counts(self, counts: dict) -> None:
         self.summary.show_counts(counts)
+        self.canvas.show_tooltips(counts)
         self.params_status.setText(f"{self.summary.total_parameters():,} parameters")
         self._update_stats()
 
     def _on_problem_count(self, errors: int, warnings: int) -> None:
-        if errors or warnings:
-            parts = []
-            if errors:
-                parts.append(f"{errors} error{'s' if errors > 1 else ''}")
-            if warnings:
-                parts.append(f"{warnings} warning{'s' if warnings > 1 else ''}")
-            text = ", ".join(parts)
-            self.problem_status.setText(f"<span style='color:#ff8080'>\u25cf</span> {text}")
-            self.problems_dock.setWindowTitle(f"Problems ({errors + warnings})")
-        else:
-            self.problem_status.setText("<span style='color:#5ac86e'>\u25cf</span> Ready to train")
-            self.problems_dock.setWindowTitle("Problems")
+        self.problems_dock.setWindowTitle(f"Problems ({errors + warnings})" if errors or warnings else "Problems")
 
     def _on_loaded(self) -> None:
         self.live.run_now()
@@ -393,15 +400,22 @@ class MainWindow(QtWidgets.QMainWindow):
         """Apply the problem's fix as one undoable edit; False (said in the status bar) when it no longer fits."""
         created: list[str] = []
         label = f"Quick fix: {problem.fix.describe()}"
+        # the fix button is about to be rebuilt away; focus would fall down the tab chain
+        self.focus_canvas()
         try:
             self.document.edit(label, lambda g: created.extend(apply_fix(g, problem.fix)))
         except GraphError as exc:
-            self.statusBar().showMessage(f"Could not apply the fix: {exc}", 6000)
+            self.statusBar().showMessage(plain(f"Could not apply the fix: {exc}"), 6000)
             return False
         self.live.run_now()
         self.canvas.select(created or ([problem.node_id] if problem.node_id else []))
         self.statusBar().showMessage(label, 4000)
+        self.focus_canvas()
         return True
+
+    def focus_canvas(self) -> None:
+        """Keyboard focus to the canvas (after adding a node, a quick fix): Tab and Delete act there."""
+        self.canvas.viewer.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()

@@ -79,7 +79,7 @@ QLineEdit, QSpinBox, QDoubleSpinBox, QComboBox, QPlainTextEdit {
     background: #262a33; border: 1px solid #363b47; border-radius: 5px; padding: 4px 6px;
     selection-background-color: #4a6fd1; }
 QLineEdit:focus, QSpinBox:focus, QDoubleSpinBox:focus, QComboBox:focus, QPlainTextEdit:focus { border: 1px solid #5b8cff; }
-QLineEdit[invalid="true"] { border: 1px solid #eb4848; }
+QLineEdit[invalid="true"], QSpinBox[invalid="true"], QDoubleSpinBox[invalid="true"] { border: 1px solid #eb4848; }
 QSpinBox::up-button, QSpinBox::down-button, QDoubleSpinBox::up-button, QDoubleSpinBox::down-button { width: 0px; border: none; }
 QComboBox::drop-down { border: none; width: 18px; }
 QComboBox QAbstractItemView { background: #262a33; border: 1px solid #363b47; selection-background-color: #3a4150; }

@@ -16,6 +16,7 @@ from NodeGraphQt.constants import PortTypeEnum
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from editor import graph_ops, theme
+from editor.canvas import tooltips
 from editor.canvas.node_classes import DRAG_PREFIX, UNKNOWN_IDENTIFIER, canvas_type, node_classes
 from editor.canvas.pipes import CanvasViewer, ShapePipeItem
 from editor.canvas.quick_add import QuickAdd
@@ -63,6 +64,8 @@ class Canvas(QtCore.QObject):
             self.node_graph.register_node(cls)
         self._nodes: dict[str, object] = {}  # engine id -> NodeGraphQt node
         self._syncing = False
+        self._analysis_shown: Analysis | None = None  # for hover texts
+        self._counts: dict[str, int] = {}
         self._rewire()
         self.quick_add = QuickAdd(self.registry, self.viewer)
         self.quick_add.chosen.connect(lambda type_id, pos: self.add_node(type_id, pos))
@@ -201,8 +204,9 @@ class Canvas(QtCore.QObject):
         for node_id, canvas_node in self._nodes.items():
             problems = sorted(by_node.get(node_id, []), key=lambda p: rank[p.severity])
             severity = problems[0].severity if problems else None
-            tip = "\n".join(f"\u2022 {p.message}" for p in problems)
-            canvas_node.view.set_problem(severity, tip)
+            canvas_node.view.set_problem(severity, "")
+        self._analysis_shown = analysis
+        self.show_tooltips()
         bad_inputs = {(p.node_id) for p in analysis.problems if p.severity == "error"}
         for pipe in self.viewer.all_pipes():
             if not isinstance(pipe, ShapePipeItem) or not (pipe.output_port and pipe.input_port):
@@ -210,6 +214,26 @@ class Canvas(QtCore.QObject):
             spec = analysis.specs.get((pipe.output_port.node.name, pipe.output_port.name))
             text = str(spec) if spec is not None else ""
             pipe.set_shape_text(text, error=bool(text) and pipe.input_port.node.name in bad_inputs)
+
+    def show_tooltips(self, counts: dict[str, int] | None = None) -> None:
+        """Hover texts of every node and port from the latest analysis (and parameter counts, once known)."""
+        if counts is not None:
+            self._counts = counts
+        analysis, graph = self._analysis_shown, self.document.graph
+        if analysis is None:
+            return
+        for node_id, canvas_node in self._nodes.items():
+            node = graph.nodes.get(node_id)
+            if node is None:
+                continue
+            node_type = self.registry.get(node.type_id) if node.type_id in self.registry else None
+            count = self._counts.get(node_id)
+            canvas_node.view.setToolTip(tooltips.node_tooltip(node_type, node_id, analysis, count, node.type_id))
+            if node_type is None:
+                continue
+            for output, ports in ((False, canvas_node.inputs()), (True, canvas_node.outputs())):
+                for name, port in ports.items():
+                    port.view.setToolTip(tooltips.port_tooltip(graph, analysis, node_type, node_id, name, output))
 
     # -- canvas gestures -> edits ----------------------------------------------------------------
     @staticmethod

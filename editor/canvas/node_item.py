@@ -90,6 +90,9 @@ class NetwrightNodeItem(NodeItem):
             self.health = health
             self.update()
 
+    def _tooltip_disable(self, state):
+        """Keep the canvas's tooltip (from the analysis); NodeGraphQt would put its name and type back on every redraw."""
+
     # -- layout ---------------------------------------------------------------------------------
     def _draw_node_horizontal(self):
         for port, text in list(self._input_items.items()) + list(self._output_items.items()):

@@ -62,9 +62,16 @@ class QuickAdd(QtWidgets.QFrame):
         if self.results.count():
             self.results.setCurrentRow(0)
 
+    def close_box(self) -> None:
+        """Hide, giving focus back to the canvas (hiding a focused box would pass it down the tab chain)."""
+        focused = QtWidgets.QApplication.focusWidget()
+        if focused is not None and self.isAncestorOf(focused):
+            self.parentWidget().setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
+        self.hide()
+
     def _accept(self) -> None:
         item = self.results.currentItem()
-        self.hide()
+        self.close_box()
         if item is not None and item.data(QtCore.Qt.ItemDataRole.UserRole):
             self.chosen.emit(item.data(QtCore.Qt.ItemDataRole.UserRole), self._scene_pos)
 
@@ -72,7 +79,7 @@ class QuickAdd(QtWidgets.QFrame):
         if watched is self.search and event.type() == QtCore.QEvent.Type.KeyPress:
             key = event.key()
             if key == QtCore.Qt.Key.Key_Escape:
-                self.hide()
+                self.close_box()
                 return True
             if key in (QtCore.Qt.Key.Key_Down, QtCore.Qt.Key.Key_Up):
                 row = self.results.currentRow() + (1 if key == QtCore.Qt.Key.Key_Down else -1)

@@ -16,13 +16,32 @@ from engine.registry import Param
 INT_LIMIT = 2**31 - 1
 
 
+def _out_of_range(box: QtWidgets.QAbstractSpinBox, text: str, number: type) -> bool:
+    try:
+        value = number(text.strip())
+    except ValueError:
+        return False
+    return not box.minimum() <= value <= box.maximum()
+
+
 class FloatSpinBox(QtWidgets.QDoubleSpinBox):
-    """A spin box that shows 0.001 as `0.001` and 1e-06 as `1e-06`, not `0.001000`."""
+    """A spin box that shows 0.001 as `0.001` and 1e-06 as `1e-06`, not `0.001000`.
+
+    A number typed outside the range is not quietly put back: `out_of_range` carries the text,
+    so the form can say why it was refused (Qt then shows the last good value again).
+    """
+
+    out_of_range = QtCore.Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setDecimals(12)
         self.setStepType(QtWidgets.QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+
+    def fixup(self, text: str) -> str:
+        if _out_of_range(self, text, float):
+            self.out_of_range.emit(text.strip())
+        return text
 
     def textFromValue(self, value: float) -> str:
         return f"{value:.6g}"
@@ -46,6 +65,42 @@ class FloatSpinBox(QtWidgets.QDoubleSpinBox):
         return QtGui.QValidator.State.Intermediate, text, pos
 
 
+class IntSpinBox(QtWidgets.QSpinBox):
+    """A whole-number spin box that lets 1000 be typed into a 1-512 field and reports it
+    (`out_of_range`) instead of swallowing the keystroke that crossed the limit."""
+
+    out_of_range = QtCore.Signal(str)
+
+    def validate(self, text: str, pos: int):
+        stripped = text.strip()
+        if stripped in ("", "-", "+"):
+            return QtGui.QValidator.State.Intermediate, text, pos
+        try:
+            value = int(stripped)
+        except ValueError:
+            return QtGui.QValidator.State.Invalid, text, pos
+        if self.minimum() <= value <= self.maximum():
+            return QtGui.QValidator.State.Acceptable, text, pos
+        return QtGui.QValidator.State.Intermediate, text, pos
+
+    def fixup(self, text: str) -> str:
+        if _out_of_range(self, text, int):
+            self.out_of_range.emit(text.strip())
+        return text
+
+
+def mark_refused(widget: QtWidgets.QWidget, text: str) -> None:
+    """A field with no room for a message line (a toolbar's): a red border and the reason in a
+    tooltip that opens under it; empty `text` clears the mark."""
+    widget.setProperty("invalid", bool(text))
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+    widget.setStatusTip(text)
+    if text:
+        below = widget.mapToGlobal(QtCore.QPoint(0, widget.height() + 2))
+        QtWidgets.QToolTip.showText(below, text, widget, widget.rect(), 6000)
+
+
 class ParamEditor(QtCore.QObject):
     """Binds one Param to one widget: `set_value` shows a value, `commit` reports an edit as
     (param name, value or None, text typed) — text is used for kinds parsed from text."""
@@ -59,7 +114,7 @@ class ParamEditor(QtCore.QObject):
     def _build(self) -> QtWidgets.QWidget:
         param, kind = self.param, self.param.kind
         if kind == "int":
-            box = QtWidgets.QSpinBox()
+            box = IntSpinBox()
             box.setRange(
                 int(max(param.minimum if param.minimum is not None else -INT_LIMIT, -INT_LIMIT)),
                 int(min(param.maximum if param.maximum is not None else INT_LIMIT, INT_LIMIT)),
@@ -67,6 +122,7 @@ class ParamEditor(QtCore.QObject):
             box.setKeyboardTracking(False)
             box.setGroupSeparatorShown(False)
             box.valueChanged.connect(lambda v: self._commit(param.name, int(v), None))
+            box.out_of_range.connect(self._refused_by_range, QtCore.Qt.ConnectionType.QueuedConnection)
             return box
         if kind == "float":
             box = FloatSpinBox()
@@ -76,6 +132,7 @@ class ParamEditor(QtCore.QObject):
             )
             box.setKeyboardTracking(False)
             box.valueChanged.connect(lambda v: self._commit(param.name, float(v), None))
+            box.out_of_range.connect(self._refused_by_range, QtCore.Qt.ConnectionType.QueuedConnection)
             return box
         if kind == "bool":
             box = QtWidgets.QCheckBox()
@@ -108,6 +165,11 @@ class ParamEditor(QtCore.QObject):
         layout.addWidget(browse)
         row.line_edit = edit  # type: ignore[attr-defined]
         return row
+
+    @QtCore.Slot(str)
+    def _refused_by_range(self, text: str) -> None:
+        # after the spin box has finished with its input; the form checks the text and says why
+        self._commit(self.param.name, None, text)
 
     def _browse(self, edit: QtWidgets.QLineEdit) -> None:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self.widget, f"Choose {self.param.name}", edit.text())

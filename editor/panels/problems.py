@@ -3,12 +3,10 @@ Clicking a problem selects and centres its node."""
 
 from __future__ import annotations
 
-import html
-import re
-
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from editor import theme
+from editor.richtext import rich
 from engine.analysis import Analysis, Problem
 
 SEVERITY_LABEL = {"error": "Error", "warning": "Warning", "info": "Note"}
@@ -34,12 +32,6 @@ def severity_icon(severity: str, size: int = 14) -> QtGui.QIcon:
     return QtGui.QIcon(pixmap)
 
 
-def rich_message(text: str) -> str:
-    """Problem messages mark ids and ports with `backticks`: show them as code."""
-    escaped = html.escape(text)
-    return re.sub(r"`([^`]+)`", r"<span style='color:#c8d3ff; font-family:monospace'>\1</span>", escaped)
-
-
 class ProblemRow(QtWidgets.QWidget):
     def __init__(self, problem: Problem, on_fix, parent=None):
         super().__init__(parent)
@@ -47,24 +39,38 @@ class ProblemRow(QtWidgets.QWidget):
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(6, 5, 8, 5)
         layout.setSpacing(8)
-        icon = QtWidgets.QLabel()
-        icon.setPixmap(severity_icon(problem.severity).pixmap(14, 14))
-        icon.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop)
-        icon.setStyleSheet("background: transparent; padding-top: 2px;")
-        layout.addWidget(icon)
-        self.label = QtWidgets.QLabel(rich_message(problem.message))
+        self.label = QtWidgets.QLabel(rich(problem.message))
         self.label.setWordWrap(True)
         self.label.setStyleSheet("background: transparent;")
         self.label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.NoTextInteraction)
-        layout.addWidget(self.label, 1)
+        self.label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        # the icon is as tall as the first line of text and centred on it, whatever the font
+        self.icon = QtWidgets.QLabel()
+        self.icon.setPixmap(severity_icon(problem.severity).pixmap(14, 14))
+        self.icon.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.icon.setFixedSize(16, max(16, self.label.fontMetrics().height()))
+        self.icon.setStyleSheet("background: transparent;")
+        layout.addWidget(self.icon, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.label, 1, QtCore.Qt.AlignmentFlag.AlignTop)
         self.fix_button: QtWidgets.QPushButton | None = None
         if problem.fix:
             self.fix_button = QtWidgets.QPushButton(problem.fix.describe())
             self.fix_button.setObjectName("quickFix")
-            self.fix_button.setToolTip("Quick fix: " + (problem.hint or problem.fix.describe()))
+            self.fix_button.setToolTip(rich("Quick fix: " + (problem.hint or problem.fix.describe())))
             self.fix_button.setCursor(QtCore.Qt.CursorShape.PointingHandCursor)
             self.fix_button.clicked.connect(lambda: on_fix(problem))
             layout.addWidget(self.fix_button, 0, QtCore.Qt.AlignmentFlag.AlignTop)
+
+    def height_for(self, width: int) -> int:
+        """The row's height at `width`: the wrapped text's, or the button's if taller."""
+        margins = self.layout().contentsMargins()
+        spacing = self.layout().spacing()
+        text_width = width - margins.left() - margins.right() - self.icon.width() - spacing
+        if self.fix_button is not None:
+            text_width -= self.fix_button.sizeHint().width() + spacing
+        text = self.label.heightForWidth(max(40, text_width))
+        button = self.fix_button.sizeHint().height() if self.fix_button is not None else 0
+        return max(text, button, self.icon.height()) + margins.top() + margins.bottom()
 
 
 class ProblemsPanel(QtWidgets.QWidget):
@@ -87,6 +93,7 @@ class ProblemsPanel(QtWidgets.QWidget):
         self.problems: list[Problem] = []
         self.list.itemClicked.connect(self._on_clicked)
         self.list.itemActivated.connect(self._on_clicked)
+        self.list.viewport().installEventFilter(self)
 
     def show_analysis(self, analysis: Analysis) -> None:
         self.problems = list(analysis.problems)
@@ -95,29 +102,28 @@ class ProblemsPanel(QtWidgets.QWidget):
             item = QtWidgets.QListWidgetItem()
             row = ProblemRow(problem, self.fix_requested.emit)
             item.setData(QtCore.Qt.ItemDataRole.UserRole, problem.node_id)
-            item.setToolTip(problem.message)
+            item.setToolTip(rich(problem.message))
             self.list.addItem(item)
             self.list.setItemWidget(item, row)
-            item.setSizeHint(row.sizeHint())
+        self._size_rows()
         self.list.setVisible(bool(self.problems))
         self.empty.setVisible(not self.problems)
         errors = sum(p.severity == "error" for p in self.problems)
         warnings = sum(p.severity == "warning" for p in self.problems)
         self.count_changed.emit(errors, warnings)
 
-    def resizeEvent(self, event):
-        super().resizeEvent(event)
-        # word-wrapped rows need their height recomputed for the new width
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.list.viewport() and event.type() == QtCore.QEvent.Type.Resize:
+            self._size_rows()  # word-wrapped rows need their height recomputed for the new width
+        return super().eventFilter(watched, event)
+
+    def _size_rows(self) -> None:
         width = self.list.viewport().width()
         for index in range(self.list.count()):
             item = self.list.item(index)
             row = self.list.itemWidget(item)
             if row is not None:
-                item.setSizeHint(
-                    QtCore.QSize(
-                        width, row.heightForWidth(width) if row.hasHeightForWidth() else row.sizeHint().height()
-                    )
-                )
+                item.setSizeHint(QtCore.QSize(width, row.height_for(width)))
 
     def row(self, index: int) -> ProblemRow:
         return self.list.itemWidget(self.list.item(index))

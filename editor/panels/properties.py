@@ -1,8 +1,8 @@
 """The properties panel: a form for the selected node, built from its parameter schema.
 
 Every value is checked with the engine's `Param.check` / `parse_text` before it becomes an
-undoable edit; a refused value shows its reason under the form and the widget goes back to
-the value in the graph.
+undoable edit; a refused value (out of range, wrong kind, a taken id) shows its reason right
+under its field, the field is marked, and the widget goes back to the value in the graph.
 """
 
 from __future__ import annotations
@@ -14,8 +14,18 @@ from PySide6 import QtCore, QtWidgets
 from editor import theme
 from editor.document import GraphDocument
 from editor.panels.param_widgets import ParamEditor
+from editor.richtext import plain
 from engine.graph import GraphError
 from engine.registry import ParamError, catalog
+
+
+def _shown(value: Any) -> str:
+    """A parameter value as its field shows it (0.001, not 0.0010000; lists comma-separated)."""
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 class PropertiesPanel(QtWidgets.QScrollArea):
@@ -28,6 +38,8 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.node_id: str | None = None
         self._type_id: str | None = None
         self.editors: dict[str, ParamEditor] = {}
+        # field name -> (its form, the message line under it, the input to mark)
+        self.field_messages: dict[str, tuple[QtWidgets.QFormLayout, QtWidgets.QLabel, QtWidgets.QWidget]] = {}
         self.setWidgetResizable(True)
         self.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -60,6 +72,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
 
     def _rebuild(self) -> None:
         self.editors = {}
+        self.field_messages = {}
         self.rows: dict[str, tuple[QtWidgets.QFormLayout, list[QtWidgets.QWidget]]] = {}
         self.choice_hints: dict[str, QtWidgets.QLabel] = {}
         self.id_edit = self.name_edit = self.description_edit = None
@@ -136,6 +149,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.id_edit.setToolTip("The node's id: names its module in generated code; letters, digits and _")
         self.id_edit.editingFinished.connect(self._commit_rename)
         form.addRow("Id", self.id_edit)
+        self._add_field_message(form, "id", self.id_edit)
         if node_type is None:
             return
         basic = [p for p in node_type.params if not p.advanced]
@@ -174,6 +188,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             form.addRow("", hint)
             self.choice_hints[param.name] = hint
             self.rows[param.name][1].append(hint)
+        self._add_field_message(form, param.name, editor.input_widget)
 
     def _show_applicable(self, params: dict[str, Any]) -> None:
         """Hide the fields that mean nothing for the current choices (image size for built-in
@@ -190,6 +205,30 @@ class PropertiesPanel(QtWidgets.QScrollArea):
     def applicable_fields(self) -> list[str]:
         """The parameter fields shown for the selected node."""
         return [name for name, (_form, widgets) in self.rows.items() if not widgets[0].isHidden()]
+
+    def _add_field_message(self, form: QtWidgets.QFormLayout, name: str, field: QtWidgets.QWidget) -> None:
+        """A hidden line under a field for the reason a value typed there was refused."""
+        message = QtWidgets.QLabel()
+        message.setObjectName("formError")
+        message.setWordWrap(True)
+        form.addRow("", message)
+        form.setRowVisible(message, False)
+        self.field_messages[name] = (form, message, field)
+
+    def field_message(self, name: str) -> str:
+        """The refusal shown under field `name` ("" when none is shown)."""
+        if name not in self.field_messages:
+            return ""
+        _form, message, _field = self.field_messages[name]
+        return message.text() if not message.isHidden() else ""
+
+    def _show_field_message(self, name: str, text: str) -> None:
+        form, message, field = self.field_messages[name]
+        message.setText(text)
+        form.setRowVisible(message, bool(text))
+        field.setProperty("invalid", bool(text))
+        field.style().unpolish(field)
+        field.style().polish(field)
 
     def _load_values(self) -> None:
         graph = self.document.graph
@@ -218,9 +257,11 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         try:
             checked = param.parse_text(text) if text is not None else param.check(value)
         except ParamError as exc:
-            self._refuse(str(exc))
+            kept = self.document.graph.nodes[self.node_id].params.get(name, param.default)
+            self._refuse(f"{exc.message}; kept {_shown(kept)}", name)
             return False
         node_id = self.node_id
+        self._show_field_message(name, "")
         if self.document.graph.nodes[node_id].params.get(name) == checked:
             self.error.hide()
             return True
@@ -235,9 +276,13 @@ class PropertiesPanel(QtWidgets.QScrollArea):
     def _on_commit(self, name: str, value: Any, text: str | None) -> None:
         self.submit(name, value, text)
 
-    def _refuse(self, message: str) -> None:
-        self.error.setText(f"Not applied — {message}")
-        self.error.show()
+    def _refuse(self, message: str, field: str | None = None) -> None:
+        """Say why a value was not applied, under its field when there is one, and show the graph's value again."""
+        if field in self.field_messages:
+            self._show_field_message(field, plain(f"Not applied: {message}"))
+        else:
+            self.error.setText(plain(f"Not applied — {message}"))
+            self.error.show()
         self._load_values()
 
     def _commit_rename(self) -> None:
@@ -250,7 +295,7 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             probe = self.document.graph.copy()
             probe.rename_node(old, new)
         except GraphError as exc:
-            self._refuse(str(exc))
+            self._refuse(str(exc), "id")
             return
         self.node_id = new
         self.document.edit(f"Rename {old} to {new}", lambda g: g.rename_node(old, new))

@@ -15,16 +15,20 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from editor.panels.param_widgets import FloatSpinBox
+from editor.panels.param_widgets import FloatSpinBox, IntSpinBox, mark_refused
+from editor.richtext import plain, rich
 from editor.training.dashboard import TrainingDashboard, write_csv
 from editor.training.health import READING_THE_CURVES, badges_from_epoch
 from editor.training.insights_view import InsightsPanel
+from editor.training.readiness import Readiness, training_readiness
+from editor.training.replay import lr_changes, run_layout
 from editor.training.session import TrainingSession
 from editor.training.settings_form import set_training_value
 from engine.analysis import analyze
 from engine.graph.fileformat import graph_to_document
 from engine.graph.training import TRAINING_INDEX
 from engine.runs import RunStore
+from engine.runs.store import RunInfo
 
 if TYPE_CHECKING:
     from editor.mainwindow import MainWindow
@@ -45,8 +49,15 @@ def format_duration(seconds: float) -> str:
     )
 
 
+TRAIN_TIP = "Train the graph on the canvas from fresh weights"
+CONTINUE_TIP = "Train again, starting from the weights of the latest run"
+NO_RUN_TITLE = "No run yet — press <b>Train</b> (F5) to train the graph on the canvas."
+
+
 class TrainingController(QtCore.QObject):
     run_finished = QtCore.Signal(dict)  # the `finished` message
+    status_changed = QtCore.Signal()  # what `status_text` says has changed (state, epoch)
+    fix_requested = QtCore.Signal(object)  # a Problem whose quick fix the user chose in the Train dialog
 
     def __init__(self, window: MainWindow, session: TrainingSession | None, runs_root: Path):
         super().__init__(window)
@@ -62,6 +73,11 @@ class TrainingController(QtCore.QObject):
         self.run_dir: Path | None = None
         self.last_error: dict[str, Any] | None = None
         self.current_lr: dict[str, float] = {}
+        self.readiness: Readiness = training_readiness(self.document.graph, analyze(self.document.graph))
+        self.epoch_shown: tuple[int, int] | None = None  # (epoch, epochs) of the run going on
+        self._foreign_run: str | None = None  # a run of a graph that is no longer open: its events are not ours
+        self.cannot_train_box: QtWidgets.QMessageBox | None = None
+        self._writing_back = False  # the learning rate chosen while paused goes into the graph: not a user edit
         self._rate = 0.0
         self._edited_during_run = False
         self._shut_down = False
@@ -102,15 +118,9 @@ class TrainingController(QtCore.QObject):
         return action
 
     def _build_actions(self) -> None:
-        self.train_action = self._action(
-            "Train", lambda: self.start(), "F5", "Train the graph on the canvas from fresh weights", "SP_MediaPlay"
-        )
+        self.train_action = self._action("Train", lambda: self.start(), "F5", TRAIN_TIP, "SP_MediaPlay")
         self.continue_action = self._action(
-            "Continue",
-            self.continue_training,
-            "Shift+F5",
-            "Train again, starting from the weights of the latest run",
-            "SP_MediaSeekForward",
+            "Continue", self.continue_training, "Shift+F5", CONTINUE_TIP, "SP_MediaSeekForward"
         )
         self.pause_action = self._action("Pause", self.pause, "F6", "Pause after the current batch", "SP_MediaPause")
         self.resume_action = self._action(
@@ -129,13 +139,16 @@ class TrainingController(QtCore.QObject):
 
     def _spin(self, name: str, width: int) -> QtWidgets.QSpinBox:
         param = TRAINING_INDEX[name]
-        box = QtWidgets.QSpinBox()
+        box = IntSpinBox()
         box.setRange(int(param.minimum), int(min(param.maximum, 2**31 - 1)))
         box.setKeyboardTracking(False)
         box.setGroupSeparatorShown(False)
         box.setFixedWidth(width)
         box.setToolTip(param.description)
         box.valueChanged.connect(lambda v, n=name: self._set_setting(n, int(v)))
+        box.out_of_range.connect(
+            lambda text, n=name: self._set_setting(n, text=text), QtCore.Qt.ConnectionType.QueuedConnection
+        )
         return box
 
     def _build_toolbar_widgets(self) -> None:
@@ -148,11 +161,15 @@ class TrainingController(QtCore.QObject):
         self.seed_box = self._spin("seed", 48)
         self.lr_box = FloatSpinBox()
         self.lr_box.setRange(1e-8, 10.0)
+        self.lr_box.setKeyboardTracking(False)  # 1000 typed is one value, not 1, 10 (applied), 100, 1000
         self.lr_box.setFixedWidth(72)
         self.lr_box.setToolTip(
-            "Learning rate: change it while paused; it applies on Resume and is marked on the curves"
+            "Learning rate: change it while paused; on Resume it applies to the run from the next batch, is "
+            "marked on the curves and is set on the optimizer node (undoable), so the next run starts with it"
         )
         self.lr_box.setEnabled(False)
+        self.lr_box.valueChanged.connect(lambda _v: mark_refused(self.lr_box, ""))
+        self.lr_box.out_of_range.connect(self._lr_refused, QtCore.Qt.ConnectionType.QueuedConnection)
         self.lr_target = QtWidgets.QComboBox()
         self.lr_target.setToolTip("Which optimizer the new learning rate is for")
         self.lr_target.currentIndexChanged.connect(self._show_lr)
@@ -195,8 +212,11 @@ class TrainingController(QtCore.QObject):
         status.addPermanentWidget(self.progress)
 
     # -- settings in the toolbar --------------------------------------------------------------------
-    def _set_setting(self, name: str, value: int) -> None:
-        problem = set_training_value(self.document, name, value)
+    def _set_setting(self, name: str, value: int | None = None, text: str | None = None) -> None:
+        """A toolbar setting typed or stepped: applied undoably, or refused with the reason at the field."""
+        box = {"epochs": self.epochs_box, "batch_size": self.batch_box, "seed": self.seed_box}[name]
+        problem = set_training_value(self.document, name, value, text)
+        mark_refused(box, f"Not applied: {problem}" if problem else "")
         if problem:
             self.window.statusBar().showMessage(f"Not applied — {problem}", 6000)
             self._on_document_changed()
@@ -226,7 +246,7 @@ class TrainingController(QtCore.QObject):
             blocker = QtCore.QSignalBlocker(box)
             box.setValue(int(training.get(name, TRAINING_INDEX[name].default)))
             del blocker
-        if self.session.state == "idle":  # show the graph's own learning rate until a run reports one
+        if self.session.state == "idle" or self._foreign_run:  # the graph's own learning rate until a run reports one
             rates = [
                 n.params["lr"]
                 for n in self.document.graph.nodes.values()
@@ -236,7 +256,7 @@ class TrainingController(QtCore.QObject):
                 blocker = QtCore.QSignalBlocker(self.lr_box)
                 self.lr_box.setValue(float(rates[0]))
                 del blocker
-        if self.session.state != "idle" and not self._edited_during_run:
+        if self.session.state != "idle" and not (self._edited_during_run or self._foreign_run or self._writing_back):
             self._edited_during_run = True
             self.dashboard.edited.show()
             self.window.statusBar().showMessage(
@@ -255,7 +275,66 @@ class TrainingController(QtCore.QObject):
         return RunStore.named(self.runs_root, self.document.graph.name or "untitled")
 
     def _on_graph_opened(self) -> None:
+        """Another graph is open: nothing of the previous one stays on screen; its own latest run, if any, shows."""
+        if self.session.state != "idle" and self.run_dir is not None:
+            # the run trains the previous graph: stop it (its results stay in that graph's runs) and stop listening
+            self._foreign_run = self.run_dir.name
+            self.session.stop()
+            self._frame.stop()
+            self.dashboard.plots.stop_redrawing()
+            self.window.statusBar().showMessage(
+                "The run of the previous graph was stopped; its results are kept in that graph's Runs.", 8000
+            )
         self._attach_latest()
+        self.show_run(self._latest_run())
+        self._update_actions()
+        self.status_changed.emit()
+
+    def _latest_run(self) -> RunInfo | None:
+        return next((r for r in self.dashboard.runs.store.runs() if r.status != "running"), None)
+
+    def show_run(self, info: RunInfo | None) -> None:
+        """Show a finished run's curves, outcome and badges, or an empty panel (None)."""
+        history = info.history() if info is not None else []
+        run = run_layout(info, history) if info is not None else {}
+        self.history, self.run, self.last_error, self.run_dir = history, run, None, None
+        self.epoch_shown, self._pending, self._rate = None, {}, 0.0
+        self.current_lr = {o["id"]: o["lr"] for o in run.get("optimizers", [])}
+        self._edited_during_run = False
+        self.dashboard.edited.hide()
+        self.dashboard.runs.active_run = None
+        blocker = QtCore.QSignalBlocker(self.lr_target)
+        self.lr_target.clear()
+        del blocker
+        self.lr_target_action.setVisible(False)
+        self._on_document_changed()
+        plots = self.dashboard.plots
+        plots.reset(run)
+        if history:
+            batches = info.batches()
+            for start in range(0, len(batches), 5000):
+                plots.add_rows(batches[start : start + 5000])
+            for row in history:
+                plots.add_epoch(row)
+            for change in lr_changes(history):
+                plots.mark_lr_change(change)
+            plots.redraw()
+        self.insights.reset({})
+        self.progress.hide()
+        badges = badges_from_epoch(history[-1]) if history else {}
+        self.window.canvas.show_health({k: (text, rgb) for k, (text, rgb, _) in badges.items()})
+        if info is None:
+            self.dashboard.title.setText(NO_RUN_TITLE)
+            self.progress_label.setText("")
+            self.progress_label.hide()
+            return
+        status = info.status.replace("_", " ")
+        when = info.started.strftime("%d %b %H:%M")
+        self.dashboard.title.setText(
+            f"<b>Latest run</b> <span style='color:#8a90a0'>· {status} · {when} · {info.device or 'cpu'}</span>"
+        )
+        self.progress_label.setText(f"Last run: {status}{self._summary()}")
+        self.progress_label.show()
 
     def _on_path_changed(self) -> None:
         if self.session.state == "idle":
@@ -273,12 +352,10 @@ class TrainingController(QtCore.QObject):
         if self.session.state != "idle":
             return False
         graph = self.document.graph.copy()
-        errors = analyze(graph).errors
-        if errors:
-            more = f"\n\n(and {len(errors) - 1} more in the Problems panel)" if len(errors) > 1 else ""
-            QtWidgets.QMessageBox.warning(self.window, "Cannot train yet", f"{errors[0]}{more}")
-            if errors[0].node_id:
-                self.window.canvas.select([errors[0].node_id], centre=True)
+        analysis = analyze(graph)
+        readiness = self.refresh_readiness(analysis)
+        if not readiness.can_train:
+            self.explain_cannot_train(analysis.errors, readiness)
             return False
         store = self.store()
         self.run_dir = store.new_run()
@@ -311,6 +388,37 @@ class TrainingController(QtCore.QObject):
         self.window.show_training_panel()
         return True
 
+    def explain_cannot_train(self, errors: list, readiness: Readiness) -> QtWidgets.QMessageBox | None:
+        """Say why the graph cannot train; offer the problems' quick fixes as buttons.
+
+        Without a fix to offer this is a plain warning. With one, the dialog is window-modal but
+        does not block (`open`): a fix button applies that fix, Close leaves things as they are.
+        """
+        first = next((p for p in errors if p.node_id), None)
+        if first is not None:
+            self.window.canvas.select([first.node_id], centre=True)
+        fixable = [p for p in errors if p.fix is not None][:3]
+        more = len(errors) - 1
+        text = rich(
+            (readiness.reason if not errors else errors[0].message)
+            + (f"\n\n(and {more} more in the Problems panel)" if more > 0 else "")
+        )
+        if not fixable:
+            QtWidgets.QMessageBox.warning(self.window, "Cannot train yet", text)
+            return None
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, "Cannot train yet", text, parent=self.window)
+        box.setObjectName("cannotTrainDialog")
+        box.setInformativeText("A quick fix can repair this:" if len(fixable) == 1 else "Quick fixes can repair these:")
+        for problem in fixable:
+            button = box.addButton(problem.fix.describe(), QtWidgets.QMessageBox.ButtonRole.AcceptRole)
+            button.setToolTip(plain(problem.message))
+            button.clicked.connect(lambda _checked=False, p=problem: self.fix_requested.emit(p))
+        box.addButton(QtWidgets.QMessageBox.StandardButton.Close)
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.cannot_train_box = box
+        return box
+
     def continue_training(self) -> bool:
         if self.document.trained_weights is None or not self.document.trained_weights.is_file():
             self.window.statusBar().showMessage("No trained weights yet: press Train first.", 5000)
@@ -329,12 +437,48 @@ class TrainingController(QtCore.QObject):
             if shown is None or not math.isclose(value, shown, rel_tol=1e-9):
                 lr = value
         self.session.resume(lr, target)
+        if lr is not None:
+            self._write_back_lr(lr, [target] if target else list(self.current_lr))
+
+    def _lr_refused(self, text: str) -> None:
+        low, high = self.lr_box.minimum(), self.lr_box.maximum()
+        mark_refused(self.lr_box, f"Not applied: a learning rate must be between {low:g} and {high:g}, received {text}")
+        self.window.statusBar().showMessage(
+            f"Learning rate {text} not applied: it must be between {low:g} and {high:g}", 6000
+        )
+
+    def _write_back_lr(self, lr: float, optimizers: list[str]) -> None:
+        """A learning rate chosen while paused is the one the user wants: keep it in the graph too,
+        as one undoable edit (the running copy has it already; undo changes only the graph)."""
+        graph = self.document.graph
+        owners = [o for o in optimizers if o in graph.nodes and "lr" in graph.nodes[o].params]
+        changed = [o for o in owners if graph.nodes[o].params["lr"] != lr]
+        if not changed:
+            return
+
+        def set_lr(g) -> None:
+            for node_id in changed:
+                g.nodes[node_id].params["lr"] = lr
+
+        self._writing_back = True
+        try:
+            self.document.edit(f"Set lr of {', '.join(changed)} to {lr:g} (changed while paused)", set_lr)
+        finally:
+            self._writing_back = False
+        self.window.statusBar().showMessage(
+            f"Learning rate {lr:g} applies to this run from the next batch and is now set on "
+            f"{', '.join(changed)} (Ctrl+Z undoes that in the graph)",
+            8000,
+        )
 
     def stop(self) -> None:
         self.session.stop()
 
     def _on_state(self, state: str) -> None:
         self._update_actions()
+        self.status_changed.emit()
+        if self._foreign_run:
+            return
         if state == "paused":
             self._apply_pending(final=True)
             self.progress_label.setText(self.progress_label.text().split("  ·  ")[0] + "  ·  paused")
@@ -342,20 +486,64 @@ class TrainingController(QtCore.QObject):
         elif state == "stopping":
             self.progress_label.setText("Stopping after this batch…")
 
+    def set_readiness(self, readiness: Readiness) -> None:
+        """What the latest analysis says about training this graph (the window computes it)."""
+        self.readiness = readiness
+        self._update_actions()
+
+    def refresh_readiness(self, analysis=None) -> Readiness:
+        graph = self.document.graph
+        self.set_readiness(training_readiness(graph, analysis if analysis is not None else analyze(graph)))
+        return self.readiness
+
+    def status_text(self) -> str | None:
+        """The run's state in a few words for the status bar, or None when no run is going on."""
+        state = self.session.state
+        if state == "idle" or self._foreign_run:
+            return None
+        if state == "starting":
+            return "Training: starting…"
+        if state == "stopping":
+            return "Training: stopping…"
+        where = f"epoch {self.epoch_shown[0]}/{self.epoch_shown[1]}" if self.epoch_shown else "first epoch"
+        return f"Paused at {where}" if state == "paused" else f"Training: {where}"
+
     def _update_actions(self) -> None:
         state = self.session.state
         idle = state == "idle"
-        self.train_action.setEnabled(idle)
-        self.continue_action.setEnabled(idle and self.document.trained_weights is not None)
+        ready = self.readiness.can_train
+        self.train_action.setEnabled(idle and ready)
+        self.continue_action.setEnabled(idle and ready and self.document.trained_weights is not None)
+        why = f"Cannot train: {self.readiness.reason}" if not ready else ""
+        for action, tip, key in (
+            (self.train_action, TRAIN_TIP, "F5"),
+            (self.continue_action, CONTINUE_TIP, "Shift+F5"),
+        ):
+            action.setToolTip(why or f"{tip} ({key})")
+            action.setStatusTip(why or tip)
         self.pause_action.setEnabled(state in ("starting", "running"))
         self.resume_action.setEnabled(state == "paused")
         self.stop_action.setEnabled(state in ("starting", "running", "paused"))
-        self.lr_box.setEnabled(state == "paused")
-        self.lr_target.setEnabled(state == "paused")
-        self.device_box.setEnabled(idle)
+        # a focused widget that gets disabled passes focus down the tab chain (the palette filter, the
+        # Id field): hand it to the canvas instead, where the user's keys mean something
+        focused = QtWidgets.QApplication.focusWidget()
+        for widget, enabled in (
+            (self.lr_box, state == "paused"),
+            (self.lr_target, state == "paused"),
+            (self.device_box, idle),
+        ):
+            if not enabled and focused is not None and (focused is widget or widget.isAncestorOf(focused)):
+                self.window.canvas.viewer.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)
+            widget.setEnabled(enabled)
 
     # -- events from the child ---------------------------------------------------------------------
     def _on_message(self, kind: str, data: Any) -> None:
+        if self._foreign_run:  # the run of a graph closed meanwhile: only its end matters, to free Train
+            if kind == "finished":
+                self._foreign_run = None
+                self._update_actions()
+                self.status_changed.emit()
+            return
         handler = getattr(self, f"_on_{kind}", None)
         if handler is not None:
             handler(data)
@@ -430,6 +618,9 @@ class TrainingController(QtCore.QObject):
             self._rate = p["samples_per_s"] if not self._rate else 0.8 * self._rate + 0.2 * p["samples_per_s"]
         self.progress.setValue(done)
         self.progress.setFormat(f"epoch {p['epoch']}/{p['epochs']}")
+        if self.epoch_shown != (p["epoch"], p["epochs"]):
+            self.epoch_shown = (p["epoch"], p["epochs"])
+            self.status_changed.emit()
         batch_size = max(1, self.run.get("batch_size", 1))
         remaining = p["epochs"] * per_epoch - done
         left = remaining * batch_size / self._rate if self._rate > 0 else math.inf
@@ -507,7 +698,7 @@ class TrainingController(QtCore.QObject):
         text = f"{error['message']}\n\n{error['suggestion']}"
         if node_id:
             text += f"\n\nThe node `{node_id}` is selected on the canvas. Your graph is unchanged."
-        QtWidgets.QMessageBox.critical(self.window, error["title"], text)
+        QtWidgets.QMessageBox.critical(self.window, plain(error["title"]), rich(text))
 
     # -- export, help, lifetime --------------------------------------------------------------------
     def export_csv(self, path: str) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from torch import fx, nn
 
 from engine.analysis import Analysis, analyze
+from engine.compiler.names import input_name
 from engine.graph.model import Graph
 from engine.registry import catalog
 
@@ -102,12 +103,6 @@ def model_output(graph: Graph) -> str | None:
                 return edge.src
     candidates = [n for n in default_outputs(graph) if registry.get(graph.nodes[n].type_id).role == "op"]
     return candidates[0] if len(candidates) == 1 else None
-
-
-def input_name(graph: Graph, node_id: str, port: str) -> str:
-    """The forward() argument for a data port: `data_x`, or the node id for one-output sources."""
-    node_type = catalog().get(graph.nodes[node_id].type_id)
-    return node_id if len(node_type.outputs) == 1 else f"{node_id}_{port}"
 
 
 def class_name(name: str) -> str:

@@ -108,7 +108,7 @@ def test_nan_stops_the_run_with_a_dialog_that_names_the_node(trainer_window, ses
     title, text = critical[0]
     assert "NaN" in title and "learning rate" in text.lower()
     node_id = window.training.last_error["node_id"]
-    assert node_id in window.document.graph.nodes and f"`{node_id}`" in text
+    assert node_id in window.document.graph.nodes and f">{node_id}</span>" in text and "`" not in text
     assert window.canvas.selected_ids() == [node_id]
     # nothing lost, and the window still works
     assert window.document.graph == graph_before

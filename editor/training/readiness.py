@@ -1,0 +1,64 @@
+"""Can the graph on the canvas be trained, and what should the status bar say?
+
+The decision is the engine's: the analysis's errors, then `make_plan` (the same plan the
+trainer runs). This module only words the answer for the status bar and the Train tooltip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from editor.richtext import plain
+from engine.analysis import Analysis
+from engine.graph import Graph
+from engine.registry import catalog
+from engine.training.errors import TrainingError
+from engine.training.plan import make_plan
+
+DATASET = "data.Dataset"
+
+
+@dataclass(frozen=True)
+class Readiness:
+    can_train: bool
+    status: str  # short, for the status bar: "Ready to train", "2 problems", "Add a Dataset node to start"
+    reason: str = ""  # why it cannot train, one plain sentence (the Train button's tooltip)
+    severity: str = "ok"  # ok, warning, error, empty: the colour of the status dot
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def training_readiness(graph: Graph, analysis: Analysis) -> Readiness:
+    """What training `graph` (analysed as `analysis`) would do right now, in words."""
+    has_dataset = any(node.type_id == DATASET for node in graph.nodes.values())
+    if not graph.nodes:
+        return Readiness(False, "Add a Dataset node to start", "The graph is empty: add a Dataset node first.", "empty")
+    errors = analysis.errors
+    warnings = [p for p in analysis.problems if p.severity == "warning"]
+    if not has_dataset:
+        return Readiness(
+            False,
+            "Add a Dataset node to start",
+            "Training reads its samples from a Dataset node: add one and wire the model to its x.",
+            "empty",
+        )
+    if errors:
+        more = f" (and {_count(len(errors) - 1, 'more problem')} in the Problems panel)" if len(errors) > 1 else ""
+        return Readiness(
+            False, _count(len(errors) + len(warnings), "problem"), plain(errors[0].message) + more, "error"
+        )
+    try:
+        make_plan(graph, analysis)
+    except TrainingError as exc:
+        reason = plain(str(exc))
+        reason = reason[len("cannot train: ") :] if reason.startswith("cannot train: ") else reason
+        reason = reason[:1].upper() + reason[1:]
+        registry = catalog()
+        if not any(registry.get(n.type_id).role == "loss" for n in graph.nodes.values() if n.type_id in registry):
+            return Readiness(False, "Add a loss to train", reason, "empty")
+        return Readiness(False, "Cannot train yet", reason, "warning")
+    if warnings:
+        return Readiness(True, f"Ready to train · {_count(len(warnings), 'warning')}", "", "warning")
+    return Readiness(True, "Ready to train")
