@@ -54,6 +54,8 @@ class GraphDocument(QtCore.QObject):
     def set_graph(self, graph: Graph) -> None:
         """Replace the graph without recording a step (used by commands)."""
         self._graph = graph.copy()
+        if self.path is not None:  # relative data paths are read beside the file, as reopening it would
+            self._graph.base_dir = self.path.resolve().parent
         self.changed.emit()
 
     def load(self, graph: Graph, path: Path | None) -> None:
@@ -73,5 +75,6 @@ class GraphDocument(QtCore.QObject):
 
     def mark_saved(self, path: Path) -> None:
         self.path = path
+        self._graph.base_dir = path.resolve().parent  # Save As elsewhere moves where relative data paths point
         self.undo_stack.setClean()
         self.path_changed.emit()

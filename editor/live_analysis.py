@@ -3,7 +3,8 @@
 Validation and shape inference are the engine's `analyze` (no torch, milliseconds). Counting
 parameters (the engine's `engine.analysis.parameters`, as the command line's summary counts)
 needs torch modules, so it runs on one worker thread that imports torch the first time it is
-needed, long after the window is up.
+needed, long after the window is up. Data files are never read here: `editor.data_reads`
+reads them on other threads and the analysis runs again when a read ends.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from PySide6 import QtCore
 
+from editor import data_reads
 from editor.document import GraphDocument
 from engine.analysis import Analysis, analyze
 from engine.analysis.parameters import layers_to_count
 from engine.graph import Graph
+
+# How long the GUI thread waits for a data read before it shows the node as "reading".
+QUICK_READ_S = 0.15
 
 
 class LiveAnalysis(QtCore.QObject):
@@ -38,16 +43,29 @@ class LiveAnalysis(QtCore.QObject):
         self._cache: dict[str, int] = {}
         self._counted.connect(self._on_counted)
         document.changed.connect(self._timer.start)
+        document.path_changed.connect(self._timer.start)  # relative data paths now point elsewhere
+        self.data_reads = data_reads.acquire()
+        self._reads_held = True
+        self.data_reads.finished.connect(self.schedule)
 
     def schedule(self) -> None:
         self._timer.start()
 
     def run_now(self) -> Analysis:
         self._timer.stop()
-        self.analysis = analyze(self.document.graph)
+        self.analysis = self._analyze(self.document.graph)
         self.updated.emit(self.analysis)
         self._count_parameters(self.document.graph.copy(), self.analysis)
         return self.analysis
+
+    def _analyze(self, graph: Graph) -> Analysis:
+        started = self.data_reads.started
+        analysis = analyze(graph)
+        # A data file the analysis handed to another thread: an ordinary one is read within a
+        # moment, so wait that long and show its result rather than flash "reading" for it.
+        if self.data_reads.started != started and self.data_reads.wait(QUICK_READ_S):
+            analysis = analyze(graph)
+        return analysis
 
     # -- parameter counts ---------------------------------------------------------------------
     def _count_parameters(self, graph: Graph, analysis: Analysis) -> None:
@@ -84,8 +102,14 @@ class LiveAnalysis(QtCore.QObject):
         QtCore.QCoreApplication.sendPostedEvents()
         QtCore.QCoreApplication.processEvents()
 
-    def shutdown(self) -> None:
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop; `wait=False` (quitting) does not wait for a count under way (the first one imports torch)."""
         self._timer.stop()
+        self._generation += 1  # a count still under way reports to nobody
         if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor.shutdown(wait=wait, cancel_futures=True)
             self._executor = None
+        if self._reads_held:
+            self._reads_held = False
+            self.data_reads.finished.disconnect(self.schedule)
+            data_reads.release()

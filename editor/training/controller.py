@@ -364,6 +364,8 @@ class TrainingController(QtCore.QObject):
             "settings": {"device": self.device},
             "run_dir": str(self.run_dir),
             "graph_file": str(self.document.path) if self.document.path else None,
+            # Relative data paths are read from the folder the analysis read them from.
+            "base_dir": str(graph.base_dir) if graph.base_dir else None,
             "init_weights": str(continue_from) if continue_from else None,
         }
         self.history = []

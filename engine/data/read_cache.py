@@ -1,9 +1,10 @@
 """What was read from the user's files, cached by their stat, and reads a caller can defer.
 
 describe() runs on every edit in the editor, so a file is read again only when it changes.
-The editor must never read a file on its GUI thread (a slow drive, a huge file): it analyses
-inside `deferred_reads()`, where a read that is not cached yet is not done but handed back as
-a `PendingRead` to run on another thread; the dataset shows `DataPending` until it is done.
+The editor must never read a file on its GUI thread (a slow drive, a huge file, a path that
+never ends): it installs a sink on that thread with `defer_reads_here`, and from then on a read
+there that is not cached yet is not done but handed to the sink as a `PendingRead`, to run on
+another thread; the dataset shows `DataPending` until it is done. Other threads read as usual.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -37,18 +38,30 @@ class PendingRead:
     give_up: Callable[[str], None]
 
 
-_DEFERRED: ContextVar[list[PendingRead] | None] = ContextVar("netwright_deferred_reads", default=None)
+ReadSink = Callable[[PendingRead], None]
+# Threads start with an empty context, so a sink set on one thread never defers another's reads.
+_SINK: ContextVar[ReadSink | None] = ContextVar("netwright_read_sink", default=None)
+
+
+def defer_reads_here(sink: ReadSink | None) -> Token:
+    """From now on, on this thread, uncached reads go to `sink` and raise DataPending (None: read again)."""
+    return _SINK.set(sink)
+
+
+def stop_deferring(token: Token) -> None:
+    """Undo the `defer_reads_here` that returned `token`."""
+    _SINK.reset(token)
 
 
 @contextmanager
 def deferred_reads() -> Iterator[list[PendingRead]]:
     """Within the block (this thread only), uncached reads raise DataPending and are listed instead."""
     pending: list[PendingRead] = []
-    token = _DEFERRED.set(pending)
+    token = defer_reads_here(pending.append)
     try:
         yield pending
     finally:
-        _DEFERRED.reset(token)
+        stop_deferring(token)
 
 
 class ReadCache:
@@ -70,10 +83,10 @@ class ReadCache:
             if found is not None:
                 self._items.move_to_end(key)
         if found is None:
-            pending = _DEFERRED.get()
-            if pending is not None:
-                pending.append(self._pending(key, compute, label))
-                raise DataPending(f"reading '{label}'…")
+            sink = _SINK.get()
+            if sink is not None:
+                sink(self._pending(key, compute, label))
+                raise DataPending(f"reading '{label}' in the background…")
             found = self._compute(compute)
             self._store(key, found)
         ok, value = found

@@ -16,6 +16,9 @@ from engine.graph.model import ID_PREFIX, valid_node_id
 from engine.registry import catalog
 
 
+TOLERANCE = 1e-4  # the largest difference from the original an imported graph may show
+
+
 class ModelImportError(Exception):
     """A model that cannot be imported; the message is one line that names the parts at fault."""
 
@@ -108,6 +111,7 @@ def check_graph(graph: Graph, what: str) -> None:
 def compiled_with_weights(graph: Graph, output: str, weights: dict[str, torch.Tensor]) -> torch.nn.Module:
     from engine.compiler import compile_graph
 
+    refuse_nonfinite_weights(graph.name, weights)
     module = compile_graph(graph, output)
     missing, unexpected = module.load_state_dict(weights, strict=False)
     if missing or unexpected:  # a mapping bug: the weights collected do not fit the built modules
@@ -115,3 +119,34 @@ def compiled_with_weights(graph: Graph, output: str, weights: dict[str, torch.Te
             f"imported weights do not fit the graph (missing {missing[:3]}, unexpected {unexpected[:3]})"
         )
     return module.eval()
+
+
+def refuse_nonfinite_weights(what: str, weights: dict[str, torch.Tensor]) -> None:
+    """A model with NaN or infinite weights gives NaN everywhere: refuse it, naming the tensors."""
+    broken = [key for key, value in weights.items() if value.is_floating_point() and not bool(value.isfinite().all())]
+    if broken:
+        more = f" and {len(broken) - 3} more" if len(broken) > 3 else ""
+        raise ModelImportError(
+            f"cannot import {what}: weights that are not finite (NaN or infinite): {', '.join(broken[:3])}{more}"
+        )
+
+
+def checked_difference(what: str, original: str, expected, got) -> float:
+    """The largest absolute difference between `original`'s output and the imported graph's.
+
+    Refuses an import that is not shown to reproduce the original: an original whose own output
+    is not finite, and a difference above TOLERANCE or NaN (NaN compares false with everything,
+    so `diff > TOLERANCE` alone would let it pass)."""
+    expected = torch.as_tensor(expected).detach().double()
+    got = torch.as_tensor(got).detach().double()
+    if not expected.numel():
+        return 0.0
+    if not bool(expected.isfinite().all()):
+        raise ModelImportError(
+            f"cannot import {what}: {original} itself gives NaN or infinite outputs on a random input, so the "
+            "imported graph cannot be checked against it"
+        )
+    diff = float((expected - got).abs().max())
+    if not diff <= TOLERANCE:  # written so that NaN fails
+        raise ModelImportError(f"cannot import {what}: the imported graph differs from {original} by {diff:.3g}")
+    return diff

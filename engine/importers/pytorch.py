@@ -34,13 +34,13 @@ from engine.importers.common import (
     ImportResult,
     ModelImportError,
     check_graph,
+    checked_difference,
     compiled_with_weights,
     layout,
 )
 from engine.registry import NodeType, Unmapped, catalog
 
 EXAMPLE_BATCH = 2
-TOLERANCE = 1e-4
 
 Ref = tuple[str, str]  # (node id, output port)
 
@@ -115,7 +115,9 @@ def import_pytorch(
 
         try:
             model.load_state_dict(read_weights(weights))
-        except (WeightsFileError, RuntimeError) as exc:
+        except WeightsFileError as exc:  # its message names the file already
+            raise ModelImportError(str(exc)) from None
+        except RuntimeError as exc:
             raise ModelImportError(f"{weights}: {_first(exc)}") from None
     return import_module(model, input_shape, name=cls.__name__)
 
@@ -159,9 +161,7 @@ def import_module(model: nn.Module, input_shape: Sequence[int], name: str | None
             f"cannot import {name}: the imported graph gives {list(got.shape)}, the model "
             f"{getattr(expected, 'shape', type(expected).__name__)}"
         )
-    diff = float((expected - got).abs().max()) if expected.numel() else 0.0
-    if diff > TOLERANCE:
-        raise ModelImportError(f"cannot import {name}: the imported graph differs from the model by {diff:.3g}")
+    diff = checked_difference(name, "the model", expected, got)
     return ImportResult(graph, mapper.builder.weights, output, diff)
 
 

@@ -17,6 +17,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from engine.training.errors import TrainingError
+from engine.weights.files import torch_load_refusal
 
 WEIGHTS = "weights.safetensors"
 STATE = "state.pt"
@@ -63,8 +64,7 @@ def load_checkpoint(folder: str | os.PathLike, modules: nn.Module) -> dict[str, 
         raise TrainingError(f"no checkpoint to resume from in {folder} (it needs {WEIGHTS} and {STATE})")
     try:
         state = torch.load(folder / STATE, map_location="cpu", weights_only=True)
-    except Exception as exc:  # an unpickling error names what was refused; keep it to one line
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise TrainingError(f"cannot read checkpoint {folder / STATE}: {first}") from None
+    except Exception as exc:  # one line, and never torch's advice to retry with weights_only=False
+        raise TrainingError(f"cannot read checkpoint {folder / STATE}: {torch_load_refusal(exc)}") from None
     load_weights(modules, folder / WEIGHTS)
     return state
