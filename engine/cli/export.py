@@ -9,8 +9,10 @@ difference from the compiled model is printed, and the command exits with 1 when
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from engine.cli.errors import UserError
+from engine.cli.outputs import refuse_overwriting_inputs
 from engine.export.format_catalog import EXPORT_FORMATS
 from engine.graph import load_graph
 
@@ -43,6 +45,10 @@ def add_parser(subparsers) -> None:
 def run(args) -> int:
     from engine.export import ExportError, export_model
 
+    outputs = {"-o": args.out}
+    if args.format == "python":  # it writes its weights beside the module
+        outputs["-o (the weights written beside it)"] = Path(args.out).with_suffix(".safetensors")
+    refuse_overwriting_inputs(outputs, {"graph file": args.file, "weights file (--weights)": args.weights})
     graph = load_graph(args.file)
     if args.weights is None:
         print("note: no --weights given: exporting the untrained initial weights (seed 0)")

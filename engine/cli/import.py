@@ -9,7 +9,10 @@ A model import writes the graph file and its weights beside it (net.safetensors)
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from engine.cli.errors import UserError
+from engine.cli.outputs import refuse_overwriting_inputs
 from engine.graph import load_graph
 
 PYTHON_WARNING = "runs the Python file (importing a model executes its code: only import files you trust)"
@@ -47,6 +50,7 @@ def run(args) -> int:
     from engine.importers import ModelImportError
     from engine.weights import WeightsFileError
 
+    _refuse_overwriting_inputs(args)
     try:
         if args.kind == "weights":
             return _weights(args)
@@ -64,6 +68,20 @@ def run(args) -> int:
     for note in result.notes:
         print(f"note: {note}")
     return 0
+
+
+def _refuse_overwriting_inputs(args) -> None:
+    outputs = {"-o": args.out}
+    if args.kind == "weights":
+        inputs = {"graph file": args.graph, "weights file (--weights)": args.weights}
+    else:  # a model import also writes its weights beside the graph file
+        outputs["-o (the weights written beside it)"] = Path(args.out).with_suffix(".safetensors")
+        source = args.source if Path(args.source).exists() else None  # or a dotted name such as pkg.mod:Net
+        inputs = {
+            "ONNX file" if args.kind == "onnx" else "Python file": source,
+            "weights file (--weights)": getattr(args, "weights", None),
+        }
+    refuse_overwriting_inputs(outputs, inputs)
 
 
 def _model(args):

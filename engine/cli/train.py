@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.cli.errors import UserError
+from engine.cli.outputs import refuse_overwriting_inputs
 from engine.graph import load_graph
 from engine.graph.training import TRAINING_INDEX
 from engine.runs.record import run_record
@@ -73,8 +74,14 @@ def run(args) -> int:
     graph = load_graph(args.file)
     settings = settings_from(args, graph)
     out = Path(args.out)
+    refuse_overwriting_inputs(
+        {f"--out (its {name})": out / name for name in ("run.json", "metrics.jsonl", "weights.safetensors")},
+        {"graph file": args.file, "weights file (--init-weights)": args.init_weights},
+    )
     dist = None
     try:
+        if args.batch_size is not None:
+            _refuse_ignored_batch_size(graph, args.batch_size)
         if args.ddp:
             from engine.training.distributed import Distributed
 
@@ -121,6 +128,19 @@ def run(args) -> int:
     if error:
         print(f"error: {error}", file=sys.stderr)
     return code
+
+
+def _refuse_ignored_batch_size(graph, batch_size: int) -> None:
+    """A full-batch optimizer steps on the whole training set: an explicit --batch-size would be ignored."""
+    from engine.training import TrainingError
+    from engine.training.plan import make_plan
+
+    full = [o.node_id for o in make_plan(graph).optimizers if o.full_batch]
+    if full:
+        raise TrainingError(
+            f"--batch-size {batch_size} would be ignored: optimizer `{'`, `'.join(full)}` takes full-batch steps "
+            "(the whole training set at once); drop --batch-size, or use SGD for mini-batches"
+        )
 
 
 def _close(dist) -> None:

@@ -23,9 +23,34 @@ def run(args) -> int:
         print(str(problem), file=sys.stderr if problem.is_error else sys.stdout)
     if analysis.errors:
         return 2
+    refusal = training_refusal(graph, analysis)
+    if refusal:
+        print(f"training: {refusal}", file=sys.stderr)
+        return 2
     warnings = len(analysis.problems) - len(analysis.errors)
     note = (
         f" ({warnings} warning{'s' * (warnings != 1)}; --warnings lists them)" if warnings and not args.warnings else ""
     )
     print(f"OK: {args.file} is valid ({len(graph.nodes)} nodes, {len(graph.edges)} edges){note}")
     return 0
+
+
+def training_refusal(graph, analysis) -> str | None:
+    """What `train` would refuse in a graph that trains (it has an optimizer), with the same checks it
+    runs before reading any data: the plan, the device, mixed precision, the monitored metric."""
+    from engine.registry import catalog
+
+    registry = catalog()
+    if not any(registry.get(node.type_id).role == "optimizer" for node in graph.nodes.values()):
+        return None  # a model without training: nothing to refuse
+    from engine.graph.training import default_training
+    from engine.training.errors import TrainingError
+    from engine.training.plan import make_plan
+    from engine.training.settings_check import check_run_settings, has_validation
+
+    try:
+        plan = make_plan(graph, analysis)
+        check_run_settings({**default_training(), **graph.training}, plan, has_validation(plan))
+    except TrainingError as exc:
+        return str(exc)
+    return None

@@ -15,7 +15,6 @@ from engine.graph.layout import auto_layout, set_position
 from engine.graph.model import ID_PREFIX, valid_node_id
 from engine.registry import catalog
 
-
 TOLERANCE = 1e-4  # the largest difference from the original an imported graph may show
 
 

@@ -36,7 +36,7 @@ def run_record(
         "error": error,
         "graph_file": str(graph_file),
         "graph": json.loads(dumps_graph(graph)),
-        "settings": trainer.settings,
+        "settings": applied_settings(trainer),
         "seed": trainer.seed,
         "device": str(trainer.device),
         "world_size": 1 if trainer.dist is None else trainer.dist.world_size,
@@ -54,6 +54,15 @@ def run_record(
         "seconds": seconds,
         "versions": versions(),
     }
+
+
+def applied_settings(trainer) -> dict[str, Any]:
+    """The settings as the run applied them: a full-batch optimizer (Gradient Descent) steps on the whole
+    training set, so the batch size recorded is that, not a `batch_size` it never used."""
+    settings = dict(trainer.settings)
+    if trainer.plan.full_batch:
+        settings["batch_size"] = trainer.batch_size
+    return settings
 
 
 def versions() -> dict[str, str]:

@@ -35,7 +35,8 @@ from engine.training.diagnostics import (
 from engine.training.errors import DivergedError, TrainingError
 from engine.training.plan import TrainingPlan, make_plan
 from engine.training.schedules import Monitor, make_scheduler, step_scheduler
-from engine.training.state import RunState, graph_hash, metric_names
+from engine.training.settings_check import check_monitor
+from engine.training.state import RunState, graph_hash
 from engine.training.steps import OptimizerStep
 
 VAL_CHUNK = 2048  # validation batch: large, since no gradients are kept
@@ -165,13 +166,7 @@ class Trainer:
         return step
 
     def _check_monitor(self) -> None:
-        s = self.settings
-        names = metric_names(self.plan, has_val=len(self.data.val_x) > 0)
-        if s["monitor"] not in names and (s["early_stopping"] or s["schedule"] == "plateau"):
-            raise TrainingError(
-                f"the monitored metric {s['monitor']!r} is not computed for this graph and data "
-                f"(available: {', '.join(names)})"
-            )
+        check_monitor(self.settings, self.plan, has_val=len(self.data.val_x) > 0)
 
     # -- the run --------------------------------------------------------------------------------
     def fit(self, resume: bool = False) -> TrainingResult:
