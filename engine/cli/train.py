@@ -10,7 +10,8 @@ any layer's gradients vanish or explode (engine.training.health, as the editor's
 
 from __future__ import annotations
 
-import json
+import errno
+import os
 import sys
 import time
 from pathlib import Path
@@ -18,9 +19,11 @@ from typing import Any
 
 from engine.cli.errors import UserError
 from engine.cli.outputs import refuse_overwriting_inputs
+from engine.fileio import OutputError, committed_folder, write_failure
 from engine.graph import load_graph
 from engine.graph.training import TRAINING_INDEX
-from engine.runs.record import run_record
+from engine.runs.record import run_record, write_record
+from engine.runs.store import lock_run_folder
 from engine.training.health import final_health
 
 EXIT_FAILED = 1
@@ -66,6 +69,21 @@ def settings_from(args, graph) -> dict[str, Any]:
 
 
 def run(args) -> int:
+    """Train with `--out` locked for this run (rank 0 writes the outputs, so rank 0 holds the lock)."""
+    lock = None
+    if not args.ddp or os.environ.get("RANK", "0") == "0":
+        try:
+            lock = lock_run_folder(args.out, "--out")
+        except OutputError as exc:
+            raise UserError(str(exc)) from None
+    try:
+        return _train(args)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _train(args) -> int:
     from engine.training import DivergedError, MetricsWriter, ProgressBar, TrainingError
     from engine.training.checkpoint import save_weights
     from engine.training.initial_weights import load_initial_weights
@@ -89,7 +107,8 @@ def run(args) -> int:
         main = dist is None or dist.is_main
         if main:
             out.mkdir(parents=True, exist_ok=True)
-        callbacks = [ProgressBar(disable=not args.progress), MetricsWriter(out / "metrics.jsonl")] if main else []
+        # the writer first: if it cannot write, no progress bar is left open
+        callbacks = [MetricsWriter(out / "metrics.jsonl"), ProgressBar(disable=not args.progress)] if main else []
         trainer = Trainer(
             graph, settings=settings, callbacks=callbacks, checkpoint_dir=out / "checkpoints", distributed=dist
         )
@@ -117,17 +136,32 @@ def run(args) -> int:
         status, error, code = "diverged", str(exc), EXIT_FAILED
     except KeyboardInterrupt:
         status, error, code = "interrupted", "interrupted by the user", 130
+    except OSError as exc:  # a disk that filled or went away mid-run; every file it held is still whole
+        status, error, code = "failed", _write_failed(exc, out), EXIT_FAILED
     if dist is None or dist.is_main:
-        save_weights(trainer.modules, out / "weights.safetensors", {"graph_hash": trainer.graph_hash})
-        record = run_record(
-            graph, trainer, status, error, time.time() - started, graph_file=args.file, resumed=args.resume
-        )
-        (out / "run.json").write_text(json.dumps(record, indent=2, allow_nan=True) + "\n", encoding="utf-8")
+        try:
+            if status != "failed":
+                save_weights(trainer.modules, out / "weights.safetensors", {"graph_hash": trainer.graph_hash})
+            record = run_record(
+                graph, trainer, status, error, time.time() - started, graph_file=args.file, resumed=args.resume
+            )
+            write_record(out, record)
+        except OSError as exc:
+            error, code = error or _write_failed(exc, out), code or EXIT_FAILED
         print(final_health(trainer.history).line())  # the editor shows the same as badges on the layers
     _close(dist)
     if error:
         print(f"error: {error}", file=sys.stderr)
     return code
+
+
+def _write_failed(exc: OSError, out: Path) -> str:
+    """One line: what could not be written and where training can continue from."""
+    line = write_failure(exc)
+    if (committed_folder(out / "checkpoints" / "last") / "state.pt").is_file():
+        remedy = "free some space, then " if exc.errno in (errno.ENOSPC, errno.EDQUOT) else ""
+        line += f"; the last checkpoint is whole: {remedy}continue with --resume"
+    return line
 
 
 def _refuse_ignored_batch_size(graph, batch_size: int) -> None:

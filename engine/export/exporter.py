@@ -26,6 +26,7 @@ from engine.export.model_part import (
     first_line,
     model_part,
 )
+from engine.fileio import OutputError, prepare_output_folder, write_failure
 from engine.graph import Graph
 
 TOLERANCE = 1e-4
@@ -57,11 +58,15 @@ def export_model(
     started = time.perf_counter()
     part = model_part(graph, output, weights)
     path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        prepare_output_folder(path.parent, "output folder")
         files = FORMATS[fmt].write(part, path)
     except ExportError:
         raise
+    except OutputError as exc:
+        raise ExportError(f"{fmt} export: {exc}") from None
+    except OSError as exc:  # a full or read-only disk: the previous file at `out` is untouched
+        raise ExportError(f"{fmt} export: {write_failure(exc, path)}; nothing was replaced") from None
     except Exception as exc:  # an exporter refusing this model: name the format, keep one line
         raise ExportError(f"{fmt} export of `{part.output}` failed: {first_line(exc)}") from exc
     result = verify_export(part, path, fmt)

@@ -4,6 +4,11 @@ Loading back is what verification runs right after writing, so every loader open
 the way a user of that format would (torch.jit.load, torch.export.load, onnxruntime,
 importing the generated Python). What each format is (name, suffix, description) is said
 once, in `engine.export.format_catalog`.
+
+Every writer serializes to memory and hands the bytes to `engine.fileio`, which writes a
+temporary file and renames it over the target: a failed export (a full or read-only disk)
+leaves the previous file whole and raises OSError, where torch writing to the path itself
+would leave it truncated or abort the process.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import torch
 from engine.compiler import compile_graph
 from engine.export.format_catalog import EXPORT_FORMATS, ONNX_OPSET, ExportFormat
 from engine.export.model_part import EXAMPLE_BATCH, ExportError, ModelPart, example_inputs
-from engine.fileio import atomic_write_text
+from engine.fileio import atomic_write_bytes, atomic_write_files, serialized
 
 Runner = Callable[..., torch.Tensor]
 
@@ -76,11 +81,14 @@ def _fresh_model(part: ModelPart, state: dict[str, torch.Tensor]) -> Runner:
 # -- weights ----------------------------------------------------------------------------------
 
 
-def _write_safetensors(part: ModelPart, path: Path) -> list[Path]:
-    from safetensors.torch import save_file
+def _safetensors_bytes(part: ModelPart) -> bytes:
+    from safetensors.torch import save
 
-    state = {k: v.detach().contiguous() for k, v in part.program.state_dict().items()}
-    save_file(state, str(path), metadata=_metadata(part))
+    return save({k: v.detach().contiguous() for k, v in part.program.state_dict().items()}, metadata=_metadata(part))
+
+
+def _write_safetensors(part: ModelPart, path: Path) -> list[Path]:
+    atomic_write_bytes(path, _safetensors_bytes(part))
     return [path]
 
 
@@ -91,7 +99,8 @@ def _load_safetensors(part: ModelPart, path: Path) -> Runner:
 
 
 def _write_state_dict(part: ModelPart, path: Path) -> list[Path]:
-    torch.save({k: v.detach().clone() for k, v in part.program.state_dict().items()}, path)
+    state = {k: v.detach().clone() for k, v in part.program.state_dict().items()}
+    atomic_write_bytes(path, serialized(lambda file: torch.save(state, file)))
     return [path]
 
 
@@ -112,7 +121,8 @@ def _write_pt2(part: ModelPart, path: Path) -> list[Path]:
         program = torch.export.export(
             part.program, example_inputs(part, EXAMPLE_BATCH), dynamic_shapes=_dynamic_batch(part)
         )
-        torch.export.save(program, path)
+        data = serialized(lambda file: torch.export.save(program, file))
+    atomic_write_bytes(path, data)
     return [path]
 
 
@@ -127,7 +137,8 @@ def _write_torchscript(part: ModelPart, path: Path) -> list[Path]:
     # recurrent layers (which call super().forward) working, where scripting cannot.
     with quiet(), torch.no_grad():
         traced = torch.jit.trace(part.program, example_inputs(part, EXAMPLE_BATCH), check_trace=False)
-        torch.jit.save(traced, str(path))
+        data = serialized(lambda file: torch.jit.save(traced, file))
+    atomic_write_bytes(path, data)
     return [path]
 
 
@@ -146,10 +157,10 @@ def _write_onnx(part: ModelPart, path: Path) -> list[Path]:
             "pip install 'netwright[export]'"
         ) from None
     with quiet():
-        torch.onnx.export(
+        program = torch.onnx.export(
             part.program,
             example_inputs(part, EXAMPLE_BATCH),
-            str(path),
+            None,
             dynamo=True,
             opset_version=ONNX_OPSET,
             dynamic_shapes=_dynamic_batch(part),
@@ -158,6 +169,8 @@ def _write_onnx(part: ModelPart, path: Path) -> list[Path]:
             output_names=[part.output],
             verbose=False,
         )
+        data = program.model_proto.SerializeToString()  # one file, weights inside (under protobuf's 2 GB)
+    atomic_write_bytes(path, data)
     return [path]
 
 
@@ -188,8 +201,8 @@ def _write_python(part: ModelPart, path: Path) -> list[Path]:
     from engine.export.python_source import python_source
 
     weights = _weights_beside(path)
-    _write_safetensors(part, weights)
-    atomic_write_text(path, python_source(part, weights.name))
+    # Both or neither: the source names its weights file and expects these tensors in it.
+    atomic_write_files({weights: _safetensors_bytes(part), path: python_source(part, weights.name).encode("utf-8")})
     return [path, weights]
 
 

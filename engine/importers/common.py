@@ -14,6 +14,7 @@ from engine.graph import Graph, save_graph
 from engine.graph.layout import auto_layout, set_position
 from engine.graph.model import ID_PREFIX, valid_node_id
 from engine.registry import catalog
+from engine.weights import write_weights
 
 TOLERANCE = 1e-4  # the largest difference from the original an imported graph may show
 
@@ -33,17 +34,14 @@ class ImportResult:
     notes: list[str] = field(default_factory=list)
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write the graph file and its weights beside it (`NAME.safetensors`); returns the weights path."""
-        from safetensors.torch import save_file
+        """Write the graph file and its weights beside it (`NAME.safetensors`); returns the weights path.
 
+        Each is written atomically, weights first: a failure leaves no graph that names missing weights.
+        """
         path = Path(path)
-        save_graph(self.graph, path)
         weights = path.with_suffix(".safetensors")
-        save_file(
-            {k: v.detach().contiguous() for k, v in self.weights.items()},
-            str(weights),
-            metadata={"format": "netwright-weights", "graph": self.graph.name},
-        )
+        write_weights(self.weights, weights, {"format": "netwright-weights", "graph": self.graph.name})
+        save_graph(self.graph, path)
         return weights
 
 

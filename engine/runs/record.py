@@ -7,11 +7,15 @@ here, below the command line, and takes plain values rather than parsed argument
 from __future__ import annotations
 
 import json
+import os
 import platform
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
+from engine.fileio import atomic_write_text
 from engine.graph import Graph, dumps_graph
+from engine.runs.store import RECORD
 
 
 def run_record(
@@ -54,6 +58,13 @@ def run_record(
         "seconds": seconds,
         "versions": versions(),
     }
+
+
+def write_record(folder: str | os.PathLike, record: dict[str, Any]) -> Path:
+    """Replace `folder`/run.json as a whole (never half-written); raises OSError naming it."""
+    path = Path(folder) / RECORD
+    atomic_write_text(path, json.dumps(record, indent=2, allow_nan=True, default=str) + "\n")
+    return path
 
 
 def applied_settings(trainer) -> dict[str, Any]:

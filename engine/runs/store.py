@@ -3,7 +3,9 @@
 Each run folder holds what `python -m engine train` writes: `run.json` (graph, settings,
 seed, data fingerprint, versions, status, final metrics), `metrics.jsonl` (one object per
 epoch), `weights.safetensors` (the trained parameters, when the run ended cleanly), plus
-`batches.jsonl` (one object per logged batch) for the editor's curves.
+`batches.jsonl` (one object per logged batch) for the editor's curves. While a run trains,
+its process holds a lock on `.netwright.lock` in the folder, so a second run cannot write
+into the same folder (the operating system drops the lock when the process dies).
 """
 
 from __future__ import annotations
@@ -19,12 +21,33 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from engine.fileio import FileLock, LockBusy, OutputError, prepare_output_folder, write_failure
+
 RUNS_SUFFIX = ".runs"
 RECORD = "run.json"
 METRICS = "metrics.jsonl"
 BATCHES = "batches.jsonl"
 WEIGHTS = "weights.safetensors"
+RUN_LOCK = ".netwright.lock"
 ID_PATTERN = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{4}$")
+
+
+def lock_run_folder(folder: str | os.PathLike, what: str = "run folder") -> FileLock:
+    """Create `folder` if needed, check it takes files, and lock it for this process's run.
+
+    Raises OutputError (one line) when it is a file, cannot be written, or another run holds it.
+    """
+    folder = prepare_output_folder(folder, what)
+    lock = FileLock(folder / RUN_LOCK)
+    try:
+        return lock.acquire()
+    except LockBusy as busy:
+        who = f" (process {busy.owner})" if busy.owner.isdigit() else ""
+        raise OutputError(
+            f"{what} {folder} is in use by another training run{who}; wait for it to finish or choose another folder"
+        ) from None
+    except OSError as exc:
+        raise OutputError(write_failure(exc, lock.path)) from None
 
 
 def read_jsonl(path: str | os.PathLike) -> list[dict[str, Any]]:

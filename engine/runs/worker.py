@@ -20,7 +20,6 @@ names the node and suggests a fix; the process lives on for the next job.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
@@ -29,8 +28,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from engine.runs.record import run_record
-from engine.runs.store import BATCHES, METRICS, RECORD, WEIGHTS
+from engine.runs.record import run_record, write_record
+from engine.runs.store import BATCHES, METRICS, WEIGHTS
 from engine.training.callbacks import BatchEnd, Callback, MetricsWriter, TrainingEvent
 
 
@@ -292,9 +291,7 @@ def _record(job, graph, trainer, status: str, error: str | None, seconds: float)
 
 
 def _write_record(folder: Path, record: dict[str, Any]) -> None:
-    tmp = folder / (RECORD + ".tmp")
-    tmp.write_text(json.dumps(record, indent=2, allow_nan=True, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, folder / RECORD)
+    write_record(folder, record)
 
 
 # -- failures ----------------------------------------------------------------------------------

@@ -8,11 +8,14 @@ training process, between batches: keep them cheap. Per-batch losses reach callb
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
+
+from engine.fileio import append_whole, atomic_write_bytes, atomic_write_text
 
 if TYPE_CHECKING:
     from engine.training.trainer import Trainer, TrainingResult
@@ -139,45 +142,55 @@ class ProgressBar(Callback):
 
 
 class MetricsWriter(Callback):
-    """Writes one JSON object per epoch to `path` (and per batch to `batches_path`, if given).
+    """Writes one JSON object per epoch to `path` (and per logged batch to `batches_path`, if given).
 
-    On a resumed run the file is rewritten from the restored history first, so its curves
-    continue where the checkpoint left them.
+    Neither file is ever left half-written: `path` is replaced as a whole (temporary file and
+    rename) after each epoch, and the batch rows of an epoch are appended in one piece at its
+    end, cut back if the disk fills. On a resumed run `path` is rewritten from the restored
+    history first, so its curves continue where the checkpoint left them.
     """
 
     def __init__(self, path: str | os.PathLike, batches_path: str | os.PathLike | None = None):
         self.path = path
         self.batches_path = batches_path
-        self._files: dict[str, TextIO] = {}
+        self._epoch_lines: list[str] = []
+        self._batch_lines: list[str] = []
+        self._replace_batches = False
 
     def on_train_start(self, trainer: Trainer) -> None:
-        self._files["epochs"] = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed at train end
-        for row in trainer.history:
-            self._write("epochs", row)
-        if self.batches_path is not None:
-            mode = "a" if trainer.start_epoch else "w"
-            self._files["batches"] = open(self.batches_path, mode, encoding="utf-8")  # noqa: SIM115
+        self._epoch_lines = [_line(row) for row in trainer.history]
+        self._batch_lines = []
+        self._replace_batches = not trainer.start_epoch  # a fresh run starts a fresh batch log
+        if self._epoch_lines:
+            atomic_write_text(self.path, "".join(self._epoch_lines))
 
     def on_batch_end(self, trainer: Trainer, batch: BatchEnd) -> None:
-        if "batches" in self._files:
-            for row in batch.rows:
-                self._write("batches", row)
+        if self.batches_path is not None:
+            self._batch_lines.extend(_line(row) for row in batch.rows)
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, metrics: dict[str, Any]) -> None:
-        self._write("epochs", metrics)
+        self._flush_batches()
+        self._epoch_lines.append(_line(metrics))
+        atomic_write_text(self.path, "".join(self._epoch_lines))
 
     def on_train_end(self, trainer: Trainer, result: TrainingResult) -> None:
-        self._close()
+        self._flush_batches()  # a run stopped mid-epoch keeps the batches it trained
 
     def on_exception(self, trainer: Trainer, error: BaseException) -> None:
-        self._close()
+        with contextlib.suppress(OSError):  # the run's own error is the one to report
+            self._flush_batches()  # the curve up to a divergence is worth keeping
 
-    def _write(self, which: str, row: dict[str, Any]) -> None:
-        handle = self._files[which]
-        handle.write(json.dumps(row, allow_nan=True) + "\n")
-        handle.flush()
+    def _flush_batches(self) -> None:
+        if self.batches_path is None or not (self._batch_lines or self._replace_batches):
+            return
+        text = "".join(self._batch_lines).encode("utf-8")
+        if self._replace_batches:
+            atomic_write_bytes(self.batches_path, text)
+            self._replace_batches = False
+        else:
+            append_whole(self.batches_path, text)
+        self._batch_lines = []
 
-    def _close(self) -> None:
-        for handle in self._files.values():
-            handle.close()
-        self._files.clear()
+
+def _line(row: dict[str, Any]) -> str:
+    return json.dumps(row, allow_nan=True) + "\n"

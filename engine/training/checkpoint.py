@@ -4,19 +4,23 @@ A checkpoint is a folder with `weights.safetensors` and `state.pt` (optimizer, s
 and scaler state, random-number states, epoch, metric history). `state.pt` is read with
 `torch.load(weights_only=True)`: it holds only tensors, numbers, strings, lists and dicts,
 so loading a checkpoint never unpickles code.
+
+A checkpoint is written all or nothing (`engine.fileio.atomic_write_folder`): a full disk or a
+crash mid-save leaves the previous checkpoint whole, never new weights beside an old state.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 from torch import nn
 
+from engine.fileio import atomic_write_folder, committed_folder, serialized
 from engine.training.errors import TrainingError
+from engine.weights import write_weights
 from engine.weights.files import torch_load_refusal
 
 WEIGHTS = "weights.safetensors"
@@ -29,10 +33,7 @@ def weights_of(modules: nn.Module) -> dict[str, torch.Tensor]:
 
 
 def save_weights(modules: nn.Module, path: str | os.PathLike, metadata: dict[str, str] | None = None) -> None:
-    tensors = {k: v.cpu() for k, v in weights_of(modules).items()}
-    tmp = Path(str(path) + ".tmp")
-    save_file(tensors, str(tmp), metadata=metadata)
-    os.replace(tmp, path)
+    write_weights(weights_of(modules), path, metadata)
 
 
 def load_weights(modules: nn.Module, path: str | os.PathLike) -> None:
@@ -49,17 +50,14 @@ def load_weights(modules: nn.Module, path: str | os.PathLike) -> None:
 
 
 def save_checkpoint(folder: str | os.PathLike, modules: nn.Module, state: dict[str, Any]) -> None:
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    save_weights(modules, folder / WEIGHTS)
-    tmp = folder / (STATE + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, folder / STATE)
+    """Replace the checkpoint in `folder` as a whole; raises OSError naming the file that could not be written."""
+    tensors = {k: v.cpu() for k, v in weights_of(modules).items()}
+    atomic_write_folder(folder, {WEIGHTS: save(tensors), STATE: serialized(lambda f: torch.save(state, f))})
 
 
 def load_checkpoint(folder: str | os.PathLike, modules: nn.Module) -> dict[str, Any]:
     """Load weights into `modules` and return the saved state (never unpickling objects)."""
-    folder = Path(folder)
+    folder = committed_folder(folder)
     if not (folder / STATE).is_file() or not (folder / WEIGHTS).is_file():
         raise TrainingError(f"no checkpoint to resume from in {folder} (it needs {WEIGHTS} and {STATE})")
     try:
