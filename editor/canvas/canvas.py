@@ -23,7 +23,8 @@ from editor.canvas.quick_add import QuickAdd
 from editor.document import GraphDocument
 from engine.analysis import Analysis
 from engine.graph import Edge, Graph, GraphError
-from engine.registry import catalog
+from engine.graph.layout import usable_position
+from engine.registry import ParamError, catalog
 
 
 def node_footer(node_type, params: dict) -> str:
@@ -35,15 +36,23 @@ def node_footer(node_type, params: dict) -> str:
         value = params.get(param.name, param.default)
         if value in ("", None, []):
             continue
-        if param.kind == "ints":
-            text = f"{param.name} {'x'.join(str(v) for v in value)}"
-        elif param.kind == "float":
-            text = f"{param.name} {value:g}"
+        try:
+            param.check(value)
+        except ParamError:  # a value of the wrong kind, kept as written (the analysis reports it): show it so
+            text = f"{param.name} {json.dumps(value, ensure_ascii=False, default=str)}"
         else:
-            text = f"{param.name} {value}"
+            if param.kind == "ints":
+                text = f"{param.name} {'x'.join(str(v) for v in value)}"
+            elif param.kind == "float":
+                text = f"{param.name} {value:g}"
+            else:
+                text = f"{param.name} {value}"
         parts.append(text)
         break
     return " · ".join(parts)
+
+
+SPARE_ROW = 160.0  # vertical step between nodes drawn apart because their position is unusable
 
 
 class Canvas(QtCore.QObject):
@@ -64,6 +73,7 @@ class Canvas(QtCore.QObject):
             self.node_graph.register_node(cls)
         self._nodes: dict[str, object] = {}  # engine id -> NodeGraphQt node
         self._syncing = False
+        self._spare_spot: tuple[float, float] | None = None  # where the next node without a usable position goes
         self._analysis_shown: Analysis | None = None  # for hover texts
         self._counts: dict[str, int] = {}
         self._rewire()
@@ -117,11 +127,18 @@ class Canvas(QtCore.QObject):
                 if n not in graph.nodes or self._type_of(self._nodes[n]) != graph.nodes[n].type_id
             ]:
                 self.node_graph.delete_node(self._nodes.pop(node_id), push_undo=False)
+            notes: dict[str, list[str]] = {}
+            self._spare_spot = None
             for node in graph.nodes.values():
-                if node.id not in self._nodes:
-                    self._nodes[node.id] = self._create(node.id, node.type_id)
-                self._update_node(node.id)
+                try:
+                    if node.id not in self._nodes:
+                        self._nodes[node.id] = self._create(node.id, node.type_id)
+                    notes[node.id] = self._update_node(node.id)
+                except Exception as exc:  # noqa: BLE001 - one node's odd value must never leave the rest undrawn
+                    notes[node.id] = [f"could not be drawn in full ({type(exc).__name__}: {exc})"]
             self._sync_edges(graph)
+            for node_id, canvas_node in self._nodes.items():
+                canvas_node.view.set_notes(notes.get(node_id, []))
         finally:
             self._syncing = False
 
@@ -137,7 +154,8 @@ class Canvas(QtCore.QObject):
             canvas_node.create_property("engine_type", type_id)
         return canvas_node
 
-    def _update_node(self, node_id: str) -> None:
+    def _update_node(self, node_id: str) -> list[str]:
+        """Bring one canvas node to the engine node; returns what could not be drawn as written."""
         node = self.document.graph.nodes[node_id]
         canvas_node = self._nodes[node_id]
         if node.type_id in self.registry:
@@ -148,9 +166,29 @@ class Canvas(QtCore.QObject):
             title, footer, frozen = "Unknown node", node.type_id, False
         canvas_node.view.set_texts(title, node_id, footer)
         canvas_node.view.set_frozen(frozen)
-        x, y = graph_ops.position(self.document.graph, node_id)
-        if tuple(canvas_node.pos()) != (x, y):
-            canvas_node.set_property("pos", [x, y], push_undo=False)
+        notes = []
+        position = usable_position(node.ui)
+        if position is None:  # kept as written in the graph; drawn apart until the user moves it
+            position = self._next_spare_spot()
+            written = json.dumps({k: node.ui.get(k) for k in ("x", "y")}, ensure_ascii=False, default=str)
+            notes.append(
+                f"its position in the file, {written}, is not two numbers: drawn at ({position[0]:g}, "
+                f"{position[1]:g}) below the others; move it to store a position"
+            )
+        if tuple(canvas_node.pos()) != position:
+            canvas_node.set_property("pos", list(position), push_undo=False)
+        return notes
+
+    def _next_spare_spot(self) -> tuple[float, float]:
+        """Below every node with a usable position, one row per node that has none."""
+        if self._spare_spot is None:
+            placed = [p for n in self.document.graph.nodes.values() if (p := usable_position(n.ui))]
+            left = min((x for x, _ in placed), default=0.0)
+            bottom = max((y for _, y in placed), default=-SPARE_ROW) + SPARE_ROW
+            self._spare_spot = (left, bottom)
+        x, y = self._spare_spot
+        self._spare_spot = (x, y + SPARE_ROW)
+        return x, y
 
     def _canvas_edges(self) -> dict[Edge, tuple]:
         edges = {}

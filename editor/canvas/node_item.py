@@ -3,6 +3,8 @@ a one-line parameter summary, and a red border plus badge when the node has a pr
 
 from __future__ import annotations
 
+from html import escape
+
 from NodeGraphQt.qgraphics.node_base import NodeItem
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -58,6 +60,9 @@ class NetwrightNodeItem(NodeItem):
         self.severity: str | None = None  # worst problem on the node: error, warning or info
         self.health: tuple[str, tuple[int, int, int]] | None = None  # training badge: text, colour
         self.frozen = False  # a layer with `trainable` off: dimmed, with a FROZEN tag
+        self.notes: list[str] = []  # the canvas's own findings (see set_notes)
+        self._analysis_severity: str | None = None
+        self._base_tooltip = ""
         self._icon_item.setVisible(False)
 
     # -- state set by the canvas ----------------------------------------------------------------
@@ -67,10 +72,34 @@ class NetwrightNodeItem(NodeItem):
             self.draw_node()
 
     def set_problem(self, severity: str | None, tooltip: str) -> None:
+        self._analysis_severity = severity
+        self._show_severity()
+        self.setToolTip(tooltip)
+
+    def set_notes(self, notes: list[str]) -> None:
+        """What the canvas itself found drawing the node (a position or value it could not use as written):
+        shown as a warning at least, and at the end of the hover text, whatever the analysis says."""
+        if notes != self.notes:
+            self.notes = list(notes)
+            self._show_severity()
+            self.setToolTip(self._base_tooltip)
+
+    def setToolTip(self, text: str) -> None:  # noqa: N802 - Qt's name; the canvas's notes follow its text
+        self._base_tooltip = text
+        notes = getattr(self, "notes", [])  # NodeItem's constructor sets a tooltip before ours has run
+        if notes:
+            lines = "".join(f"<br>\u2022 {escape(note)}" for note in notes)
+            text = f"{text}<br>" if text else ""
+            text += f"<b>Drawn differently from the file:</b>{lines}"
+        super().setToolTip(text)
+
+    def _show_severity(self) -> None:
+        severity = getattr(self, "_analysis_severity", None)
+        if self.notes and severity not in ("error", "warning"):
+            severity = "warning"
         if severity != self.severity:
             self.severity = severity
             self.update()
-        self.setToolTip(tooltip)
 
     def set_frozen(self, frozen: bool) -> None:
         if frozen != self.frozen:

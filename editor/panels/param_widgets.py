@@ -187,7 +187,8 @@ class ParamEditor(QtCore.QObject):
         kind = self.param.kind
         try:
             if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
-                widget.setValue(value)
+                # clamped: a spin box holds 32 bits, a file may hold more (the analysis reports the range)
+                widget.setValue(max(widget.minimum(), min(widget.maximum(), value)))
             elif kind == "float" and isinstance(value, (int, float)) and not isinstance(value, bool):
                 widget.setValue(float(value))
             elif kind == "bool":

@@ -198,7 +198,8 @@ class PropertiesPanel(QtWidgets.QScrollArea):
             for widget in widgets:
                 form.setRowVisible(widget, param.applies(params))
             if name in self.choice_hints:
-                text = param.choice_descriptions.get(params.get(name, param.default), "")
+                chosen = params.get(name, param.default)  # a file may hold a list or object here
+                text = param.choice_descriptions.get(chosen, "") if isinstance(chosen, str) else ""
                 self.choice_hints[name].setText(text)
                 form.setRowVisible(self.choice_hints[name], bool(text) and param.applies(params))
 

@@ -27,6 +27,7 @@ from editor.training.settings_form import set_training_value
 from engine.analysis import analyze
 from engine.graph.fileformat import graph_to_document
 from engine.graph.training import TRAINING_INDEX
+from engine.registry import ParamError
 from engine.runs import RunStore
 from engine.runs.store import RunInfo
 
@@ -244,7 +245,7 @@ class TrainingController(QtCore.QObject):
         training = self.document.graph.training
         for name, box in (("epochs", self.epochs_box), ("batch_size", self.batch_box), ("seed", self.seed_box)):
             blocker = QtCore.QSignalBlocker(box)
-            box.setValue(int(training.get(name, TRAINING_INDEX[name].default)))
+            box.setValue(_shown_setting(training, name))
             del blocker
         if self.session.state == "idle" or self._foreign_run:  # the graph's own learning rate until a run reports one
             rates = [
@@ -744,3 +745,13 @@ class TrainingController(QtCore.QObject):
         ):
             with contextlib.suppress(RuntimeError, TypeError):
                 signal.disconnect(slot)
+
+
+def _shown_setting(training: dict[str, Any], name: str) -> int:
+    """The graph's value for a spin box; a value of the wrong kind shows the default (the graph keeps what
+    was written and the analysis reports it under Training)."""
+    setting = TRAINING_INDEX[name]
+    try:
+        return setting.check(training.get(name, setting.default))
+    except ParamError:
+        return setting.default

@@ -5,6 +5,7 @@ Plain data, no Qt and no torch: the editor, the importers and the example builde
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 from engine.graph.model import Graph
@@ -17,9 +18,27 @@ MIN_NODE_WIDTH = 150.0
 BAND_GAP = 60.0
 
 
+MAX_COORDINATE = 1e7  # far beyond any laid-out graph; larger values break the canvas's zoom
+
+
 def position(graph: Graph, node_id: str) -> tuple[float, float]:
-    ui = graph.nodes[node_id].ui
-    return float(ui.get("x", 0.0)), float(ui.get("y", 0.0))
+    """The node's position; (0, 0) when the file's is not usable (the editor draws such a node apart)."""
+    return usable_position(graph.nodes[node_id].ui) or (0.0, 0.0)
+
+
+def usable_position(ui: dict) -> tuple[float, float] | None:
+    """`{x, y}` when both are finite numbers within MAX_COORDINATE (a missing one is 0); else None.
+
+    Graph files keep `ui` as written, so it may hold text, null, lists or NaN."""
+    values = []
+    for key in ("x", "y"):
+        value = ui.get(key, 0.0) if isinstance(ui, dict) else None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        if not math.isfinite(value) or abs(value) > MAX_COORDINATE:
+            return None
+        values.append(float(value))
+    return values[0], values[1]
 
 
 def set_position(graph: Graph, node_id: str, x: float, y: float) -> None:
