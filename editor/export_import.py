@@ -8,6 +8,7 @@ verification figure of every export.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from engine.graph import Graph
 from engine.registry import catalog
 
 DEFAULT_OUTPUT = "(the prediction)"
+SHOW_PROGRESS_AFTER_MS = 300
 
 
 class BackgroundJob(QtCore.QObject):
@@ -35,17 +37,20 @@ class BackgroundJob(QtCore.QObject):
     ):
         super().__init__(parent)
         self._work, self._done = work, done
+        self._text = text
+        self._started = 0.0
         self._result: Any = None
         self._error: BaseException | None = None
         self.dialog = QtWidgets.QProgressDialog(text, "", 0, 0, parent)
         self.dialog.setWindowTitle(title)
         self.dialog.setCancelButton(None)  # the engine's work cannot be interrupted halfway
-        self.dialog.setMinimumDuration(300)
+        self.dialog.setMinimumDuration(SHOW_PROGRESS_AFTER_MS)
         self.dialog.setWindowModality(QtCore.Qt.WindowModality.WindowModal)
         self._thread = threading.Thread(target=self._run, name=f"netwright-{title}", daemon=True)
         self._timer = QtCore.QTimer(self, interval=40, timeout=self._poll)
 
     def start(self) -> None:
+        self._started = time.monotonic()
         self._thread.start()
         self._timer.start()
 
@@ -57,6 +62,13 @@ class BackgroundJob(QtCore.QObject):
 
     def _poll(self) -> None:
         if self._thread.is_alive():
+            # a busy bar with the seconds counting: the work cannot report steps, but the user
+            # sees at once that something runs (a first ONNX export takes many seconds)
+            elapsed = time.monotonic() - self._started
+            if elapsed * 1000 >= SHOW_PROGRESS_AFTER_MS:
+                self.dialog.setLabelText(f"{self._text}\n{elapsed:.0f} s")
+                if not self.dialog.isVisible():
+                    self.dialog.show()
             return
         self._timer.stop()
         self._thread.join()
@@ -93,7 +105,17 @@ def _finish_layout(
 
 
 class ExportDialog(QtWidgets.QDialog):
-    def __init__(self, parent: QtWidgets.QWidget, graph: Graph, weights: Path | None, start_dir: Path):
+    def __init__(
+        self,
+        parent: QtWidgets.QWidget,
+        graph: Graph,
+        weights: Path | None,
+        start_dir: Path,
+        stem: str | None = None,
+        fmt: str | None = None,
+    ):
+        """`stem`: the file name to propose (the graph file's; else from the graph's name);
+        `fmt`: the format to preselect (the last one used)."""
         super().__init__(parent)
         self.setWindowTitle("Export model")
         self.format = QtWidgets.QComboBox()
@@ -106,8 +128,10 @@ class ExportDialog(QtWidgets.QDialog):
         for node in graph.nodes.values():
             if node.type_id in registry and registry.get(node.type_id).role == "op":
                 self.output.addItem(node.id, node.id)
+        fmt = fmt if fmt in EXPORT_FORMATS else "python"
+        self.format.setCurrentIndex(self.format.findData(fmt))
         self.path = QtWidgets.QLineEdit(
-            str(start_dir / (file_stem(graph.name, "model") + EXPORT_FORMATS["python"].suffix))
+            str(start_dir / ((stem or file_stem(graph.name, "model")) + EXPORT_FORMATS[fmt].suffix))
         )
         browse = QtWidgets.QPushButton("Browse…")
         browse.clicked.connect(self._browse)
@@ -249,10 +273,18 @@ class ExportImportController(QtCore.QObject):
     def export_model(self, _checked: bool = False, dialog: ExportDialog | None = None) -> None:
         graph = self.document.graph.copy()
         weights = self.document.trained_weights
-        dialog = dialog or ExportDialog(self.window, graph, weights, self._start_dir())
+        settings = self.window.settings
+        folder = Path(str(settings.value("export/folder", "") or ""))
+        folder = folder if str(folder) not in ("", ".") and folder.is_dir() else self._start_dir()
+        stem = self.document.path.stem if self.document.path else None
+        dialog = dialog or ExportDialog(
+            self.window, graph, weights, folder, stem, str(settings.value("export/format", "") or "")
+        )
         if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
             return
         fmt, output, path = dialog.choice()
+        settings.setValue("export/format", fmt)  # the next export starts from this choice
+        settings.setValue("export/folder", str(path.parent))
 
         def work():
             from engine.export import export_model

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
@@ -21,7 +22,10 @@ from engine.runs import RunStore
 FILE_FILTER = "Netwright graphs (*.json);;All files (*)"
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "resources" / "examples"
 MAX_RECENT = 8
-AUTOSAVE_MS = 60_000
+# Autosave runs this long after the last edit, and never later than AUTOSAVE_MAX_MS after the
+# first unsaved one (a user editing without pause still loses at most 10 s of work).
+AUTOSAVE_DELAY_MS = 3_000
+AUTOSAVE_MAX_MS = 10_000
 
 
 START_EXAMPLE = EXAMPLES_DIR / "mlp_digits.json"  # what a newcomer sees first
@@ -81,8 +85,10 @@ class FileController(QtCore.QObject):
         self.recovery_path = recovery_path or default_recovery_path()
         self.runs_root = self.recovery_path.parent / "runs"  # runs of graphs without a file
         self.autosave_timer = QtCore.QTimer(self)
-        self.autosave_timer.setInterval(AUTOSAVE_MS)
+        self.autosave_timer.setSingleShot(True)
         self.autosave_timer.timeout.connect(self.autosave)
+        self._autosaving = False
+        self._unsaved_since: float | None = None  # monotonic time of the first edit not autosaved
 
     # -- opening ------------------------------------------------------------------------------
     def new_file(self) -> bool:
@@ -192,10 +198,28 @@ class FileController(QtCore.QObject):
 
     # -- autosave and recovery ------------------------------------------------------------------
     def start_autosave(self) -> None:
-        self.autosave_timer.start()
+        """From now on, every edit schedules an autosave a few seconds later."""
+        if not self._autosaving:
+            self._autosaving = True
+            # after the step is on the stack (during `changed` a new edit does not count as modified yet)
+            self.document.undo_stack.indexChanged.connect(self._schedule_autosave)
+
+    def _schedule_autosave(self) -> None:
+        if not self._autosaving or not self.document.modified:
+            return
+        now = time.monotonic()
+        if self._unsaved_since is None:
+            self._unsaved_since = now
+        left_ms = AUTOSAVE_MAX_MS - (now - self._unsaved_since) * 1000
+        self.autosave_timer.start(int(max(0.0, min(AUTOSAVE_DELAY_MS, left_ms))))
+
+    def stop_autosave(self) -> None:
+        self._autosaving = False
+        self.autosave_timer.stop()
 
     def autosave(self) -> None:
         """Write unsaved work to the recovery file (never to the user's file)."""
+        self._unsaved_since = None
         if not self.document.modified:
             return
         try:
@@ -220,7 +244,7 @@ class FileController(QtCore.QObject):
         answer = QtWidgets.QMessageBox.question(
             self.window,
             "Restore unsaved work?",
-            "Netwright did not close normally. Restore the graph it autosaved?",
+            recovery_question(self.recovery_path, graph, self.settings.value("recovery/path", "") or ""),
             QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
             QtWidgets.QMessageBox.StandardButton.Yes,
         )
@@ -233,6 +257,21 @@ class FileController(QtCore.QObject):
         self.document.edit("Restore autosaved graph", lambda g: _replace(g, graph))
         self.status.emit("Restored the autosaved graph")
         return True
+
+
+def recovery_question(recovery: Path, graph: Graph, original: str) -> str:
+    """What the recovery dialog asks: which graph, from which file, autosaved when."""
+    try:
+        saved = QtCore.QDateTime.fromSecsSinceEpoch(int(recovery.stat().st_mtime))
+        when = QtCore.QLocale().toString(saved, QtCore.QLocale.FormatType.ShortFormat)
+    except OSError:
+        when = "an unknown time"
+    name = f"“{graph.name}”" if graph.name else "an untitled graph"
+    source = f" (from {original})" if original else " (never saved to a file)"
+    return (
+        f"Netwright did not close normally. It autosaved {name}{source} at {when}, "
+        f"with {len(graph.nodes)} node{'s' if len(graph.nodes) != 1 else ''}.\n\nRestore it?"
+    )
 
 
 def _replace(target: Graph, source: Graph) -> None:

@@ -156,6 +156,7 @@ class MainWindow(QtWidgets.QMainWindow):
             "Remove the selected nodes and connect what fed them to what they fed",
         )
         self.select_all_action = self._action("Select &All", c.select_all, S.SelectAll)
+        # Tab is the canvas's own key (a window shortcut would steal it from every form): the menu shows it
         self.add_node_action = self._action("&Add Node…\tTab", c.open_quick_add, None, "Search for a node to add (Tab)")
         self.add_node_action.setIconText("Add Node…")
         self.fit_action = self._action("Zoom to &Fit", c.fit, ["F", "Ctrl+0"], "Show the whole graph")
@@ -532,15 +533,17 @@ class MainWindow(QtWidgets.QMainWindow):
             event.ignore()
             return
         self.save_layout()
-        self.shutdown()
+        self.hide()  # gone at once for the user; what follows is cleanup
+        self.shutdown(wait=False)
         event.accept()
 
-    def shutdown(self) -> None:
-        """Stop timers, the worker thread and any run; forget the recovery file (a clean exit)."""
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop timers, the worker thread and any run; forget the recovery file (a clean exit).
+        `wait=False` (quitting) does not wait for a parameter count under way."""
         self.training.shutdown()
-        self.files.autosave_timer.stop()
+        self.files.stop_autosave()
         self.files.discard_recovery()
-        self.live.shutdown()
+        self.live.shutdown(wait)
 
 
 def show_shortcuts_in_tooltips(actions: list[QtGui.QAction]) -> None:

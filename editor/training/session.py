@@ -23,6 +23,7 @@ from engine.runs.worker import host_main
 from engine.training.control import TrainingControl
 
 POLL_MS = 20
+IDLE_EXIT_S = 0.2  # how long an idle child gets to exit by itself before it is terminated
 POLL_BUDGET_S = 0.008  # leave the rest of the frame to painting and input
 
 
@@ -115,10 +116,13 @@ class TrainingSession(QtCore.QObject):
         if self.process is None:
             return
         if self.process.is_alive():
+            # an idle child has nothing to save: a moment to leave by itself, then it is ended
+            # (a torch process takes seconds to tear down, and quitting must not wait for that)
+            idle = self.state == "idle"
             self.control.stop()
             with contextlib.suppress(BrokenPipeError, OSError):
                 self._jobs.send(None)
-            self.process.join(timeout)
+            self.process.join(IDLE_EXIT_S if idle else timeout)
             if self.process.is_alive():
                 self.process.terminate()
                 self.process.join(2)
