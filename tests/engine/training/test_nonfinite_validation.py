@@ -29,5 +29,5 @@ def test_a_validation_loss_that_becomes_nan_ends_the_run_as_diverged(digits, tmp
     trainer = Trainer(tiny_mlp(epochs=3), data=data, checkpoint_dir=tmp_path)
     with pytest.raises(DivergedError, match="validation diverged at epoch 1: val_loss is nan") as info:
         trainer.fit()
-    assert info.value.epoch == 1
+    assert info.value.epoch == 1 and info.value.node_id == "fc1"  # the layer where the values broke
     assert not (tmp_path / "best").exists()  # nothing was recorded as an improvement
