@@ -15,7 +15,7 @@ from PySide6 import QtCore, QtWidgets
 
 from editor import graph_ops
 from editor.document import GraphDocument
-from engine.fileio import atomic_write_text
+from editor.recovery import RecoveryFile
 from engine.graph import Graph, GraphFileError, dumps_graph, load_graph, loads_graph, save_graph
 from engine.runs import RunStore
 
@@ -82,7 +82,9 @@ class FileController(QtCore.QObject):
         self.document = document
         self.window = window
         self.settings = settings
-        self.recovery_path = recovery_path or default_recovery_path()
+        # this window's own recovery file, beside those of other windows (see editor.recovery)
+        self.recovery = RecoveryFile(recovery_path or default_recovery_path())
+        self.recovery_path = self.recovery.path
         self.runs_root = self.recovery_path.parent / "runs"  # runs of graphs without a file
         self.autosave_timer = QtCore.QTimer(self)
         self.autosave_timer.setSingleShot(True)
@@ -223,40 +225,66 @@ class FileController(QtCore.QObject):
         if not self.document.modified:
             return
         try:
-            atomic_write_text(self.recovery_path, dumps_graph(self.document.graph))
+            self.recovery.write(dumps_graph(self.document.graph))
         except OSError:
             return
-        self.settings.setValue("recovery/path", str(self.document.path or ""))
+        self.settings.setValue(_origin_key(self.recovery.id), str(self.document.path or ""))
 
     def discard_recovery(self) -> None:
-        self.recovery_path.unlink(missing_ok=True)
-        self.settings.remove("recovery/path")
+        """Forget this window's recovery file (never another window's)."""
+        self.recovery.discard()
+        self.settings.remove(_origin_key(self.recovery.id))
 
     def offer_recovery(self) -> bool:
-        """After a crash, offer the autosaved graph. Returns True when it was restored."""
-        if not self.recovery_path.is_file():
-            return False
+        """Offer, one by one, the graphs autosaved by windows that crashed. Returns True when one was restored.
+
+        Recovery files of windows still running are never offered; those not looked at (after
+        one is restored) stay for the next window.
+        """
+        orphans = self.recovery.orphans()
         try:
-            graph = loads_graph(self.recovery_path.read_text(encoding="utf-8"), str(self.recovery_path))
-        except (OSError, UnicodeDecodeError, GraphFileError):
-            self.discard_recovery()
+            for orphan in orphans:
+                origin_key = _origin_key(orphan.id)
+                try:
+                    graph = loads_graph(orphan.read(), str(orphan.path))
+                except (OSError, UnicodeDecodeError, GraphFileError):
+                    orphan.discard()
+                    self.settings.remove(origin_key)
+                    continue
+                original = self.settings.value(origin_key, "") or ""
+                answer = QtWidgets.QMessageBox.question(
+                    self.window,
+                    "Restore unsaved work?",
+                    recovery_question(orphan.path, graph, original),
+                    QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
+                    QtWidgets.QMessageBox.StandardButton.Yes,
+                )
+                self.settings.remove(origin_key)
+                if answer != QtWidgets.QMessageBox.StandardButton.Yes:
+                    orphan.discard()
+                    continue
+                try:
+                    self.recovery.adopt(orphan)
+                    self.settings.setValue(_origin_key(self.recovery.id), original)
+                except OSError:
+                    pass  # restored all the same; the next autosave writes this window's own file
+                self._restore(graph, original)
+                return True
             return False
-        answer = QtWidgets.QMessageBox.question(
-            self.window,
-            "Restore unsaved work?",
-            recovery_question(self.recovery_path, graph, self.settings.value("recovery/path", "") or ""),
-            QtWidgets.QMessageBox.StandardButton.Yes | QtWidgets.QMessageBox.StandardButton.No,
-            QtWidgets.QMessageBox.StandardButton.Yes,
-        )
-        if answer != QtWidgets.QMessageBox.StandardButton.Yes:
-            self.discard_recovery()
-            return False
-        original = self.settings.value("recovery/path", "") or ""
+        finally:
+            for orphan in orphans:
+                orphan.release()
+
+    def _restore(self, graph: Graph, original: str) -> None:
         self.document.load(Graph(), Path(original) if original else None)
         # restored work is unsaved work: make it one undoable step away from an empty graph
         self.document.edit("Restore autosaved graph", lambda g: _replace(g, graph))
         self.status.emit("Restored the autosaved graph")
-        return True
+
+
+def _origin_key(recovery_id: str) -> str:
+    """The settings key holding the graph file a recovery file's window had open ("" if none)."""
+    return "recovery/path" if recovery_id == "recovery" else f"recovery/origin/{recovery_id}"
 
 
 def recovery_question(recovery: Path, graph: Graph, original: str) -> str:

@@ -4,11 +4,26 @@ examples, autosave and crash recovery."""
 from __future__ import annotations
 
 import json
+import stat
+import subprocess
+import sys
+from pathlib import Path
 
+import pytest
 from PySide6 import QtWidgets
 
-from editor.files import example_files
+from editor.files import START_EXAMPLE, example_files
+from engine.fileio import current_umask
 from engine.graph import dumps_graph, load_graph
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def mlp():
+    """The digits MLP example as a graph (fc1 is its first layer)."""
+    return load_graph(START_EXAMPLE)
+
 
 Button = QtWidgets.QMessageBox.StandardButton
 
@@ -82,25 +97,103 @@ def test_recent_files(window, dialogs, tmp_path):
     assert window.document.path.name == "a.json"
 
 
-def test_autosave_and_recovery(make_window, dialogs, tmp_path):
-    window = make_window()
-    window.start()
+def _autosaved_edit(window, out_features: int):
     window.properties.show_node("fc1")
-    window.properties.submit("out_features", 77)
+    window.properties.submit("out_features", out_features)
     window.files.autosave()
-    recovery = tmp_path / "recovery.json"
-    assert recovery.is_file()
-    assert load_graph(recovery).nodes["fc1"].params["out_features"] == 77
+    return window.files.recovery_path
 
-    # a second window after a "crash" (the first never shut down) offers to restore
+
+def _crashed_window_recovery(folder: Path, graph_text: str) -> Path:
+    """A real process that autosaves like a window, then dies by SIGKILL (its lock goes with it)."""
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from editor.recovery import RecoveryFile\n"
+        "recovery = RecoveryFile(Path(sys.argv[1]) / 'recovery.json')\n"
+        "recovery.write(sys.stdin.read())\n"
+        "print(recovery.path, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, str(folder)], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        child.stdin.write(graph_text)
+        child.stdin.close()
+        path = Path(child.stdout.readline().strip())
+        assert path.is_file()
+    finally:
+        child.kill()  # SIGKILL: no clean-up runs
+        child.wait(timeout=10)
+        child.stdout.close()
+    return path
+
+
+def test_each_window_autosaves_to_its_own_file_and_a_running_windows_is_never_offered(make_window, dialogs, tmp_path):
+    first = make_window()
+    first.start()
+    mine = _autosaved_edit(first, 77)
+    assert mine.parent == tmp_path and mine.name.startswith("recovery-") and mine.is_file()
+    assert load_graph(mine).nodes["fc1"].params["out_features"] == 77
+    assert stat.S_IMODE(mine.stat().st_mode) == 0o666 & ~current_umask()  # not mkstemp's 0600
+
+    # a second window while the first runs: the first's file is not a crash, so nothing is offered
     dialogs.question_answer = Button.Yes
     second = make_window()
-    assert second.files.offer_recovery()
-    assert second.document.graph.nodes["fc1"].params["out_features"] == 77
-    assert second.document.modified
-    # a clean exit forgets the recovery file
+    assert not second.files.offer_recovery()
+    assert not dialogs.texts("question")
+    second.start()
+    theirs = _autosaved_edit(second, 55)
+    assert theirs != mine and theirs.is_file()
+    assert load_graph(mine).nodes["fc1"].params["out_features"] == 77  # not overwritten
+
+    # a clean exit of either deletes only its own file
     second.shutdown()
-    assert not recovery.exists()
+    assert not theirs.exists()
+    assert load_graph(mine).nodes["fc1"].params["out_features"] == 77
+    first.shutdown()
+    assert not list(tmp_path.glob("recovery*.json"))
+
+
+def test_a_crashed_windows_work_is_offered_and_becomes_the_new_windows(make_window, mlp, dialogs, tmp_path):
+    mlp.nodes["fc1"].params["out_features"] = 77
+    crashed = _crashed_window_recovery(tmp_path, dumps_graph(mlp))
+
+    dialogs.question_answer = Button.Yes
+    window = make_window()
+    assert window.files.offer_recovery()
+    assert window.document.graph.nodes["fc1"].params["out_features"] == 77
+    assert window.document.modified
+    # adopted: the work lives in this window's recovery file now, the dead window's files are gone
+    assert not crashed.exists() and not crashed.with_suffix(".lock").exists()
+    assert load_graph(window.files.recovery_path).nodes["fc1"].params["out_features"] == 77
+    assert not make_window().files.offer_recovery()  # this window is running: never offered twice
+    assert len(dialogs.texts("question")) == 1
+
+    window.shutdown()  # a clean exit
+    assert not list(tmp_path.glob("recovery*.json"))
+
+
+def test_declined_and_unreadable_recoveries_are_deleted(make_window, mlp, dialogs, tmp_path):
+    declined = _crashed_window_recovery(tmp_path, dumps_graph(mlp))
+    broken = _crashed_window_recovery(tmp_path, "{ not a graph")
+    dialogs.question_answer = Button.No
+    window = make_window()
+    assert not window.files.offer_recovery()
+    assert len(dialogs.texts("question")) == 1  # the unreadable one is not offered
+    assert not declined.exists() and not broken.exists()
+    assert not make_window().files.offer_recovery()
+
+
+def test_the_single_recovery_file_of_earlier_versions_is_still_offered(make_window, mlp, dialogs, tmp_path):
+    mlp.nodes["fc1"].params["out_features"] = 66
+    (tmp_path / "recovery.json").write_text(dumps_graph(mlp), encoding="utf-8")
+    dialogs.question_answer = Button.Yes
+    window = make_window()
+    assert window.files.offer_recovery()
+    assert window.document.graph.nodes["fc1"].params["out_features"] == 66
+    assert not (tmp_path / "recovery.json").exists()
 
 
 def test_save_is_atomic_and_keeps_positions(window, dialogs, tmp_path):
