@@ -330,11 +330,27 @@ class MainWindow(QtWidgets.QMainWindow):
         colour = STATUS_COLOURS["running" if running else readiness.severity]
         self.problem_status.setText(f"<span style='color:{colour}'>\u25cf</span> {running or readiness.status}")
         self.problem_status.setToolTip("" if running else readiness.reason)
+        self.problems.set_empty_text(
+            "No problems: this graph can be trained."
+            if readiness.can_train
+            else f"No problems listed. {readiness.reason}"
+        )
 
     def _on_counts(self, counts: dict) -> None:
         self.summary.show_counts(counts)
         self.canvas.show_tooltips(counts)
-        self.params_status.setText(f"{self.summary.total_parameters():,} parameters")
+        uncounted = [
+            node_id
+            for node_id, node in self.document.graph.nodes.items()
+            if node_id not in counts and node.type_id in self.registry and self.registry.get(node.type_id).has_weights
+        ]
+        # a layer whose input shape is unknown has no count yet: "0 parameters" would be untrue
+        total = self.summary.total_parameters()
+        text = f"{total:,} parameters" if not uncounted else f"{total:,}+ parameters" if total else "Parameters: —"
+        self.params_status.setText(text)
+        self.params_status.setToolTip(
+            f"Not counted yet (their input shape is unknown, see Problems): {', '.join(uncounted)}" if uncounted else ""
+        )
         self._update_stats()
 
     def _on_problem_count(self, errors: int, warnings: int) -> None:

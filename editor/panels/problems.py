@@ -94,6 +94,8 @@ class ProblemsPanel(QtWidgets.QWidget):
         self.list.itemClicked.connect(self._on_clicked)
         self.list.itemActivated.connect(self._on_clicked)
         self.list.viewport().installEventFilter(self)
+        # rows are widgets sized to their text: an item padding would cut their last line off
+        self.list.setStyleSheet("QListWidget::item { padding: 0px; }")
 
     def show_analysis(self, analysis: Analysis) -> None:
         self.problems = list(analysis.problems)
@@ -124,6 +126,10 @@ class ProblemsPanel(QtWidgets.QWidget):
             row = self.list.itemWidget(item)
             if row is not None:
                 item.setSizeHint(QtCore.QSize(width, row.height_for(width)))
+
+    def set_empty_text(self, text: str) -> None:
+        """What the panel says when it lists nothing (an empty graph is not one that can train)."""
+        self.empty.setText(text)
 
     def row(self, index: int) -> ProblemRow:
         return self.list.itemWidget(self.list.item(index))

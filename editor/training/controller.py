@@ -163,6 +163,7 @@ class TrainingController(QtCore.QObject):
         self.lr_box = FloatSpinBox()
         self.lr_box.setRange(1e-8, 10.0)
         self.lr_box.setKeyboardTracking(False)  # 1000 typed is one value, not 1, 10 (applied), 100, 1000
+        self.lr_box.setSpecialValueText("—")  # the minimum stands for "no optimizer in this graph"
         self.lr_box.setFixedWidth(72)
         self.lr_box.setToolTip(
             "Learning rate: change it while paused; on Resume it applies to the run from the next batch, is "
@@ -253,10 +254,9 @@ class TrainingController(QtCore.QObject):
                 for n in self.document.graph.nodes.values()
                 if n.type_id.startswith("optimizers.") and isinstance(n.params.get("lr"), (int, float))
             ]
-            if rates:
-                blocker = QtCore.QSignalBlocker(self.lr_box)
-                self.lr_box.setValue(float(rates[0]))
-                del blocker
+            blocker = QtCore.QSignalBlocker(self.lr_box)
+            self.lr_box.setValue(float(rates[0]) if rates else self.lr_box.minimum())
+            del blocker
         if self.session.state != "idle" and not (self._edited_during_run or self._foreign_run or self._writing_back):
             self._edited_during_run = True
             self.dashboard.edited.show()

@@ -225,6 +225,8 @@ def test_status_bar_and_train_action_say_what_is_true(fake_window, qtbot):
     assert status(window) == "Add a Dataset node to start"
     assert not training.train_action.isEnabled()
     assert "Dataset" in training.train_action.toolTip()
+    assert "can be trained" not in window.problems.empty.text() and "Dataset" in window.problems.empty.text()
+    assert training.lr_box.text() == "—"  # no optimizer, no learning rate (not 1e-08)
 
     window.document.load(Graph(name="lonely"), None)
     window.document.edit("add", lambda g: g.add_node("layers.Linear", node_id="fc"))
@@ -242,6 +244,8 @@ def test_status_bar_and_train_action_say_what_is_true(fake_window, qtbot):
     assert not training.train_action.isEnabled()
     tip = training.train_action.toolTip()
     assert tip.startswith("Cannot train: Linear fc2 has nothing connected") and "`" not in tip
+    window.live.wait()
+    assert window.params_status.text() == "8,320+ parameters" and "fc2" in window.params_status.toolTip()
 
     window.document.undo_stack.undo()
     window.document.edit("no optimizer", lambda g: g.remove_node("adam"))

@@ -56,7 +56,8 @@ def test_problems_panel_shows_code_not_backticks_and_sizes_rows_to_their_text(wi
         assert row.icon.height() <= row.label.fontMetrics().height() + 4
         width = panel.list.viewport().width()
         assert item.sizeHint().height() == row.height_for(width)
-        assert item.sizeHint().height() >= row.label.heightForWidth(row.label.width())
+        assert row.geometry().height() == item.sizeHint().height()  # no item padding eats into the row
+        assert row.label.height() >= row.label.heightForWidth(row.label.width())  # every line shows
 
     narrow_before = panel.list.item(0).sizeHint().height()
     window.problems_dock.setFloating(True)
