@@ -96,6 +96,20 @@ def test_load_weights_reports_matches_and_attaches_them(window, qtbot, dialogs, 
     assert window.document.trained_weights is not None and window.document.trained_weights.is_file()
 
 
+def test_load_weights_refuses_nan_naming_the_tensor_and_attaches_nothing(window, qtbot, dialogs, tmp_path):
+    graph = window.document.graph
+    fc1 = next(n for n in graph.nodes.values() if n.type_id == "layers.Linear")
+    source = tmp_path / "diverged.safetensors"
+    weight = torch.zeros(128, 64)
+    weight[3, 4] = float("nan")
+    save_file({f"{fc1.id}.weight": weight, f"{fc1.id}.bias": torch.zeros(128)}, str(source))
+    window.export_import.load_weights(path=str(source))
+    wait_for_job(qtbot, window.export_import)
+    [message] = dialogs.texts("warning")
+    assert f"weights that are not finite: {fc1.id}.weight (1 NaN of 8192 values)" in message
+    assert window.document.trained_weights is None
+
+
 def test_garbage_is_collected_on_the_gui_thread_only(window):
     import gc
 
