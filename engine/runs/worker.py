@@ -20,6 +20,7 @@ names the node and suggests a fix; the process lives on for the next job.
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import time
@@ -28,9 +29,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from engine.fileio import write_failure
 from engine.runs.record import run_record, write_record
 from engine.runs.store import BATCHES, METRICS, WEIGHTS
 from engine.training.callbacks import BatchEnd, Callback, MetricsWriter, TrainingEvent
+
+WRITE_ERRNOS = (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM)
 
 
 def training_threads() -> int:
@@ -206,6 +210,15 @@ def job_base_dir(job: dict[str, Any]) -> Path | None:
 
 def run_job(job: dict[str, Any], events, control) -> None:
     """Train one graph into `job["run_dir"]`; report every outcome on `events`."""
+    try:
+        _run_job(job, events, control)
+    except OSError as exc:  # the run folder cannot take its files (a full or read-only disk): say so, live on
+        events.put(
+            [("finished", {"status": "failed", "error": describe_failure(exc, None), "run_dir": job["run_dir"]})]
+        )
+
+
+def _run_job(job: dict[str, Any], events, control) -> None:
     from engine.graph.fileformat import graph_from_document
     from engine.training.checkpoint import load_weights, save_weights
     from engine.training.errors import DivergedError
@@ -336,6 +349,15 @@ def describe_failure(exc: BaseException, trainer) -> dict[str, Any]:
             f"Check the shapes on the edges into {named} (they are shown on the canvas) and its "
             "parameters; a size that depends on the data (a sequence length, the last smaller "
             "batch) is a common cause.",
+            detail,
+        )
+    if isinstance(exc, OSError) and exc.errno in WRITE_ERRNOS:
+        return _failure(
+            "disk",
+            "Cannot write the run's files",
+            write_failure(exc),
+            None,
+            "Free some space on that disk (or make it writable), then train again; no file was left half-written.",
             detail,
         )
     setup = type(exc).__name__ in ("TrainingError", "DataError", "CompileError", "GraphFileError")
