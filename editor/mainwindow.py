@@ -32,6 +32,7 @@ from engine.graph import GraphError
 from engine.registry import catalog
 
 Key = QtGui.QKeySequence
+EXAMPLE_FAMILY = "example-family"  # data of the Examples menu's family headings
 GEOMETRY_KEY = "window/geometry"
 DOCK_STATE_KEY = "window/dock_state"
 REOPEN_LAST_KEY = "reopen_last_file"
@@ -457,8 +458,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self.examples_menu.clear()
         self.examples_menu.setToolTipsVisible(True)
         examples = example_files()
-        for family, paths in grouped_examples(examples):
-            self.examples_menu.addSection(family)
+        for index, (family, paths) in enumerate(grouped_examples(examples)):
+            if index:
+                self.examples_menu.addSeparator()
+            # a heading, not a choice (the Fusion style draws no text on menu sections)
+            heading = self.examples_menu.addAction(family.upper())
+            heading.setEnabled(False)
+            heading.setData(EXAMPLE_FAMILY)
+            font = heading.font()
+            font.setBold(True)
+            font.setPointSizeF(font.pointSizeF() * 0.85)
+            heading.setFont(font)
             for path in paths:
                 action = self.examples_menu.addAction(example_title(path))
                 summary = example_summary(path)

@@ -104,7 +104,7 @@ class NetwrightNodeItem(NodeItem):
     def set_frozen(self, frozen: bool) -> None:
         if frozen != self.frozen:
             self.frozen = frozen
-            self.update()
+            self.draw_node()  # the width makes room for the tag
 
     def set_proxy_mode(self, mode: bool) -> None:
         # NodeGraphQt shows its own name label and icon again when a zoomed-out node comes back
@@ -137,6 +137,8 @@ class NetwrightNodeItem(NodeItem):
         sub_w = QtGui.QFontMetricsF(SUBTITLE_FONT).horizontalAdvance(self.subtitle) + 32
         rows = max(len(self._input_items), len(self._output_items), 1)
         self._width = max(MIN_WIDTH, title_w, sub_w, port_text_w + 48)
+        if self.frozen:  # the FROZEN tag shares the footer's line: keep room for the setting beside it
+            self._width = max(self._width, QtGui.QFontMetricsF(FOOTER_FONT).horizontalAdvance(self.footer) + 24 + 70)
         footer = FOOTER_HEIGHT if self.footer else 8.0
         self._height = HEADER_HEIGHT + 6 + rows * PORT_ROW + footer
         self.align_ports(v_offset=HEADER_HEIGHT + 6)

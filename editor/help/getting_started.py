@@ -8,7 +8,7 @@ GETTING_STARTED = """
 <i>Digits MLP</i>, then convolutions, sequences, transfer learning and generative models.</p>
 <p><b>2. Train it.</b> Press <b>Train</b> (F5). The curves show the loss and the accuracy on the
 training data and on held-out validation data, epoch by epoch. <b>Pause</b> to change the
-learning rate; <b>Stop</b> keeps what was learned. See <a href="netwright:curves">Reading the
+learning rate; <b>Stop</b> keeps what was learned. See <a style='color:#8ab4ff' href="netwright:curves">Reading the
 curves</a>.</p>
 <p><b>3. Change the network.</b> Drag a node from the <i>Nodes</i> palette onto the canvas, or press
 <b>Tab</b> on the canvas and type (<i>dense</i>, <i>conv</i>, <i>pool</i>, <i>norm</i> all work).
@@ -20,6 +20,6 @@ does in the <i>Help</i> panel and to edit its parameters in <i>Properties</i>.</
 <p><b>5. Keep the result.</b> <i>File › Save</i> writes the graph; runs are kept beside it
 (<i>Runs</i> tab). <i>File › Export Model</i> (Ctrl+E) writes Python, ONNX, torch.export or
 weights, and checks that the file reproduces the model.</p>
-<p>Everything can be undone (Ctrl+Z). All keys: <a href="netwright:shortcuts">Keyboard
+<p>Everything can be undone (Ctrl+Z). All keys: <a style='color:#8ab4ff' href="netwright:shortcuts">Keyboard
 shortcuts</a>.</p>
 """

@@ -4,6 +4,7 @@ so it lists exactly the keys the actions answer to."""
 from __future__ import annotations
 
 import html
+import re
 
 from PySide6 import QtGui, QtWidgets
 
@@ -20,11 +21,15 @@ CANVAS_KEYS = (
 )
 
 
+KEYBOARD_KEYS = re.compile(r"^(.*\+.+|F([1-9]|1[0-2])|Del|Backspace|Tab|Esc|Return|Space|Home|End|.)$")
+
+
 def shortcut_text(action: QtGui.QAction) -> str:
-    """All the keys of an action, as the platform writes them (`Ctrl+S`, `Del, Backspace`)."""
+    """The keys of an action, as the platform writes them (`Ctrl+S`, `Del, Backspace`); keys few
+    keyboards have (the X11 `Undo` key, F14), which standard shortcuts also bind, are left out."""
     native = QtGui.QKeySequence.SequenceFormat.NativeText
     keys = [s.toString(native) for s in action.shortcuts() if not s.isEmpty()]
-    return ", ".join(dict.fromkeys(keys))
+    return ", ".join(k for k in dict.fromkeys(keys) if KEYBOARD_KEYS.match(k))
 
 
 def _menu_title(menu: QtWidgets.QMenu) -> str:
@@ -54,14 +59,19 @@ def shortcuts_html(menus: list[QtWidgets.QMenu]) -> str:
         if menu != current:
             if current is not None:
                 parts.append("</table>")
-            parts.append(f"<p style='margin-bottom:2px'><b>{html.escape(menu)}</b></p><table cellpadding='2'>")
+            parts.append(
+                f"<p style='margin-bottom:2px'><b>{html.escape(menu)}</b></p><table width='100%' cellpadding='2'>"
+            )
             current = menu
-        parts.append(f"<tr><td width='150'><code>{html.escape(keys)}</code></td><td>{html.escape(action)}</td></tr>")
+        parts.append(_row(keys, action))
     if current is not None:
         parts.append("</table>")
-    parts.append("<p style='margin-bottom:2px'><b>Canvas</b></p><table cellpadding='2'>")
-    parts += [
-        f"<tr><td width='150'><code>{html.escape(k)}</code></td><td>{html.escape(w)}</td></tr>" for k, w in CANVAS_KEYS
-    ]
+    parts.append("<p style='margin-bottom:2px'><b>Canvas</b></p><table width='100%' cellpadding='2'>")
+    parts += [_row(keys, what) for keys, what in CANVAS_KEYS]
     parts.append("</table>")
     return "".join(parts)
+
+
+def _row(keys: str, what: str) -> str:
+    """What on the left, the keys on the right on one line (the help dock is narrow)."""
+    return f"<tr><td>{html.escape(what)}</td><td align='right' nowrap><code>{html.escape(keys)}</code></td></tr>"

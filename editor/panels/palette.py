@@ -48,6 +48,8 @@ class Palette(QtWidgets.QWidget):
         self.no_match = QtWidgets.QLabel()
         self.no_match.setObjectName("muted")
         self.no_match.setWordWrap(True)
+        self.no_match.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
+        self.no_match.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Expanding)
         self.no_match.hide()
         layout.addWidget(self.no_match)
         layout.addWidget(self.tree)

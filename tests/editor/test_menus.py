@@ -7,6 +7,7 @@ from PySide6 import QtCore, QtWidgets
 from editor.example_path import LEARNING_PATH, MORE, grouped_examples
 from editor.files import example_files, example_title
 from editor.help.pages import shortcut_rows, shortcut_text
+from editor.mainwindow import EXAMPLE_FAMILY
 
 
 def _titles(menu: QtWidgets.QMenu) -> list[str]:
@@ -24,15 +25,17 @@ def test_every_shipped_example_has_a_place_on_the_learning_path():
 
 def test_examples_menu_is_grouped_and_ordered_as_a_path(window):
     actions = window.examples_menu.actions()
-    sections = [a.text() for a in actions if a.isSeparator() and a.text()]
-    assert sections == [family for family, _ in LEARNING_PATH]
-    titles = [a.text() for a in actions if not a.isSeparator()]
+    headings = [a for a in actions if a.data() == EXAMPLE_FAMILY]
+    assert [a.text() for a in headings] == [family.upper() for family, _ in LEARNING_PATH]
+    assert not any(a.isEnabled() for a in headings)
+    actions = [a for a in actions if not a.isSeparator() and a.data() != EXAMPLE_FAMILY]
+    titles = [a.text() for a in actions]
     by_stem = {p.stem: example_title(p) for p in example_files()}
     assert titles[0] == by_stem["mlp_digits"]  # a newcomer starts with the simplest
     assert titles.index(by_stem["transfer_digits_base"]) < titles.index(by_stem["transfer_digits"])
     assert titles.index(by_stem["cnn_digits"]) < titles.index(by_stem["cnn_residual_digits"])
     # each says what it is about, not where the file lies
-    assert all(a.statusTip() and not a.statusTip().endswith(".json") for a in actions if not a.isSeparator())
+    assert all(a.statusTip() and not a.statusTip().endswith(".json") for a in actions)
 
 
 def test_opening_an_example_from_the_menu(window):
