@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
 from engine.analysis.fixes import locate
+from engine.analysis.forward_names import per_port_names
 from engine.analysis.problems import Problem, sentence
 from engine.analysis.scopes import optimizer_scope
-from engine.graph.model import RESERVED_IDS, Edge, Graph
+from engine.graph.model import RESERVED_IDS, Edge, Graph, reserved_reason
 from engine.graph.training import TRAINING_INDEX
 from engine.registry import NodeType, ParamError, ShapeError, TensorSpec, catalog
 from engine.registry.fixes import AddNode, Connect, QuickFix
@@ -71,6 +72,7 @@ class _Analyzer:
 
     def run(self) -> Analysis:
         self._check_types_and_params()
+        self._check_forward_names()
         self._check_edges()
         order = self._topological_order()
         self.result.order = order
@@ -116,15 +118,41 @@ class _Analyzer:
             if node.id in RESERVED_IDS:
                 self.report(
                     node.id,
-                    f"has the id `{node.id}`, which is reserved for PyTorch (model.{node.id} "
-                    "is a method of every module)",
-                    f"rename it, e.g. to `{node.id}1`",
+                    f"has the id `{node.id}`, which is reserved for PyTorch ({reserved_reason(node.id)})",
+                    f"rename it, e.g. to `{self._free_id(node.id)}`",
                 )
             _, errors = node_type.check_params(node.params)
             for error in errors:
                 self.report(
                     node.id, f"has a bad value for {error.param}: {error.message}", "change it in the properties panel"
                 )
+
+    def _check_forward_names(self) -> None:
+        """No node id may be a name forward() gives to another node's port, nor two ports one name."""
+        for name, owners in per_port_names(self.types).items():
+            owner, port = owners[0]
+            if name in self.graph.nodes:
+                self.report(
+                    name,
+                    f"has the id `{name}`, which the compiled forward() already uses for {self._subject(owner)}'s "
+                    f"output `{port}`",
+                    f"rename it, e.g. to `{self._free_id(name)}`",
+                )
+            for other, other_port in owners[1:]:
+                self.report(
+                    other,
+                    f"gives its output `{other_port}` the name `{name}` in forward(), which {self._subject(owner)} "
+                    f"uses for its output `{port}`",
+                    f"rename `{other}` or `{owner}`",
+                )
+
+    def _free_id(self, node_id: str) -> str:
+        """A usable id like `node_id` to suggest: `__init__` -> `init1`, `data_x` -> `data_x1`."""
+        stem = node_id.strip("_") or "node"
+        number = 1
+        while f"{stem}{number}" in self.graph.nodes or f"{stem}{number}" in RESERVED_IDS:
+            number += 1
+        return f"{stem}{number}"
 
     def _check_edges(self) -> None:
         for edge in self.graph.edges:
@@ -151,10 +179,10 @@ class _Analyzer:
         indegree = {node_id: 0 for node_id in self.graph.nodes}
         for edge in self.graph.edges:
             indegree[edge.dst] += 1
-        ready = [n for n in self.graph.nodes if indegree[n] == 0]
+        ready = deque(n for n in self.graph.nodes if indegree[n] == 0)
         order: list[str] = []
         while ready:
-            node_id = ready.pop(0)
+            node_id = ready.popleft()
             order.append(node_id)
             for edge in self.outputs[node_id]:
                 indegree[edge.dst] -= 1

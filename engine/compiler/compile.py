@@ -19,7 +19,9 @@ from collections.abc import Iterable
 from torch import fx, nn
 
 from engine.analysis import Analysis, analyze
+from engine.analysis.forward_names import port_value_name
 from engine.compiler.names import input_name
+from engine.compiler.reserved import compiler_reserved_ids
 from engine.graph.model import Graph
 from engine.registry import catalog
 
@@ -52,6 +54,7 @@ def compile_graph(
         first = analysis.errors[0]
         more = f" (and {len(analysis.errors) - 1} more problems)" if len(analysis.errors) > 1 else ""
         raise CompileError(f"cannot compile: {first}{more}", first.node_id)
+    _refuse_reserved_ids(graph)
     single = isinstance(outputs, str)
     wanted = [outputs] if single else list(outputs) if outputs is not None else default_outputs(graph)
     for node_id in wanted:
@@ -66,6 +69,7 @@ def compile_graph(
 def build_modules(graph: Graph, analysis: Analysis | None = None) -> nn.Module:
     """A module holding one child per computing node (layers, activations, merges, losses)."""
     analysis = analysis or analyze(graph)
+    _refuse_reserved_ids(graph)
     registry = catalog()
     root = nn.Module()
     for node_id in analysis.order:
@@ -80,6 +84,18 @@ def build_modules(graph: Graph, analysis: Analysis | None = None) -> nn.Module:
             raise CompileError(f"{node_type.title} `{node_id}` could not be built: {exc}", node_id) from exc
         root.add_module(node_id, module)
     return root
+
+
+def _refuse_reserved_ids(graph: Graph) -> None:
+    """Validation refuses the ids in its snapshot; this catches any a newer torch added since."""
+    reserved = compiler_reserved_ids()
+    for node_id in graph.nodes:
+        if node_id in reserved:
+            raise CompileError(
+                f"cannot compile: node id `{node_id}` is reserved by this version of PyTorch (the compiled "
+                "module already uses that name); rename the node",
+                node_id,
+            )
 
 
 def default_outputs(graph: Graph) -> list[str]:
@@ -129,7 +145,8 @@ def _trace(
             continue
         for index, port in enumerate(node_type.outputs):
             returned = index == 0 and node_id in wanted
-            if returned or any(e.src == node_id and e.src_port == port.name and e.dst in needed for e in graph.edges):
+            feeds = graph.edges_out_of(node_id)
+            if returned or any(e.src_port == port.name and e.dst in needed for e in feeds):
                 values[(node_id, port.name)] = program.placeholder(input_name(graph, node_id, port.name))
     for node_id in analysis.order:
         if node_id not in needed:
@@ -150,7 +167,7 @@ def _trace(
         else:  # the module returns a tuple, one entry per output port
             for index, port in enumerate(node_type.outputs):
                 item = program.call_function(operator.getitem, (result, index))
-                item.name = f"{node_id}_{port.name}"
+                item.name = port_value_name(graph, node_id, port.name)
                 values[(node_id, port.name)] = item
     results = {}
     for node_id in wanted:

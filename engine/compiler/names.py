@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from engine.analysis.forward_names import port_value_name
 from engine.graph.model import Graph
-from engine.registry import catalog
 
 
 def input_name(graph: Graph, node_id: str, port: str) -> str:
-    """The forward() argument for a data port: `data_x`, or the node id for one-output sources."""
-    node_type = catalog().get(graph.nodes[node_id].type_id)
-    return node_id if len(node_type.outputs) == 1 else f"{node_id}_{port}"
+    """The forward() argument for a data port: `data_x`, or the node id for one-output sources.
+
+    Validation names values by the same rule (`port_value_name`), so it can refuse ids that clash.
+    """
+    return port_value_name(graph, node_id, port)

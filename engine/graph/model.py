@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.data.paths import resolve_data_path
+from engine.graph.reserved_ids import RESERVED_IDS
 from engine.graph.training import default_training
 from engine.registry import catalog
 
@@ -42,22 +43,6 @@ class GraphError(ValueError):
     """An edit that the graph's structure cannot take (duplicate id, missing node)."""
 
 
-# Attributes of torch.nn.Module and torch.fx.GraphModule: a node with one of these ids could not
-# be reached as `model.<id>` in the compiled module (a test keeps this list complete).
-_RESERVED_WORDS = """
-    T_destination add_module add_submodule apply bfloat16 buffers call_super_init children code compile
-    cpu cuda delete_all_unused_submodules delete_submodule double dump_patches eval extra_repr float
-    forward get_buffer get_extra_state get_parameter get_submodule graph half ipu load_state_dict meta
-    modules mtia named_buffers named_children named_modules named_parameters parameters print_readable
-    recompile register_backward_hook register_buffer register_forward_hook register_forward_pre_hook
-    register_full_backward_hook register_full_backward_pre_hook register_load_state_dict_post_hook
-    register_load_state_dict_pre_hook register_module register_parameter register_state_dict_post_hook
-    register_state_dict_pre_hook requires_grad_ set_extra_state set_submodule shape_env share_memory state_dict to
-    to_empty to_folder train training type xpu zero_grad
-"""
-RESERVED_IDS = frozenset(_RESERVED_WORDS.split())
-
-
 def valid_node_id(node_id: str) -> bool:
     """Letters, digits and _, not starting with a digit, not a Python keyword."""
     return bool(NODE_ID.match(node_id)) and not keyword.iskeyword(node_id)
@@ -68,8 +53,17 @@ def node_id_problem(node_id: str) -> str | None:
     if not valid_node_id(node_id):
         return f"{node_id!r} is not a valid node id (letters, digits and _, not starting with a digit)"
     if node_id in RESERVED_IDS:
-        return f"{node_id!r} is reserved: it is the name of a PyTorch module attribute (model.{node_id})"
+        return f"{node_id!r} is reserved for PyTorch ({reserved_reason(node_id)})"
     return None
+
+
+def reserved_reason(node_id: str) -> str:
+    """What a reserved id already names in the compiled module (see engine/compiler/reserved.py)."""
+    if node_id == "self":
+        return "forward() calls the module itself `self`"
+    if node_id == "__debug__":
+        return "Python does not let code assign to that name"
+    return f"every compiled module already has an attribute `model.{node_id}`"
 
 
 @dataclass
