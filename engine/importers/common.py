@@ -12,7 +12,7 @@ import torch
 from engine.analysis import analyze
 from engine.graph import Graph, save_graph
 from engine.graph.layout import auto_layout, set_position
-from engine.graph.model import ID_PREFIX, valid_node_id
+from engine.graph.model import ID_PREFIX, node_id_problem
 from engine.registry import catalog
 from engine.weights import write_weights
 
@@ -56,11 +56,11 @@ class GraphBuilder:
     def node_id(self, wanted: str, type_id: str) -> str:
         """`wanted` made a valid, unused id (`features.0` -> `features_0`), or a prefix like `fc1`."""
         text = re.sub(r"[^A-Za-z0-9_]", "_", wanted or "").strip("_")
-        if text and valid_node_id(text) and text not in self.graph.nodes:
+        if text and node_id_problem(text) is None and text not in self.graph.nodes:
             return text
         if text and text[0].isdigit():
             text = "n" + text
-        if not text or not valid_node_id(text):
+        if not text or node_id_problem(text) is not None:  # invalid, or reserved (`self`)
             class_name = type_id.rsplit(".", 1)[1]
             text = ID_PREFIX.get(class_name, class_name.lower())
         return text if text not in self.graph.nodes else self.graph.free_id(text + "_")

@@ -130,3 +130,21 @@ def test_a_module_compiled_with_every_unreserved_attribute_like_name_runs():
         assert analyze(graph).ok, node_id
         out = compile_graph(graph)(data_x=torch.randn(2, 64), data_y=torch.tensor([0, 1]))
         assert out["loss"].ndim == 0
+
+
+def test_an_imported_submodule_named_like_a_reserved_id_gets_another_id():
+    from torch import nn
+
+    from engine.importers.pytorch import import_module
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.self = nn.Linear(4, 3)
+
+        def forward(self, x):
+            return self.self(x)
+
+    result = import_module(Model(), (4,))
+    assert "self" not in result.graph.nodes
+    assert analyze(result.graph).ok
