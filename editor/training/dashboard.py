@@ -49,8 +49,9 @@ class TrainingDashboard(QtWidgets.QWidget):
         self.title.setObjectName("runTitle")
         self.edited = QtWidgets.QLabel("Graph edited since this run started: changes apply to the next run")
         self.edited.setObjectName("editedChip")
-        for label in (self.title, self.edited):  # wrap rather than widen the panel (1280x720 must fit)
+        for label, width in ((self.title, 300), (self.edited, 200)):  # wrap rather than widen the panel at 1280x720
             label.setWordWrap(True)
+            label.setMinimumWidth(width)
         self.edited.hide()
         help_button = QtWidgets.QPushButton("Reading the curves")
         help_button.setObjectName("linkButton")

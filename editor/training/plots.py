@@ -441,7 +441,10 @@ class LivePlots(QtWidgets.QWidget):
                 # (a growing range would re-layout every axis on every frame)
                 plot.setXRange(0, epochs, padding=0.02)
                 plot.enableAutoRange(x=False, y=plot is not self.dead)
-            else:
+            else:  # no run: empty axes, not the previous graph's ranges
+                plot.setXRange(0, 1, padding=0.02)
+                if plot not in (self.accuracy, self.dead):
+                    plot.setYRange(0, 1, padding=0.02)
                 plot.enableAutoRange(x=True, y=plot is not self.dead)
         self.dead.setYRange(0, 100, padding=0.02)
         self._dirty = True

@@ -122,3 +122,11 @@ def test_axis_titles_fit_beside_their_axis(plots, qtbot):
         axis = plot.getPlotItem().getAxis("left")
         # the rotated label's length must fit the axis' height, else it is clipped
         assert axis.label.boundingRect().width() <= axis.height() + 1, (plot.title, axis.labelText)
+
+
+def test_an_empty_reset_forgets_the_previous_runs_axes(plots):
+    plots.stop_redrawing()
+    plots.reset({})
+    for plot in plots.plots:
+        assert plot.viewRange()[0][1] <= 1.1, (plot.title, plot.viewRange())
+    assert plots.lr.viewRange()[1][1] <= 1.1 and plots.loss.point_count() == 0
