@@ -9,6 +9,7 @@ from engine.analysis.fixes import locate
 from engine.analysis.forward_names import per_port_names
 from engine.analysis.problems import Problem, sentence
 from engine.analysis.scopes import optimizer_scope
+from engine.graph.grouping import node_paths
 from engine.graph.model import RESERVED_IDS, Edge, Graph, reserved_reason
 from engine.graph.training import TRAINING_INDEX
 from engine.registry import NodeType, ParamError, ShapeError, TensorSpec, catalog
@@ -64,6 +65,7 @@ class _Analyzer:
         self.result = Analysis()
         self.types: dict[str, NodeType] = {}
         self.bad_nodes: set[str] = set()  # nodes whose outputs cannot be inferred
+        self.paths = node_paths(graph)  # `block3/conv2` for nodes inside blocks
         self.inputs: dict[str, list[Edge]] = defaultdict(list)
         self.outputs: dict[str, list[Edge]] = defaultdict(list)
         for edge in graph.edges:
@@ -91,14 +93,15 @@ class _Analyzer:
         return node_type.title if node_type else self.graph.nodes[node_id].type_id
 
     def _subject(self, node_id: str) -> str:
-        return f"{self._title(node_id)} `{node_id}`"
+        return f"{self._title(node_id)} `{self.paths.get(node_id, node_id)}`"
 
     def report(
         self, node_id: str | None, text: str, hint: str = "", severity: str = "error", fix: QuickFix | None = None
     ) -> None:
         subject = self._subject(node_id) if node_id else "The graph"
         title = self._title(node_id) if node_id else "Graph"
-        self.result.problems.append(Problem(node_id, title, severity, sentence(subject, text, hint), hint, fix))
+        path = self.paths.get(node_id, "") if node_id else ""
+        self.result.problems.append(Problem(node_id, title, severity, sentence(subject, text, hint), hint, fix, path))
         if node_id and severity == "error":
             self.bad_nodes.add(node_id)
 

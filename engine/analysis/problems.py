@@ -20,9 +20,10 @@ class Problem:
     message: str
     hint: str = ""
     fix: QuickFix | None = None
+    path: str = ""  # `block3/conv2` for a node inside blocks; empty at the top level
 
     def __str__(self) -> str:
-        return f"{self.node_id or 'graph'}: {self.message}"
+        return f"{self.path or self.node_id or 'graph'}: {self.message}"
 
     @property
     def is_error(self) -> bool:

@@ -1,8 +1,9 @@
 """Reading and writing graph files: versioned JSON, never code.
 
-    {"format_version": 2, "name": ..., "description": ...,
+    {"format_version": 3, "name": ..., "description": ...,
      "nodes": [{"id": "fc1", "type": "layers.Linear", "params": {...}, "ui": {...}}],
      "edges": [{"from": "data.x", "to": "fc1.in"}],
+     "blocks": [{"id": "block1", "title": ..., "nodes": ["fc1"], "blocks": [], "collapsed": true}],
      "training": {"epochs": 20, ...}}
 
 Saving is deterministic (save -> load -> save gives the same bytes) and atomic.
@@ -19,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from engine.fileio import atomic_write_text
+from engine.graph.grouping import structure_problems
 from engine.graph.migrations import CURRENT_VERSION, migrate
-from engine.graph.model import Edge, Graph, Node, valid_node_id
+from engine.graph.model import Block, Edge, Graph, Node, valid_node_id
 from engine.graph.training import TRAINING_PARAMS
 from engine.registry import ParamError, catalog
 
@@ -132,14 +134,30 @@ def graph_to_document(graph: Graph) -> dict[str, Any]:
         if node.ui:
             entry["ui"] = node.ui
         nodes.append(entry)
-    return {
+    doc = {
         "format_version": CURRENT_VERSION,
         "name": graph.name,
         "description": graph.description,
         "nodes": nodes,
         "edges": [{"from": f"{e.src}.{e.src_port}", "to": f"{e.dst}.{e.dst_port}"} for e in graph.edges],
-        "training": _ordered(graph.training, [p.name for p in TRAINING_PARAMS]),
     }
+    if graph.blocks:  # left out when there are none, so a graph without blocks reads as before
+        doc["blocks"] = [_block_document(block) for block in graph.blocks.values()]
+    doc["training"] = _ordered(graph.training, [p.name for p in TRAINING_PARAMS])
+    return doc
+
+
+def _block_document(block: Block) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": block.id,
+        "title": block.title,
+        "nodes": list(block.nodes),
+        "blocks": list(block.blocks),
+        "collapsed": block.collapsed,
+    }
+    if block.ui:
+        entry["ui"] = block.ui
+    return entry
 
 
 def graph_from_document(doc: Any) -> Graph:
@@ -176,8 +194,37 @@ def graph_from_document(doc: Any) -> Graph:
             raise GraphFileError(f"edge {index + 1} ({edge}) appears twice")
         seen.add(edge)
         graph.edges.append(edge)
+    for index, raw in enumerate(_optional(doc, "blocks", list, [])):
+        block = _read_block(raw, index)
+        if block.id in graph.blocks:
+            raise GraphFileError(f"two blocks have the id {block.id!r}")
+        graph.blocks[block.id] = block
+    if problems := structure_problems(graph):
+        raise GraphFileError(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
     graph.training = _read_training(_optional(doc, "training", dict, {}))
     return graph
+
+
+def _read_block(raw: Any, index: int) -> Block:
+    where = f"block {index + 1}"
+    if not isinstance(raw, dict):
+        raise GraphFileError(f"{where} should be an object, found {type(raw).__name__}")
+    block_id = _field(raw, "id", str, where)
+    where = f"block {block_id!r}"
+    members = {}
+    for key in ("nodes", "blocks"):
+        members[key] = _optional(raw, key, list, [], where)
+        if not all(isinstance(item, str) for item in members[key]):
+            raise GraphFileError(f"{where}: {key!r} should be a list of ids")
+    collapsed = _optional(raw, "collapsed", bool, True, where)
+    return Block(
+        block_id,
+        _optional(raw, "title", str, block_id, where),
+        list(members["nodes"]),
+        list(members["blocks"]),
+        collapsed,
+        dict(_optional(raw, "ui", dict, {}, where)),
+    )
 
 
 def _read_node(raw: Any, index: int) -> Node:
@@ -267,4 +314,4 @@ def _optional(doc: dict, key: str, kind: type, default: Any, where: str = "the d
 
 
 def _kind_name(kind: type) -> str:
-    return {str: "text", int: "a whole number", list: "a list", dict: "an object"}[kind]
+    return {str: "text", int: "a whole number", list: "a list", dict: "an object", bool: "true or false"}[kind]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-CURRENT_VERSION = 2
+CURRENT_VERSION = 3
 
 
 def _v1_to_v2(doc: dict) -> dict:
@@ -29,7 +29,15 @@ def _v1_to_v2(doc: dict) -> dict:
     return out
 
 
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2}
+def _v2_to_v3(doc: dict) -> dict:
+    """Version 3 adds blocks (named groups of nodes, `"blocks": [...]`); a version 2 file has none."""
+    out = dict(doc)
+    out["format_version"] = 3
+    out.setdefault("blocks", [])
+    return out
+
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(doc: dict, version: int) -> dict:

@@ -88,12 +88,29 @@ class Edge:
 
 
 @dataclass
+class Block:
+    """A named group of nodes and nested blocks, drawn as one node whose ports are its crossing edges.
+
+    Blocks only group: the flat nodes and edges stay what validation, compiling and training read
+    (see engine/graph/grouping.py for making, dissolving and reading blocks).
+    """
+
+    id: str
+    title: str = ""
+    nodes: list[str] = field(default_factory=list)  # member nodes directly inside, in order
+    blocks: list[str] = field(default_factory=list)  # nested blocks directly inside
+    collapsed: bool = True
+    ui: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Graph:
     nodes: dict[str, Node] = field(default_factory=dict)
     edges: list[Edge] = field(default_factory=list)
     training: dict[str, Any] = field(default_factory=default_training)
     name: str = ""
     description: str = ""
+    blocks: dict[str, Block] = field(default_factory=dict)
     # Folder of the file the graph was read from: relative `path` params are read from there.
     base_dir: Path | None = field(default=None, compare=False, repr=False)
 
@@ -109,8 +126,8 @@ class Graph:
         node_type = catalog().get(type_id)
         if node_id is None:
             node_id = self.free_id(ID_PREFIX.get(node_type.class_name, node_type.class_name.lower()))
-        elif node_id in self.nodes:
-            raise GraphError(f"a node with id {node_id!r} already exists")
+        elif node_id in self.nodes or node_id in self.blocks:
+            raise GraphError(f"a {'node' if node_id in self.nodes else 'block'} with id {node_id!r} already exists")
         elif problem := node_id_problem(node_id):
             raise GraphError(problem)
         merged = node_type.default_params()
@@ -121,7 +138,7 @@ class Graph:
 
     def free_id(self, prefix: str) -> str:
         number = 1
-        while f"{prefix}{number}" in self.nodes:
+        while f"{prefix}{number}" in self.nodes or f"{prefix}{number}" in self.blocks:  # one namespace
             number += 1
         return f"{prefix}{number}"
 
@@ -140,10 +157,13 @@ class Graph:
     def remove_node(self, node_id: str) -> None:
         del self.nodes[node_id]
         self.edges = [e for e in self.edges if node_id not in (e.src, e.dst)]
+        for block in self.blocks.values():
+            if node_id in block.nodes:
+                block.nodes.remove(node_id)
 
     def rename_node(self, old: str, new: str) -> None:
-        if new in self.nodes:
-            raise GraphError(f"a node with id {new!r} already exists")
+        if new in self.nodes or new in self.blocks:
+            raise GraphError(f"a {'node' if new in self.nodes else 'block'} with id {new!r} already exists")
         if problem := node_id_problem(new):
             raise GraphError(problem)
         self.nodes = {(new if k == old else k): v for k, v in self.nodes.items()}
@@ -152,6 +172,8 @@ class Graph:
             Edge(new if e.src == old else e.src, e.src_port, new if e.dst == old else e.dst, e.dst_port)
             for e in self.edges
         ]
+        for block in self.blocks.values():
+            block.nodes = [new if n == old else n for n in block.nodes]
 
     # -- queries ----------------------------------------------------------------------------
     def edges_into(self, node_id: str) -> list[Edge]:
