@@ -12,7 +12,8 @@ run, alternating, `--repeats` times each:
   while a 16 ms precise QTimer records how late each tick fires.
 
 Throughput is trained samples / seconds inside `fit()` (measured in the child, so the same
-way for all three). Targets (issue 5): UI lateness p99 < 16 ms and max < 50 ms; live plotting
+way for all three). The three run in an order rotated every repeat, and the ratios printed
+are medians of per-repeat ratios (each repeat ran the three back to back). Targets (issue 5): UI lateness p99 < 16 ms and max < 50 ms; live plotting
 costs < 3 % of throughput (ratio live / baseline >= 0.97). Also times a redraw of the loss
 plot holding 100k points per curve. Medians are printed; machine load moves single runs.
 """
@@ -187,22 +188,38 @@ def main(argv: list[str] | None = None) -> int:
     ctx = multiprocessing.get_context("spawn")
     folder = Path(tempfile.mkdtemp(prefix="netwright-bench-"))
     base, stream, live, late = [], [], [], []
+    variants = ["baseline", "streaming", "live UI"]
     for repeat in range(args.repeats):
-        base.append(baseline(ctx, args.epochs))
-        stream.append(streaming_no_ui(args.epochs, folder))
-        throughput, lateness = live_ui(app, args.epochs, folder)
-        live.append(throughput)
-        late += lateness
+        # rotated every repeat: whichever runs first (cold caches, a quieter moment) is not always the same
+        order = variants[repeat % 3 :] + variants[: repeat % 3]
+        lateness: list[float] = []
+        for variant in order:
+            if variant == "baseline":
+                base.append(baseline(ctx, args.epochs))
+            elif variant == "streaming":
+                stream.append(streaming_no_ui(args.epochs, folder))
+            else:
+                throughput, lateness = live_ui(app, args.epochs, folder)
+                live.append(throughput)
+                late += lateness
         print(
-            f"repeat {repeat + 1}: baseline {base[-1]:,.0f}  streaming {stream[-1]:,.0f}  "
-            f"live UI {live[-1]:,.0f} samples/s;  UI ticks {len(lateness)}",
+            f"repeat {repeat + 1} ({', '.join(order)}): baseline {base[-1]:,.0f}  streaming {stream[-1]:,.0f}  "
+            f"live UI {live[-1]:,.0f} samples/s;  live / baseline {live[-1] / base[-1]:.3f}  "
+            f"streaming / baseline {stream[-1] / base[-1]:.3f};  UI ticks {len(lateness)}, "
+            f"p99 late {percentile(lateness, 0.99):.1f} ms, max {max(lateness, default=float('nan')):.1f} ms",
             flush=True,
         )
-    b, s, live_median = statistics.median(base), statistics.median(stream), statistics.median(live)
+    b = statistics.median(base)
+    s = b * statistics.median(x / y for x, y in zip(stream, base, strict=True))
+    live_median = b * statistics.median(x / y for x, y in zip(live, base, strict=True))
     p50, p99, worst = percentile(late, 0.5), percentile(late, 0.99), max(late) if late else float("nan")
     redraw = redraw_100k(app)
     print()
-    print(f"model: digits MLP 64-128-10, batch 32, {args.epochs} epochs, medians of {args.repeats}")
+    print(
+        f"model: digits MLP 64-128-10, batch 32, {args.epochs} epochs, {args.repeats} repeats in rotated order; "
+        f"ratios are medians of per-repeat ratios; {os.cpu_count()} cores, load average "
+        f"{', '.join(f'{v:.1f}' for v in os.getloadavg())}"
+    )
     print(f"throughput, no UI (baseline)      {b:10,.0f} samples/s   1.00")
     print(f"throughput, streaming, no UI      {s:10,.0f} samples/s   {s / b:.3f}")
     print(
