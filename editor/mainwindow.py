@@ -174,6 +174,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.reading_curves_action = self._action(
             "&Reading the Curves", self.training.show_reading_help, None, "What the loss and accuracy curves tell you"
         )
+        self.show_runs_action = self._action(
+            "Show Runs &Folder", self.show_runs_folder, None, "Open the folder that keeps this graph's runs"
+        )
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -227,6 +230,7 @@ class MainWindow(QtWidgets.QMainWindow):
         train_menu = bar.addMenu("&Train")
         train_menu.addActions(self.training.actions)
         train_menu.addSeparator()
+        train_menu.addAction(self.show_runs_action)
         train_menu.addAction(self.reading_curves_action)
         self.help_menu = bar.addMenu("&Help")
         self.help_menu.addActions([self.getting_started_action, self.shortcuts_action, self.reading_curves_action])
@@ -511,6 +515,25 @@ class MainWindow(QtWidgets.QMainWindow):
         }
         if url.scheme() == "netwright" and url.path() in pages:
             pages[url.path()]()
+
+    def runs_folder(self) -> Path:
+        """What Show Runs Folder opens: the graph's runs folder; before its first run, the folder it will be in."""
+        folder = self.training.store().folder
+        if folder.is_dir():
+            return folder
+        if self.document.path is not None:
+            return self.document.path.parent  # no runs yet: never create an empty folder beside the user's file
+        try:
+            folder.mkdir(parents=True, exist_ok=True)  # the app's data folder: creating it costs the user nothing
+        except OSError:
+            return folder.parent if folder.parent.is_dir() else folder
+        return folder
+
+    def show_runs_folder(self) -> None:
+        folder = self.runs_folder()
+        self.statusBar().showMessage(f"Runs: {folder}", 10000)
+        if not QtGui.QDesktopServices.openUrl(QtCore.QUrl.fromLocalFile(str(folder))):
+            QtWidgets.QMessageBox.information(self, "Runs folder", f"This graph's runs are kept in\n{folder}")
 
     def _about(self) -> None:
         QtWidgets.QMessageBox.about(

@@ -1,8 +1,9 @@
-"""The headless command line: `python -m engine COMMAND ...`.
+"""The headless command line: `python -m engine COMMAND ...` (also `netwright COMMAND ...`).
 
 Each command is a module with `add_parser(subparsers)` and `run(args) -> int`. A user
 mistake (a missing file, bad JSON, bad data) prints one line and exits with 2, never a
-traceback.
+traceback. A front end that offers more commands (the `netwright` launcher adds `edit`)
+passes its program name and a function that adds its own subcommands.
 """
 
 from __future__ import annotations
@@ -10,17 +11,27 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from collections.abc import Callable
 
 from engine.cli.errors import USER_ERRORS, UserError
 
-COMMANDS = ("validate", "summary", "nodes", "train", "export", "import")
+COMMANDS = ("validate", "summary", "nodes", "train", "export", "import", "doctor")
 
 EXIT_USAGE = 2
+PROG = "python -m engine"
+DESCRIPTION = "Netwright's headless engine."
+
+AddCommands = Callable[[argparse._SubParsersAction], None]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m engine", description="Netwright's headless engine.")
+def build_parser(
+    prog: str = PROG, description: str = DESCRIPTION, add_commands: AddCommands | None = None
+) -> argparse.ArgumentParser:
+    """The parser of every engine command; `add_commands` adds a front end's own commands first."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    if add_commands is not None:
+        add_commands(subparsers)
     for name in COMMANDS:
         module = _command(name)
         if module is not None:
@@ -28,8 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+def main(
+    argv: list[str] | None = None,
+    prog: str = PROG,
+    description: str = DESCRIPTION,
+    add_commands: AddCommands | None = None,
+) -> int:
+    parser = build_parser(prog, description, add_commands)
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)

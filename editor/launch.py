@@ -1,0 +1,118 @@
+"""`netwright`: one command for everything. No command (or `edit [FILE]`, or just a graph file)
+opens the editor; `train`, `validate`, `export`, `summary`, `nodes`, `import` and `doctor` are the
+engine's commands.
+
+Nothing here imports Qt until the editor is asked for, so the engine's commands work on a machine
+without the gui extra (a server, CI), and a missing gui extra is one line, not a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from engine import cli
+
+PROG = "netwright"
+DESCRIPTION = (
+    "Netwright: build deep-learning networks by wiring nodes, train them and watch them learn. "
+    "Without a command, opens the editor."
+)
+GUI_MISSING = (
+    "error: the editor needs the gui extra, which is not installed: "
+    'pip install "netwright[gui]" (from a checkout: pip install -e ".[gui]")'
+)
+EXIT_USAGE = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The `netwright` console script (and the standalone bundle's entry point)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:
+        return open_editor(None)
+    if len(argv) == 1 and argv[0].endswith(".json") and not argv[0].startswith("-"):
+        return open_editor(Path(argv[0]))  # `netwright graph.json`, as a file manager would call it
+    return cli.main(argv, prog=PROG, description=DESCRIPTION, add_commands=add_edit_command)
+
+
+def add_edit_command(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("edit", help="open the editor (the default when no command is given)")
+    parser.add_argument("file", nargs="?", type=Path, help="graph file to open (default: the first example)")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="open the window and FILE, print whether it loaded and validated, then quit "
+        "(checks that the editor works on this machine)",
+    )
+    parser.set_defaults(handler=lambda args: open_editor(args.file, check=args.check))
+
+
+def open_editor(path: Path | None, check: bool = False) -> int:
+    """Start the editor on `path` (None: the first example); 1 when no window can be opened here."""
+    if path is not None and not path.is_file():
+        print(f"error: {path}: no such file", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        import PySide6  # noqa: F401 - only to learn whether the gui extra is installed
+    except ImportError:
+        print(GUI_MISSING, file=sys.stderr)
+        return EXIT_USAGE
+    from editor.platform_check import display_problem
+
+    problem = display_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
+    if check:
+        return check_editor(path)
+    from editor.app import run
+
+    return run(path)
+
+
+def check_editor(path: Path | None) -> int:
+    """Open the main window and `path` (or the first example), analyse it, print one line, quit.
+
+    Uses throwaway settings and a throwaway recovery folder, so it neither reads nor changes the
+    user's (no recovery dialog can block it)."""
+    from PySide6 import QtCore
+
+    from editor.app import create_application
+    from editor.files import start_example
+    from editor.mainwindow import MainWindow
+
+    target = path or start_example()
+    if target is None:
+        print("error: no graph file given and no example found", file=sys.stderr)
+        return EXIT_USAGE
+    app = create_application()
+    with tempfile.TemporaryDirectory(prefix="netwright-check-") as scratch:
+        settings = QtCore.QSettings(str(Path(scratch) / "settings.ini"), QtCore.QSettings.Format.IniFormat)
+        window = MainWindow(settings=settings, recovery_path=Path(scratch) / "recovery.json")
+        try:
+            window.show()
+            app.processEvents()
+            if not window.files.load_path(target, remember=False):
+                print(f"error: {target}: the editor could not open it", file=sys.stderr)
+                return EXIT_USAGE
+            analysis = window.live.run_now()
+            app.processEvents()
+            nodes = len(window.document.graph.nodes)
+        finally:
+            window.shutdown()
+            window.deleteLater()
+            app.processEvents()
+    if analysis.errors:
+        count = len(analysis.errors)
+        print(f"{target}: opened in the editor ({nodes} nodes), {count} problem{'s' * (count != 1)}:", file=sys.stderr)
+        for problem in analysis.errors:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{target}: opened in the editor ({nodes} nodes); OK")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
