@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 ALL_OPTIMIZERS = "all optimizers"
 FRAME_MS = 100  # progress and insights refresh
 BADGE_S = 1.0  # canvas badges refresh (repainting the canvas is the dearest update)
+KEPT_INSIGHTS = 20  # runs whose last insights stay in memory
 
 
 def format_duration(seconds: float) -> str:
@@ -78,6 +79,9 @@ class TrainingController(QtCore.QObject):
         self.epoch_shown: tuple[int, int] | None = None  # (epoch, epochs) of the run going on
         self._foreign_run: str | None = None  # a run of a graph that is no longer open: its events are not ours
         self.cannot_train_box: QtWidgets.QMessageBox | None = None
+        # the last insights of each run seen training in this session (runs do not save them), so a
+        # graph opened again shows its last run's samples
+        self._kept_insights: dict[Path, dict[str, Any]] = {}
         self._writing_back = False  # the learning rate chosen while paused goes into the graph: not a user edit
         self._rate = 0.0
         self._edited_during_run = False
@@ -320,7 +324,7 @@ class TrainingController(QtCore.QObject):
             for change in lr_changes(history):
                 plots.mark_lr_change(change)
             plots.redraw()
-        self.insights.reset({})
+        self.insights.show_idle(run, self._kept_insights.get(info.folder) if info is not None else None)
         self.progress.hide()
         badges = badges_from_epoch(history[-1]) if history else {}
         self.window.canvas.show_health({k: (text, rgb) for k, (text, rgb, _) in badges.items()})
@@ -639,6 +643,11 @@ class TrainingController(QtCore.QObject):
 
     def _on_insights(self, data: dict[str, Any]) -> None:
         self._pending["insights"] = data
+        if self.run_dir is not None:
+            self._kept_insights.pop(self.run_dir, None)
+            self._kept_insights[self.run_dir] = data
+            while len(self._kept_insights) > KEPT_INSIGHTS:  # the oldest run's go first
+                del self._kept_insights[next(iter(self._kept_insights))]
 
     def _on_event(self, event: dict[str, Any]) -> None:
         kind = event["kind"]

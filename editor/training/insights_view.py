@@ -152,6 +152,25 @@ def to_qimage(image: np.ndarray, levels: tuple[float, float]) -> QtGui.QImage:
     return QtGui.QImage(data.data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888).copy()
 
 
+CAPTION_PT = 7.5
+CAPTION_H = 14  # pixels under each image for its caption
+CELL_GAP = 6  # pixels between neighbouring images
+MAX_COLUMNS = 10
+
+
+SHORT_CAPTIONS = {"input": "in", "output": "out"}
+
+
+def _fit_captions(texts: list[str], metrics: QtGui.QFontMetricsF, width: float) -> list[str]:
+    """The captions as they fit `width` pixels, all in one form: whole, shortened ("7→1", "out"),
+    or shortened and elided."""
+    short = [SHORT_CAPTIONS.get(t, t.replace(" → ", "→")) for t in texts]
+    for form in (texts, short):
+        if all(metrics.horizontalAdvance(t) <= width for t in form):
+            return form
+    return [metrics.elidedText(t, QtCore.Qt.TextElideMode.ElideRight, width) for t in short]
+
+
 class SampleGrid(QtWidgets.QWidget):
     """Images with captions (true → predicted; input | reconstruction; generated), or 2-D points."""
 
@@ -203,7 +222,7 @@ class SampleGrid(QtWidgets.QWidget):
         painter.fillRect(self.rect(), PANEL)
         full = QtCore.QRectF(self.rect())
         _titles(painter, full, *self.titles())
-        body = full.adjusted(10, 48, -10, -8)
+        body = self.body_rect()
         if self.samples is None:
             _placeholder(painter, full.adjusted(0, 24, 0, 0), self.message)
             return
@@ -212,29 +231,48 @@ class SampleGrid(QtWidgets.QWidget):
             return
         if not self.images:
             return
-        count = len(self.images)
-        columns = 8 if self.samples.get("kind") == "reconstruction" else 8 if count > 8 else count
-        rows = -(-count // columns)
-        caption = 14 if any(text for _, text, _ in self.images) else 0
-        cell = min(body.width() / columns, body.height() / rows - caption)
-        side = max(8.0, cell - 6)
         painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, False)
-        painter.setFont(_font(7.5))
-        x0 = body.left() + (body.width() - columns * cell) / 2
-        for k, (image, text, text_color) in enumerate(self.images):
-            r, c = divmod(k, columns)
-            x = x0 + c * cell + (cell - side) / 2
-            y = body.top() + r * (cell + caption)
-            target = QtCore.QRectF(x, y, side, side)
+        painter.setFont(_font(CAPTION_PT))
+        for (image, _, text_color), (target, caption, text) in zip(self.images, self.layout(body), strict=True):
             painter.drawImage(target, image)
             painter.setPen(QtGui.QPen(QtGui.QColor(58, 63, 75), 1))
             painter.setBrush(QtCore.Qt.BrushStyle.NoBrush)
             painter.drawRect(target)
             if text:
                 painter.setPen(text_color or DIM)
-                painter.drawText(
-                    QtCore.QRectF(x - 8, y + side, side + 16, caption), QtCore.Qt.AlignmentFlag.AlignCenter, text
-                )
+                painter.drawText(caption, QtCore.Qt.AlignmentFlag.AlignCenter, text)
+
+    def body_rect(self) -> QtCore.QRectF:
+        """Where the samples go: under the title and subtitle."""
+        return QtCore.QRectF(self.rect()).adjusted(10, 48, -10, -8)
+
+    def layout(self, body: QtCore.QRectF) -> list[tuple[QtCore.QRectF, QtCore.QRectF, str]]:
+        """(image rect, caption rect, caption text) per image: the grid whose images are largest in
+        `body`, each caption within its own column (shortened to "7→1", then elided, when narrow)."""
+        count = len(self.images)
+        if not count:
+            return []
+        pairs = (self.samples or {}).get("kind") == "reconstruction"  # input and output side by side
+        caption = CAPTION_H if any(text for _, text, _ in self.images) else 0
+
+        def cell_for(columns: int) -> float:
+            rows = -(-count // columns)
+            return min(body.width() / columns, body.height() / rows - caption)
+
+        choices = [c for c in range(1, min(count, MAX_COLUMNS) + 1) if not pairs or c % 2 == 0 or c == count]
+        columns = max(choices, key=lambda c: (round(cell_for(c), 1), c))
+        cell = max(1.0, cell_for(columns))
+        side = max(8.0, cell - CELL_GAP)
+        metrics = QtGui.QFontMetricsF(_font(CAPTION_PT))
+        x0 = body.left() + (body.width() - columns * cell) / 2
+        texts = _fit_captions([text for _, text, _ in self.images], metrics, cell - 2)
+        placed = []
+        for k, text in enumerate(texts):
+            r, c = divmod(k, columns)
+            left, top = x0 + c * cell, body.top() + r * (cell + caption)
+            target = QtCore.QRectF(left + (cell - side) / 2, top, side, side)
+            placed.append((target, QtCore.QRectF(left, top + side, cell, caption), text))
+        return placed
 
     def _paint_points(self, painter: QtGui.QPainter, body: QtCore.QRectF) -> None:
         fake = np.asarray(self.samples["points"], dtype=float)
@@ -262,6 +300,18 @@ class SampleGrid(QtWidgets.QWidget):
         place(fake, QtGui.QColor(91, 140, 255, 200), 2.2)
 
 
+NO_RUN_CONFUSION = (
+    "No run of this graph yet. Train it (F5): a classifier's confusion matrix fills after the first epoch."
+)
+NO_RUN_SAMPLES = "No run of this graph yet. Sample outputs appear after the first epoch of training."
+NOT_KEPT_CONFUSION = (
+    "The last run's confusion matrix is not saved: train again (F5) or continue (Shift+F5) to see it here."
+)
+NOT_KEPT_SAMPLES = (
+    "The last run's sample outputs are not saved: train again (F5) or continue (Shift+F5) to see them here."
+)
+
+
 class InsightsPanel(QtWidgets.QWidget):
     """The confusion matrix above the sample grid (either one hidden when it does not apply)."""
 
@@ -275,7 +325,22 @@ class InsightsPanel(QtWidgets.QWidget):
         layout.addWidget(self.confusion, 1)
         layout.addWidget(self.samples, 1)
 
+    def show_idle(self, run: dict[str, Any], kept: dict[str, Any] | None = None) -> None:
+        """Nothing is training. `run` is the layout of the graph's last run ({} for none) and `kept`
+        that run's last insights if this session saw it train (runs do not save them)."""
+        if not run:
+            self.confusion.setVisible(True)
+            self.confusion.clear(NO_RUN_CONFUSION)
+            self.samples.clear(NO_RUN_SAMPLES)
+            return
+        self.confusion.setVisible(bool(run.get("accuracy")))
+        self.confusion.clear(NOT_KEPT_CONFUSION)
+        self.samples.clear(NOT_KEPT_SAMPLES)
+        if kept:
+            self.show_insights(kept)
+
     def reset(self, run: dict[str, Any]) -> None:
+        """A run is starting (`run`: its layout, or {"accuracy": True} before the child reports it)."""
         classifier = bool(run.get("accuracy"))
         self.confusion.clear(
             "Training… the confusion matrix fills after the first epoch."

@@ -144,6 +144,56 @@ def log_tick_values(low: float, high: float, pixels: float, min_gap: float) -> l
     return [math.log10(first + i * step) for i in range(int((hi - first) / step) + 1)]
 
 
+class FittingAxis(pg.AxisItem):
+    """A linear axis whose labels never overprint: pyqtgraph's tick spacing, widened to the next
+    1-2-5 step until neighbouring labels stand `MIN_GAP_PX` apart (pyqtgraph always labels its
+    major ticks, so 0 100 200 300 on a 70-pixel axis read "100200300")."""
+
+    MIN_GAP_PX = 5  # about a space: labels read as separate numbers
+
+    def tickSpacing(self, minVal, maxVal, size):  # noqa: N802 (pyqtgraph's name)
+        levels = super().tickSpacing(minVal, maxVal, size)
+        low, high = min(minVal, maxVal), max(minVal, maxVal)
+        if not levels or size <= 0 or not (math.isfinite(low) and math.isfinite(high)) or high == low:
+            return levels
+        major = levels[0][0]
+        if self._labels_fit(low, high, size, major):
+            return levels  # pyqtgraph's minor labels are kept apart by its own fill limits
+        for _ in range(60):
+            major = next_step_125(major)
+            if self._labels_fit(low, high, size, major):
+                break
+        minor = major / (2 if round(major / 10 ** math.floor(math.log10(major))) == 2 else 5)
+        return [(major, 0.0), (minor, 0.0)] if minor * size / (high - low) >= 4 else [(major, 0.0)]
+
+    def _labels_fit(self, low: float, high: float, size: float, spacing: float) -> bool:
+        """Whether the labels of ticks `spacing` apart leave `MIN_GAP_PX` between neighbours."""
+        first, last = math.ceil(low / spacing), math.floor(high / spacing)
+        if last - first > size / 4:  # more ticks than a label could ever fit beside
+            return False
+        values = [k * spacing for k in range(first, last + 1)]
+        if len(values) < 2:
+            return True
+        strings = self.tickStrings(values, self.autoSIPrefixScale * self.scale, spacing)
+        metrics = QtGui.QFontMetricsF(self.style["tickFont"] or QtGui.QFont())
+        vertical = self.orientation in ("left", "right")
+        # pyqtgraph's own measure of a label's height: its bounding box times 0.8
+        extents = [metrics.height() * 0.8 if vertical else metrics.horizontalAdvance(s) for s in strings]
+        pixels_per_unit = size / (high - low)
+        return all(
+            (b - a) * pixels_per_unit >= (wa + wb) / 2 + self.MIN_GAP_PX
+            for a, b, wa, wb in zip(values, values[1:], extents, extents[1:], strict=False)
+        )
+
+
+def next_step_125(step: float) -> float:
+    """The next larger of the steps 1, 2, 5, 10, 20, 50… × a power of ten."""
+    power = 10.0 ** math.floor(math.log10(step))
+    mantissa = step / power
+    factor = next((f for f in (2, 5, 10) if f > mantissa + 1e-9), 20)
+    return factor * power
+
+
 LEGEND_FONT_PT = 8
 
 
@@ -175,7 +225,7 @@ class Plot(pg.PlotWidget):
         x_label: str | None = "epoch",
         parent=None,
     ):
-        axes = {"left": LogAxis("left")} if log_y else None
+        axes = {"bottom": FittingAxis("bottom"), "left": LogAxis("left") if log_y else FittingAxis("left")}
         super().__init__(parent=parent, axisItems=axes)
         self.title = title
         self.legend_entries: list[tuple[str, str]] = []  # (plain text, html) per curve

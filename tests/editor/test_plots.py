@@ -7,8 +7,9 @@ import math
 
 import pyqtgraph as pg
 import pytest
+from PySide6 import QtCore, QtGui
 
-from editor.training.plots import LivePlots, LogAxis, log_tick_values
+from editor.training.plots import FittingAxis, LivePlots, LogAxis, Plot, log_tick_values, next_step_125
 
 RUN = {
     "losses": ["loss"],
@@ -130,3 +131,48 @@ def test_an_empty_reset_forgets_the_previous_runs_axes(plots):
     for plot in plots.plots:
         assert plot.viewRange()[0][1] <= 1.1, (plot.title, plot.viewRange())
     assert plots.lr.viewRange()[1][1] <= 1.1 and plots.loss.point_count() == 0
+
+
+def drawn_labels(axis: pg.AxisItem) -> list[tuple[QtCore.QRectF, str]]:
+    """The tick labels pyqtgraph would paint on `axis`, in order along it."""
+    image = QtGui.QImage(10, 10, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    try:
+        _, _, texts = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    vertical = axis.orientation in ("left", "right")
+    return sorted(((rect, text) for rect, _, text in texts), key=lambda t: t[0].top() if vertical else t[0].left())
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "x_end", "y_end"),
+    [(150, 200, 300, 2.5), (150, 110, 3000, 2.5), (180, 110, 1000, 250), (400, 300, 300, 1), (150, 110, 0.003, 9)],
+)
+def test_linear_axis_labels_never_overprint_on_a_narrow_plot(qtbot, width, height, x_end, y_end):
+    plot = Plot("Learning rate", "lr")
+    qtbot.addWidget(plot)
+    plot.resize(width, height)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.setXRange(0, x_end, padding=0.02)
+    plot.setYRange(0, y_end, padding=0.02)
+    qtbot.wait(20)
+    for name in ("bottom", "left"):
+        axis = plot.getPlotItem().getAxis(name)
+        assert isinstance(axis, FittingAxis)
+        labels = drawn_labels(axis)
+        assert labels, (name, width, x_end)  # narrow, but still a scale
+        for (a, text_a), (b, text_b) in zip(labels, labels[1:], strict=False):
+            apart = b.top() - a.bottom() if name == "left" else b.left() - a.right()
+            assert apart >= 0, f"{name}: {text_a!r} and {text_b!r} overprint ({apart:.1f} px)"
+    wide = [t for _, t in drawn_labels(plot.getPlotItem().getAxis("bottom"))]
+    if width >= 400:  # room enough: as many labels as pyqtgraph would give
+        assert len(wide) >= 5, wide
+
+
+def test_next_step_goes_one_two_five():
+    steps = [0.1]
+    for _ in range(6):
+        steps.append(next_step_125(steps[-1]))
+    assert steps == pytest.approx([0.1, 0.2, 0.5, 1, 2, 5, 10])

@@ -16,6 +16,12 @@ from PySide6.QtTest import QTest
 
 from editor.files import EXAMPLES_DIR
 from editor.training.controller import NO_RUN_TITLE
+from editor.training.insights_view import (
+    NO_RUN_CONFUSION,
+    NO_RUN_SAMPLES,
+    NOT_KEPT_CONFUSION,
+    NOT_KEPT_SAMPLES,
+)
 from editor.training.session import TrainingSession
 from engine.graph import Graph, save_graph
 from engine.runs import RunStore
@@ -196,6 +202,34 @@ def test_each_graph_shows_its_own_latest_run(fake_window, tmp_path):
 
     assert window.files.load_path(mine)  # and back: the run is still there
     assert len(training.history) == 4
+
+
+def test_insights_say_what_is_true_when_nothing_trains(fake_window):
+    window = fake_window()
+    session, training = fake_window.session, window.training
+    insights = training.insights
+    assert (insights.confusion.message, insights.samples.message) == (NO_RUN_CONFUSION, NO_RUN_SAMPLES)
+    run_to_the_end(window, session)
+    assert insights.confusion.total == 8  # the run's last matrix stays after it ends
+
+    assert window.files.load_path(EXAMPLES_DIR / "gan_digits.json", remember=False)
+    assert insights.confusion.matrix is None and insights.samples.samples is None
+    assert (insights.confusion.message, insights.samples.message) == (NO_RUN_CONFUSION, NO_RUN_SAMPLES)
+
+    assert window.files.load_path(EXAMPLES_DIR / "mlp_digits.json", remember=False)
+    assert insights.confusion.total == 8 and insights.confusion.epoch == 3  # its last run, seen in this session
+
+
+def test_a_run_read_from_disk_says_its_insights_are_not_saved(fake_window, tmp_path):
+    window = fake_window()
+    mine = tmp_path / "mine.json"
+    save_graph(window.document.graph, mine)
+    write_run(RunStore.beside(mine), datetime(2026, 3, 1, 10, 0))
+    assert window.files.load_path(mine)
+    insights = window.training.insights
+    assert not insights.confusion.isHidden()  # the run was a classifier's
+    assert (insights.confusion.message, insights.samples.message) == (NOT_KEPT_CONFUSION, NOT_KEPT_SAMPLES)
+    assert insights.confusion.matrix is None and insights.samples.samples is None
 
 
 def test_opening_a_graph_during_a_run_stops_that_run_and_ignores_its_events(fake_window):
