@@ -10,6 +10,8 @@ import PySide6
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from editor.canvas.canvas import Canvas
+from editor.canvas.find import FindBar
+from editor.canvas.minimap import Minimap
 from editor.document import GraphDocument
 from editor.example_path import example_summary, grouped_examples
 from editor.export_import import ExportImportController
@@ -36,6 +38,7 @@ EXAMPLE_FAMILY = "example-family"  # data of the Examples menu's family headings
 GEOMETRY_KEY = "window/geometry"
 DOCK_STATE_KEY = "window/dock_state"
 REOPEN_LAST_KEY = "reopen_last_file"
+MINIMAP_KEY = "view/minimap"
 LAYOUT_VERSION = 1  # bump when docks are added or renamed: an old saved layout is then ignored
 STATUS_COLOURS = {"ok": "#5ac86e", "warning": "#e0b050", "error": "#ff8080", "empty": "#8a90a0", "running": "#6aa8ff"}
 
@@ -164,6 +167,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self.zoom_in_action = self._action("Zoom &In", lambda: self._zoom(0.1), S.ZoomIn)
         self.zoom_out_action = self._action("Zoom &Out", lambda: self._zoom(-0.1), S.ZoomOut)
         self.layout_action = self._action("Auto-&layout", c.auto_layout, "Ctrl+L", "Arrange the nodes left to right")
+        self.find_bar = FindBar(c, c.viewer)
+        self.find_action = self._action(
+            "&Find Node…", self.find_bar.open_bar, S.Find, "Find a node by id, title or type"
+        )
+        self.find_next_action = self._action("Find &Next", self.find_bar.find_next, "F3", "Go to the next node found")
+        self.find_previous_action = self._action(
+            "Find Pre&vious", self.find_bar.find_previous, "Shift+F3", "Go to the previous node found"
+        )
+        self.minimap = Minimap(c)
+        self.minimap_action = self._action(
+            "&Minimap", self.set_minimap, None, "An overview in the canvas's corner while the graph is not all in view"
+        )
+        self.minimap_action.setCheckable(True)
+        self.minimap_action.setChecked(self.settings.value(MINIMAP_KEY, True, type=bool))
+        self.minimap.set_enabled(self.minimap_action.isChecked())
         self.about_action = self._action("&About Netwright", self._about)
         self.getting_started_action = self._action(
             "&Getting Started", self.show_getting_started, S.HelpContents, "A short tour: open, train, change, export"
@@ -212,10 +230,13 @@ class MainWindow(QtWidgets.QMainWindow):
         )
         edit_menu.addSeparator()
         edit_menu.addActions([self.select_all_action, self.add_node_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.find_action, self.find_next_action, self.find_previous_action])
         view_menu = bar.addMenu("&View")
         view_menu.addActions([self.fit_action, self.zoom_in_action, self.zoom_out_action])
         view_menu.addSeparator()
         view_menu.addAction(self.layout_action)
+        view_menu.addAction(self.minimap_action)
         view_menu.addSeparator()
         for dock in (
             self.palette_dock,
@@ -409,6 +430,10 @@ class MainWindow(QtWidgets.QMainWindow):
         menu.addSeparator()
         menu.addActions([self.layout_action, self.fit_action])
         return menu
+
+    def set_minimap(self, shown: bool) -> None:
+        self.minimap.set_enabled(shown)
+        self.settings.setValue(MINIMAP_KEY, shown)
 
     def _zoom(self, step: float) -> None:
         viewer = self.canvas.viewer

@@ -349,6 +349,10 @@ class Canvas(QtCore.QObject):
     def canvas_node(self, node_id: str):
         return self._nodes.get(node_id)
 
+    def node_views(self) -> dict[str, QtWidgets.QGraphicsItem]:
+        """The drawn item of every node, by engine id (the minimap reads their places)."""
+        return {node_id: canvas_node.view for node_id, canvas_node in self._nodes.items()}
+
     def delete_selected(self) -> None:
         ids = self.selected_ids()
         if ids:
