@@ -401,10 +401,10 @@ class TrainingController(QtCore.QObject):
         Without a fix to offer this is a plain warning. With one, the dialog is window-modal but
         does not block (`open`): a fix button applies that fix, Close leaves things as they are.
         """
-        first = next((p for p in errors if p.node_id), None)
+        first = next((p for p in [*errors, *readiness.fixes] if p.node_id), None)
         if first is not None:
             self.window.canvas.select([first.node_id], centre=True)
-        fixable = [p for p in errors if p.fix is not None][:3]
+        fixable = list(readiness.fixes[:3])  # those of the errors, or of the warnings that stop the plan
         more = len(errors) - 1
         text = rich(
             (readiness.reason if not errors else errors[0].message)
@@ -518,15 +518,17 @@ class TrainingController(QtCore.QObject):
     def _update_actions(self) -> None:
         state = self.session.state
         idle = state == "idle"
-        ready = self.readiness.can_train
-        self.train_action.setEnabled(idle and ready)
-        self.continue_action.setEnabled(idle and ready and self.document.trained_weights is not None)
-        why = f"Cannot train: {self.readiness.reason}" if not ready else ""
+        # a graph that cannot train disables Train, unless quick fixes can repair it: then Train opens
+        # the dialog that offers them
+        usable = self.readiness.train_enabled
+        self.train_action.setEnabled(idle and usable)
+        self.continue_action.setEnabled(idle and usable and self.document.trained_weights is not None)
+        why = self.readiness.train_tip
         for action, tip, key in (
             (self.train_action, TRAIN_TIP, "F5"),
             (self.continue_action, CONTINUE_TIP, "Shift+F5"),
         ):
-            action.setToolTip(why or f"{tip} ({key})")
+            action.setToolTip(f"{why} ({key})" if why and self.readiness.fixes else why or f"{tip} ({key})")
             action.setStatusTip(why or tip)
         self.pause_action.setEnabled(state in ("starting", "running"))
         self.resume_action.setEnabled(state == "paused")

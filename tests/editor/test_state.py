@@ -285,8 +285,10 @@ def test_status_bar_and_train_action_say_what_is_true(fake_window, qtbot):
     window.document.edit("no optimizer", lambda g: g.remove_node("adam"))
     window.live.run_now()
     assert status(window) == "Cannot train yet"  # a loss without an optimizer is a warning, not an error
-    assert "no optimizer" in training.train_action.toolTip()
-    assert not training.train_action.isEnabled()
+    # ...with a quick fix (add an optimizer): Train stays enabled and shows it
+    assert training.train_action.isEnabled()
+    tip = training.train_action.toolTip()
+    assert tip.startswith("Cannot train yet: Train shows the fixes.") and "no optimizer" in tip, tip
 
     window.document.undo_stack.undo()
     window.live.run_now()
@@ -312,7 +314,11 @@ def test_train_dialog_offers_quick_fixes_as_buttons(fake_window, qtbot):
     window.document.edit("images", lambda g: g.nodes["data"].params.__setitem__("dataset", "digits_images"))
     window.live.run_now()
     training = window.training
-    assert not training.start()
+    problems = len(window.live.analysis.problems)
+    assert status(window) == f"{problems} problem{'s' if problems > 1 else ''}"
+    assert training.train_action.isEnabled()  # Train is how the user reaches the fixes
+    assert training.train_action.toolTip().startswith(f"{status(window)}: Train shows the fixes.")
+    training.train_action.trigger()
     box = training.cannot_train_box
     assert box is not None and box.isVisible()
     assert "`" not in box.text() and "&#" not in box.text()
@@ -324,6 +330,33 @@ def test_train_dialog_offers_quick_fixes_as_buttons(fake_window, qtbot):
     assert status(window) == "Ready to train" and training.train_action.isEnabled()
     assert QtWidgets.QApplication.focusWidget() is window.canvas.viewer
     assert fake_window.session.jobs == []  # a fix is not a Train
+
+
+def test_train_on_a_loss_without_optimizer_offers_to_add_one(fake_window, qtbot):
+    window = fake_window()
+    make_active(window, qtbot)
+    window.document.edit("no optimizer", lambda g: g.remove_node("adam"))
+    window.live.run_now()
+    training = window.training
+    training.train_action.trigger()
+    box = training.cannot_train_box
+    assert box is not None and box.isVisible() and "optimizer" in box.text()
+    [fix] = [b for b in box.buttons() if box.buttonRole(b) == QtWidgets.QMessageBox.ButtonRole.AcceptRole]
+    fix.click()
+    qtbot.waitUntil(lambda: not box.isVisible())
+    window.live.run_now()
+    assert any(n.type_id.startswith("optimizers.") for n in window.document.graph.nodes.values())
+    assert status(window) == "Ready to train" and fake_window.session.jobs == []
+
+
+def test_train_stays_disabled_when_no_fix_can_help(fake_window):
+    window = fake_window()
+    window.document.edit("Break", lambda g: g.remove_node("fc2"))
+    window.live.run_now()
+    training = window.training
+    assert not window.training.readiness.fixes
+    assert not training.train_action.isEnabled() and not training.continue_action.isEnabled()
+    assert training.train_action.toolTip().startswith("Cannot train: ")
 
 
 def test_train_dialog_without_a_fix_is_a_plain_warning(fake_window, dialogs):
