@@ -9,6 +9,7 @@ graph, so the same graph always gives the same file (golden files in the tests s
 from __future__ import annotations
 
 from engine.compiler import class_name
+from engine.export.block_classes import block_classes, block_layout, module_paths, scope_lines
 from engine.export.model_part import ModelPart
 from engine.export.train_source import train_source
 from engine.graph import Graph
@@ -61,6 +62,8 @@ def python_source(part: ModelPart, weights_name: str) -> str:
         "from torch import nn",
     ]
     lines += READER.splitlines()
+    for block_class in _block_classes(part, cls):
+        lines += ["", ""] + block_class
     lines += ["", ""] + _module_class(part, cls)
     for helper in helpers:
         lines += ["", ""] + helper.strip("\n").splitlines()
@@ -79,13 +82,30 @@ def _describe(part: ModelPart, weights_name: str) -> list[str]:
     )
     return [
         f"Input: {shapes or 'none'}. Output: `{part.output}` {part.output_spec.bracket()} (B is the batch size).",
-        f"Weights: {weights_name}, beside this file (tensors keyed like the model's state_dict).",
+        f"Weights: {weights_name}, beside this file ({_weights_keys(part)}).",
         "Needs only torch. `load_model()` returns the trained model in eval mode; `train()` trains",
         "a model the way the Netwright graph was set up to train.",
     ]
 
 
+def _block_classes(part: ModelPart, cls: str) -> list[list[str]]:
+    """One class per kind of block the model holds (engine/export/block_classes.py); none without blocks."""
+    if not part.graph.blocks:
+        return []
+    return block_classes(block_layout(part), {cls, "TrainingNetworks"})[0]
+
+
+def _weights_keys(part: ModelPart) -> str:
+    if module_paths(part):
+        return "tensors keyed by node id, as Netwright writes them; load_model() places them in the blocks"
+    return "tensors keyed like the model's state_dict"
+
+
 def _module_class(part: ModelPart, cls: str) -> list[str]:
+    if part.graph.blocks:
+        layout = block_layout(part)
+        if layout.exported:
+            return _module_class_with_blocks(part, cls, layout)
     registry = catalog()
     init, forward = [], []
     for node_id in part.analysis.order:
@@ -105,6 +125,19 @@ def _module_class(part: ModelPart, cls: str) -> list[str]:
     body += [INDENT * 2 + line for line in forward]
     first_port = catalog().get(part.graph.nodes[part.output].type_id).outputs[0].name
     body.append(f"{INDENT * 2}return {variable(part.graph, part.output, first_port)}")
+    return body
+
+
+def _module_class_with_blocks(part: ModelPart, cls: str, layout) -> list[str]:
+    _, names = block_classes(layout, {cls, "TrainingNetworks"})
+    init, forward, values = scope_lines(layout, None, names)
+    args = ", ".join(i.name for i in part.inputs)
+    body = [f"class {cls}(nn.Module):", f"{INDENT}def __init__(self):", f"{INDENT * 2}super().__init__()"]
+    body += [INDENT * 2 + line for line in init]
+    body += ["", f"{INDENT}def forward(self, {args}):"]
+    body += [INDENT * 2 + line for line in forward]
+    first_port = catalog().get(part.graph.nodes[part.output].type_id).outputs[0].name
+    body.append(f"{INDENT * 2}return {values[(part.output, first_port)]}")
     return body
 
 
@@ -143,12 +176,34 @@ def _train_function(part: ModelPart) -> tuple[list[str], list[str]]:
 def _loader(part: ModelPart, cls: str, weights_name: str) -> list[str]:
     example = ", ".join(_example_call(i) for i in part.inputs)
     i1, i2 = INDENT, INDENT * 2
-    return [
+    paths = module_paths(part)
+    placing = []
+    if paths:  # layers inside blocks: Netwright's weights are keyed by node id, the model nests them
+        placing = [
+            "# Where each layer inside a block sits in the model: Netwright's weights files key tensors by",
+            "# node id (`res1_conv1.weight`), this model nests them in its blocks (`res1.conv1.weight`).",
+            "NODE_PATHS = {",
+            *(f"{i1}{node_id!r}: {path!r}," for node_id, path in paths.items()),
+            "}",
+            "",
+            "",
+            "def place_weights(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:",
+            f'{i1}"""Tensors keyed by node id -> keyed by this model\'s state_dict (keys already nested are kept)."""',
+            f"{i1}placed = {{}}",
+            f"{i1}for key, tensor in tensors.items():",
+            f'{i2}node, _, rest = key.partition(".")',
+            f'{i2}placed[f"{{NODE_PATHS[node]}}.{{rest}}" if node in NODE_PATHS else key] = tensor',
+            f"{i1}return placed",
+            "",
+            "",
+        ]
+    read = "place_weights(read_safetensors(path))" if paths else "read_safetensors(path)"
+    return placing + [
         f"def load_model(weights=None) -> {cls}:",
         f'{i1}"""The model with the exported weights ({weights_name} beside this file by default), in eval mode."""',
         f"{i1}model = {cls}()",
         f'{i1}path = Path(weights) if weights is not None else Path(__file__).with_name("{weights_name}")',
-        f"{i1}model.load_state_dict(read_safetensors(path))",
+        f"{i1}model.load_state_dict({read})",
         f"{i1}return model.eval()",
         "",
         "",

@@ -20,6 +20,7 @@ import keyword
 from typing import Any
 
 from engine.compiler import input_name
+from engine.export.block_classes import module_paths
 from engine.export.model_part import ModelPart
 from engine.export.training_networks import NETWORKS, ContextOf, TrainingStep, networks_class, training_steps
 from engine.graph.training import default_training
@@ -75,6 +76,8 @@ class _TrainWriter:
         self.steps = training_steps(plan)
         self.model_alone = self._model_alone()
         self.net = "model" if self.model_alone else "networks"
+        # Layers inside exported blocks sit deeper in `model` (`res1.conv1`); TrainingNetworks keeps node ids.
+        self.paths = module_paths(part) if self.model_alone else {}
         used = {a for s in self.steps for a in s.args}
         self.data = {name: port for name, (_, port) in plan.inputs.items() if name in used}
         self.uses_y = "y" in self.data.values()
@@ -135,11 +138,14 @@ class _TrainWriter:
                 out.append(f"{I1}{name_for(loss)}_fn = {criterion}")
         for node_id in self.plan.frozen:
             if any(node_id in s.nodes for s in self.steps):
-                out.append(f"{I1}{self.net}.{node_id}.requires_grad_(False)  # trainable is off in the graph")
+                out.append(
+                    f"{I1}{self.net}.{self.paths.get(node_id, node_id)}.requires_grad_(False)  # trainable is off in the graph"
+                )
         for step in self.steps:
-            names = ", ".join(f'"{n}"' for n in step.plan.updated)
+            names = ", ".join(f'"{self.paths.get(n, n)}"' for n in step.plan.updated)
+            module = f"{self.net}.get_submodule(name)" if self.paths else f"getattr({self.net}, name)"
             out.append(
-                f"{I1}{name_for(step.plan.node_id)}_parameters = [p for name in [{names}] for p in getattr({self.net}, name).parameters()]"
+                f"{I1}{name_for(step.plan.node_id)}_parameters = [p for name in [{names}] for p in {module}.parameters()]"
             )
             out.append(
                 f"{I1}{name_for(step.plan.node_id)} = {self._type(step.plan.node_id).codegen.make(step.plan.params)}".replace(

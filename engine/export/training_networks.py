@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from engine.compiler import input_name
+from engine.export.block_classes import module_paths
 from engine.export.model_part import ModelInput, ModelPart
 from engine.registry import NodeContext, catalog
 from engine.training.plan import OptimizerPlan, TrainingPlan
@@ -59,6 +60,7 @@ def networks_class(part: ModelPart, plan: TrainingPlan, steps: list[TrainingStep
     context_part = dataclasses.replace(part, inputs=_all_inputs(plan))
     nodes = [n for n in plan.analysis.order if any(n in s.nodes for s in steps)]
     in_model = part.program._modules
+    paths = module_paths(part)  # layers inside exported blocks sit deeper in `model`
     extra = [n for n in nodes if n not in in_model and types[n].role == "op" and types[n].has_weights]
     out = [
         f"class {NETWORKS}(nn.Module):",
@@ -79,7 +81,9 @@ def networks_class(part: ModelPart, plan: TrainingPlan, steps: list[TrainingStep
             continue
         line = node_type.codegen.init_line(context_of(context_part, node_id))
         if line is not None:
-            out.append(f"{I2}self.{node_id} = model.{node_id}" if node_id in in_model else I2 + line)
+            out.append(
+                f"{I2}self.{node_id} = model.{paths.get(node_id, node_id)}" if node_id in in_model else I2 + line
+            )
     for step in steps:
         optimizer = step.plan.node_id
         titles = ", ".join(f"{types[n].title} `{n}`" for n in step.plan.losses)
