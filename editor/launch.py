@@ -73,7 +73,8 @@ def open_editor(path: Path | None, check: bool = False) -> int:
 
 
 def check_editor(path: Path | None) -> int:
-    """Open the main window and `path` (or the first example), analyse it, print one line, quit.
+    """Open the main window and `path` (or the first example), analyse it, start the training
+    process (frozen bundles must be able to spawn it), print what worked, quit.
 
     Uses throwaway settings and a throwaway recovery folder, so it neither reads nor changes the
     user's (no recovery dialog can block it)."""
@@ -100,6 +101,7 @@ def check_editor(path: Path | None) -> int:
             analysis = window.live.run_now()
             app.processEvents()
             nodes = len(window.document.graph.nodes)
+            trainer = _start_training_process(window) if not analysis.errors else None
         finally:
             window.shutdown()
             window.deleteLater()
@@ -111,7 +113,27 @@ def check_editor(path: Path | None) -> int:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_USAGE
     print(f"{target}: opened in the editor ({nodes} nodes); OK")
+    if trainer is None:
+        print("error: the training process did not start (the editor could not train)", file=sys.stderr)
+        return 1
+    print(f"training process: ready, devices {trainer}")
     return 0
+
+
+def _start_training_process(window, timeout_s: float = 120.0) -> str | None:
+    """Start the editor's training child (it loads torch) and wait for its hello; its devices, or None."""
+    import time
+
+    from PySide6 import QtCore
+
+    session = window.training.session
+    session.prewarm()
+    deadline = time.monotonic() + timeout_s
+    while not session.ready and session.alive and time.monotonic() < deadline:
+        session.poll()
+        QtCore.QCoreApplication.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        time.sleep(0.05)
+    return ", ".join(label for _value, label in session.devices) if session.ready else None
 
 
 if __name__ == "__main__":

@@ -122,7 +122,9 @@ def test_main_py_opens_the_editor_through_the_same_path(started):
 def test_edit_check_opens_a_real_window_offscreen_and_validates():
     result = _run([str(NETWRIGHT), "edit", "--check", str(EXAMPLE)], {"QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == f"{EXAMPLE}: opened in the editor (7 nodes); OK"
+    opened, trainer = result.stdout.splitlines()
+    assert opened == f"{EXAMPLE}: opened in the editor (7 nodes); OK"
+    assert trainer.startswith("training process: ready, devices Auto, CPU")  # then each GPU, if any
 
 
 def test_edit_check_reports_the_problems_of_a_broken_graph(tmp_path):
