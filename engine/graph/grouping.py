@@ -155,19 +155,22 @@ def ungroup(graph: Graph, block_id: str) -> list[str]:
 
 
 def remove_block(graph: Graph, block_id: str) -> None:
-    """Delete a block with every node and block inside it (and their edges)."""
-    for node_id in nodes_in(graph, block_id):
-        graph.remove_node(node_id)
+    """Delete a block with every node and block inside it (and their edges); enclosing blocks left empty go too."""
+    if block_id not in graph.blocks:
+        raise GraphError(f"no block with id {block_id!r}")
     doomed = [block_id]
     index = 0
     while index < len(doomed):
         doomed.extend(graph.blocks[doomed[index]].blocks)
         index += 1
     parent = parents(graph).get(block_id)
+    for node_id in nodes_in(graph, block_id):
+        graph.remove_node(node_id)  # may already drop blocks it empties
     for gone in doomed:
-        del graph.blocks[gone]
-    if parent is not None:
+        graph.blocks.pop(gone, None)
+    if parent in graph.blocks and block_id in graph.blocks[parent].blocks:
         graph.blocks[parent].blocks.remove(block_id)
+        graph.prune_block(parent)
 
 
 def structure_problems(graph: Graph) -> list[str]:

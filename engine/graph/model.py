@@ -160,6 +160,18 @@ class Graph:
         for block in self.blocks.values():
             if node_id in block.nodes:
                 block.nodes.remove(node_id)
+                self.prune_block(block.id)
+                break
+
+    def prune_block(self, block_id: str) -> None:
+        """Delete the block if nothing is left in it, and each enclosing block that this leaves empty."""
+        while block_id in self.blocks and not self.blocks[block_id].nodes and not self.blocks[block_id].blocks:
+            del self.blocks[block_id]
+            holder = next((b for b in self.blocks.values() if block_id in b.blocks), None)
+            if holder is None:
+                return
+            holder.blocks.remove(block_id)
+            block_id = holder.id
 
     def rename_node(self, old: str, new: str) -> None:
         if new in self.nodes or new in self.blocks:

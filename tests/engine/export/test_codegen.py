@@ -16,6 +16,7 @@ from engine.export.python_source import python_source
 from engine.registry import LayerCode, LossCode, OptimizerCode, catalog
 from tests.engine.conftest import make_mlp
 from tests.engine.export.graphs import GRAPHS, digits_cnn, lstm_classifier, residual_mlp
+from tests.engine.export.test_block_export import residual_cnn
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("NETWRIGHT_UPDATE_GOLDEN") == "1"  # regenerate: NETWRIGHT_UPDATE_GOLDEN=1 pytest ...
@@ -32,7 +33,9 @@ def test_each_role_has_the_codegen_of_its_kind():
     assert not wrong, f"{wrong}: a layer needs a LayerCode, a loss a LossCode, an optimizer an OptimizerCode"
 
 
-@pytest.mark.parametrize("name, make", [("digits_mlp", make_mlp), ("digits_cnn", digits_cnn)])
+@pytest.mark.parametrize(
+    "name, make", [("digits_mlp", make_mlp), ("digits_cnn", digits_cnn), ("blocks_cnn", residual_cnn)]
+)
 def test_generated_python_matches_the_golden_file(name, make):
     source = python_source(model_part(make()), f"{name}.safetensors")
     golden = GOLDEN / f"{name}.py"

@@ -126,6 +126,23 @@ def test_remove_block_deletes_what_is_inside(nested):
     assert all("fc1" not in (e.src, e.dst) for e in nested.edges)
 
 
+def test_a_block_left_empty_goes_with_its_last_node(nested):
+    nested.remove_node("fc1")
+    nested.remove_node("relu1")
+    assert "hidden" not in nested.blocks and nested.blocks["body"].blocks == []
+    nested.remove_node("fc2")
+    assert nested.blocks == {}
+    assert structure_problems(nested) == []
+
+
+def test_removing_the_only_block_inside_another_removes_both(nested):
+    nested.blocks["body"].nodes.remove("fc2")
+    remove_block(nested, "hidden")
+    assert nested.blocks == {} and "fc2" in nested.nodes and "fc1" not in nested.nodes
+    with pytest.raises(GraphError, match="no block with id 'hidden'"):
+        remove_block(nested, "hidden")
+
+
 def _with_blocks(blocks) -> str:
     doc = json.loads((DATA / "graph_v3_mlp.json").read_text())
     doc["blocks"] = blocks
