@@ -73,5 +73,13 @@ def shortcuts_html(menus: list[QtWidgets.QMenu]) -> str:
 
 
 def _row(keys: str, what: str) -> str:
-    """What on the left, the keys on the right on one line (the help dock is narrow)."""
-    return f"<tr><td>{html.escape(what)}</td><td align='right' nowrap><code>{html.escape(keys)}</code></td></tr>"
+    """What on the left (it wraps between words), the keys on the right, each alternative on a line
+    of its own and a key chord never broken (Qt's rich text ignores the `nowrap` attribute but
+    honours the style): "Ctrl+Shift+Z, Ctrl+Y" on one line would squeeze the description to a
+    sliver in the narrow help dock. A gesture ("Drag from a port") may wrap between its words."""
+    alternatives = [k.strip() for k in re.split(r", (?=\S)| / ", keys)]
+    # a non-breaking hyphen keeps "Alt+left-drag" whole (not the key in "Ctrl+-")
+    cell = "<br>".join(re.sub(r"(?<=\w)-(?=\w)", "\u2011", html.escape(k)) for k in alternatives)
+    chords = all(" " not in k for k in alternatives)
+    style = " style='white-space:nowrap'" if chords else ""
+    return f"<tr><td valign='top'>{html.escape(what)}</td><td align='right' valign='top'{style}><code>{cell}</code></td></tr>"
