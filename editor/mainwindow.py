@@ -9,6 +9,7 @@ from pathlib import Path
 import PySide6
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from editor.canvas.blocks import insert_block_menu, make_block_from_selection, save_selection_block, ungroup_selection
 from editor.canvas.canvas import Canvas
 from editor.canvas.find import FindBar
 from editor.canvas.minimap import Minimap
@@ -175,6 +176,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.find_previous_action = self._action(
             "Find Pre&vious", self.find_bar.find_previous, "Shift+F3", "Go to the previous node found"
         )
+        self.make_block_action = self._action(
+            "Make &Block", lambda: make_block_from_selection(c), "Ctrl+G", "Group the selected nodes into a block"
+        )
+        self.ungroup_action = self._action(
+            "&Ungroup", lambda: ungroup_selection(c), "Ctrl+Shift+G", "Dissolve the block the selected nodes are in"
+        )
+        self.save_block_action = self._action(
+            "Save Block to Li&brary", lambda: save_selection_block(c), None, "Keep the selected node's block for reuse"
+        )
         self.minimap = Minimap(c)
         self.minimap_action = self._action(
             "&Minimap", self.set_minimap, None, "An overview in the canvas's corner while the graph is not all in view"
@@ -232,6 +242,9 @@ class MainWindow(QtWidgets.QMainWindow):
         edit_menu.addActions([self.select_all_action, self.add_node_action])
         edit_menu.addSeparator()
         edit_menu.addActions([self.find_action, self.find_next_action, self.find_previous_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.make_block_action, self.ungroup_action, self.save_block_action])
+        self.insert_block_action = edit_menu.addMenu(insert_block_menu(self.canvas, edit_menu))
         view_menu = bar.addMenu("&View")
         view_menu.addActions([self.fit_action, self.zoom_in_action, self.zoom_out_action])
         view_menu.addSeparator()

@@ -17,6 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from editor import graph_ops, theme
 from editor.canvas import tooltips
+from editor.canvas.blocks import BlockFrames
 from editor.canvas.node_classes import DRAG_PREFIX, UNKNOWN_IDENTIFIER, canvas_type, node_classes
 from editor.canvas.pipes import CanvasViewer, ShapePipeItem
 from editor.canvas.quick_add import QuickAdd
@@ -76,6 +77,7 @@ class Canvas(QtCore.QObject):
         self._spare_spot: tuple[float, float] | None = None  # where the next node without a usable position goes
         self._analysis_shown: Analysis | None = None  # for hover texts
         self._counts: dict[str, int] = {}
+        self.frames = BlockFrames(self)  # blocks drawn as titled frames behind their nodes
         self._rewire()
         self.quick_add = QuickAdd(self.registry, self.viewer)
         self.quick_add.chosen.connect(lambda type_id, pos: self.add_node(type_id, pos))
@@ -139,6 +141,7 @@ class Canvas(QtCore.QObject):
             self._sync_edges(graph)
             for node_id, canvas_node in self._nodes.items():
                 canvas_node.view.set_notes(notes.get(node_id, []))
+            self.frames.sync(graph)
         finally:
             self._syncing = False
 

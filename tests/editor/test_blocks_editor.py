@@ -1,0 +1,109 @@
+"""Blocks in the editor: Make Block (Ctrl+G) draws a titled frame, Ungroup removes it, Insert Block adds
+a built-in or library block after the selected node; every one is one undo step."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6 import QtCore
+
+import editor.canvas.blocks as canvas_blocks
+from editor.files import EXAMPLES_DIR
+from engine.graph.grouping import nodes_in
+
+
+@pytest.fixture
+def residual(make_window, tmp_path, monkeypatch):
+    monkeypatch.setattr(canvas_blocks, "library_folder", lambda: tmp_path / "library")
+    window = make_window()
+    assert window.files.load_path(EXAMPLES_DIR / "cnn_residual_digits.json", remember=False)
+    return window
+
+
+def _frame_contains_nodes(window, block_id: str) -> bool:
+    frame = window.canvas.frames.frames[block_id].sceneBoundingRect()
+    views = window.canvas.node_views()
+    return all(frame.contains(views[n].sceneBoundingRect()) for n in nodes_in(window.document.graph, block_id))
+
+
+def test_ctrl_g_groups_the_selection_into_a_framed_block_and_undo_removes_it(residual, qtbot):
+    canvas = residual.canvas
+    canvas.select(["res_conv1", "res_bn1", "res_relu"])
+    canvas.viewer.setFocus()
+    qtbot.keyClick(canvas.viewer, QtCore.Qt.Key.Key_G, QtCore.Qt.KeyboardModifier.ControlModifier)
+    graph = residual.document.graph
+    assert list(graph.blocks) == ["block1"]
+    assert graph.blocks["block1"].nodes == ["res_conv1", "res_bn1", "res_relu"]
+    assert canvas.frames.title_of("block1") == "block1  (block1)"
+    assert _frame_contains_nodes(residual, "block1")
+    residual.document.undo_stack.undo()
+    assert residual.document.graph.blocks == {} and canvas.frames.frames == {}
+
+
+def test_nested_blocks_and_ungroup(residual):
+    canvas = residual.canvas
+    canvas.select(["res_conv1", "res_bn1"])
+    residual.make_block_action.trigger()
+    canvas.select(["res_conv1", "res_conv2", "res_bn2"])  # res_conv1 stands for its block at this level
+    residual.make_block_action.trigger()
+    graph = residual.document.graph
+    assert graph.blocks["block2"].blocks == ["block1"] and graph.blocks["block2"].nodes == ["res_conv2", "res_bn2"]
+    outer = canvas.frames.frames["block2"].sceneBoundingRect()
+    assert outer.contains(canvas.frames.frames["block1"].sceneBoundingRect())
+    canvas.select(["res_bn1"])
+    residual.ungroup_action.trigger()
+    assert list(residual.document.graph.blocks) == ["block2"]
+    assert residual.document.graph.blocks["block2"].nodes == ["res_conv1", "res_bn1", "res_conv2", "res_bn2"]
+
+
+def test_a_frame_never_covers_a_node_outside_its_block(residual):
+    canvas = residual.canvas
+    members = ["res_conv1", "res_bn1", "res_relu", "res_conv2", "res_bn2", "add", "add_relu"]
+    canvas.select(members)  # in the example's layout these sit on two rows, with other nodes between
+    residual.make_block_action.trigger()
+    shape = canvas.frames.frames["block1"].path()
+    views = canvas.node_views()
+    outside = [n for n in residual.document.graph.nodes if n not in members]
+    assert [n for n in outside if shape.intersects(views[n].sceneBoundingRect())] == []
+    assert all(shape.contains(views[n].sceneBoundingRect()) for n in members)
+
+
+def test_a_refused_grouping_says_why_in_the_status_bar(residual):
+    messages = []
+    residual.canvas.message.connect(messages.append)
+    residual.canvas.select([])
+    residual.make_block_action.trigger()
+    residual.ungroup_action.trigger()
+    assert messages == ["Select the nodes to group into a block", "The selected nodes are in no block"]
+    assert residual.document.graph.blocks == {}
+
+
+def test_insert_a_builtin_block_after_the_selected_node(residual):
+    canvas = residual.canvas
+    canvas.select(["stem_relu"])
+    block_id = canvas_blocks.insert_builtin(canvas, "conv_bn_relu")
+    graph = residual.document.graph
+    assert block_id == "cbr1" and graph.blocks["cbr1"].nodes == ["cbr1_conv", "cbr1_bn", "cbr1_relu"]
+    assert graph.predecessors("cbr1_conv") == ["stem_relu"]
+    xs = [graph.nodes[n].ui["x"] for n in graph.blocks["cbr1"].nodes]
+    assert xs == sorted(xs) and xs[0] > graph.nodes["stem_relu"].ui["x"]
+    assert _frame_contains_nodes(residual, "cbr1")
+    residual.document.undo_stack.undo()
+    assert "cbr1" not in residual.document.graph.blocks and "cbr1_conv" not in residual.document.graph.nodes
+
+
+def test_save_to_library_and_insert_it_from_the_menu(residual, tmp_path):
+    canvas = residual.canvas
+    canvas.select(["res_conv1", "res_bn1", "res_relu"])
+    residual.make_block_action.trigger()
+    canvas.select(["res_bn1"])
+    residual.save_block_action.trigger()
+    assert (tmp_path / "library" / "block1.json").is_file()
+    menu = residual.insert_block_action.menu()
+    menu.aboutToShow.emit()
+    titles = [a.text() for a in menu.actions() if not a.isSeparator()]
+    assert titles[:4] == ["Conv-BN-ReLU", "Residual block", "MLP block", "Branch and concat"]
+    mine = next(a for a in menu.actions() if a.text() == "block1" and a.isEnabled())
+    canvas.select(["add_relu"])
+    mine.trigger()
+    graph = residual.document.graph
+    assert "block2" in graph.blocks and graph.predecessors("block2_res_conv1") == ["add_relu"]
