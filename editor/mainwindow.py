@@ -41,6 +41,8 @@ DOCK_STATE_KEY = "window/dock_state"
 REOPEN_LAST_KEY = "reopen_last_file"
 MINIMAP_KEY = "view/minimap"
 LAYOUT_VERSION = 1  # bump when docks are added or renamed: an old saved layout is then ignored
+PROPERTIES_MIN_H = 150  # the Properties dock: its title, a node's name and two parameters
+PROPERTIES_SHARE_MIN_H = 220  # what it keeps when the training panel opens below it
 STATUS_COLOURS = {"ok": "#5ac86e", "warning": "#e0b050", "error": "#ff8080", "empty": "#8a90a0", "running": "#6aa8ff"}
 
 
@@ -118,6 +120,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.problems_dock.raise_()
         self.resizeDocks([self.palette_dock, self.properties_dock], [190, 350], QtCore.Qt.Orientation.Horizontal)
         self.resizeDocks([self.properties_dock, self.help_dock], [430, 470], QtCore.Qt.Orientation.Vertical)
+        # no dock of the right column can be squeezed to a title bar by the other (1280x720)
+        self.properties_dock.setMinimumHeight(PROPERTIES_MIN_H)
         self.resizeDocks([self.problems_dock], [230], QtCore.Qt.Orientation.Vertical)
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QtGui.QAction:
@@ -408,8 +412,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self.training.dashboard.tabs.setCurrentIndex(0)
         if self.training_dock.height() < 380:
             self.resizeDocks([self.training_dock], [420], QtCore.Qt.Orientation.Vertical)
-        if self.insights_dock.height() < 480:  # the confusion matrix and samples need the room more than a form
-            self.resizeDocks([self.properties_dock, self.insights_dock], [300, 600], QtCore.Qt.Orientation.Vertical)
+        # Properties above Insights: the confusion matrix and samples take the room a form does not
+        # need, but Properties keeps enough for a node's name and a few parameters (it scrolls beyond)
+        column = self.properties_dock.height() + self.insights_dock.height()
+        if self.insights_dock.height() < 480:
+            properties = max(PROPERTIES_SHARE_MIN_H, column // 3)
+            self.resizeDocks(
+                [self.properties_dock, self.insights_dock],
+                [properties, max(1, column - properties)],
+                QtCore.Qt.Orientation.Vertical,
+            )
 
     def _update_title(self) -> None:
         doc = self.document

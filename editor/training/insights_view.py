@@ -52,7 +52,7 @@ class ConfusionMatrixView(QtWidgets.QWidget):
         self.epoch: int | None = None
         self.split = "val"
         self.message = "The confusion matrix appears after the first epoch of a classifier."
-        self.setMinimumSize(220, 200)
+        self.setMinimumSize(220, 170)
 
     def clear(self, message: str | None = None) -> None:
         self.matrix = None
@@ -88,7 +88,7 @@ class ConfusionMatrixView(QtWidgets.QWidget):
         n = len(self.matrix)
         label_w = max(QtGui.QFontMetricsF(_font(8)).horizontalAdvance(lab) for lab in self.labels) + 8
         left, top = 30 + label_w, 68.0
-        size = max(6.0, min((full.width() - left - 12) / n, (full.height() - top - 30) / n))
+        size = max(6.0, min((full.width() - left - 12) / n, (full.height() - top - 10) / n))
         grid = QtCore.QRectF(left, top, size * n, size * n)
         rows = self.matrix.sum(axis=1, keepdims=True).clip(min=1)
         share = self.matrix / rows
@@ -180,7 +180,7 @@ class SampleGrid(QtWidgets.QWidget):
         self.epoch: int | None = None
         self.images: list[tuple[QtGui.QImage, str, QtGui.QColor | None]] = []
         self.message = "Sample outputs appear here after each epoch when the data are images."
-        self.setMinimumSize(220, 200)
+        self.setMinimumSize(220, 120)
 
     def clear(self, message: str | None = None) -> None:
         self.samples, self.images, self.epoch = None, [], None
@@ -260,7 +260,12 @@ class SampleGrid(QtWidgets.QWidget):
             return min(body.width() / columns, body.height() / rows - caption)
 
         choices = [c for c in range(1, min(count, MAX_COLUMNS) + 1) if not pairs or c % 2 == 0 or c == count]
-        columns = max(choices, key=lambda c: (round(cell_for(c), 1), c))
+
+        def empty_slots(columns: int) -> int:
+            return -(-count // columns) * columns - count
+
+        # the largest images; among equals, full rows (8 + 8 rather than 9 + 7)
+        columns = max(choices, key=lambda c: (round(cell_for(c), 1), -empty_slots(c), -c))
         cell = max(1.0, cell_for(columns))
         side = max(8.0, cell - CELL_GAP)
         metrics = QtGui.QFontMetricsF(_font(CAPTION_PT))
@@ -313,27 +318,74 @@ NOT_KEPT_SAMPLES = (
 
 
 class InsightsPanel(QtWidgets.QWidget):
-    """The confusion matrix above the sample grid (either one hidden when it does not apply)."""
+    """The confusion matrix above the sample grid; when the panel is too short for both (a 720-pixel
+    screen, Properties above it), a tab bar shows one at a time instead of squashing both. The
+    confusion matrix is left out when the graph is not a classifier."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.confusion = ConfusionMatrixView()
-        self.samples = SampleGrid()
-        layout = QtWidgets.QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(1)
-        layout.addWidget(self.confusion, 1)
-        layout.addWidget(self.samples, 1)
+        self.confusion = ConfusionMatrixView(self)
+        self.samples = SampleGrid(self)
+        self.tabs = QtWidgets.QTabBar(self)
+        self.tabs.setObjectName("insightsTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.setExpanding(False)
+        self.tabs.addTab("Confusion matrix")
+        self.tabs.addTab("Samples")
+        self.tabs.currentChanged.connect(self._arrange)
+        self.confusion_applies = True
+        # no layout: the views are placed by `_arrange`, so the panel may shrink below what both need
+        tallest = max(self.confusion.minimumHeight(), self.samples.minimumHeight())
+        self.setMinimumSize(self.confusion.minimumWidth(), self.tabs.sizeHint().height() + tallest)
+
+    @property
+    def compact(self) -> bool:
+        """Whether one view shows at a time (chosen by the tab bar)."""
+        both = self.confusion.minimumHeight() + 1 + self.samples.minimumHeight()
+        return self.confusion_applies and self.height() < both
+
+    def _set_confusion_applies(self, applies: bool) -> None:
+        self.confusion_applies = applies
+        self._arrange()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._arrange()
+
+    def _arrange(self) -> None:
+        width, height = self.width(), self.height()
+        if not self.confusion_applies:
+            self.tabs.hide()
+            self.confusion.hide()
+            self.samples.setGeometry(0, 0, width, height)
+            self.samples.show()
+        elif not self.compact:
+            self.tabs.hide()
+            upper = max(self.confusion.minimumHeight(), (height - 1) // 2)
+            self.confusion.setGeometry(0, 0, width, upper)
+            self.samples.setGeometry(0, upper + 1, width, height - upper - 1)
+            self.confusion.show()
+            self.samples.show()
+        else:
+            bar = self.tabs.sizeHint().height()
+            self.tabs.setGeometry(0, 0, width, bar)
+            self.tabs.show()
+            shown, hidden = (
+                (self.confusion, self.samples) if self.tabs.currentIndex() == 0 else (self.samples, self.confusion)
+            )
+            hidden.hide()
+            shown.setGeometry(0, bar, width, height - bar)
+            shown.show()
 
     def show_idle(self, run: dict[str, Any], kept: dict[str, Any] | None = None) -> None:
         """Nothing is training. `run` is the layout of the graph's last run ({} for none) and `kept`
         that run's last insights if this session saw it train (runs do not save them)."""
         if not run:
-            self.confusion.setVisible(True)
+            self._set_confusion_applies(True)
             self.confusion.clear(NO_RUN_CONFUSION)
             self.samples.clear(NO_RUN_SAMPLES)
             return
-        self.confusion.setVisible(bool(run.get("accuracy")))
+        self._set_confusion_applies(bool(run.get("accuracy")))
         self.confusion.clear(NOT_KEPT_CONFUSION)
         self.samples.clear(NOT_KEPT_SAMPLES)
         if kept:
@@ -347,14 +399,14 @@ class InsightsPanel(QtWidgets.QWidget):
             if classifier
             else "No confusion matrix: this graph is not a classifier."
         )
-        self.confusion.setVisible(classifier or not run)
+        self._set_confusion_applies(classifier or not run)
         self.samples.clear("Training… sample outputs appear after the first epoch." if run else None)
 
     def show_insights(self, data: dict[str, Any]) -> None:
         epoch = int(data.get("epoch", 0))
         if "confusion" in data:
             c = data["confusion"]
-            self.confusion.setVisible(True)
+            self._set_confusion_applies(True)
             self.confusion.set_matrix(c["labels"], c["matrix"], epoch, c.get("split", "val"))
         if "samples" in data:
             self.samples.set_samples(data["samples"], epoch)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from editor.mainwindow import REOPEN_LAST_KEY, MainWindow
+from editor.mainwindow import PROPERTIES_SHARE_MIN_H, REOPEN_LAST_KEY, MainWindow
+from editor.training.insights_view import InsightsPanel
 from engine.data import DATASET_DESCRIPTIONS, DATASETS
 from engine.registry import catalog
 
@@ -20,6 +21,44 @@ def test_the_window_fits_1280x720_with_the_training_panel_open(make_window, qtbo
     assert window.width() <= 1280 and window.height() <= 720
     for dock in (window.palette_dock, window.properties_dock, window.training_dock):
         assert dock.width() >= dock.minimumSizeHint().width() and dock.height() > 60, dock.objectName()
+
+
+def test_at_1280x720_properties_stays_usable_beside_the_insights(window, qtbot):
+    window.resize(1280, 720)
+    qtbot.wait(50)
+    window.canvas.select(["fc1"])
+    window.show_training_panel()
+    qtbot.wait(50)
+    assert window.properties_dock.height() >= PROPERTIES_SHARE_MIN_H - 10, window.properties_dock.height()
+    insights = window.training.insights
+    assert insights.height() >= insights.minimumHeight()
+    # each view that shows gets at least its minimum: never both squashed
+    for view in (insights.confusion, insights.samples):
+        if view.isVisible():
+            assert view.height() >= view.minimumHeight(), (view, view.height())
+    assert insights.confusion.isVisible() or insights.samples.isVisible()
+
+
+def test_a_short_insights_panel_shows_one_view_at_a_time(qtbot):
+    panel = InsightsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(240, 500)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert not panel.compact and panel.confusion.isVisible() and panel.samples.isVisible()
+    assert panel.tabs.isHidden()
+    assert panel.confusion.geometry().bottom() < panel.samples.geometry().top()
+
+    panel.resize(240, panel.minimumHeight())
+    assert panel.compact and panel.tabs.isVisible()
+    assert panel.confusion.isVisible() and not panel.samples.isVisible()
+    assert panel.confusion.height() >= panel.confusion.minimumHeight()
+    panel.tabs.setCurrentIndex(1)
+    assert panel.samples.isVisible() and not panel.confusion.isVisible()
+    assert panel.samples.geometry().top() >= panel.tabs.geometry().bottom()
+
+    panel.show_idle({"epochs": 3, "accuracy": []})  # a regression run: no confusion matrix, no tabs
+    assert panel.tabs.isHidden() and not panel.confusion.isVisible() and panel.samples.height() == panel.height()
 
 
 def test_geometry_and_docks_are_restored_at_the_next_start(make_window, qtbot, tmp_path):

@@ -227,7 +227,7 @@ def test_a_run_read_from_disk_says_its_insights_are_not_saved(fake_window, tmp_p
     write_run(RunStore.beside(mine), datetime(2026, 3, 1, 10, 0))
     assert window.files.load_path(mine)
     insights = window.training.insights
-    assert not insights.confusion.isHidden()  # the run was a classifier's
+    assert insights.confusion_applies  # the run was a classifier's
     assert (insights.confusion.message, insights.samples.message) == (NOT_KEPT_CONFUSION, NOT_KEPT_SAMPLES)
     assert insights.confusion.matrix is None and insights.samples.samples is None
 
