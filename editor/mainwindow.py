@@ -9,7 +9,15 @@ from pathlib import Path
 import PySide6
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from editor.canvas.blocks import insert_block_menu, make_block_from_selection, save_selection_block, ungroup_selection
+from editor.canvas.blocks import (
+    BLOCK_PREFIX,
+    insert_block_menu,
+    insert_from_key,
+    make_block_from_selection,
+    palette_entries,
+    save_selection_block,
+    ungroup_selection,
+)
 from editor.canvas.canvas import Canvas
 from editor.canvas.find import FindBar
 from editor.canvas.minimap import Minimap
@@ -187,7 +195,7 @@ class MainWindow(QtWidgets.QMainWindow):
             "&Ungroup", lambda: ungroup_selection(c), "Ctrl+Shift+G", "Dissolve the block the selected nodes are in"
         )
         self.save_block_action = self._action(
-            "Save Block to Li&brary", lambda: save_selection_block(c), None, "Keep the selected node's block for reuse"
+            "Save Block to Li&brary", self._save_block, None, "Keep the selected node's block for reuse"
         )
         self.minimap = Minimap(c)
         self.minimap_action = self._action(
@@ -319,6 +327,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.files.status.connect(lambda text: self.statusBar().showMessage(plain(text), 4000))
         self.files.recent_changed.connect(self._fill_recent)
         self.palette.activated.connect(self._add_from_palette)
+        self.palette.set_blocks(palette_entries())
         self.help.setOpenLinks(False)  # links between help pages are ours to follow
         self.help.anchorClicked.connect(self._on_help_link)
         self.live.updated.connect(self._on_analysis)
@@ -430,7 +439,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowModified(doc.modified)
 
     def _add_from_palette(self, type_id: str) -> None:
+        if type_id.startswith(BLOCK_PREFIX):
+            insert_from_key(self.canvas, type_id)
+            return
         self.canvas.add_node(type_id)
+
+    def _save_block(self) -> None:
+        if save_selection_block(self.canvas):
+            self.palette.set_blocks(palette_entries())
         self.canvas.widget.setFocus()
 
     def _canvas_menu(self, pos: QtCore.QPoint) -> None:

@@ -22,6 +22,7 @@ from engine.graph.blocks import (
     builtin_block,
     insert_block,
     library_blocks,
+    load_library_block,
     save_to_library,
 )
 from engine.graph.grouping import block_path, make_block, nodes_in, parents, ungroup
@@ -34,6 +35,7 @@ PADDING = 18.0  # between a frame and what it holds
 TITLE_HEIGHT = 24.0
 FRAME_Z = -20.0  # behind pipes and nodes; nested frames one step above their parent
 STEP_X, STEP_Y = 230.0, 120.0  # spacing of the nodes of an inserted block
+BLOCK_PREFIX = "block:"  # palette keys of blocks (`block:builtin:residual`, `block:user:<file stem>`)
 
 
 def library_folder() -> Path:
@@ -138,7 +140,8 @@ def make_block_from_selection(canvas: Canvas, title: str = "") -> str | None:
     made: list[str] = []
 
     def group(graph: Graph) -> None:
-        made.append(make_block(graph, _level_items(graph, selected), title).id)
+        # collapsed=False: the canvas draws blocks open, as frames around their nodes
+        made.append(make_block(graph, _level_items(graph, selected), title, collapsed=False).id)
 
     return made[0] if _edit(canvas, "Make Block", group) and made else None
 
@@ -177,6 +180,7 @@ def insert_template(canvas: Canvas, template: BlockTemplate) -> str | None:
 
     def insert(graph: Graph) -> None:
         inserted = insert_block(graph, template, [source] if source and template.inputs else [])
+        inserted.block.collapsed = False  # drawn open, as a frame
         _place(graph, inserted.block.id, template, x, y)
         made.append(inserted.block.id)
 
@@ -210,6 +214,31 @@ def user_blocks(folder: Path | None = None) -> tuple[dict[str, BlockTemplate], l
 
 def builtin_titles() -> dict[str, str]:
     return {name: make().title for name, make in BUILTIN_BLOCKS.items()}
+
+
+def palette_entries(folder: Path | None = None) -> list[tuple[str, str, str]]:
+    """(key, title, tooltip) of every built-in block, then the user's library: the palette's BLOCKS section."""
+    entries = [
+        (f"{BLOCK_PREFIX}builtin:{name}", title, BUILTIN_BLOCKS[name].__doc__ or "")
+        for name, title in builtin_titles().items()
+    ]
+    found, _ = user_blocks(folder)
+    for stem, template in found.items():
+        entries.append((f"{BLOCK_PREFIX}user:{stem}", template.title or stem, f"From your library ({stem}.json)"))
+    return entries
+
+
+def insert_from_key(canvas: Canvas, key: str, folder: Path | None = None) -> str | None:
+    """Insert the palette's block `key` (`block:builtin:<name>` or `block:user:<file stem>`)."""
+    _, kind, name = key.split(":", 2)
+    if kind == "builtin":
+        return insert_builtin(canvas, name)
+    try:
+        template = load_library_block((folder or library_folder()) / f"{name}.json")
+    except BlockLibraryError as exc:
+        canvas.message.emit(str(exc))
+        return None
+    return insert_template(canvas, template)
 
 
 def _level_items(graph: Graph, selected: list[str]) -> list[str]:

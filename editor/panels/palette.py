@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from editor import theme
+from editor.canvas.blocks import BLOCK_PREFIX
 from editor.canvas.node_classes import DRAG_PREFIX
 from editor.palette_search import HELP, no_match_text, search
 from editor.theme import category_icon
@@ -59,6 +60,7 @@ class Palette(QtWidgets.QWidget):
         self._items: dict[str, QtWidgets.QTreeWidgetItem] = {}
         self._types = {t.type_id: t for t in registry}
         self._build(registry)
+        self._blocks_group: QtWidgets.QTreeWidgetItem | None = None
         self.filter.textChanged.connect(self.apply_filter)
         self.tree.itemActivated.connect(self._on_activated)
         self.filter.returnPressed.connect(self._activate_first_visible)
@@ -101,7 +103,8 @@ class Palette(QtWidgets.QWidget):
             shown = 0
             for child_index in range(group.childCount()):
                 child = group.child(child_index)
-                rank = ranks.get(child.data(0, TYPE_ROLE))
+                key = child.data(0, TYPE_ROLE)
+                rank = ranks.get(key) if not key.startswith(BLOCK_PREFIX) else _block_rank(child.text(0), text)
                 child.setHidden(rank is None)
                 # found only in the help text: shown, but quieter than a match on the name
                 dim = theme.qcolor(theme.TEXT_DIM) if rank == HELP else None
@@ -112,6 +115,32 @@ class Palette(QtWidgets.QWidget):
         self.no_match.setText(no_match_text(text) if not total else "")
         self.no_match.setVisible(not total)
         self.tree.setVisible(bool(total))
+
+    def set_blocks(self, entries: list[tuple[str, str, str]]) -> None:
+        """The BLOCKS section: (key, title, tooltip) per built-in and library block; added by double-click or Enter."""
+        if self._blocks_group is not None:
+            self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(self._blocks_group))
+        group = QtWidgets.QTreeWidgetItem(["BLOCKS"])
+        font = self.tree.font()
+        font.setBold(True)
+        font.setPointSizeF(9)
+        group.setFont(0, font)
+        group.setForeground(0, theme.qcolor(theme.TEXT_DIM))
+        group.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled)
+        for key, title, tooltip in entries:
+            item = QtWidgets.QTreeWidgetItem([title])
+            item.setToolTip(0, f"<b>{title}</b><br>{tooltip}<br>Double-click to insert it after the selected node.")
+            item.setData(0, TYPE_ROLE, key)
+            item.setFlags(QtCore.Qt.ItemFlag.ItemIsEnabled | QtCore.Qt.ItemFlag.ItemIsSelectable)
+            group.addChild(item)
+        self.tree.addTopLevelItem(group)
+        group.setExpanded(True)
+        self._blocks_group = group
+        self.apply_filter(self.filter.text())
+
+    def block_keys(self) -> list[str]:
+        group = self._blocks_group
+        return [group.child(i).data(0, TYPE_ROLE) for i in range(group.childCount())] if group else []
 
     def visible_type_ids(self) -> list[str]:
         return [t for t, item in self._items.items() if not item.isHidden() and not item.parent().isHidden()]
@@ -133,3 +162,8 @@ class Palette(QtWidgets.QWidget):
         best = self.best_match()
         if best:
             self.activated.emit(best)
+
+
+def _block_rank(title: str, text: str) -> int | None:
+    """Blocks match on their title (any match counts as a name match)."""
+    return 0 if not text.strip() or text.strip().lower() in title.lower() else None

@@ -107,3 +107,27 @@ def test_save_to_library_and_insert_it_from_the_menu(residual, tmp_path):
     mine.trigger()
     graph = residual.document.graph
     assert "block2" in graph.blocks and graph.predecessors("block2_res_conv1") == ["add_relu"]
+
+
+def test_the_palette_lists_blocks_filters_them_and_inserts_on_activation(residual):
+    palette = residual.palette
+    assert palette.block_keys() == [
+        "block:builtin:conv_bn_relu",
+        "block:builtin:residual",
+        "block:builtin:mlp",
+        "block:builtin:branch_concat",
+    ]
+    palette.filter.setText("resid")
+    group = palette._blocks_group
+    shown = [group.child(i).text(0) for i in range(group.childCount()) if not group.child(i).isHidden()]
+    assert shown == ["Residual block"] and not group.isHidden()
+    palette.filter.setText("")
+    residual.canvas.select(["add_relu"])
+    item = next(group.child(i) for i in range(group.childCount()) if group.child(i).text(0) == "Residual block")
+    palette.tree.itemActivated.emit(item, 0)
+    graph = residual.document.graph
+    assert "res1" in graph.blocks and graph.blocks["res1"].collapsed is False
+    assert graph.predecessors("res1_conv1") == ["add_relu"]
+    residual.canvas.select(["res1_bn1"])
+    residual.save_block_action.trigger()
+    assert palette.block_keys()[-1] == "block:user:Residual_block"
