@@ -6,7 +6,7 @@ Runs offscreen. The model is the digits MLP example (64-128-10, Adam, batch 32).
 run, alternating, `--repeats` times each:
 
 - baseline (no UI): a spawned child runs `Trainer.fit()` with no callbacks at all;
-- streaming, no UI: the editor's child process runs the job (metrics files, insights,
+- streaming, no UI: a fresh editor's child process (warmed up, as while the user edits) runs the job (metrics files, insights,
   batched events) and this process only drains the queue;
 - live UI: the full main window trains the graph with live plots, insights and progress,
   while a 16 ms precise QTimer records how late each tick fires.
@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 EXAMPLE = ROOT / "resources" / "examples" / "mlp_digits.json"
 TICK_MS = 16
+FIRST_BATCH: list[float] = []  # seconds from Train (job sent to a fresh, warmed child) to its first batch
 
 
 def plain_child(epochs: int, results) -> None:
@@ -70,16 +71,18 @@ def streaming_no_ui(epochs: int, folder: Path) -> float:
 
     session = TrainingSession()
     session.prewarm()
-    while not session.ready:
+    while not session.warm:  # a fresh child, warmed while the user would be editing
         session.poll()
         time.sleep(0.02)
     finished = {}
     session.message.connect(lambda kind, data: finished.update(data) if kind == "finished" else None)
     graph = load_graph(EXAMPLE)
     graph.training["epochs"] = epochs
+    document = graph_to_document(graph)
+    pressed = time.time()
     session.start(
         {
-            "graph": graph_to_document(graph),
+            "graph": document,
             "settings": {"device": "cpu"},
             "run_dir": str(folder / f"stream-{time.time_ns()}"),
         }
@@ -88,6 +91,7 @@ def streaming_no_ui(epochs: int, folder: Path) -> float:
         session.poll()
         time.sleep(0.02)
     session.close()
+    FIRST_BATCH.append(finished["first_batch_at"] - pressed)
     return finished["samples_trained"] / finished["fit_seconds"]
 
 
@@ -231,6 +235,10 @@ def main(argv: list[str] | None = None) -> int:
         f"   (targets p99 < 16, max < 50: {'met' if p99 < 16 and worst < 50 else 'NOT met'})"
     )
     print(f"ratios: p99 / 16 ms = {p99 / 16:.2f}, max / 50 ms = {worst / 50:.2f}")
+    print(
+        f"Train to first batch (fresh warmed child): median {statistics.median(FIRST_BATCH):.3f} s, "
+        f"max {max(FIRST_BATCH):.3f} s   (target <= 0.3 s: {'met' if max(FIRST_BATCH) <= 0.3 else 'NOT met'})"
+    )
     print(f"loss plot redraw + paint with 100k points per curve: {redraw:.1f} ms (median of 10)")
     return 0
 

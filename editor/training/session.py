@@ -44,6 +44,7 @@ class TrainingSession(QtCore.QObject):
         self.state = "idle"
         self.devices: list[tuple[str, str]] = [("auto", "Auto"), ("cpu", "CPU")]
         self.ready = False
+        self.warm = False  # the child has also loaded what the first job needs (see worker.warm_up)
         self.paused_confirmed = False
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(POLL_MS)
@@ -68,7 +69,7 @@ class TrainingSession(QtCore.QObject):
         )
         self.process.start()
         reader.close()  # the child holds the only reading end: it sees EOF if the editor dies
-        self.ready = False
+        self.ready = self.warm = False
         self._timer.start()
 
     def start(self, job: dict[str, Any]) -> None:
@@ -134,7 +135,7 @@ class TrainingSession(QtCore.QObject):
         self._events.cancel_join_thread()
         self.process.close()
         self.process = None
-        self.ready = False
+        self.ready = self.warm = False
         if self.state != "idle":
             self._set_state("idle")
 
@@ -154,7 +155,9 @@ class TrainingSession(QtCore.QObject):
             self._died()
 
     def _dispatch(self, kind: str, data: Any) -> None:
-        if kind == "hello":
+        if kind == "warm":
+            self.warm = True
+        elif kind == "hello":
             self.ready = True
             self.devices = [tuple(d) for d in data["devices"]]
             self.devices_changed.emit(self.devices)
@@ -176,7 +179,7 @@ class TrainingSession(QtCore.QObject):
         self._jobs.close()
         self._events.close()
         self._events = None
-        self.ready = False
+        self.ready = self.warm = False
         if was != "idle":
             self._set_state("idle")
             error = {

@@ -79,6 +79,11 @@ class CallbackList:
     def __init__(self, callbacks: Iterable[Callback] = ()):
         self.callbacks = list(callbacks)
 
+    def wants(self, hook: str) -> bool:
+        """Whether any callback overrides `hook` (the trainer skips building what nobody reads)."""
+        base = getattr(Callback, hook)
+        return any(getattr(getattr(c, hook), "__func__", None) is not base for c in self.callbacks)
+
 
 def _dispatcher(hook: str):
     def dispatch(self: CallbackList, *args: Any) -> None:

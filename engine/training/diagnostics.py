@@ -47,10 +47,12 @@ class PendingBatches:
 
     def add(self, step, out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor]) -> None:
         """One optimizer's outputs for the current batch (call `end_batch` after the last one)."""
+        # Kept without detach() (two dispatcher calls a step): they are only read under no_grad, and
+        # after backward their graphs hold no saved tensors, so memory stays at a few nodes a batch.
         for loss in step.losses:
-            self.losses.append(out[loss].detach())
+            self.losses.append(out[loss])
         for a in step.accuracy:
-            self.predictions.append(out[a.prediction].detach())
+            self.predictions.append(out[a.prediction])
             self.targets.append(batch[a.target])
 
     def end_batch(self, step_no: int, size: int) -> None:
@@ -58,6 +60,7 @@ class PendingBatches:
         if len(self.steps) - self.counted >= self.COUNT_EVERY:
             self._count()
 
+    @torch.no_grad()
     def _count(self) -> None:
         batches = len(self.steps) - self.counted
         if not self.acc_slots or not batches:
@@ -78,6 +81,7 @@ class PendingBatches:
         self.targets.clear()
         self.counted = len(self.steps)
 
+    @torch.no_grad()
     def take(self) -> list[list[float]]:
         """One row per pending batch: its losses (the plan's order), then its correct counts; clears."""
         batches = len(self.steps)

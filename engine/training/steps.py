@@ -51,6 +51,8 @@ class OptimizerStep:
         self._autocast = (
             torch.autocast(device_type=device.type, dtype=torch.float16) if autocast else contextlib.nullcontext()
         )
+        # One unweighted loss, no L1, no autocast: the objective is the loss itself (no per-step sum).
+        self._plain = len(self.losses) == 1 and self.weights[0] == 1.0 and not self.l1 and not autocast
 
     @property
     def lr(self) -> float:
@@ -62,6 +64,9 @@ class OptimizerStep:
 
     def forward(self, batch: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         """The program's outputs and the total objective for `batch`."""
+        if self._plain:
+            out = self._run(**{name: batch[name] for name in self.args})
+            return out, out[self.losses[0]]
         with self._autocast:
             out = self._run(**{name: batch[name] for name in self.args})
         total = None

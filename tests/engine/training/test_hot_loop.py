@@ -87,3 +87,55 @@ def test_sets_too_big_to_permute_per_epoch_train_the_same(digits, monkeypatch):
     sliced = run()
     monkeypatch.setattr(trainer_module, "PERMUTE_BYTES", 0)
     assert run() == sliced
+
+
+def test_rows_delivered_late_keep_the_learning_rate_each_batch_trained_with(digits):
+    """A change applied between log rows: the batches before it keep the old rate in their rows."""
+    from engine.training.control import TrainingControl
+
+    control = TrainingControl()
+
+    class ChangeAtFive(Recorder):
+        def on_batch_end(self, trainer, batch):
+            super().on_batch_end(trainer, batch)
+            if batch.step == 5:
+                control.set_lr(0.0123)
+
+    recorder = ChangeAtFive()
+    trainer = Trainer(tiny_mlp(epochs=1), data=digits, callbacks=[recorder], control=control, log_every=10)
+    trainer.fit()
+    lrs = [(row["step"], row["lr"]) for row in recorder.batch_rows]
+    assert [step for step, _ in lrs] == list(range(1, trainer.batches_per_epoch + 1))
+    assert all(lr == 0.01 for step, lr in lrs if step <= 5)
+    assert all(lr == 0.0123 for step, lr in lrs if step > 5)
+
+
+def test_rows_are_the_same_however_often_they_are_delivered(digits, monkeypatch):
+    """Rows go out at most ROWS_EVERY_S late: converting them in bigger chunks changes no value."""
+    from engine.training import trainer as trainer_module
+
+    def rows(every: float) -> list[dict]:
+        monkeypatch.setattr(trainer_module, "ROWS_EVERY_S", every)
+        recorder = Recorder()
+        Trainer(tiny_mlp(epochs=2, batch_size=16), data=digits, callbacks=[recorder], log_every=3).fit()
+        return recorder.batch_rows
+
+    assert rows(0.0) == rows(3600.0)
+
+
+def test_batch_ends_are_built_only_when_a_callback_reads_them(digits):
+    from engine.training.callbacks import Callback, CallbackList
+
+    class EpochsOnly(Callback):
+        def on_epoch_end(self, trainer, epoch, metrics):
+            pass
+
+    assert not CallbackList([EpochsOnly()]).wants("on_batch_end")
+    assert CallbackList([EpochsOnly(), Recorder()]).wants("on_batch_end")
+    patched = EpochsOnly()
+    patched.on_batch_end = lambda trainer, batch: None  # an instance attribute counts too
+    assert CallbackList([patched]).wants("on_batch_end")
+    # Without a reader the epoch metrics are still computed from every batch.
+    quiet = Trainer(tiny_mlp(epochs=1), data=digits, callbacks=[EpochsOnly()]).fit().history
+    loud = Trainer(tiny_mlp(epochs=1), data=digits, callbacks=[Recorder()]).fit().history
+    assert without_timing(quiet) == without_timing(loud)
