@@ -101,22 +101,23 @@ def check_editor(path: Path | None) -> int:
             analysis = window.live.run_now()
             app.processEvents()
             nodes = len(window.document.graph.nodes)
-            trainer = _start_training_process(window) if not analysis.errors else None
+            if analysis.errors:
+                count = len(analysis.errors)
+                problems = "".join(f"\n  {problem}" for problem in analysis.errors)
+                print(f"{target}: opened in the editor ({nodes} nodes), {count} problem{'s' * (count != 1)}:{problems}",
+                      file=sys.stderr)  # fmt: skip
+                return EXIT_USAGE
+            # flushed now: a caller timing start-up sees this before the training process is up
+            print(f"{target}: opened in the editor ({nodes} nodes); OK", flush=True)
+            devices = _start_training_process(window)
         finally:
             window.shutdown()
             window.deleteLater()
             app.processEvents()
-    if analysis.errors:
-        count = len(analysis.errors)
-        print(f"{target}: opened in the editor ({nodes} nodes), {count} problem{'s' * (count != 1)}:", file=sys.stderr)
-        for problem in analysis.errors:
-            print(f"  {problem}", file=sys.stderr)
-        return EXIT_USAGE
-    print(f"{target}: opened in the editor ({nodes} nodes); OK")
-    if trainer is None:
+    if devices is None:
         print("error: the training process did not start (the editor could not train)", file=sys.stderr)
         return 1
-    print(f"training process: ready, devices {trainer}")
+    print(f"training process: ready, devices {devices}")
     return 0
 
 
