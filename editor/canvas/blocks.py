@@ -8,6 +8,7 @@ undo stack like every other edit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,7 @@ PADDING = 18.0  # between a frame and what it holds
 TITLE_HEIGHT = 24.0
 FRAME_Z = -20.0  # behind pipes and nodes; nested frames one step above their parent
 STEP_X, STEP_Y = 230.0, 120.0  # spacing of the nodes of an inserted block
+FADED = 0.18  # opacity of what lies outside an opened block
 BLOCK_PREFIX = "block:"  # palette keys of blocks (`block:builtin:residual`, `block:user:<file stem>`)
 
 
@@ -42,6 +44,20 @@ def library_folder() -> Path:
     """The user's block library: `blocks/` in the application's data folder."""
     base = QtCore.QStandardPaths.writableLocation(QtCore.QStandardPaths.StandardLocation.AppDataLocation)
     return Path(base or Path.home() / ".netwright") / "blocks"
+
+
+class _Frame(QtWidgets.QGraphicsPathItem):
+    """A block's frame; double-clicking it (where no node is) opens the block."""
+
+    def __init__(self, shape: QtGui.QPainterPath, block_id: str):
+        super().__init__(shape)
+        self.block_id = block_id
+        self.on_open: Callable[[str], None] | None = None
+
+    def mouseDoubleClickEvent(self, event: QtWidgets.QGraphicsSceneMouseEvent) -> None:
+        if self.on_open is not None:
+            self.on_open(self.block_id)
+        event.accept()
 
 
 class BlockFrames:
@@ -53,7 +69,18 @@ class BlockFrames:
 
     def __init__(self, canvas: Canvas):
         self.canvas = canvas
-        self.frames: dict[str, QtWidgets.QGraphicsPathItem] = {}
+        self.frames: dict[str, _Frame] = {}
+        self.opened: str | None = None  # the block opened for editing (double-click its title); None: all
+        self.crumbs = QtWidgets.QLabel(canvas.viewer)
+        self.crumbs.setObjectName("blockBreadcrumbs")
+        self.crumbs.setStyleSheet(
+            f"background: rgba{(*theme.SHAPE_BG, 230)}; color: rgb{theme.TEXT}; padding: 4px 8px; border-radius: 4px;"
+        )
+        self.crumbs.move(10, 10)
+        self.crumbs.linkActivated.connect(lambda target: self.open(None if target == "graph" else target))
+        self.crumbs.hide()
+        self._graph: Graph | None = None
+        self._faded = False  # whether anything is drawn faded now
 
     def sync(self, graph: Graph) -> None:
         scene = self.canvas.viewer.scene()
@@ -86,18 +113,61 @@ class BlockFrames:
             )
             shape.addRoundedRect(tab, 6, 6)
             frame = self._frame(shape.simplified(), block.title or block_id, block_id, depth[block_id], tab.topLeft())
+            frame.on_open = self.open
             self.frames[block_id] = frame
             scene.addItem(frame)
+        self._graph = graph
+        if self.opened not in graph.blocks:
+            self.opened = None
+        self._show_opened()
+
+    def open(self, block_id: str | None) -> None:
+        """Open a block for editing: the rest of the graph fades, the view fits the block, breadcrumbs lead back."""
+        self.opened = block_id if self._graph is not None and block_id in self._graph.blocks else None
+        self._show_opened()
+        if self.opened in self.frames:
+            self.canvas.viewer.frame(self.frames[self.opened].sceneBoundingRect(), margin=40.0)
+
+    def _show_opened(self) -> None:
+        graph = self._graph
+        inside = set(nodes_in(graph, self.opened)) if graph is not None and self.opened else None
+        if inside is None and not self._faded:  # nothing opened now or before: nothing to walk (every edit syncs)
+            self.crumbs.hide()
+            return
+        self._faded = inside is not None
+        for node_id, view in self.canvas.node_views().items():
+            view.setOpacity(1.0 if inside is None or node_id in inside else FADED)
+        for item in self.canvas.viewer.scene().items():
+            ends = [getattr(item, name, None) for name in ("input_port", "output_port")]
+            if all(end is not None and hasattr(end, "node") for end in ends):
+                kept = inside is None or all(end.node.name in inside for end in ends)
+                item.setOpacity(1.0 if kept else FADED)
+        for block_id, frame in self.frames.items():
+            kept = inside is None or block_id == self.opened or set(nodes_in(graph, block_id)) <= inside
+            frame.setOpacity(1.0 if kept else FADED)
+        if graph is None or self.opened is None:
+            self.crumbs.hide()
+            return
+        path = [*block_path(graph, self.opened), self.opened]
+        links = ['<a href="graph" style="color: #9fb4ff">Graph</a>']
+        for block_id in path[:-1]:
+            title = graph.blocks[block_id].title or block_id
+            links.append(f'<a href="{block_id}" style="color: #9fb4ff">{title}</a>')
+        links.append(f"<b>{graph.blocks[self.opened].title or self.opened}</b>")
+        self.crumbs.setText(" › ".join(links))
+        self.crumbs.adjustSize()
+        self.crumbs.show()
+        self.crumbs.raise_()
 
     @staticmethod
-    def _frame(
-        shape: QtGui.QPainterPath, title: str, block_id: str, depth: int, corner: QtCore.QPointF
-    ) -> QtWidgets.QGraphicsPathItem:
-        frame = QtWidgets.QGraphicsPathItem(shape)
+    def _frame(shape: QtGui.QPainterPath, title: str, block_id: str, depth: int, corner: QtCore.QPointF) -> _Frame:
+        frame = _Frame(shape, block_id)
         frame.setZValue(FRAME_Z + depth)
         frame.setPen(QtGui.QPen(QtGui.QColor(*theme.NODE_BORDER), 1.5, QtCore.Qt.PenStyle.DashLine))
         frame.setBrush(QtGui.QColor(*theme.NODE_BODY, 90))
-        frame.setToolTip(f"Block `{block_id}` ({title}): Ctrl+Shift+G on a node inside dissolves it")
+        frame.setToolTip(
+            f"Block `{block_id}` ({title}): double-click to open it; Ctrl+Shift+G on a node inside dissolves it"
+        )
         label = QtWidgets.QGraphicsSimpleTextItem(f"{title}  ({block_id})", frame)
         label.setBrush(QtGui.QColor(*theme.TEXT_DIM))
         label.setPos(corner.x() + 8, corner.y() + 5)

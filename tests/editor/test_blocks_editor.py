@@ -131,3 +131,28 @@ def test_the_palette_lists_blocks_filters_them_and_inserts_on_activation(residua
     residual.canvas.select(["res1_bn1"])
     residual.save_block_action.trigger()
     assert palette.block_keys()[-1] == "block:user:Residual_block"
+
+
+def test_double_click_opens_a_block_with_breadcrumbs_back(residual, qtbot):
+    canvas = residual.canvas
+    canvas.select(["res_conv1", "res_bn1"])
+    residual.make_block_action.trigger()
+    canvas.select(["res_conv1", "res_conv2", "res_bn2", "add"])
+    residual.make_block_action.trigger()
+    frames = canvas.frames
+    title = frames.frames["block1"].childItems()[0]
+    spot = canvas.viewer.mapFromScene(title.sceneBoundingRect().center())
+    qtbot.mouseDClick(canvas.viewer.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=spot)
+    assert frames.opened == "block1"
+    views = canvas.node_views()
+    assert views["res_conv1"].opacity() == 1.0 and views["stem"].opacity() < 0.5
+    assert frames.crumbs.isVisible() and "Graph" in frames.crumbs.text() and "block2" in frames.crumbs.text()
+    frames.crumbs.linkActivated.emit("block2")  # one step back
+    assert frames.opened == "block2" and views["res_conv2"].opacity() == 1.0
+    frames.crumbs.linkActivated.emit("graph")
+    assert frames.opened is None and not frames.crumbs.isVisible() and views["stem"].opacity() == 1.0
+    frames.open("block1")
+    residual.document.undo_stack.undo()  # block1's parent goes; block1 stays open
+    assert frames.opened == "block1"
+    residual.document.undo_stack.undo()
+    assert frames.opened is None and views["stem"].opacity() == 1.0
