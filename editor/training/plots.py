@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import math
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,7 +19,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from editor.training.pacing import Pacer
+
 REDRAW_MS = 25  # a tick redraws one plot; the loss plot gets every other tick (~20 Hz)
+REDRAW_MAX_MS = 250  # on a busy machine ticks back off up to this (see editor.training.pacing)
 SMOOTHING = 0.9  # exponential moving average of the per-batch loss, debiased
 
 BACKGROUND = "#1d2026"
@@ -428,6 +432,7 @@ class LivePlots(QtWidgets.QWidget):
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self._tick)
+        self.pacer = Pacer(REDRAW_MS, REDRAW_MAX_MS)  # fewer repaints while the machine is busy
         self._dirty = False
         self._turn = 0
         self.reset({})
@@ -594,7 +599,8 @@ class LivePlots(QtWidgets.QWidget):
 
     # -- drawing ----------------------------------------------------------------------------------
     def start_redrawing(self) -> None:
-        self._timer.start()
+        self.pacer.reset()
+        self._timer.start(REDRAW_MS)
 
     def stop_redrawing(self) -> None:
         self._timer.stop()
@@ -632,7 +638,12 @@ class LivePlots(QtWidgets.QWidget):
         self._dirty = bool(others) or self.loss.dirty
 
     def _tick(self) -> None:
+        self.pacer.tick_started()
+        started = time.perf_counter()
         self.redraw(everything=False)
+        interval = self.pacer.tick_done((time.perf_counter() - started) * 1000)
+        if interval != self._timer.interval():
+            self._timer.setInterval(interval)
 
     def loss_points(self) -> int:
         """Points received by the loss plot (tests watch this grow, and stop while paused)."""

@@ -19,10 +19,12 @@ from typing import Any
 
 from PySide6 import QtCore
 
+from editor.training.pacing import Pacer
 from engine.runs.worker import host_main
 from engine.training.control import TrainingControl
 
 POLL_MS = 20
+POLL_MAX_MS = 200  # on a busy machine polling backs off up to this (see editor.training.pacing)
 IDLE_EXIT_S = 0.2  # how long an idle child gets to exit by itself before it is terminated
 POLL_BUDGET_S = 0.008  # leave the rest of the frame to painting and input
 
@@ -49,7 +51,8 @@ class TrainingSession(QtCore.QObject):
         self._timer = QtCore.QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
-        self._timer.timeout.connect(self.poll)
+        self._timer.timeout.connect(self._timed_poll)
+        self.pacer = Pacer(POLL_MS, POLL_MAX_MS)  # polls (and the handlers they run) back off when busy
 
     # -- process ----------------------------------------------------------------------------------
     @property
@@ -70,7 +73,8 @@ class TrainingSession(QtCore.QObject):
         self.process.start()
         reader.close()  # the child holds the only reading end: it sees EOF if the editor dies
         self.ready = self.warm = False
-        self._timer.start()
+        self.pacer.reset()
+        self._timer.start(POLL_MS)
 
     def start(self, job: dict[str, Any]) -> None:
         if self.state != "idle":
@@ -140,6 +144,14 @@ class TrainingSession(QtCore.QObject):
             self._set_state("idle")
 
     # -- events -----------------------------------------------------------------------------------
+    def _timed_poll(self) -> None:
+        self.pacer.tick_started()
+        started = time.perf_counter()
+        self.poll()
+        interval = self.pacer.tick_done((time.perf_counter() - started) * 1000)
+        if interval != self._timer.interval():
+            self._timer.setInterval(interval)
+
     def poll(self) -> None:
         if self._events is None:
             return

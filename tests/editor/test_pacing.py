@@ -1,0 +1,36 @@
+"""The live UI's timers back off on a busy machine and come back when it is quiet (pure logic)."""
+
+from __future__ import annotations
+
+from editor.training.pacing import Pacer
+
+
+def run(pacer: Pacer, ticks: int, late_ms: float, work_ms: float) -> int:
+    """Feed `ticks` ticks that each fire `late_ms` late and work `work_ms`; return the last interval."""
+    now = 0.0 if pacer._expected is None else pacer._expected
+    for _ in range(ticks):
+        now += late_ms / 1000
+        pacer.tick_started(now)
+        now += work_ms / 1000
+        pacer.tick_done(work_ms, now)
+        now = pacer._expected
+    return pacer.interval_ms
+
+
+def test_on_time_cheap_ticks_keep_the_base_rate():
+    pacer = Pacer(25, 250)
+    assert run(pacer, 50, late_ms=1, work_ms=1) == 25 and not pacer.backed_off
+
+
+def test_late_ticks_back_off_up_to_the_limit_then_recover():
+    pacer = Pacer(25, 250)
+    assert run(pacer, 3, late_ms=40, work_ms=1) > 25 and pacer.backed_off
+    assert run(pacer, 30, late_ms=400, work_ms=1) == 250
+    assert run(pacer, 60, late_ms=0, work_ms=1) == 25 and not pacer.backed_off
+
+
+def test_expensive_work_backs_off_even_when_on_time():
+    pacer = Pacer(20, 200, budget=0.15)
+    assert run(pacer, 5, late_ms=0, work_ms=10) > 20
+    pacer.reset()
+    assert pacer.interval_ms == 20 and not pacer.backed_off
