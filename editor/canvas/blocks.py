@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from editor import theme
+from engine.analysis import Analysis
+from engine.analysis.block_status import block_status
 from engine.graph import Graph, GraphError
 from engine.graph.blocks import (
     BUILTIN_BLOCKS,
@@ -81,6 +83,7 @@ class BlockFrames:
         self.crumbs.hide()
         self._graph: Graph | None = None
         self._faded = False  # whether anything is drawn faded now
+        self._status: tuple[Analysis, dict[str, int]] | None = None
 
     def sync(self, graph: Graph) -> None:
         scene = self.canvas.viewer.scene()
@@ -117,6 +120,8 @@ class BlockFrames:
             self.frames[block_id] = frame
             scene.addItem(frame)
         self._graph = graph
+        if self._status is not None:  # until the analysis of this edit arrives, the last one's figures
+            self.show_status(graph, *self._status)
         if self.opened not in graph.blocks:
             self.opened = None
         self._show_opened()
@@ -173,6 +178,28 @@ class BlockFrames:
         label.setPos(corner.x() + 8, corner.y() + 5)
         frame.setData(0, block_id)
         return frame
+
+    def show_status(self, graph: Graph, analysis: Analysis, counts: dict[str, int]) -> None:
+        """On each frame, as on a node: its parameters, its problems (red when one is an error), its ports' shapes."""
+        self._status = (analysis, counts)
+        for block_id, frame in self.frames.items():
+            if block_id not in graph.blocks:
+                continue
+            status = block_status(graph, analysis, block_id)
+            inside = nodes_in(graph, block_id)
+            parameters = sum(counts.get(n, 0) for n in inside)
+            parts = [f"{graph.blocks[block_id].title or block_id}  ({block_id})"]
+            if parameters:
+                parts.append(f"{parameters:,} parameters")
+            if status.problems:
+                parts.append(f"{len(status.problems)} problem{'s' if len(status.problems) > 1 else ''}")
+            label = frame.childItems()[0]
+            label.setText("  ·  ".join(parts))
+            label.setBrush(QtGui.QColor(*(theme.ERROR if status.has_errors else theme.TEXT_DIM)))
+            ports = [f"in {name}: {spec or '?'}" for name, spec in status.inputs.items()]
+            ports += [f"out {name}: {spec or '?'}" for name, spec in status.outputs.items()]
+            problems = [p.message for p in status.problems[:3]]
+            frame.setToolTip("\n".join([frame.toolTip().split("\n")[0], *ports, *problems]))
 
     def title_of(self, block_id: str) -> str:
         """The text drawn on a block's frame (tests and screenshots read it)."""

@@ -263,6 +263,7 @@ class Canvas(QtCore.QObject):
         analysis, graph = self._analysis_shown, self.document.graph
         if analysis is None:
             return
+        self.frames.show_status(graph, analysis, self._counts)
         for node_id, canvas_node in self._nodes.items():
             node = graph.nodes.get(node_id)
             if node is None:

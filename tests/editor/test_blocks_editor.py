@@ -156,3 +156,16 @@ def test_double_click_opens_a_block_with_breadcrumbs_back(residual, qtbot):
     assert frames.opened == "block1"
     residual.document.undo_stack.undo()
     assert frames.opened is None and views["stem"].opacity() == 1.0
+
+
+def test_a_frame_shows_parameters_problems_and_port_shapes(residual, qtbot):
+    canvas = residual.canvas
+    canvas.select(["res_conv1", "res_bn1", "res_relu"])
+    residual.make_block_action.trigger()
+    qtbot.waitUntil(lambda: "parameters" in canvas.frames.title_of("block1"), timeout=10000)
+    assert canvas.frames.title_of("block1") == "block1  (block1)  ·  2,352 parameters"  # conv 16*16*9+16, bn 32
+    tip = canvas.frames.frames["block1"].toolTip()
+    assert "in res_conv1.in: B x 16 x 8 x 8" in tip and "out res_relu.out: B x 16 x 8 x 8" in tip
+    residual.document.edit("bad", lambda g: g.nodes["res_conv1"].params.update(out_channels=0))
+    qtbot.waitUntil(lambda: "problem" in canvas.frames.title_of("block1"), timeout=10000)
+    assert "`block1/res_conv1`" in canvas.frames.frames["block1"].toolTip()
