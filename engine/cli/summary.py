@@ -6,6 +6,7 @@ from engine.analysis import Analysis, analyze
 from engine.analysis.parameters import ParameterCount, ParameterCountError, count_parameters
 from engine.cli.errors import UserError
 from engine.graph import Graph, load_graph
+from engine.graph.grouping import node_paths
 from engine.registry import catalog
 
 
@@ -46,7 +47,8 @@ def run(args) -> int:
     analysis, counts = _checked(graph)
     rows = summary_rows(graph, analysis, counts)
     headers = ("Node", "Type", "Output shape", "Params")
-    table = [headers] + [(r[0], r[1], r[2], f"{r[3]:,}") for r in rows]
+    paths = node_paths(graph)  # a node inside blocks is listed by its path, block3/conv2
+    table = [headers] + [(paths.get(r[0], r[0]), r[1], r[2], f"{r[3]:,}") for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(4)]
     line = "-" * (sum(widths) + 6)
 
