@@ -18,16 +18,8 @@ from editor import theme
 from engine.analysis import Analysis
 from engine.analysis.block_status import block_status
 from engine.graph import Graph, GraphError
-from engine.graph.blocks import (
-    BUILTIN_BLOCKS,
-    BlockLibraryError,
-    BlockTemplate,
-    builtin_block,
-    insert_block,
-    library_blocks,
-    load_library_block,
-    save_to_library,
-)
+from engine.graph.block_library import BlockLibraryError, library_blocks, load_library_block, save_to_library
+from engine.graph.blocks import BUILTIN_BLOCKS, BlockTemplate, builtin_block, insert_block
 from engine.graph.grouping import block_path, make_block, nodes_in, parents, ungroup
 from engine.graph.layout import usable_position
 

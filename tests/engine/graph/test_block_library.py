@@ -6,17 +6,8 @@ import pytest
 
 from engine.analysis import analyze
 from engine.graph import Graph, GraphError, dumps_graph, loads_graph
-from engine.graph.blocks import (
-    BUILTIN_BLOCKS,
-    BlockLibraryError,
-    builtin_block,
-    insert_block,
-    library_blocks,
-    load_library_block,
-    repeat_block,
-    save_to_library,
-    template_of,
-)
+from engine.graph.block_library import BlockLibraryError, library_blocks, load_library_block, save_to_library
+from engine.graph.blocks import BUILTIN_BLOCKS, builtin_block, insert_block, repeat_block, template_of
 from engine.graph.grouping import block_ports, node_path, nodes_in, structure_problems
 
 
