@@ -13,6 +13,7 @@ from engine.graph.layout import (  # noqa: F401 - the editor's layout API
     auto_layout,
     estimated_height,
     estimated_width,
+    lay_out,
     place_unpositioned,
     position,
     set_position,

@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from engine.analysis import analyze  # noqa: E402
 from engine.graph import Graph, save_graph  # noqa: E402
-from engine.graph.layout import auto_layout, set_position  # noqa: E402
+from engine.graph.layout import lay_out  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 
@@ -64,9 +64,8 @@ class Builder:
 
 
 def layout(graph: Graph) -> None:
-    """The editor's auto-layout (columns by data-flow depth, long chains wrapped into bands)."""
-    for node_id, (x, y) in auto_layout(graph).items():
-        set_position(graph, node_id, x, y)
+    """The editor's auto-layout (layered left to right; long edges keep their routes)."""
+    lay_out(graph)
 
 
 def classifier_head(

@@ -24,7 +24,7 @@ from editor.canvas.quick_add import QuickAdd
 from editor.document import GraphDocument
 from engine.analysis import Analysis
 from engine.graph import Edge, Graph, GraphError
-from engine.graph.layout import usable_position
+from engine.graph.layout import ROUTES_KEY, drawn_route, usable_position
 from engine.registry import ParamError, catalog
 
 
@@ -74,6 +74,8 @@ class Canvas(QtCore.QObject):
             self.node_graph.register_node(cls)
         self._nodes: dict[str, object] = {}  # engine id -> NodeGraphQt node
         self._syncing = False
+        self._routes_drawn: dict[str, object] = {}  # node id -> the `ui.routes` its incoming edges were drawn with
+        self.viewer.routes_of = self._route_of
         self._spare_spot: tuple[float, float] | None = None  # where the next node without a usable position goes
         self._analysis_shown: Analysis | None = None  # for hover texts
         self._counts: dict[str, int] = {}
@@ -139,6 +141,7 @@ class Canvas(QtCore.QObject):
                 except Exception as exc:  # noqa: BLE001 - one node's odd value must never leave the rest undrawn
                     notes[node.id] = [f"could not be drawn in full ({type(exc).__name__}: {exc})"]
             self._sync_edges(graph)
+            self._redraw_rerouted(graph)
             for node_id, canvas_node in self._nodes.items():
                 canvas_node.view.set_notes(notes.get(node_id, []))
             self.frames.sync(graph)
@@ -425,14 +428,31 @@ class Canvas(QtCore.QObject):
         return {n: (c.view.width, c.view.height) for n, c in self._nodes.items()}
 
     def auto_layout(self) -> None:
-        positions = graph_ops.auto_layout(self.document.graph, self.node_heights(), self.node_widths())
-
-        def apply(graph: Graph) -> None:
-            for node_id, (x, y) in positions.items():
-                graph_ops.set_position(graph, node_id, x, y)
-
-        self.document.edit("Auto-layout", apply)
+        """The engine's layered layout, with the drawn node sizes; edges keep its routes (one undo step)."""
+        heights, widths = self.node_heights(), self.node_widths()
+        self.document.edit("Auto-layout", lambda g: graph_ops.lay_out(g, heights, widths))
         self.fit()
+
+    def _route_of(self, out_view, in_view):
+        """The bend points to draw an edge through now (see `engine.graph.layout.drawn_route`)."""
+        node = self.document.graph.nodes.get(in_view.node.name)
+        if node is None or not node.ui.get(ROUTES_KEY):
+            return None, []
+        edge = Edge(out_view.node.name, out_view.name, in_view.node.name, in_view.name)
+        src, dst = out_view.node.pos(), in_view.node.pos()
+        return drawn_route(node.ui, edge, (src.x(), src.y()), (dst.x(), dst.y()))
+
+    def _redraw_rerouted(self, graph: Graph) -> None:
+        """Redraw the incoming edges of nodes whose stored routes changed (a layout, an undo)."""
+        for node in graph.nodes.values():
+            routes = node.ui.get(ROUTES_KEY)
+            if self._routes_drawn.get(node.id) == routes:
+                continue
+            self._routes_drawn[node.id] = routes
+            canvas_node = self._nodes.get(node.id)
+            for port in canvas_node.view.inputs if canvas_node is not None else ():
+                for pipe in port.connected_pipes:
+                    pipe.draw_path(pipe.input_port, pipe.output_port)
 
     def fit(self) -> None:
         items = [c.view for c in self._nodes.values()]

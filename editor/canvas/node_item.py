@@ -29,6 +29,8 @@ SUBTITLE_FONT = _font(8.5)
 FOOTER_FONT = _font(8.5)
 BADGE_FONT = _font(9, bold=True)
 HEALTH_FONT = _font(7.5, bold=True)
+OVERVIEW_TITLE_FONT = _font(20, bold=True)  # the title alone, readable when zoomed out
+OVERVIEW_ZOOM = 0.45  # below this scale a node shows its card and a large title only (level of detail)
 FROZEN_COLOR = (120, 190, 255)
 FROZEN_OPACITY = 0.55  # a frozen layer's body and text: present, but visibly not learning
 
@@ -154,6 +156,9 @@ class NetwrightNodeItem(NodeItem):
 
     # -- painting -------------------------------------------------------------------------------
     def _paint_horizontal(self, painter, option, widget):
+        if QtWidgets.QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform()) < OVERVIEW_ZOOM:
+            self._paint_overview(painter)
+            return
         painter.save()
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
         painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
@@ -235,6 +240,29 @@ class NetwrightNodeItem(NodeItem):
         if self.health is not None:
             self._paint_health(painter, rect)
         painter.restore()
+
+    def _paint_overview(self, painter: QtGui.QPainter) -> None:
+        """Zoomed out: the card in its category colour and the title drawn large; no id, footer or badges'
+        small text (they would be unreadable smudges, and skipping them keeps zooming cheap)."""
+        painter.save()
+        rect = QtCore.QRectF(1.0, 1.0, self._width - 2.0, self._height - 2.0)
+        painter.setPen(QtGui.QPen(self._overview_border(), 3.0))
+        painter.setBrush(QtGui.QColor(theme.qcolor(self.accent)).darker(210))
+        painter.drawRoundedRect(rect, RADIUS, RADIUS)
+        painter.setFont(OVERVIEW_TITLE_FONT)
+        painter.setPen(theme.qcolor(theme.TEXT))
+        text = QtGui.QFontMetricsF(OVERVIEW_TITLE_FONT).elidedText(
+            self.title, QtCore.Qt.TextElideMode.ElideRight, rect.width() - 12
+        )
+        painter.drawText(rect.adjusted(6, 0, -6, 0), QtCore.Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
+
+    def _overview_border(self) -> QtGui.QColor:
+        if self.severity == "error":
+            return theme.qcolor(theme.ERROR)
+        if self.severity == "warning":
+            return theme.qcolor(theme.WARNING)
+        return theme.qcolor(theme.NODE_SELECTED if self.selected else theme.NODE_BORDER)
 
     def _paint_frozen(self, painter: QtGui.QPainter, rect: QtCore.QRectF) -> None:
         """A FROZEN tag at the bottom right, over the dimmed footer."""

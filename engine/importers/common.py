@@ -11,7 +11,7 @@ import torch
 
 from engine.analysis import analyze
 from engine.graph import Graph, save_graph
-from engine.graph.layout import auto_layout, set_position
+from engine.graph.layout import lay_out
 from engine.graph.model import ID_PREFIX, node_id_problem
 from engine.registry import catalog
 from engine.weights import write_weights
@@ -93,9 +93,8 @@ class GraphBuilder:
 
 
 def layout(graph: Graph) -> None:
-    """Lay the imported graph out the way the editor's Auto-layout does."""
-    for node_id, (x, y) in auto_layout(graph).items():
-        set_position(graph, node_id, x, y)
+    """Lay the imported graph out the way the editor's Auto-layout does (positions and edge routes)."""
+    lay_out(graph)
 
 
 def check_graph(graph: Graph, what: str) -> None:

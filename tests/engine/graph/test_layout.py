@@ -1,6 +1,5 @@
 from engine.graph import Graph
 from engine.graph.layout import (
-    WRAP_COLUMNS,
     auto_layout,
     estimated_height,
     estimated_width,
@@ -24,13 +23,13 @@ def boxes_overlap(a, b) -> bool:
     return ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah
 
 
-def test_long_chains_wrap_into_bands_without_overlaps():
-    graph = chain(2 * WRAP_COLUMNS)
+def test_a_chain_is_one_straight_row_left_to_right():
+    graph = chain(12)
     positions = auto_layout(graph)
-    xs = sorted({x for x, _ in positions.values()})
-    assert len(xs) == WRAP_COLUMNS  # columns are reused by the next band
-    ys = {y for _, y in positions.values()}
-    assert len(ys) == 3  # 2 x WRAP + 1 nodes: three bands
+    order = list(graph.nodes)
+    assert len({y for _, y in positions.values()}) == 1  # same ports on every node: one level line
+    xs = [positions[n][0] for n in order]
+    assert xs == sorted(xs) and len(set(xs)) == len(xs)
     boxes = {n: (x, y, estimated_width(graph, n), estimated_height(graph, n)) for n, (x, y) in positions.items()}
     ids = list(boxes)
     assert not any(boxes_overlap(boxes[a], boxes[b]) for i, a in enumerate(ids) for b in ids[i + 1 :])
