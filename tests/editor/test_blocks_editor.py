@@ -33,7 +33,7 @@ def test_ctrl_g_groups_the_selection_into_a_framed_block_and_undo_removes_it(res
     graph = residual.document.graph
     assert list(graph.blocks) == ["block1"]
     assert graph.blocks["block1"].nodes == ["res_conv1", "res_bn1", "res_relu"]
-    assert canvas.frames.title_of("block1") == "block1  (block1)"
+    assert canvas.frames.title_of("block1").startswith("block1  (block1)")  # then counts, once the analysis is in
     assert _frame_contains_nodes(residual, "block1")
     residual.document.undo_stack.undo()
     assert residual.document.graph.blocks == {} and canvas.frames.frames == {}
