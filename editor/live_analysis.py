@@ -55,7 +55,8 @@ class LiveAnalysis(QtCore.QObject):
         self._timer.stop()
         self.analysis = self._analyze(self.document.graph)
         self.updated.emit(self.analysis)
-        self._count_parameters(self.document.graph.copy(), self.analysis)
+        # no copy: the document replaces its graph on every edit, never changes it in place
+        self._count_parameters(self.document.graph, self.analysis)
         return self.analysis
 
     def _analyze(self, graph: Graph) -> Analysis:

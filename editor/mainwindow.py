@@ -332,6 +332,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.help.anchorClicked.connect(self._on_help_link)
         self.live.updated.connect(self._on_analysis)
         self.live.counts_updated.connect(self._on_counts)
+        self.summary_dock.visibilityChanged.connect(self.summary.set_seen)
         self.problems.node_activated.connect(lambda node_id: c.select([node_id], centre=True))
         self.summary.node_activated.connect(lambda node_id: c.select([node_id], centre=True))
         self.problems.fix_requested.connect(self.apply_quick_fix)

@@ -37,7 +37,7 @@ def port_tooltip(graph: Graph, analysis: Analysis, node_type: NodeType, node_id:
         lines.append(
             f"Shape now: <b>{escape(str(spec))}</b>" if spec is not None else "Shape now: unknown (see Problems)"
         )
-        targets = [f"{e.dst}.{e.dst_port}" for e in graph.edges if e.src == node_id and e.src_port == port]
+        targets = [f"{e.dst}.{e.dst_port}" for e in graph.edges_out_of(node_id) if e.src_port == port]
         if targets:
             lines.append(f"<span style='{DIM}'>to {escape(', '.join(targets))}</span>")
         return "<br>".join(lines)
@@ -45,7 +45,7 @@ def port_tooltip(graph: Graph, analysis: Analysis, node_type: NodeType, node_id:
     kind = "optional input" if info and info.optional else "takes several" if info and info.multiple else "input"
     lines = [f"<b>{escape(port)}</b> <span style='{DIM}'>{kind}</span>"]
     lines.append(f"Expects {escape(_expects(node_type, info.description if info else ''))}")
-    sources = [e for e in graph.edges if e.dst == node_id and e.dst_port == port]
+    sources = [e for e in graph.edges_into(node_id) if e.dst_port == port]
     if not sources:
         lines.append("Not connected" + ("" if info and (info.optional or info.multiple) else " (required)"))
     for edge in sources:

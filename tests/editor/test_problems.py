@@ -32,7 +32,7 @@ def test_problems_appear_and_disappear_as_edges_are_made(window, qtbot):
     _load(window, _unwired())
     assert {"fc", "loss", "adam"} <= problem_nodes(window)
     assert window.canvas.canvas_node("fc").view.severity == "error"
-    assert "nothing connected" in window.canvas.canvas_node("fc").view.toolTip()
+    assert "nothing connected" in window.canvas.hover_text(window.canvas.canvas_node("fc").view)
     assert window.problems.list.count() == len(window.live.analysis.problems)
 
     drag_connect(window, "data", "x", "fc", "in")
@@ -64,6 +64,9 @@ def test_every_edge_shows_its_shape(window):
 def test_summary_lists_shapes_and_parameter_counts(window):
     window.live.run_now()
     window.live.wait()
+    assert "9,610" in window.summary.total.text()  # the total is kept while the tab is hidden
+    window.summary_dock.raise_()  # the table is filled when its tab is shown
+    assert window.summary.isVisible()
     assert window.live.counts["fc1"] == 64 * 128 + 128
     assert window.live.counts["fc2"] == 128 * 10 + 10
     rows = {
@@ -74,6 +77,20 @@ def test_summary_lists_shapes_and_parameter_counts(window):
     assert rows["fc1"].text(2) == "8,320"
     assert window.summary.total_parameters() == 8320 + 1290
     assert "9,610" in window.summary.total.text()
+
+
+def test_summary_edited_while_hidden_is_current_when_shown(window, qtbot):
+    window.summary_dock.raise_()
+    window.problems_dock.raise_()  # the summary's tab goes behind
+    qtbot.waitUntil(lambda: window.summary.visibleRegion().isEmpty(), timeout=2000)
+    window.document.edit("Wider", lambda g: g.nodes["fc1"].params.update(out_features=64))
+    window.live.run_now()
+    window.summary_dock.raise_()
+    rows = {
+        window.summary.tree.topLevelItem(i).data(0, 256): window.summary.tree.topLevelItem(i)
+        for i in range(window.summary.tree.topLevelItemCount())
+    }
+    assert rows["fc1"].text(1) == "B x 64"
 
 
 def test_clicking_a_problem_selects_and_centres_its_node(window, qtbot):

@@ -71,22 +71,24 @@ def test_canvas_tooltips_say_name_expectation_shape_and_parameters(window):
     window.live.run_now()
     window.live.wait()
     node = window.canvas.canvas_node("fc1")
-    port_tip = shown_text(node.inputs()["in"].view.toolTip())
+    port_tip = shown_text(window.canvas.hover_text(node.inputs()["in"].view))
     assert port_tip.startswith("in input")
     assert "Expects a tensor" in port_tip and "Gets B x 64 from data.x" in port_tip
-    out_tip = shown_text(node.outputs()["out"].view.toolTip())
+    out_tip = shown_text(window.canvas.hover_text(node.outputs()["out"].view))
     assert out_tip.startswith("out output") and "Shape now: B x 128" in out_tip and "to relu1.in" in out_tip
-    loss_tip = shown_text(window.canvas.canvas_node("loss").inputs()["target"].view.toolTip())
+    loss_tip = shown_text(window.canvas.hover_text(window.canvas.canvas_node("loss").inputs()["target"].view))
     assert "Expects what it should have output" in loss_tip and "from data.y" in loss_tip
-    conv_tip = shown_text(window.canvas.canvas_node("fc1").view.toolTip())
+    conv_tip = shown_text(window.canvas.hover_text(window.canvas.canvas_node("fc1").view))
     assert "Output: B x 128" in conv_tip and "8,320 parameters" in conv_tip
 
     _graph_with_a_problem(window)
-    tip = window.canvas.canvas_node("fc1").view.toolTip()
+    tip = window.canvas.hover_text(window.canvas.canvas_node("fc1").view)
     assert "`" not in tip and "fc1" in shown_text(tip) and "Flatten" in shown_text(tip)
     window.document.edit("unplug", lambda g: g.disconnect(next(e for e in g.edges if e.dst == "fc1")))
     window.live.run_now()
-    assert "Not connected (required)" in shown_text(window.canvas.canvas_node("fc1").inputs()["in"].view.toolTip())
+    assert "Not connected (required)" in shown_text(
+        window.canvas.hover_text(window.canvas.canvas_node("fc1").inputs()["in"].view)
+    )
 
 
 def test_a_refused_rename_reads_without_backticks(window):
