@@ -14,6 +14,7 @@ docs/benchmarks.md.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from statistics import median
 
@@ -23,6 +24,10 @@ COLUMN_GAP = 100.0  # between columns: room for a shape label on every edge betw
 NODE_GAP = 40.0  # between two nodes of a column
 DUMMY_HEIGHT = 12.0  # the slot a routed edge takes in a column it crosses
 DUMMY_GAP = 24.0  # between a routed edge's slot and a node of the same column
+WRAP_AFTER = 40  # columns: a deeper graph is folded into bands (see _Bands)
+SCREEN_ASPECT = 1.6
+GUTTER = 80.0  # between two bands
+GUTTER_LANE = 10.0  # more room in the gutter for each edge that runs along it
 SWEEPS = 7  # odd: the last sweep runs rightwards, so chains end level with their inputs
 
 
@@ -97,33 +102,92 @@ def place(layers: list[int], sizes: list[tuple[float, float]], links: list[Link]
             b.preds.append((a, b_off, a_off))
     order = {layer: [item for _, item in sorted(column, key=lambda e: e[0])] for layer, column in columns.items()}
     _assign_heights(order)
-    left, width = _column_extents(order, sizes)
-    top = min(item.top for column in order.values() for item in column)
-    positions = [(left[layers[v]], nodes[v].top - top) for v in range(count)]
+    crossing = [(layers[links[i].src], layers[links[i].dst]) for i in forward]
+    bands = _Bands(order, sizes, crossing)
+    positions = [(bands.left[layers[v]], bands.y(layers[v], nodes[v].top)) for v in range(count)]
     routes: list[Route | None] = [None] * len(links)
     for i in forward:
         link = links[i]
         layer = layers[link.src]
-        exit_x = left[layer] + width[layer]
+        exit_x = bands.left[layer] + bands.width[layer]
         points: list[tuple[float, float]] = []
-        for step, dummy in enumerate(dummies[i], start=1):
-            y = dummy.top - top + DUMMY_HEIGHT / 2
-            points += [(left[layer + step], y), (left[layer + step] + width[layer + step], y)]
+        for step in range(1, layers[link.dst] - layer + 1):
+            here = layer + step
+            if bands.band[here] != bands.band[here - 1]:  # down the right side, back along the gutter
+                points += bands.gutter(bands.band[here - 1])
+            if step <= len(dummies[i]):
+                y = bands.y(here, dummies[i][step - 1].top) + DUMMY_HEIGHT / 2
+                points += [(bands.left[here], y), (bands.left[here] + bands.width[here], y)]
         if points or exit_x > positions[link.src][0] + sizes[link.src][0] + 0.5:
             routes[i] = Route(exit_x, tuple(points))
     return Placement(positions, routes)
 
 
-def _column_extents(order: dict[int, list[_Item]], sizes: list[tuple[float, float]]):
-    """Left edge and width of every column from 0 to the last, each as wide as its widest node."""
-    left: dict[int, float] = {}
-    width: dict[int, float] = {}
-    x = 0.0
-    for layer in range(min(order), max(order) + 1):
-        widths = [sizes[item.node][0] for item in order.get(layer, []) if item.node is not None]
-        left[layer], width[layer] = x, max(widths, default=0.0)
-        x += width[layer] + COLUMN_GAP
-    return left, width
+class _Bands:
+    """Columns left to right; a graph more than WRAP_AFTER columns deep is folded into bands, one
+    below the other, so that it is about as wide as a screen is for its height. An edge from one
+    band to the next goes down past the band's right end, left along the gutter below it, and
+    into the next band from the left: through free space only."""
+
+    def __init__(self, order: dict[int, list[_Item]], sizes: list[tuple[float, float]], links: list[tuple[int, int]]):
+        layers = list(range(min(order), max(order) + 1))
+        self.width = {
+            layer: max((sizes[item.node][0] for item in order.get(layer, []) if item.node is not None), default=0.0)
+            for layer in layers
+        }
+        tops = {layer: min((item.top for item in order.get(layer, [])), default=0.0) for layer in layers}
+        bottoms = {
+            layer: max((item.top + item.height for item in order.get(layer, [])), default=0.0) for layer in layers
+        }
+        spans = [(self.width[c] + COLUMN_GAP, tops[c], bottoms[c]) for c in layers]
+        count = _band_count(spans)
+        per_band = -(-len(layers) // count)
+        count = -(-len(layers) // per_band)  # 41 columns in 40 bands take 21 of them
+        self.band = {layer: (layer - layers[0]) // per_band for layer in layers}
+        self.left: dict[int, float] = {}
+        x, previous = 0.0, None
+        for layer in layers:
+            if self.band[layer] != previous:
+                x, previous = 0.0, self.band[layer]
+            self.left[layer] = x
+            x += self.width[layer] + COLUMN_GAP
+        self.right = {b: max(self.left[c] + self.width[c] for c in layers if self.band[c] == b) for b in range(count)}
+        crossings = {b: sum(self.band[s] <= b < self.band[d] for s, d in links) for b in range(count)}
+        self.gutter_used = dict.fromkeys(range(count), 0)
+        self.offset, self.bottom = {}, {}
+        y = 0.0
+        for b in range(count):
+            band_top = min(tops[c] for c in layers if self.band[c] == b)
+            band_bottom = max(bottoms[c] for c in layers if self.band[c] == b)
+            self.offset[b] = y - band_top
+            self.bottom[b] = y + band_bottom - band_top
+            y = self.bottom[b] + GUTTER + GUTTER_LANE * crossings[b]
+
+    def y(self, layer: int, top: float) -> float:
+        return top + self.offset[self.band[layer]]
+
+    def gutter(self, band: int) -> list[tuple[float, float]]:
+        """The next free lane of the gutter below `band`: from past its right end to before its left."""
+        lane = self.bottom[band] + GUTTER / 2 + GUTTER_LANE * self.gutter_used[band]
+        self.gutter_used[band] += 1
+        return [(self.right[band] + COLUMN_GAP / 2, lane), (-COLUMN_GAP / 2, lane)]
+
+
+def _band_count(spans: list[tuple[float, float, float]]) -> int:
+    """How many bands bring the layout closest to SCREEN_ASPECT (width over height); one for a
+    graph of WRAP_AFTER columns or fewer. `spans`: each column's (width with its gap, top, bottom)."""
+    if len(spans) <= WRAP_AFTER:
+        return 1
+    best, best_miss = 1, math.inf
+    for count in range(1, len(spans) // (WRAP_AFTER // 4) + 1):
+        per_band = -(-len(spans) // count)
+        bands = [spans[i : i + per_band] for i in range(0, len(spans), per_band)]
+        width = max(sum(w for w, _, _ in band) for band in bands)
+        height = sum(max(b for _, _, b in band) - min(t for _, t, _ in band) + GUTTER for band in bands)
+        miss = abs(math.log(width / max(height, 1.0) / SCREEN_ASPECT))
+        if miss < best_miss:
+            best, best_miss = count, miss
+    return best
 
 
 def _gap(above: _Item, below: _Item) -> float:

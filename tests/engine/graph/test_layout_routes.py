@@ -81,13 +81,30 @@ def test_long_edges_have_bend_points_clear_of_every_node(big):
     skip = next(e for e in graph.edges if e.dst == "b1_add" and e.dst_port == "b")
     assert len(arranged.routes[skip].points) == 2 * 5  # past conv1, bn1, relu1, conv2, bn2
     for edge, route in arranged.routes.items():
-        for a, b in zip(route.points[::2], route.points[1::2], strict=True):  # straight across a column
-            assert a[1] == b[1] and a[0] < b[0]
+        for a, b in zip(route.points[::2], route.points[1::2], strict=True):  # across a column or a gutter
+            assert a[1] == b[1]
             for n, box in boxes.items():
                 if n not in (edge.src, edge.dst):
                     for t in (0.0, 0.25, 0.5, 0.75, 1.0):
                         point = (a[0] + (b[0] - a[0]) * t, a[1])
                         assert not inside(point, box, margin=10.0), (edge, n)
+
+
+def test_a_very_deep_graph_is_folded_into_bands_about_a_screen_wide(big):
+    graph, arranged = big
+    boxes = boxes_of(graph, arranged.positions).values()
+    width = max(x + w for x, _, w, _ in boxes) - min(x for x, _, _, _ in boxes)
+    height = max(y + h for _, y, _, h in boxes) - min(y for _, y, _, _ in boxes)
+    assert 0.8 < width / height < 3.2, (width, height)  # one 490-column strip would be ~100:1
+    lanes = [
+        (a, b)
+        for route in arranged.routes.values()
+        for a, b in zip(route.points[::2], route.points[1::2], strict=True)
+        if b[0] < a[0]
+    ]
+    assert lanes  # edges between bands run back along a gutter, right to left
+    small = mlp()
+    assert len({y for _, y in arrange(small).positions.values()}) < len(small.nodes)  # a small graph is not folded
 
 
 def test_chains_between_branches_stay_level(big):
