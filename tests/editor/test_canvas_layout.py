@@ -8,7 +8,7 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-from PySide6 import QtCore
+from PySide6 import QtCore, QtWidgets
 
 from editor.canvas.pipes import ShapePipeItem
 from editor.files import EXAMPLES_DIR
@@ -111,3 +111,34 @@ def test_the_checks_see_a_layout_that_is_not_clean(make_window):
     found = problems_of(window)
     assert any("overlaps" in p for p in found)
     assert any("through" in p for p in found)
+
+
+def _label_between_fc1_and_relu1(window, gap: float) -> ShapePipeItem:
+    """Put relu1 `gap` px right of fc1, level with it, and return the edge between them."""
+    fc1 = window.canvas.canvas_node("fc1").view
+    x = fc1.pos().x() + fc1.boundingRect().width() + gap
+    y = fc1.pos().y()
+    window.document.edit("Move", lambda g: g.nodes["relu1"].ui.update(x=x, y=y))
+    window.canvas.viewer.labels.flush()
+    return next(p for p in pipes(window) if (p.output_port.node.name, p.input_port.node.name) == ("fc1", "relu1"))
+
+
+def test_a_label_is_shortened_then_hidden_until_hover_when_its_edge_has_no_room(make_window, qtbot):
+    from editor.canvas.pipes import LabelPlacer, ShapeLabel, short_shape
+
+    window = laid_out(make_window, EXAMPLES_DIR / "mlp_digits.json")
+    margin = 2 * LabelPlacer.PORT_MARGIN
+    pipe = _label_between_fc1_and_relu1(window, 200)
+    full = pipe.label.full_text
+    assert full == "B x 128" and pipe.label.isVisible() and pipe.label.text == full
+    short_width = ShapeLabel.rect_for(short_shape(full)).width()
+    assert short_width < ShapeLabel.rect_for(full).width() - 4
+    pipe = _label_between_fc1_and_relu1(window, short_width + margin + 2)
+    assert pipe.label.isVisible() and pipe.label.text == "Bx128"
+    pipe = _label_between_fc1_and_relu1(window, 10)
+    assert not pipe.label.isVisible() and pipe.toolTip() == full
+    pipe.hoverEnterEvent(QtWidgets.QGraphicsSceneHoverEvent())
+    assert pipe.label.isVisible() and pipe.label.text == full
+    pipe.hoverLeaveEvent(QtWidgets.QGraphicsSceneHoverEvent())
+    assert not pipe.label.isVisible()
+    assert problems_of(window) == []  # a hidden label is on no node
