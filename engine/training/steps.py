@@ -11,6 +11,75 @@ from torch import fx, nn
 from engine.training.plan import OptimizerPlan
 
 
+class DirectFusedAdam:
+    """torch's fused Adam/AdamW kernel called directly, without torch.optim's per-step Python.
+
+    `optimizer.step()` spends more time in Python (grouping tensors by device, hooks, profiler
+    scopes, building the state lists) than the kernel takes for a small model. This does what
+    `torch.optim.adam._fused_adam` does for one CPU parameter group: the same kernel, the same
+    state tensors (read from `optimizer.state` every step, so checkpoints, resumes and lr
+    changes through `param_groups` work unchanged), bit-identical results. Anything it does
+    not cover (first step, which creates the state; a missing gradient) goes through
+    `optimizer.step()`.
+    """
+
+    def __init__(self, optimizer: torch.optim.Optimizer):
+        self.optimizer = optimizer
+        group = optimizer.param_groups[0]
+        self.params = list(group["params"])
+        decoupled = type(optimizer) is torch.optim.AdamW or bool(group.get("decoupled_weight_decay"))
+        self.kernel = torch._fused_adamw_ if decoupled else torch._fused_adam_
+
+    @staticmethod
+    def supports(optimizer: torch.optim.Optimizer) -> bool:
+        if type(optimizer) not in (torch.optim.Adam, torch.optim.AdamW) or len(optimizer.param_groups) != 1:
+            return False
+        group = optimizer.param_groups[0]
+        if not group.get("fused") or group.get("differentiable") or group.get("capturable"):
+            return False
+        if optimizer._optimizer_step_pre_hooks or optimizer._optimizer_step_post_hooks:
+            return False
+        from torch.optim import optimizer as base
+
+        if base._global_optimizer_pre_hooks or base._global_optimizer_post_hooks:
+            return False
+        params = group["params"]
+        return all(p.device.type == "cpu" and p.dtype == params[0].dtype for p in params)
+
+    def step(self) -> None:
+        # read every step: load_state_dict (a resume) replaces the group dicts and the state
+        group, state = self.optimizer.param_groups[0], self.optimizer.state
+        params = self.params
+        grads = [p.grad for p in params]
+        first = state.get(params[0])
+        lr = group["lr"]
+        if first is None or "exp_avg" not in first or any(g is None for g in grads) or isinstance(lr, torch.Tensor):
+            self.optimizer.step()
+            return
+        states = [state[p] for p in params]
+        amsgrad = group["amsgrad"]
+        steps = [s["step"] for s in states]
+        torch._foreach_add_(steps, 1)
+        beta1, beta2 = group["betas"]
+        self.kernel(
+            params,
+            grads,
+            [s["exp_avg"] for s in states],
+            [s["exp_avg_sq"] for s in states],
+            [s["max_exp_avg_sq"] for s in states] if amsgrad else [],
+            steps,
+            amsgrad=amsgrad,
+            lr=lr,
+            beta1=beta1,
+            beta2=beta2,
+            weight_decay=group["weight_decay"],
+            eps=group["eps"],
+            maximize=group["maximize"],
+            grad_scale=None,
+            found_inf=None,
+        )
+
+
 class OptimizerStep:
     """Minimizes sum(weight x loss) + l1 x sum|w| for one Optimizer node, over its scope only."""
 
@@ -44,6 +113,8 @@ class OptimizerStep:
         self.weights = [plan.weights[loss] for loss in plan.losses]
         self.l1 = float(plan.params.get("l1", 0.0))
         self.params = [p for group in optimizer.param_groups for p in group["params"]]
+        direct = scaler is None and DirectFusedAdam.supports(optimizer)
+        self._update = DirectFusedAdam(optimizer).step if direct else optimizer.step
         # Which params belong to which layer, for per-layer gradient norms.
         owner = {id(p): node_id for node_id in plan.scope for p in modules.get_submodule(node_id).parameters()}
         self.param_layers = [owner[id(p)] for p in self.params]
@@ -105,7 +176,7 @@ class OptimizerStep:
             self.scaler.step(self.optimizer)
             self.scaler.update()
         else:
-            self.optimizer.step()
+            self._update()
         return out, norms, True
 
     def layer_norms(self, samples: list[torch.Tensor]) -> dict[str, float]:

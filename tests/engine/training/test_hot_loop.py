@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import torch
 
@@ -139,3 +141,65 @@ def test_batch_ends_are_built_only_when_a_callback_reads_them(digits):
     quiet = Trainer(tiny_mlp(epochs=1), data=digits, callbacks=[EpochsOnly()]).fit().history
     loud = Trainer(tiny_mlp(epochs=1), data=digits, callbacks=[Recorder()]).fit().history
     assert without_timing(quiet) == without_timing(loud)
+
+
+@pytest.mark.parametrize(
+    ("kind", "options"),
+    [
+        ("Adam", {}),
+        ("Adam", {"weight_decay": 0.01, "amsgrad": True}),
+        ("AdamW", {"weight_decay": 0.05}),
+        ("Adam", {"weight_decay": 0.01, "decoupled_weight_decay": True, "maximize": True}),
+    ],
+)
+def test_direct_fused_adam_updates_exactly_like_torch(kind, options):
+    """The kernel called directly gives bit-identical weights and state, through lr changes and a reload."""
+    from engine.training.steps import DirectFusedAdam
+
+    def model_and_optimizer():
+        torch.manual_seed(3)
+        model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3))
+        return model, getattr(torch.optim, kind)(model.parameters(), lr=0.01, fused=True, **options)
+
+    def train(model, update, optimizer, steps=12):
+        generator = torch.Generator().manual_seed(1)
+        for i in range(steps):
+            if i == 6:
+                optimizer.param_groups[0]["lr"] = 0.003
+            x, y = torch.randn(5, 8, generator=generator), torch.randint(0, 3, (5,), generator=generator)
+            for p in model.parameters():
+                p.grad = None
+            torch.nn.functional.cross_entropy(model(x), y).backward()
+            update()
+
+    reference, torch_opt = model_and_optimizer()
+    train(reference, torch_opt.step, torch_opt)
+    model, optimizer = model_and_optimizer()
+    assert DirectFusedAdam.supports(optimizer)
+    direct = DirectFusedAdam(optimizer)
+    through_torch = []
+    torch_step = optimizer.step
+    optimizer.step = lambda: (through_torch.append(1), torch_step())[1]
+    train(model, direct.step, optimizer)
+    assert len(through_torch) == 1  # only the first step, which creates the state
+    for a, b in zip(reference.parameters(), model.parameters(), strict=True):
+        assert torch.equal(a, b)
+    for a, b in zip(torch_opt.state.values(), optimizer.state.values(), strict=True):
+        assert all(torch.equal(a[k], b[k]) for k in a)
+
+    # a resumed run: the state is replaced by load_state_dict; the direct path follows it
+    optimizer.load_state_dict(copy.deepcopy(torch_opt.state_dict()))  # a copy: state_dict() shares tensors
+    train(reference, torch_opt.step, torch_opt, steps=3)
+    train(model, direct.step, optimizer, steps=3)
+    assert all(torch.equal(a, b) for a, b in zip(reference.parameters(), model.parameters(), strict=True))
+
+
+def test_optimizers_the_direct_path_does_not_cover_keep_torch_step():
+    from engine.training.steps import DirectFusedAdam
+
+    weights = [torch.nn.Parameter(torch.ones(3))]
+    assert not DirectFusedAdam.supports(torch.optim.Adam(weights, foreach=True))
+    assert not DirectFusedAdam.supports(torch.optim.SGD(weights, lr=0.1, fused=True))
+    hooked = torch.optim.Adam(weights, fused=True)
+    hooked.register_step_post_hook(lambda *args: None)
+    assert not DirectFusedAdam.supports(hooked)
