@@ -49,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     build = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN"]
     build += ["--distpath", str(args.dist), "--workpath", str(args.work), str(SPEC)]
-    if subprocess.run(build, cwd=ROOT).returncode != 0:
+    # PyInstaller imports every torch submodule to find its imports: hide the deprecation notes that prints
+    quiet = {**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+    if subprocess.run(build, cwd=ROOT, env=quiet).returncode != 0:
         print("error: PyInstaller failed (its messages are above)", file=sys.stderr)
         return 1
     folder = args.dist / NAME
