@@ -121,6 +121,13 @@ class NetwrightNodeItem(NodeItem):
             self.health = health
             self.update()
 
+    @NodeItem.layout_direction.setter
+    def layout_direction(self, value=0):
+        # NodeGraphQt redraws the whole node on every set, twice while creating it with the value
+        # it already has: a quarter of opening a 500-node graph
+        if value != self.layout_direction:
+            NodeItem.layout_direction.fset(self, value)
+
     def _tooltip_disable(self, state):
         """Keep the canvas's tooltip (from the analysis); NodeGraphQt would put its name and type back on every redraw."""
 
