@@ -76,7 +76,8 @@ class NetwrightNodeItem(NodeItem):
     def set_problem(self, severity: str | None, tooltip: str) -> None:
         self._analysis_severity = severity
         self._show_severity()
-        self.setToolTip(tooltip)
+        if tooltip != self._base_tooltip:  # called for every node after every analysis
+            self.setToolTip(tooltip)
 
     def set_notes(self, notes: list[str]) -> None:
         """What the canvas itself found drawing the node (a position or value it could not use as written):
