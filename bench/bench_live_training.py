@@ -136,7 +136,7 @@ def live_ui(app, epochs: int, folder: Path) -> tuple[float, list[float]]:
     loop.exec()  # the application's own event loop, as in the editor
     timer.stop()
     UI_CPU.append((time.process_time() - cpu_started) / finished["fit_seconds"])
-    PACED.append((window.dashboard.plots.pacer.interval_ms, window.training.session.pacer.interval_ms))
+    PACED.append((window.training.dashboard.plots.pacer.interval_ms, window.training.session.pacer.interval_ms))
     lateness = [max(0.0, (b - a) * 1000 - TICK_MS) for a, b in zip(ticks, ticks[1:], strict=False)]
     window.shutdown()
     window.document.undo_stack.setClean()
