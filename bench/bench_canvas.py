@@ -41,9 +41,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from PySide6 import QtCore, QtWidgets  # noqa: E402
-
 from bench_shape_inference import residual_cnn  # noqa: E402
+from PySide6 import QtCore, QtWidgets  # noqa: E402
 
 BUDGETS_MS = {"open": 1000.0, "edit": 100.0, "zoom": 16.0, "layout": 500.0}
 EDITED_NODE = "b30_conv1"  # a Conv2d in the middle of the chain: its shapes change everything downstream
