@@ -17,6 +17,7 @@ from editor.canvas.find import centre_view
 SIZE = QtCore.QSize(240, 160)
 MARGIN = 12  # from the canvas's corner
 PADDING = 8.0  # inside the frame, around the graph
+MIN_NODE = 3.0  # pixels: the smallest box a node is drawn as
 MIN_OUTLINE = 8.0  # pixels: the outline of the part on screen never shrinks to a dot
 MAP_BG = (17, 19, 23)  # a shade darker than the canvas, so the map reads as a separate panel
 SEVERITY_COLORS = {"error": theme.ERROR, "warning": (224, 176, 80)}
@@ -69,9 +70,9 @@ class Minimap(QtWidgets.QWidget):
         pixmap.fill(QtCore.Qt.GlobalColor.transparent)
         painter = QtGui.QPainter(pixmap)
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
-        painter.setTransform(self._to_map())
-        pen = QtGui.QPen(theme.qcolor(theme.EDGE, 150), 0)  # cosmetic: one pixel at any scale
-        painter.setPen(pen)
+        to_map = self._to_map()
+        rects = {node_id: to_map.mapRect(rect) for node_id, rect in rects.items()}
+        painter.setPen(QtGui.QPen(theme.qcolor(theme.EDGE, 70), 1))  # faint: the nodes are what to find
         for edge in self.canvas.document.graph.edges:
             if edge.src in rects and edge.dst in rects:
                 src, dst = rects[edge.src], rects[edge.dst]
@@ -83,6 +84,9 @@ class Minimap(QtWidgets.QWidget):
             item = views[node_id]
             color = SEVERITY_COLORS.get(getattr(item, "severity", None), getattr(item, "accent", theme.UNKNOWN_COLOR))
             painter.setBrush(theme.qcolor(color, 230))
+            centre = rect.center()  # a node of a large graph is under a pixel: keep it visible
+            rect.setSize(rect.size().expandedTo(QtCore.QSizeF(MIN_NODE, MIN_NODE)))
+            rect.moveCenter(centre)
             painter.drawRect(rect)
         painter.end()
         self._thumbnail = pixmap
