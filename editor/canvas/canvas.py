@@ -75,6 +75,10 @@ class Canvas(QtCore.QObject):
         for cls in node_classes(self.registry):
             self.node_graph.register_node(cls)
         self._nodes: dict[str, object] = {}  # engine id -> NodeGraphQt node
+        # NodeGraphQt makes every new name unique by listing all node names (quadratic on open);
+        # ours are engine ids, already unique, and every canvas node is in `_nodes`.
+        theirs = self.node_graph.get_unique_name
+        self.node_graph.get_unique_name = lambda name: name if name not in self._nodes else theirs(name)
         self._syncing = False
         self._drawn: dict[str, Node] = {}  # engine id -> the engine node its canvas node was last drawn from
         self._edges_drawn: set[Edge] | None = None  # the edges the canvas last drew; None: draw them all again

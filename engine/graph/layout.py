@@ -6,6 +6,7 @@ Plain data, no Qt and no torch: the editor, the importers and the example builde
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass
 
 from engine.graph.layered import Link, Route, place
@@ -207,16 +208,15 @@ def _topological(graph: Graph) -> list[str]:
     indegree = {n: 0 for n in graph.nodes}
     for e in graph.edges:
         indegree[e.dst] += 1
-    ready = [n for n in graph.nodes if indegree[n] == 0]
+    ready = deque(n for n in graph.nodes if indegree[n] == 0)
     order: list[str] = []
     while ready:
-        node_id = ready.pop(0)
+        node_id = ready.popleft()
         order.append(node_id)
-        for succ in graph.successors(node_id):
-            for e in graph.edges:
-                if e.src == node_id and e.dst == succ:
-                    indegree[succ] -= 1
-            if indegree[succ] == 0:
-                ready.append(succ)
-    order.extend(n for n in graph.nodes if n not in order)  # nodes on a cycle go last
+        for edge in graph.edges_out_of(node_id):
+            indegree[edge.dst] -= 1
+            if indegree[edge.dst] == 0:
+                ready.append(edge.dst)
+    placed = set(order)
+    order.extend(n for n in graph.nodes if n not in placed)  # nodes on a cycle go last
     return order

@@ -103,6 +103,45 @@ class Block:
     ui: dict[str, Any] = field(default_factory=dict)
 
 
+class _EdgeIndex:
+    """A graph's edges by destination and by source, so per-node queries cost the node's degree.
+
+    Rebuilt whenever `Graph.edges` is no longer the list it was built from, or that list's length
+    or last edge changed: edits through the graph's methods and a list replaced or appended to
+    from outside are all noticed. A copied graph starts with an empty index.
+    """
+
+    def __init__(self) -> None:
+        self.source: list[Edge] | None = None
+        self.length = 0
+        self.last: Edge | None = None
+        self.into: dict[str, list[Edge]] = {}
+        self.out_of: dict[str, list[Edge]] = {}
+        self.members: set[Edge] = set()
+
+    def __deepcopy__(self, memo: dict) -> _EdgeIndex:
+        return _EdgeIndex()
+
+    def current(self, edges: list[Edge]) -> _EdgeIndex:
+        if self.source is not edges or self.length != len(edges) or (edges and self.last is not edges[-1]):
+            self.into, self.out_of, self.members = {}, {}, set()
+            for edge in edges:
+                self._add(edge)
+            self.source, self.length, self.last = edges, len(edges), edges[-1] if edges else None
+        return self
+
+    def appended(self, edge: Edge) -> None:
+        """Record `edge`, just appended to the source list."""
+        self._add(edge)
+        self.length += 1
+        self.last = edge
+
+    def _add(self, edge: Edge) -> None:
+        self.into.setdefault(edge.dst, []).append(edge)
+        self.out_of.setdefault(edge.src, []).append(edge)
+        self.members.add(edge)
+
+
 @dataclass
 class Graph:
     nodes: dict[str, Node] = field(default_factory=dict)
@@ -113,6 +152,7 @@ class Graph:
     blocks: dict[str, Block] = field(default_factory=dict)
     # Folder of the file the graph was read from: relative `path` params are read from there.
     base_dir: Path | None = field(default=None, compare=False, repr=False)
+    _index: _EdgeIndex = field(default_factory=_EdgeIndex, init=False, compare=False, repr=False)
 
     # -- building ---------------------------------------------------------------------------
     def add_node(
@@ -147,8 +187,10 @@ class Graph:
             if node_id not in self.nodes:
                 raise GraphError(f"no node with id {node_id!r}")
         edge = Edge(src, src_port, dst, dst_port)
-        if edge not in self.edges:
+        index = self._index.current(self.edges)
+        if edge not in index.members:
             self.edges.append(edge)
+            index.appended(edge)
         return edge
 
     def disconnect(self, edge: Edge) -> None:
@@ -189,16 +231,16 @@ class Graph:
 
     # -- queries ----------------------------------------------------------------------------
     def edges_into(self, node_id: str) -> list[Edge]:
-        return [e for e in self.edges if e.dst == node_id]
+        return list(self._index.current(self.edges).into.get(node_id, ()))
 
     def edges_out_of(self, node_id: str) -> list[Edge]:
-        return [e for e in self.edges if e.src == node_id]
+        return list(self._index.current(self.edges).out_of.get(node_id, ()))
 
     def predecessors(self, node_id: str) -> list[str]:
-        return list(dict.fromkeys(e.src for e in self.edges if e.dst == node_id))
+        return list(dict.fromkeys(e.src for e in self._index.current(self.edges).into.get(node_id, ())))
 
     def successors(self, node_id: str) -> list[str]:
-        return list(dict.fromkeys(e.dst for e in self.edges if e.src == node_id))
+        return list(dict.fromkeys(e.dst for e in self._index.current(self.edges).out_of.get(node_id, ())))
 
     def ancestors(self, node_ids: Iterable[str], stop_at: Iterable[str] = ()) -> set[str]:
         """Every node upstream of `node_ids` (inclusive); nodes in `stop_at` are not walked past."""
