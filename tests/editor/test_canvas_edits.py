@@ -60,7 +60,9 @@ def test_paste_and_duplicate_land_beside_not_on_top(window):
     _assert_no_overlap(window)
     # a duplicate stays near its original
     fc1 = graph_ops.position(document.graph, "fc1")
-    copy = graph_ops.position(document.graph, duplicated[0])
+    # the selection's order is the scene's, not the originals': find fc1's copy by its type
+    fc1_copy = next(n for n in duplicated if document.graph.nodes[n].type_id == "layers.Linear")
+    copy = graph_ops.position(document.graph, fc1_copy)
     assert abs(copy[0] - fc1[0]) + abs(copy[1] - fc1[1]) < 600
 
 
