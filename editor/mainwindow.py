@@ -442,13 +442,13 @@ class MainWindow(QtWidgets.QMainWindow):
     def _add_from_palette(self, type_id: str) -> None:
         if type_id.startswith(BLOCK_PREFIX):
             insert_from_key(self.canvas, type_id)
-            return
-        self.canvas.add_node(type_id)
+        else:
+            self.canvas.add_node(type_id)
+        self.canvas.widget.setFocus()  # keep typing on the canvas, not in the palette's filter
 
     def _save_block(self) -> None:
         if save_selection_block(self.canvas):
             self.palette.set_blocks(palette_entries())
-        self.canvas.widget.setFocus()
 
     def _canvas_menu(self, pos: QtCore.QPoint) -> None:
         self.canvas_menu().popup(self.canvas.viewer.mapToGlobal(pos))
