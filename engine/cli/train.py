@@ -10,6 +10,7 @@ any layer's gradients vanish or explode (engine.training.health, as the editor's
 
 from __future__ import annotations
 
+import argparse
 import errno
 import os
 import sys
@@ -54,6 +55,12 @@ def add_parser(subparsers) -> None:
         "e.g. the frozen feature extractor but not a new head",
     )
     parser.add_argument("--ddp", action="store_true", help="DistributedDataParallel under torchrun")
+    parser.add_argument(
+        "--threads",
+        type=_thread_count,
+        help="CPU threads for torch (default: chosen from the model's size and the machine's load; "
+        "see docs/training.md)",
+    )
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     parser.set_defaults(handler=run)
 
@@ -87,6 +94,7 @@ def _train(args) -> int:
     from engine.training import DivergedError, MetricsWriter, ProgressBar, TrainingError
     from engine.training.checkpoint import save_weights
     from engine.training.initial_weights import load_initial_weights
+    from engine.training.threads import apply_threads, training_thread_choice
     from engine.training.trainer import Trainer
 
     graph = load_graph(args.file)
@@ -112,6 +120,8 @@ def _train(args) -> int:
         trainer = Trainer(
             graph, settings=settings, callbacks=callbacks, checkpoint_dir=out / "checkpoints", distributed=dist
         )
+        threads = training_thread_choice(trainer, args.threads)
+        apply_threads(threads)
         if args.init_nodes and not args.init_weights:
             raise TrainingError("--init-nodes needs --init-weights")
         if args.init_weights:
@@ -143,7 +153,14 @@ def _train(args) -> int:
             if status != "failed":
                 save_weights(trainer.modules, out / "weights.safetensors", {"graph_hash": trainer.graph_hash})
             record = run_record(
-                graph, trainer, status, error, time.time() - started, graph_file=args.file, resumed=args.resume
+                graph,
+                trainer,
+                status,
+                error,
+                time.time() - started,
+                graph_file=args.file,
+                resumed=args.resume,
+                threads=threads,
             )
             write_record(out, record)
         except OSError as exc:
@@ -153,6 +170,13 @@ def _train(args) -> int:
     if error:
         print(f"error: {error}", file=sys.stderr)
     return code
+
+
+def _thread_count(text: str) -> int:
+    """`--threads`: a whole number of at least 1 (argparse reports anything else in one line)."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of threads, 1 or more; got {text!r}")
+    return int(text)
 
 
 def _write_failed(exc: OSError, out: Path) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from engine.fileio import atomic_write_text
 from engine.graph import Graph, dumps_graph
 from engine.runs.store import RECORD
+from engine.training.threads import ThreadChoice
 
 
 def run_record(
@@ -26,6 +27,7 @@ def run_record(
     seconds: float,
     graph_file: str = "",
     resumed: bool = False,
+    threads: ThreadChoice | None = None,
 ) -> dict[str, Any]:
     """Everything needed to reproduce and judge the run `trainer` made on `graph`."""
     history = trainer.history
@@ -44,6 +46,8 @@ def run_record(
         "seed": trainer.seed,
         "device": str(trainer.device),
         "world_size": 1 if trainer.dist is None else trainer.dist.world_size,
+        # intra-op CPU threads, and why that many (engine/training/threads.py)
+        "threads": threads.facts() if threads is not None else None,
         "data_fingerprint": trainer.data.fingerprint,
         "graph_hash": trainer.graph_hash,
         # What the trainer ran, from its plan (not worked out again): optimizers in stepping order with

@@ -34,13 +34,10 @@ from engine.fileio import write_failure
 from engine.runs.record import run_record, write_record
 from engine.runs.store import BATCHES, METRICS, WEIGHTS
 from engine.training.callbacks import BatchEnd, Callback, MetricsWriter, TrainingEvent
+from engine.training.threads import ThreadChoice, apply_threads, choose_threads, training_thread_choice
 
 WRITE_ERRNOS = (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM)
-
-
-def training_threads() -> int:
-    """Intra-op threads for the child: every core but one, which stays with the UI."""
-    return max(1, (os.cpu_count() or 2) - 1)
+UI_CORES = 1  # cores the training process leaves to the editor's window
 
 
 def available_devices() -> list[tuple[str, str]]:
@@ -62,7 +59,8 @@ def host_main(jobs, events, control, threads: int | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in a terminal is the editor's to handle
     import torch
 
-    torch.set_num_threads(threads or training_threads())
+    # until a job says how big its model is; each job then chooses its own (one core stays with the UI)
+    apply_threads(choose_threads(0, threads, reserve_cores=UI_CORES))
     import engine.data.builtin  # noqa: F401 - warm the imports a first run would wait for
     import engine.training.insights  # noqa: F401
     import engine.training.trainer  # noqa: F401
@@ -288,6 +286,8 @@ def _run_job(job: dict[str, Any], events, control) -> None:
             control=control,
             log_every=int(job.get("log_every", 10)),
         )
+        threads = training_thread_choice(trainer, job.get("threads"), reserve_cores=UI_CORES)
+        apply_threads(threads)
         if job.get("init_weights"):
             load_weights(trainer.modules, job["init_weights"])
     except Exception as exc:  # noqa: BLE001 - every failure becomes a message, the process lives on
@@ -305,7 +305,7 @@ def _run_job(job: dict[str, Any], events, control) -> None:
         )
         events.put([("finished", {"status": "failed", "error": error, "run_dir": str(folder)})])
         return
-    _write_record(folder, {**base, **_record(job, graph, trainer, "running", None, 0.0)})
+    _write_record(folder, {**base, **_record(job, graph, trainer, "running", None, 0.0, threads)})
     status, error = "completed", None
     fit_started = time.perf_counter()
     try:
@@ -320,7 +320,9 @@ def _run_job(job: dict[str, Any], events, control) -> None:
         weights = folder / WEIGHTS
         save_weights(trainer.modules, weights, {"graph_hash": trainer.graph_hash})
     seconds = time.time() - started
-    _write_record(folder, {**base, **_record(job, graph, trainer, status, error and error["message"], seconds)})
+    _write_record(
+        folder, {**base, **_record(job, graph, trainer, status, error and error["message"], seconds, threads)}
+    )
     stream.send(
         "finished",
         {
@@ -338,8 +340,10 @@ def _run_job(job: dict[str, Any], events, control) -> None:
     )
 
 
-def _record(job, graph, trainer, status: str, error: str | None, seconds: float) -> dict[str, Any]:
-    return run_record(graph, trainer, status, error, seconds, graph_file=job.get("graph_file") or "")
+def _record(
+    job, graph, trainer, status: str, error: str | None, seconds: float, threads: ThreadChoice
+) -> dict[str, Any]:
+    return run_record(graph, trainer, status, error, seconds, graph_file=job.get("graph_file") or "", threads=threads)
 
 
 def _write_record(folder: Path, record: dict[str, Any]) -> None:
