@@ -164,6 +164,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
+    warm = chain(10)  # load torch and the catalog before anything is timed
+    count_parameters(warm)
+    if not args.no_compile:
+        from engine.compiler import compile_graph
+
+        compile_graph(warm)
     editor = None if args.no_editor else EditorOpener()
     folder = Path(tempfile.mkdtemp(prefix="netwright-bench-"))
     per_node: dict[tuple[str, str], dict[int, float]] = {}
