@@ -46,11 +46,15 @@ def training_refusal(graph, analysis) -> str | None:
     from engine.graph.training import default_training
     from engine.training.errors import TrainingError
     from engine.training.plan import make_plan
-    from engine.training.settings_check import check_run_settings, has_validation
+    from engine.training.settings_check import check_monitor, check_run_settings, device_can_be_refused, has_validation
 
+    settings = {**default_training(), **graph.training}
     try:
         plan = make_plan(graph, analysis)
-        check_run_settings({**default_training(), **graph.training}, plan, has_validation(plan))
+        if device_can_be_refused(settings):
+            check_run_settings(settings, plan, has_validation(plan))
+        else:
+            check_monitor(settings, plan, has_validation(plan))
     except TrainingError as exc:
         return str(exc)
     return None

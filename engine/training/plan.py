@@ -83,6 +83,22 @@ class TrainingPlan:
             "noise": {name: {"size": size, "distribution": kind} for name, (size, kind) in self.noise.items()},
         }
 
+    def metric_names(self, has_val: bool) -> list[str]:
+        """The float metrics every epoch row holds (what `monitor` may name)."""
+        names = ["train_loss"]
+        if len(self.losses) > 1:
+            names += [f"train_loss_{n}" for n in self.losses]
+        if self.accuracy:
+            names.append("train_acc")
+            if len(self.accuracy) > 1:
+                names += [f"train_acc_{a.loss}" for a in self.accuracy]
+        if has_val:
+            names += [n.replace("train_", "val_", 1) for n in names]
+        names.append("lr")
+        if len(self.optimizers) > 1:
+            names += [f"lr_{o.node_id}" for o in self.optimizers]
+        return names + ["samples_per_s", "epoch_time"]
+
     def outputs_of(self, optimizer: OptimizerPlan | None) -> list[str]:
         """Node ids a program computes: the losses (one optimizer's or all) and their accuracy predictions."""
         losses = self.losses if optimizer is None else optimizer.losses

@@ -6,27 +6,34 @@ metric that early stopping or a plateau schedule monitors.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
-
-from engine.training.device import check_mixed_precision, resolve_device
 from engine.training.errors import TrainingError
 from engine.training.plan import TrainingPlan
-from engine.training.state import metric_names
+
+if TYPE_CHECKING:  # asking torch about devices costs a second of start-up: only when it can matter
+    import torch
 
 
 def check_run_settings(settings: dict[str, Any], plan: TrainingPlan, has_val: bool) -> torch.device:
     """Raise TrainingError for a setting this run cannot honour; return the device it will use."""
+    from engine.training.device import check_mixed_precision, resolve_device
+
     device = resolve_device(settings["device"])
     check_mixed_precision(bool(settings["mixed_precision"]), device)
     check_monitor(settings, plan, has_val)
     return device
 
 
+def device_can_be_refused(settings: dict[str, Any]) -> bool:
+    """Whether the device settings depend on this machine: the CPU and `auto` without mixed precision
+    always work, so `validate` needs torch (and its start-up second) only for the other cases."""
+    return bool(settings["mixed_precision"]) or settings["device"] not in ("cpu", "auto")
+
+
 def check_monitor(settings: dict[str, Any], plan: TrainingPlan, has_val: bool) -> None:
     """Early stopping and plateau schedules watch `monitor`: it must be a metric this run computes."""
-    names = metric_names(plan, has_val)
+    names = plan.metric_names(has_val)
     if settings["monitor"] not in names and (settings["early_stopping"] or settings["schedule"] == "plateau"):
         raise TrainingError(
             f"the monitored metric {settings['monitor']!r} is not computed for this graph and data "

@@ -16,7 +16,6 @@ import torch
 from engine.graph import Graph
 from engine.graph.fileformat import graph_to_document
 from engine.training.errors import TrainingError
-from engine.training.plan import TrainingPlan
 
 if TYPE_CHECKING:
     from engine.training.trainer import Trainer
@@ -34,23 +33,6 @@ def graph_hash(graph: Graph, settings: dict[str, Any] | None = None) -> str:
     doc["nodes"] = [{k: v for k, v in node.items() if k != "ui"} for node in doc["nodes"]]
     doc.pop("description", None)
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
-
-
-def metric_names(plan: TrainingPlan, has_val: bool) -> list[str]:
-    """The float metrics every epoch row holds (what `monitor` may name)."""
-    names = ["train_loss"]
-    if len(plan.losses) > 1:
-        names += [f"train_loss_{n}" for n in plan.losses]
-    if plan.accuracy:
-        names.append("train_acc")
-        if len(plan.accuracy) > 1:
-            names += [f"train_acc_{a.loss}" for a in plan.accuracy]
-    if has_val:
-        names += [n.replace("train_", "val_", 1) for n in names]
-    names.append("lr")
-    if len(plan.optimizers) > 1:
-        names += [f"lr_{o.node_id}" for o in plan.optimizers]
-    return names + ["samples_per_s", "epoch_time"]
 
 
 class RunState:

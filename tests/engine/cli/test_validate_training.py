@@ -54,3 +54,21 @@ def test_a_graph_that_trains_and_a_model_without_training_both_validate(tmp_path
         save_graph(graph, tmp_path / f"{name}.json")
         assert main(["validate", str(tmp_path / f"{name}.json")]) == 0
         assert capsys.readouterr().out.startswith("OK:")
+
+
+def test_validate_loads_torch_only_for_device_settings_that_depend_on_the_machine():
+    """The CPU and `auto` without mixed precision always work: validate answers without torch's start-up."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    probe = (
+        "import sys\n"
+        "from engine.cli import main\n"
+        "main(['validate', 'resources/examples/mlp_digits.json'])\n"
+        "print('torch' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "False", result.stdout
