@@ -20,26 +20,10 @@ def optimizer_scope(graph: Graph, optimizer_id: str, order: list[str]) -> list[s
     if explicit:
         wanted = set(explicit)
     else:
-        feeding: dict[str, list[str]] = {}
-        for edge in graph.edges:
-            feeding.setdefault(edge.dst, []).append(edge.src)
-        wanted = _upstream(feeding, feeding.get(optimizer_id, []), graph)
+        detaches = [n for n, node in graph.nodes.items() if node.type_id == DETACH]
+        wanted = graph.ancestors(graph.predecessors(optimizer_id), stop_at=detaches)
     return [
         n
         for n in order
         if n in wanted and graph.nodes[n].type_id in registry and registry.get(graph.nodes[n].type_id).has_weights
     ]
-
-
-def _upstream(feeding: dict[str, list[str]], starts: list[str], graph: Graph) -> set[str]:
-    """`starts` and every node upstream of them, not walking past a Detach."""
-    seen: set[str] = set()
-    todo = list(starts)
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        if current in graph.nodes and graph.nodes[current].type_id != DETACH:
-            todo.extend(feeding.get(current, ()))
-    return seen
