@@ -118,26 +118,28 @@ def _module_class(part: ModelPart, cls: str) -> list[str]:
         if line is not None:
             init.append(line)
         forward += code.forward_lines(ctx)
-    args = ", ".join(i.name for i in part.inputs)
-    body = [f"class {cls}(nn.Module):", f"{INDENT}def __init__(self):", f"{INDENT * 2}super().__init__()"]
-    body += [INDENT * 2 + line for line in init]
-    body += ["", f"{INDENT}def forward(self, {args}):"]
-    body += [INDENT * 2 + line for line in forward]
-    first_port = catalog().get(part.graph.nodes[part.output].type_id).outputs[0].name
-    body.append(f"{INDENT * 2}return {variable(part.graph, part.output, first_port)}")
-    return body
+    output_port = _output_port(part)
+    return _class_lines(part, cls, init, forward, variable(part.graph, part.output, output_port))
 
 
 def _module_class_with_blocks(part: ModelPart, cls: str, layout) -> list[str]:
     _, names = block_classes(layout, {cls, "TrainingNetworks"})
     init, forward, values = scope_lines(layout, None, names)
+    return _class_lines(part, cls, init, forward, values[(part.output, _output_port(part))])
+
+
+def _output_port(part: ModelPart) -> str:
+    return catalog().get(part.graph.nodes[part.output].type_id).outputs[0].name
+
+
+def _class_lines(part: ModelPart, cls: str, init: list[str], forward: list[str], returned: str) -> list[str]:
+    """The model class: `init` lines in __init__, `forward` lines in forward, returning `returned`."""
     args = ", ".join(i.name for i in part.inputs)
     body = [f"class {cls}(nn.Module):", f"{INDENT}def __init__(self):", f"{INDENT * 2}super().__init__()"]
     body += [INDENT * 2 + line for line in init]
     body += ["", f"{INDENT}def forward(self, {args}):"]
     body += [INDENT * 2 + line for line in forward]
-    first_port = catalog().get(part.graph.nodes[part.output].type_id).outputs[0].name
-    body.append(f"{INDENT * 2}return {values[(part.output, first_port)]}")
+    body.append(f"{INDENT * 2}return {returned}")
     return body
 
 
