@@ -18,6 +18,7 @@ import importlib.machinery
 import importlib.util
 import json
 import logging
+import sys
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
@@ -212,7 +213,12 @@ def _load_python(part: ModelPart, path: Path) -> Runner:
     # An explicit source loader: the file may be named without .py (-o model.python).
     spec = importlib.util.spec_from_loader(name, importlib.machinery.SourceFileLoader(name, str(path)))
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    # Checking the export must not leave a __pycache__ folder beside the user's file.
+    writes_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = writes_bytecode
     return module.load_model()
 
 

@@ -149,3 +149,15 @@ def test_a_file_that_does_not_reproduce_the_model_fails_verification(tmp_path):
     FORMATS["pt"].write(other, path)
     result = verify_export(part, path, "pt")
     assert not result.ok and result.max_abs_diff > 1e-4 and "MISMATCH" in result.message
+
+
+def test_checking_a_python_export_leaves_no_bytecode_beside_it(tmp_path, monkeypatch):
+    """The check imports the generated file; that must not add a __pycache__ folder to the user's."""
+    import sys
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)  # as without PYTHONDONTWRITEBYTECODE
+    out = tmp_path / "export"
+    out.mkdir()
+    assert export_model(GRAPHS["mlp"](), out / "model.py", "python").ok
+    assert sorted(p.name for p in out.iterdir()) == ["model.py", "model.safetensors"]
+    assert sys.dont_write_bytecode is False  # restored after the check
