@@ -1,0 +1,1 @@
+"""Seeing inside a network: recorded activations, weights, projections, attributions."""
