@@ -13,6 +13,7 @@ from engine.registry import (
     Param,
     Port,
     PyTorchImport,
+    ShapeError,
     Unmapped,
     register,
 )
@@ -285,4 +286,138 @@ _activation(
     "costly on phones. It learns about as well as SiLU; on a desktop CPU the difference in speed "
     "is small.",
     **_parameterless("Hardswish", "hardswish", "HardSwish"),
+)
+
+
+def _clip_to_relu6(op) -> OnnxMapping:
+    """ONNX Clip with bounds 0 and 6 (inputs from opset 11, attributes before) is ReLU6."""
+    low, high = op.const(1, required=False), op.const(2, required=False)
+    low = float(low) if low is not None else op.attrs.get("min")
+    high = float(high) if high is not None else op.attrs.get("max")
+    if (low, high) != (0.0, 6.0):
+        raise Unmapped(f"clips to [{low}, {high}]; only a clip to [0, 6] (ReLU6) has a Netwright node")
+    return OnnxMapping()
+
+
+_activation(
+    "ReLU6",
+    "ReLU6",
+    "ReLU capped at 6: min(max(0, x), 6). MobileNet uses it so activations stay in a small range "
+    "that low-precision (8-bit) arithmetic on phones can hold. Inside the range it is exactly "
+    "ReLU, and like ReLU a unit whose input stays negative stops learning; above 6 the gradient "
+    "is 0 too. Outside mobile-style networks a plain ReLU is the usual choice.",
+    codegen=plain("ReLU6"),
+    pytorch=PyTorchImport(modules=("ReLU6",), functions=("relu6",), signature=("input", "inplace")),
+    onnx=OnnxImport(ops=("Clip",), map=_clip_to_relu6),
+)
+
+
+def _hard_sigmoid(op) -> OnnxMapping:
+    """ONNX HardSigmoid is max(0, min(1, alpha x + beta)); torch's is alpha 1/6, beta 0.5."""
+    alpha, beta = float(op.attrs.get("alpha", 0.2)), float(op.attrs.get("beta", 0.5))
+    if abs(alpha - 1 / 6) > 1e-6 or beta != 0.5:
+        raise Unmapped(f"has alpha {alpha:g} and beta {beta:g}; Netwright's Hardsigmoid is torch's (1/6, 0.5)")
+    return OnnxMapping()
+
+
+_activation(
+    "Hardsigmoid",
+    "Hardsigmoid",
+    "A cheap, piecewise-linear sigmoid: 0 below -3, 1 above 3 and x / 6 + 1/2 in between. "
+    "MobileNetV3 uses it as the gate of its squeeze-and-excitation blocks, where the exponential "
+    "of a real sigmoid is costly on phones. Like sigmoid its gradient is 0 far from zero (here "
+    "exactly 0 beyond +-3), so keep it for gates and outputs, not deep hidden stacks.",
+    codegen=plain("Hardsigmoid"),
+    pytorch=PyTorchImport(modules=("Hardsigmoid",), functions=("hardsigmoid",), signature=("input", "inplace")),
+    onnx=OnnxImport(ops=("HardSigmoid",), map=_hard_sigmoid),
+)
+
+_activation(
+    "Mish",
+    "Mish",
+    "x times tanh(softplus(x)): a smooth, non-monotonic activation like SiLU that lets small "
+    "negative values through and dips slightly below zero, so no unit dies. YOLOv4 and some "
+    "image classifiers use it and report slightly better accuracy than ReLU. It costs an "
+    "exponential and a tanh per value, noticeably more than ReLU on a CPU.",
+    **_parameterless("Mish", "mish", "Mish"),
+)
+
+
+def _infer_prelu(params, inputs):
+    x = _same_shape(params, inputs)["out"]
+    if params["per_channel"] and not x.dims:
+        raise ShapeError(
+            f"gets {x.bracket()}, one value per sample, so there is no channel axis for per_channel slopes",
+            "turn per_channel off (one slope shared by all values)",
+        )
+    return {"out": x}
+
+
+def _build_prelu(params, inputs):
+    import torch.nn as nn
+
+    return nn.PReLU(_prelu_count(params, inputs["in"]), init=params["initial_slope"])
+
+
+def _prelu_count(params, spec) -> int:
+    return spec.dims[0] if params["per_channel"] else 1
+
+
+def _prelu_params(m) -> dict:
+    return {"per_channel": m.num_parameters != 1, "initial_slope": float(f"{float(m.init):.6g}")}
+
+
+def _prelu_from_onnx(op) -> OnnxMapping:
+    slope = op.const(1)
+    if sum(d != 1 for d in slope.shape) > 1:
+        raise Unmapped(f"has slopes of shape {list(slope.shape)}; PReLU has one slope, or one per channel")
+    flat = slope.reshape(-1)
+    return OnnxMapping({"per_channel": flat.size != 1}, {"weight": flat}, (0,), 1)
+
+
+register(
+    NodeType(
+        type_id="activations.PReLU",
+        title="PReLU",
+        aliases=("parametric relu", "leaky relu"),
+        category="activations",
+        help=(
+            "Parametric ReLU: x for positive inputs, a times x for negative ones, where the slope a "
+            "is learned (one for all values, or one per channel). It is a Leaky ReLU that finds its "
+            "own slope, used in ResNet-style image classifiers and super-resolution networks. The "
+            "slopes are weights: they train, are saved and exported, and weight decay pulls them "
+            "towards 0 (a plain ReLU), so some prefer no decay on them."
+        ),
+        inputs=IN,
+        outputs=OUT,
+        params=(
+            Param(
+                "per_channel",
+                "bool",
+                False,
+                "Learn one slope per channel (axis 1, after B) instead of one shared slope.",
+            ),
+            Param(
+                "initial_slope",
+                "float",
+                0.25,
+                "Starting value of the slopes (torch calls it init).",
+                minimum=-10.0,
+                maximum=10.0,
+            ),
+        ),
+        infer=_infer_prelu,
+        build=_build_prelu,
+        has_weights=True,
+        codegen=LayerCode(
+            lambda c: call(
+                "nn.PReLU",
+                **non_default(
+                    num_parameters=(_prelu_count(c.params, c.spec), 1), init=(c.params["initial_slope"], 0.25)
+                ),
+            )
+        ),
+        pytorch_import=PyTorchImport(modules=("PReLU",), module_params=_prelu_params),
+        onnx_import=OnnxImport(ops=("PRelu",), map=_prelu_from_onnx),
+    )
 )

@@ -115,6 +115,7 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
     "activations.LogSoftmax": ACTIVATION_CASES + [({"dim": 1}, {"in": floats(3, 2, 2)})],
     "activations.GELU": ACTIVATION_CASES + [({"approximate": "tanh"}, {"in": floats(3)})],
     "activations.ELU": ACTIVATION_CASES,
+    "activations.PReLU": ACTIVATION_CASES + [({"per_channel": True, "initial_slope": 0.1}, {"in": floats(4, 5)})],
     "losses.CrossEntropy": CLASS_CASES,
     "losses.Hinge": CLASS_CASES + [({"p": "2", "margin": 0.5}, {"prediction": floats(3), "target": labels(3)})],
     "losses.MSE": REGRESSION_CASES,
