@@ -23,7 +23,6 @@ from engine.nodes.mapping import one, square
 from engine.registry import (
     LayerCode,
     NodeType,
-    NoImport,
     OnnxImport,
     OnnxMapping,
     Param,
@@ -41,6 +40,7 @@ def _conv_infer(spatial: int):
     def infer(params, inputs):
         x = inputs["in"]
         require_spatial(x, spatial)
+        check_groups(x, params)
         sizes = check_window(
             x, spatial_axes(spatial), params["kernel_size"], params["stride"], params["padding"], params["dilation"]
         )
@@ -61,6 +61,7 @@ def _conv_build(spatial: int):
             stride=params["stride"],
             padding=params["padding"],
             dilation=params["dilation"],
+            groups=params["groups"],
             bias=params["bias"],
         )
 
@@ -80,6 +81,7 @@ def _conv_code(kind: str) -> LayerCode:
                 padding=(p["padding"], 0),
                 output_padding=(p.get("output_padding", 0), 0),
                 dilation=(p["dilation"], 1),
+                groups=(p["groups"], 1),
                 bias=(p["bias"], True),
             ),
         )
@@ -89,8 +91,10 @@ def _conv_code(kind: str) -> LayerCode:
 
 def _conv_params(m) -> dict:
     """The params of a torch.nn convolution (read from its attributes)."""
-    if m.groups != 1 or m.padding_mode != "zeros":
-        raise Unmapped("uses groups or a padding mode other than zeros")
+    if m.padding_mode != "zeros":
+        raise Unmapped(
+            f"pads with mode {m.padding_mode!r}; put a ReflectionPad or ReplicationPad node before a Conv with padding 0"
+        )
     padding = m.padding
     if isinstance(padding, str):
         if padding == "valid":
@@ -105,6 +109,7 @@ def _conv_params(m) -> dict:
         "stride": square(m.stride, "stride"),
         "padding": square(padding, "padding"),
         "dilation": square(m.dilation, "dilation"),
+        "groups": m.groups,
         "bias": m.bias is not None,
     }
 
@@ -114,11 +119,12 @@ def _conv_import(spatial: int) -> OnnxImport:
         weight = op.const(1)
         if weight.ndim - 2 != spatial:
             return None  # another dimensionality's Conv
-        if int(op.attrs.get("group", 1)) != 1 or op.attrs.get("auto_pad", "NOTSET") != "NOTSET":
-            raise Unmapped("is not a plain convolution (groups or auto_pad)")
+        if op.attrs.get("auto_pad", "NOTSET") != "NOTSET":
+            raise Unmapped(f"pads with auto_pad {op.attrs['auto_pad']}; Netwright's convolutions take explicit pads")
         bias = op.const(2, required=False)
         params = {
             "out_channels": int(weight.shape[0]),
+            "groups": int(op.attrs.get("group", 1)),
             "kernel_size": one(list(weight.shape[2:]), "kernel"),
             "stride": one(op.attrs.get("strides", [1] * spatial), "strides"),
             "padding": one(op.attrs.get("pads", [0] * 2 * spatial), "pads"),
@@ -130,7 +136,37 @@ def _conv_import(spatial: int) -> OnnxImport:
     return OnnxImport(ops=("Conv",), map=mapping)
 
 
-CONV_PARAMS = (out_channels_param(), kernel_param(), stride_param(), padding_param(), DILATION, BIAS)
+GROUPS = Param(
+    "groups",
+    "int",
+    1,
+    "Split the channels into this many groups, each filtered on its own (input channels: depthwise).",
+    minimum=1,
+    maximum=65536,
+    advanced=True,
+)
+
+
+def check_groups(x, params) -> None:
+    """Grouped convolution: each group's filters see in/groups channels and make out/groups of them."""
+    groups, channels, out = params["groups"], x.dims[0], params["out_channels"]
+    if channels % groups == 0 and out % groups == 0:
+        return
+    if groups == channels:  # the input is right for a depthwise convolution; out_channels is not
+        hint = f"for a depthwise convolution set out_channels to a multiple of {channels} (e.g. {channels})"
+    else:
+        hint = (
+            f"groups must divide both; set groups to {channels} for a depthwise convolution (one filter per "
+            "channel), or 1 for an ordinary one"
+        )
+    raise ShapeError(
+        f"gets {x.bracket()} with {channels} channels and makes {out}, but groups {groups} must divide "
+        f"both (each group filters {channels} / {groups} input channels into {out} / {groups} outputs)",
+        hint,
+    )
+
+
+CONV_PARAMS = (out_channels_param(), kernel_param(), stride_param(), padding_param(), DILATION, GROUPS, BIAS)
 
 register(
     NodeType(
@@ -170,7 +206,9 @@ register(
             "building block of convolutional networks (CNNs): early layers find edges, later ones "
             "combine them into shapes. Each output side is floor((side + 2 x padding - "
             "kernel_size) / stride) + 1; padding = kernel_size // 2 keeps the size. A flat input "
-            "such as [B, 784] must first be reshaped to [1, 28, 28]."
+            "such as [B, 784] must first be reshaped to [1, 28, 28]. With groups > 1 the channels are "
+            "split into groups filtered separately (ResNeXt); groups equal to the input channels is the "
+            "depthwise convolution of MobileNet, usually followed by a 1x1 Conv2d that mixes channels."
         ),
         inputs=IN,
         outputs=OUT,
@@ -188,6 +226,7 @@ register(
 def _infer_conv_transpose(params, inputs):
     x = inputs["in"]
     require_spatial(x, 2)
+    check_groups(x, params)
     k, s, p, op, d = (params[n] for n in ("kernel_size", "stride", "padding", "output_padding", "dilation"))
     if op >= max(s, d):
         raise ShapeError(
@@ -217,8 +256,31 @@ def _build_conv_transpose(params, inputs):
         padding=params["padding"],
         output_padding=params["output_padding"],
         dilation=params["dilation"],
+        groups=params["groups"],
         bias=params["bias"],
     )
+
+
+def _conv_transpose_from_onnx(op) -> OnnxMapping | None:
+    """ONNX ConvTranspose stores its weight as torch does, [in, out / groups, k, k]."""
+    weight = op.const(1)
+    if weight.ndim != 4:
+        return None
+    if op.attrs.get("auto_pad", "NOTSET") != "NOTSET" or "output_shape" in op.attrs:
+        raise Unmapped("sets auto_pad or output_shape; Netwright's ConvTranspose2d takes explicit pads")
+    groups = int(op.attrs.get("group", 1))
+    bias = op.const(2, required=False)
+    params = {
+        "out_channels": int(weight.shape[1]) * groups,
+        "kernel_size": one(list(weight.shape[2:]), "kernel"),
+        "stride": one(op.attrs.get("strides", [1, 1]), "strides"),
+        "padding": one(op.attrs.get("pads", [0, 0, 0, 0]), "pads"),
+        "output_padding": one(op.attrs.get("output_padding", [0, 0]), "output_padding"),
+        "dilation": one(op.attrs.get("dilations", [1, 1]), "dilations"),
+        "groups": groups,
+        "bias": bias is not None,
+    }
+    return OnnxMapping(params, {"weight": weight} | ({"bias": bias} if bias is not None else {}), (0,), 1)
 
 
 def _conv_transpose_params(m) -> dict:
@@ -256,6 +318,7 @@ register(
                 advanced=True,
             ),
             DILATION,
+            GROUPS,
             BIAS,
         ),
         infer=_infer_conv_transpose,
@@ -263,6 +326,6 @@ register(
         has_weights=True,
         codegen=_conv_code("ConvTranspose2d"),
         pytorch_import=PyTorchImport(modules=("ConvTranspose2d",), module_params=_conv_transpose_params),
-        onnx_import=NoImport("the ONNX ConvTranspose operator is not mapped yet (its weight layout differs from Conv)"),
+        onnx_import=OnnxImport(ops=("ConvTranspose",), map=_conv_transpose_from_onnx),
     )
 )

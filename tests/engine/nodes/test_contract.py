@@ -65,15 +65,18 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
     "layers.Conv1d": [
         ({}, {"in": floats(2, 16)}),
         ({"stride": 2, "padding": 1, "dilation": 2, "bias": False}, {"in": floats(3, 11)}),
+        ({"groups": 2, "out_channels": 6}, {"in": floats(4, 9)}),
     ],
     "layers.Conv2d": [
         ({}, {"in": floats(1, 8, 8)}),
         ({"out_channels": 4, "kernel_size": 5, "stride": 2, "padding": 2, "dilation": 2}, {"in": floats(3, 13, 9)}),
+        ({"groups": 4, "out_channels": 8, "padding": 1}, {"in": floats(4, 6, 6)}),  # depthwise, 2 filters each
     ],
     "layers.ConvTranspose2d": [
         ({}, {"in": floats(4, 5, 5)}),
         ({"kernel_size": 4, "stride": 2, "padding": 1, "output_padding": 1}, {"in": floats(2, 3, 4)}),
         ({"stride": 1, "dilation": 3, "output_padding": 2}, {"in": floats(2, 3, 4)}),
+        ({"groups": 2, "out_channels": 4}, {"in": floats(4, 3, 3)}),
     ],
     "layers.MaxPool1d": [
         ({}, {"in": floats(3, 10)}),
@@ -336,14 +339,16 @@ def has_mapping(type_id: str, field: str) -> bool:
 
 
 OPS = [t.type_id for t in catalog() if t.role == "op"]
-PYTHON_ROUND_TRIPS = [(t, i) for t in OPS if has_mapping(t, "pytorch_import") for i in one_input_cases(t)]
+PYTHON_ROUND_TRIPS = [
+    (t, i) for t in OPS if has_mapping(t, "pytorch_import") for i in one_input_cases(t, float_only=False)
+]
 ONNX_ROUND_TRIPS = [t for t in OPS if has_mapping(t, "onnx_import")]
 COUNTED = [t for t in OPS if catalog().get(t).has_weights]
 
 
 @pytest.mark.parametrize("type_id", [t for t in OPS if has_mapping(t, "pytorch_import")])
 def test_an_importable_type_has_a_round_trip_case(type_id):
-    assert one_input_cases(type_id), f"add a CASES entry for {type_id} whose inputs all share one float spec"
+    assert one_input_cases(type_id, float_only=False), f"add a CASES entry for {type_id} whose inputs share one spec"
 
 
 @pytest.mark.parametrize(("type_id", "case"), PYTHON_ROUND_TRIPS, ids=[f"{t}-{i}" for t, i in PYTHON_ROUND_TRIPS])
@@ -351,7 +356,10 @@ def test_generated_python_imports_back_as_the_same_node(type_id, case):
     torch.manual_seed(case)
     graph, spec = tiny_graph(type_id, case)
     model, program = generated_module(graph)
-    x = torch.randn(BATCH, *spec.dims)
+    if spec.is_labels:  # ids: the importer feeds ids too, as the model's Embedding tells it
+        x = torch.randint(0, spec.num_classes, (BATCH, *spec.dims))
+    else:
+        x = torch.randn(BATCH, *spec.dims)
     with torch.no_grad():
         torch.testing.assert_close(model(x), program(x))
     result = import_module(model, spec.dims)  # refuses a graph whose outputs differ from the model's

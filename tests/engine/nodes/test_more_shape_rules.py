@@ -1,0 +1,30 @@
+"""Shape rules of the node types added for real models (grouped convolutions, padding, variadic
+Concat, attention, ...): each refusal says what came in, what was expected, and the fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.registry import ShapeError, catalog, floats
+
+
+def infer(type_id: str, inputs: dict, **params):
+    node_type = catalog().get(type_id)
+    canonical, errors = node_type.check_params(params)
+    assert errors == [], errors
+    return node_type.infer(canonical, inputs)
+
+
+def shape_error(type_id: str, inputs: dict, **params) -> ShapeError:
+    with pytest.raises(ShapeError) as info:
+        infer(type_id, inputs, **params)
+    return info.value
+
+
+def test_groups_must_divide_both_channel_counts_and_the_hint_names_depthwise():
+    error = shape_error("layers.Conv2d", {"in": floats(6, 8, 8)}, groups=4, out_channels=16)
+    assert "6 channels" in str(error) and "groups 4 must divide both" in str(error)
+    assert "set groups to 6 for a depthwise convolution" in error.hint
+    error = shape_error("layers.Conv2d", {"in": floats(6, 8, 8)}, groups=6, out_channels=16)
+    assert "out_channels to a multiple of 6" in error.hint
+    assert infer("layers.Conv2d", {"in": floats(6, 8, 8)}, groups=6, out_channels=12)["out"] == floats(12, 6, 6)
