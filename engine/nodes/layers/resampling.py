@@ -49,21 +49,36 @@ def _pool_infer(spatial: int):
             params["padding"],
             params.get("dilation", 1),
         )
+        if params["ceil_mode"]:
+            sizes = [
+                ceil_window_out(
+                    x.dims[axis], params["kernel_size"], params["stride"], params["padding"], params.get("dilation", 1)
+                )
+                for axis in spatial_axes(spatial)
+            ]
         return {"out": x.with_dims(x.dims[0], *sizes)}
 
     return infer
+
+
+def ceil_window_out(size: int, kernel: int, stride: int, padding: int, dilation: int = 1) -> int:
+    """Output length with ceil_mode: a last, partial window counts, unless it would start in the right padding."""
+    out = -(-(size + 2 * padding - dilation * (kernel - 1) - 1) // stride) + 1
+    if (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
 
 
 def _pool_build(kind: str):
     def build(params, inputs):
         import torch.nn as nn
 
-        k, s, p = params["kernel_size"], params["stride"], params["padding"]
+        k, s, p, ceil = params["kernel_size"], params["stride"], params["padding"], params["ceil_mode"]
         if kind == "MaxPool1d":
-            return nn.MaxPool1d(k, s, p, dilation=params["dilation"])
+            return nn.MaxPool1d(k, s, p, dilation=params["dilation"], ceil_mode=ceil)
         if kind == "MaxPool2d":
-            return nn.MaxPool2d(k, s, p, dilation=params["dilation"])
-        return nn.AvgPool2d(k, s, p)
+            return nn.MaxPool2d(k, s, p, dilation=params["dilation"], ceil_mode=ceil)
+        return nn.AvgPool2d(k, s, p, ceil_mode=ceil)
 
     return build
 
@@ -74,14 +89,15 @@ AVG_POOL_ARGS = ("input", "kernel_size", "stride", "padding", "ceil_mode", "coun
 
 def _pool_params(kind: str, bound: dict) -> dict:
     """A pooling call's (or module's) arguments as this node's params."""
-    if bound.get("ceil_mode") or bound.get("return_indices"):
-        raise Unmapped("uses ceil_mode or return_indices")
+    if bound.get("return_indices"):
+        raise Unmapped("returns the indices of the maxima (return_indices); Netwright's pooling returns the values")
     kernel = square(bound["kernel_size"], "kernel_size")
     stride = bound.get("stride")
     params = {
         "kernel_size": kernel,
         "stride": kernel if stride in (None, (), []) else square(stride, "stride"),
         "padding": square(bound.get("padding", 0), "padding"),
+        "ceil_mode": bool(bound.get("ceil_mode", False)),
     }
     if kind == "AvgPool2d":
         if bound.get("divisor_override") or (params["padding"] and bound.get("count_include_pad") is False):
@@ -94,7 +110,9 @@ def _pool_params(kind: str, bound: dict) -> dict:
 def _pool_code(kind: str) -> LayerCode:
     def make(c) -> str:
         p = c.params
-        extra = non_default(padding=(p["padding"], 0), dilation=(p.get("dilation", 1), 1))
+        extra = non_default(
+            padding=(p["padding"], 0), dilation=(p.get("dilation", 1), 1), ceil_mode=(p["ceil_mode"], False)
+        )
         return call(f"nn.{kind}", kernel_size=p["kernel_size"], stride=p["stride"], **extra)
 
     return LayerCode(make)
@@ -116,12 +134,13 @@ def _pool_onnx(op_type: str, spatial: int) -> OnnxImport:
         kernel = list(op.attrs["kernel_shape"])
         if len(kernel) != spatial:
             return None  # another dimensionality's pool
-        if int(op.attrs.get("ceil_mode", 0)) or (len(op.outputs) > 1 and op.outputs[1]):
-            raise Unmapped("uses ceil_mode or returns indices")
+        if len(op.outputs) > 1 and op.outputs[1]:
+            raise Unmapped("returns the indices of the maxima; Netwright's pooling returns the values")
         params = {
             "kernel_size": one(kernel, "kernel_shape"),
             "stride": one(op.attrs.get("strides", [1] * spatial), "strides"),
             "padding": one(op.attrs.get("pads", [0] * 2 * spatial), "pads"),
+            "ceil_mode": bool(int(op.attrs.get("ceil_mode", 0))),
         }
         if op_type == "MaxPool":
             params["dilation"] = one(op.attrs.get("dilations", [1] * spatial), "dilations")
@@ -132,7 +151,14 @@ def _pool_onnx(op_type: str, spatial: int) -> OnnxImport:
     return OnnxImport(ops=(op_type,), map=mapping)
 
 
-POOL_PARAMS = (kernel_param(2), stride_param(2), padding_param())
+CEIL_MODE = Param(
+    "ceil_mode",
+    "bool",
+    False,
+    "Round the output size up: a last window that only partly fits still gives an output (GoogLeNet, SqueezeNet).",
+    advanced=True,
+)
+POOL_PARAMS = (kernel_param(2), stride_param(2), padding_param(), CEIL_MODE)
 MAX_POOL_HELP = (
     "Keeps the largest value in each window, so a feature that was found anywhere in the window "
     "survives while the size shrinks (kernel_size 2, stride 2 halves it). It has no weights. "

@@ -81,12 +81,19 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
     "layers.MaxPool1d": [
         ({}, {"in": floats(3, 10)}),
         ({"kernel_size": 3, "padding": 1, "dilation": 2}, {"in": floats(2, 9)}),
+        ({"ceil_mode": True}, {"in": floats(2, 9)}),
     ],
     "layers.MaxPool2d": [
         ({}, {"in": floats(3, 9, 8)}),
         ({"kernel_size": 3, "stride": 1, "padding": 1}, {"in": floats(2, 5, 5)}),
+        ({"kernel_size": 3, "ceil_mode": True}, {"in": floats(2, 8, 7)}),
+        ({"ceil_mode": True, "padding": 1}, {"in": floats(1, 5, 5)}),  # the last window would start in the padding
     ],
-    "layers.AvgPool2d": [({}, {"in": floats(3, 8, 8)}), ({"kernel_size": 3, "padding": 1}, {"in": floats(1, 7, 6)})],
+    "layers.AvgPool2d": [
+        ({}, {"in": floats(3, 8, 8)}),
+        ({"kernel_size": 3, "padding": 1}, {"in": floats(1, 7, 6)}),
+        ({"ceil_mode": True}, {"in": floats(2, 7, 7)}),
+    ],
     "layers.AdaptiveAvgPool2d": [
         ({}, {"in": floats(5, 7, 6)}),
         ({"output_height": 2, "output_width": 3}, {"in": floats(2, 8, 9)}),
