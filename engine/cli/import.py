@@ -9,6 +9,7 @@ A model import writes the graph file and its weights beside it (net.safetensors)
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from engine.cli.errors import UserError
@@ -29,6 +30,16 @@ def add_parser(subparsers) -> None:
     )
     pytorch.add_argument("source", help="a Python file (with --class), or a dotted name like package.module:Class")
     pytorch.add_argument("--class", dest="class_name", help="the nn.Module class in the file")
+    pytorch.add_argument("--factory", help="instead of --class: a function in the file that returns the model")
+    pytorch.add_argument(
+        "--init-args",
+        help="keyword arguments for the class or factory, as a JSON object (never evaluated): '{\"upscale_factor\": 3}'",
+    )
+    pytorch.add_argument(
+        "--input-dtype",
+        choices=("float", "long"),
+        help="float features, or long integer ids (default: long when the first layer is an Embedding)",
+    )
     pytorch.add_argument("--input-shape", required=True, help="one sample's shape without the batch, e.g. 1,28,28")
     pytorch.add_argument("--weights", help="a state_dict to load first (.safetensors, or .pt read with weights_only)")
     pytorch.add_argument("-o", "--out", required=True, help="graph file to write (.json)")
@@ -60,6 +71,8 @@ def run(args) -> int:
     weights = result.save(args.out)
     nodes = len(result.graph.nodes)
     diff = "not compared" if result.max_abs_diff is None else f"max abs diff {result.max_abs_diff:.3g}"
+    if result.max_abs_diff is not None and result.max_rel_diff is not None:
+        diff += f", max rel diff {result.max_rel_diff:.3g}"
     print(
         f"imported {result.graph.name}: {nodes} nodes, output `{result.output}`; the graph reproduces the "
         f"original with {diff}"
@@ -93,7 +106,28 @@ def _model(args):
         shape = [int(part) for part in args.input_shape.replace("x", ",").split(",") if part.strip()]
     except ValueError:
         raise UserError(f"--input-shape {args.input_shape!r}: expected sizes like 1,28,28") from None
-    return import_pytorch(args.source, args.class_name, shape, args.weights)
+    return import_pytorch(
+        args.source,
+        args.class_name,
+        shape,
+        args.weights,
+        init_args=_init_args(args.init_args),
+        factory=args.factory,
+        input_dtype=args.input_dtype,
+    )
+
+
+def _init_args(text: str | None) -> dict:
+    """--init-args as a dict: JSON only, so nothing the user typed is ever evaluated as Python."""
+    if text is None:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"--init-args {text!r}: not valid JSON ({exc.msg} at character {exc.pos})") from None
+    if not isinstance(value, dict):
+        raise UserError(f"--init-args {text!r}: expected a JSON object of keyword arguments, like '{{\"size\": 3}}'")
+    return value
 
 
 def _weights(args) -> int:

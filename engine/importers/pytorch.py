@@ -29,15 +29,18 @@ import torch
 from torch import fx, nn
 from torch.fx.passes.shape_prop import ShapeProp
 
+from engine.importers.blockers import Blockers
 from engine.importers.common import (
     GraphBuilder,
     ImportResult,
     ModelImportError,
     check_graph,
-    checked_difference,
+    checked_match,
     compiled_with_weights,
     layout,
 )
+from engine.importers.pytorch_blocks import group_by_module
+from engine.importers.pytorch_trace import LeafTracer, TraceFailed, trace_model
 from engine.registry import NodeType, Unmapped, catalog
 
 EXAMPLE_BATCH = 2
@@ -49,24 +52,15 @@ class _Downstream(Exception):
     """A call whose input already failed: not reported again."""
 
 
-class LeafTracer(fx.Tracer):
-    """torch.nn modules are leaves, recurrent ones included (also subclasses defined elsewhere)."""
-
-    def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
-        return isinstance(m, nn.RNNBase) or super().is_leaf_module(m, qualname)
-
-
 # -- loading ------------------------------------------------------------------------------------------
 
 
-def load_model_class(source: str, class_name: str | None = None) -> type:
-    """The class `class_name` from a Python file (executing it), or from a dotted name `pkg.mod:Class`."""
+def _load_source(source: str) -> tuple[Any, str]:
+    """The Python module of a file (executing it) or of a dotted name, and how messages name it."""
     path = Path(source)
     if source.endswith(".py"):
         if not path.is_file():
             raise ModelImportError(f"{source}: no such Python file")
-        if not class_name:
-            raise ModelImportError(f"{source}: name the model class to import (e.g. --class Net)")
         spec = importlib.util.spec_from_file_location(f"netwright_import_{uuid.uuid4().hex}", path)
         module = importlib.util.module_from_spec(spec)
         sys.path.insert(0, str(path.resolve().parent))  # so the file can import its neighbours
@@ -76,15 +70,23 @@ def load_model_class(source: str, class_name: str | None = None) -> type:
             raise ModelImportError(f"{source}: running the file failed: {type(exc).__name__}: {_first(exc)}") from None
         finally:
             sys.path.remove(str(path.resolve().parent))
-        where = source
-    else:
-        module_name, _, attr = source.replace(":", ".").rpartition(".") if not class_name else (source, "", class_name)
-        class_name = class_name or attr
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as exc:
-            raise ModelImportError(f"cannot import module {module_name!r}: {_first(exc)}") from None
-        where = module_name
+        return module, source
+    module_name = source.partition(":")[0]
+    try:
+        return importlib.import_module(module_name), module_name
+    except ImportError as exc:
+        raise ModelImportError(f"cannot import module {module_name!r}: {_first(exc)}") from None
+
+
+def load_model_class(source: str, class_name: str | None = None) -> type:
+    """The class `class_name` from a Python file (executing it), or from a dotted name `pkg.mod:Class`."""
+    if source.endswith(".py") and not class_name:
+        if not Path(source).is_file():
+            raise ModelImportError(f"{source}: no such Python file")
+        raise ModelImportError(f"{source}: name the model class to import (e.g. --class Net) or a --factory function")
+    if not source.endswith(".py") and not class_name:
+        source, _, class_name = source.replace(":", ".").rpartition(".")
+    module, where = _load_source(source)
     cls = getattr(module, class_name, None)
     if cls is None:
         found = sorted(
@@ -98,18 +100,44 @@ def load_model_class(source: str, class_name: str | None = None) -> type:
     return cls
 
 
+def load_factory(source: str, factory: str) -> Any:
+    """The function `factory` of a Python file (executing it) or module, which returns the model."""
+    module, where = _load_source(source)
+    function = getattr(module, factory, None)
+    if not callable(function) or isinstance(function, type):
+        found = sorted(
+            n for n, v in vars(module).items() if callable(v) and not isinstance(v, type) and not n.startswith("_")
+        )
+        raise ModelImportError(f"{where}: no function {factory!r} (functions there: {', '.join(found) or 'none'})")
+    return function
+
+
 def import_pytorch(
-    source: str, class_name: str | None, input_shape: Sequence[int], weights: str | None = None
+    source: str,
+    class_name: str | None,
+    input_shape: Sequence[int],
+    weights: str | None = None,
+    *,
+    init_args: dict[str, Any] | None = None,
+    factory: str | None = None,
+    input_dtype: str | None = None,
 ) -> ImportResult:
-    """Load, construct (no arguments), optionally load a state_dict, and import a model class."""
-    cls = load_model_class(source, class_name)
+    """Load, construct (with `init_args` as keyword arguments), optionally load a state_dict, and import.
+
+    The model is `class_name(**init_args)`, or what the function `factory(**init_args)` returns.
+    """
+    init_args = dict(init_args or {})
+    build = load_factory(source, factory) if factory else load_model_class(source, class_name)
+    call = f"{factory or build.__name__}({', '.join(f'{k}={v!r}' for k, v in init_args.items())})"
     try:
-        model = cls()
+        model = build(**init_args)
     except Exception as exc:
-        raise ModelImportError(
-            f"{cls.__name__}() failed (the class must be constructible without arguments): "
-            f"{type(exc).__name__}: {_first(exc)}"
-        ) from None
+        hint = ""
+        if isinstance(exc, TypeError) and not init_args:
+            hint = " (pass constructor arguments as JSON: --init-args '{\"name\": value}')"
+        raise ModelImportError(f"{call} failed: {type(exc).__name__}: {_first(exc)}{hint}") from None
+    if not isinstance(model, nn.Module):
+        raise ModelImportError(f"{call} returned {type(model).__name__}, not an nn.Module")
     if weights:
         from engine.weights import WeightsFileError, read_weights
 
@@ -119,37 +147,58 @@ def import_pytorch(
             raise ModelImportError(str(exc)) from None
         except RuntimeError as exc:
             raise ModelImportError(f"{weights}: {_first(exc)}") from None
-    return import_module(model, input_shape, name=cls.__name__)
+    name = type(model).__name__
+    try:
+        return import_module(model, input_shape, name=name, input_dtype=input_dtype)
+    except ModelImportError:
+        raise
+    except Exception as exc:  # an importer bug must still reach the user as one line
+        raise ModelImportError(
+            f"cannot import {name}: the importer failed with {type(exc).__name__}: {_first(exc)} (please report this)"
+        ) from None
 
 
 # -- tracing and mapping --------------------------------------------------------------------------------
 
+INPUT_DTYPES = ("float", "long")
 
-def import_module(model: nn.Module, input_shape: Sequence[int], name: str | None = None) -> ImportResult:
-    """Map `model` (taking one float input of `input_shape`, without the batch) onto a graph with its weights."""
+
+def import_module(
+    model: nn.Module,
+    input_shape: Sequence[int],
+    name: str | None = None,
+    input_dtype: str | None = None,
+    blocks: bool = True,
+) -> ImportResult:
+    """Map `model` (taking one input of `input_shape`, without the batch) onto a graph with its weights.
+
+    `input_dtype` "long" feeds integer ids (inferred when the model's first layer is an Embedding);
+    with `blocks`, the submodules the model is built from become blocks of the graph.
+    """
     name = name or type(model).__name__
     model = model.eval()
     shape = tuple(int(d) for d in input_shape)
     if not shape or any(d < 1 for d in shape):
         raise ModelImportError(f"input shape {list(shape)}: give the size of one sample, e.g. 1,28,28")
+    input_params = _input_params(model, shape, input_dtype)
+    example = _example(input_params)
     try:
-        traced = fx.GraphModule(model, LeafTracer().trace(model), class_name=name)
-    except Exception as exc:  # data-dependent control flow, len() of a tensor, ...
-        raise ModelImportError(
-            f"torch.fx could not trace {name}: {type(exc).__name__}: {_first(exc)} "
-            "(data-dependent `if`/loops and shapes built from tensors cannot be traced)"
-        ) from None
-    example = torch.randn((EXAMPLE_BATCH, *shape), generator=torch.Generator().manual_seed(0))
+        trace = trace_model(model, example, name)
+    except TraceFailed as exc:
+        raise ModelImportError(f"cannot import {name}: {exc}") from None
     try:
         with torch.no_grad():
-            ShapeProp(traced).propagate(example)
+            ShapeProp(trace.module).propagate(example)
     except Exception as exc:
         raise ModelImportError(
-            f"{name} does not run on an input of shape {['B', *shape]}: {type(exc).__name__}: {_first(exc)}"
+            f"{name} does not run on {input_params['dtype']} inputs of shape {['B', *shape]}: "
+            f"{type(exc).__name__}: {_first(exc)}"
         ) from None
-    mapper = _Mapper(traced, name, shape)
+    mapper = _Mapper(trace.module, name, input_params)
     output = mapper.run()
     graph = mapper.builder.graph
+    if blocks:
+        group_by_module(graph, mapper.scopes, model)
     check_graph(graph, name)
     layout(graph)
     module = compiled_with_weights(graph, output, mapper.builder.weights)
@@ -161,8 +210,33 @@ def import_module(model: nn.Module, input_shape: Sequence[int], name: str | None
             f"cannot import {name}: the imported graph gives {list(got.shape)}, the model "
             f"{getattr(expected, 'shape', type(expected).__name__)}"
         )
-    diff = checked_difference(name, "the model", expected, got)
-    return ImportResult(graph, mapper.builder.weights, output, diff)
+    max_abs, max_rel = checked_match(name, "the model", expected, got)
+    notes = [f"traced with {trace.tracer}"]
+    if trace.fx_failure:
+        notes[0] += f" (torch.fx could not: {trace.fx_failure}); branches on Python values were taken as they ran"
+    return ImportResult(graph, mapper.builder.weights, output, max_abs, max_rel, notes)
+
+
+def _input_params(model: nn.Module, shape: tuple[int, ...], dtype: str | None) -> dict[str, Any]:
+    """The Input node's params: float features, or integer ids when asked or when an Embedding comes first."""
+    first = next((m for m in model.modules() if not list(m.children()) and any(True for _ in m.parameters())), None)
+    if dtype is None:
+        dtype = "long" if isinstance(first, nn.Embedding) else "float"
+    if dtype not in INPUT_DTYPES:
+        raise ModelImportError(f"input dtype {dtype!r}: expected one of {', '.join(INPUT_DTYPES)}")
+    params: dict[str, Any] = {"shape": list(shape), "dtype": dtype}
+    if dtype == "long":
+        embedding = next((m for m in model.modules() if isinstance(m, nn.Embedding)), None)
+        params["num_classes"] = embedding.num_embeddings if embedding is not None else 10
+    return params
+
+
+def _example(input_params: dict[str, Any]) -> torch.Tensor:
+    size = (EXAMPLE_BATCH, *input_params["shape"])
+    generator = torch.Generator().manual_seed(0)
+    if input_params["dtype"] == "long":
+        return torch.randint(0, input_params["num_classes"], size, generator=generator)
+    return torch.randn(size, generator=generator)
 
 
 @dataclass
@@ -177,6 +251,7 @@ class _Recurrent:
     params: dict
     node_id: str | None = None
     mode: str | None = None
+    scope: str = ""
 
 
 @dataclass
@@ -189,26 +264,31 @@ SHAPE = object()  # a value derived from a tensor's shape (x.size(0)): used by v
 
 
 class _Mapper:
-    def __init__(self, traced: fx.GraphModule, name: str, shape: tuple[int, ...]):
+    def __init__(self, traced: fx.GraphModule, name: str, input_params: dict[str, Any]):
         self.traced = traced
         self.name = name
-        self.shape = shape
+        self.input_params = input_params
         self.modules = dict(traced.named_modules())
         self.builder = GraphBuilder(name)
+        self.blockers = Blockers()
         self.values: dict[str, Any] = {}
         self.used_modules: set[str] = set()
         self.index = catalog().import_index()
+        self.scopes: dict[str, str] = {}  # node id -> path of the module whose forward made it
+        self.current: fx.Node | None = None
 
     def run(self) -> str:
         output = None
         for node in self.traced.graph.nodes:
+            self.current = node
+            made = len(self.builder.graph.nodes)
             try:
                 if any(self.values.get(n.name, SHAPE) is None for n in node.all_input_nodes):
                     raise _Downstream
                 if node.op == "placeholder":
                     if any(n.type_id == "data.Input" for n in self.builder.graph.nodes.values()):
                         raise Unmapped("a second input: imported models take one input tensor")
-                    node_id = self.builder.add("data.Input", node.name, {"shape": list(self.shape)}, [])
+                    node_id = self.builder.add("data.Input", node.name, dict(self.input_params), [])
                     self.values[node.name] = (node_id, "out")
                 elif node.op == "call_module":
                     self.values[node.name] = self._module(node)
@@ -219,18 +299,27 @@ class _Mapper:
                 elif node.op == "output":
                     output = self._output(node)
             except Unmapped as exc:
-                self.builder.unsupported.append(f"{self._where(node)}: {exc}")
+                self.blockers.add(*self._kind_and_place(node), str(exc))
                 self.values[node.name] = None
             except _Downstream:
                 self.values[node.name] = None
-        self.builder.refuse_unsupported(self.name)
+            for node_id in list(self.builder.graph.nodes)[made:]:
+                self.scopes[node_id] = node.meta.get("scope", "")
+        self.blockers.refuse(self.name)
         return output
 
-    def _where(self, node: fx.Node) -> str:
+    def _kind_and_place(self, node: fx.Node) -> tuple[str, str]:
+        """`nn.ReLU6` and `features.1.2`, or `channel_shuffle()` and where in the model it is called."""
         if node.op == "call_module":
-            return f"{node.target} ({type(self.modules[node.target]).__name__})"
-        target = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", str(node.target))
-        return f"{node.name} ({target})"
+            cls = type(self.modules[node.target])
+            prefix = "nn." if getattr(nn, cls.__name__, None) is cls else ""
+            return f"{prefix}{cls.__name__}", node.target
+        if node.op in ("call_function", "call_method"):
+            scope = node.meta.get("scope") or "forward"
+            return f"{_call_name(node)}()", f"{node.name} in {scope}"
+        if node.op == "get_attr":
+            return "a parameter or buffer used directly", str(node.target)
+        return node.op, node.name
 
     # -- values ----------------------------------------------------------------------------------------
 
@@ -264,16 +353,26 @@ class _Mapper:
         return meta.shape
 
     def _add(self, type_id: str, node: fx.Node, params: dict, inputs: list[Ref], weights=None) -> Ref:
-        wanted = node.target.replace(".", "_") if node.op == "call_module" else node.name
-        return self.builder.add(type_id, wanted, params, inputs, weights), "out"
+        return self.builder.add(type_id, self._wanted_id(node), params, inputs, weights), "out"
+
+    def _wanted_id(self, node: fx.Node) -> str:
+        """A module's path (`layer1.0.conv1` -> layer1_0_conv1); a call inside a submodule's forward is
+        named after that module and the call (`layer1_0_add`), so equal blocks get equal local names."""
+        if node.op == "call_module":
+            return node.target.replace(".", "_")
+        scope = node.meta.get("scope", "")
+        return f"{scope.replace('.', '_')}_{_call_name(node)}" if scope else node.name
 
     # -- modules -----------------------------------------------------------------------------------------
 
     def _module(self, node: fx.Node) -> Any:
         module = self.modules[node.target]
-        if node.target in self.used_modules:
-            raise Unmapped("is called twice; a Netwright node cannot share its weights with another")
-        self.used_modules.add(node.target)
+        if node.target in self.used_modules and any(True for _ in module.state_dict()):
+            raise Unmapped(
+                "is called more than once and has weights; the calls would share them, which a Netwright graph "
+                "cannot express (give each call its own module)"
+            )
+        self.used_modules.add(node.target)  # a module without weights called again is simply another node
         if isinstance(module, nn.Identity):
             return self._tensor(node.args[0])
         node_type = self._module_type(module)
@@ -298,7 +397,8 @@ class _Mapper:
         if len(node.args) != 1 or node.kwargs:
             raise Unmapped("is given an initial state; Netwright's recurrent layers start from zeros")
         source = self._tensor(node.args[0])
-        return _RecurrentPart(_Recurrent(node.name, node.target, module, source, node_type, params))
+        rec = _Recurrent(node.name, node.target, module, source, node_type, params, scope=node.meta.get("scope", ""))
+        return _RecurrentPart(rec)
 
     def _materialize(self, rec: _Recurrent, mode: str) -> Ref:
         if rec.node_id is None:
@@ -307,6 +407,7 @@ class _Mapper:
             rec.node_id = self.builder.add(
                 rec.node_type.type_id, rec.target.replace(".", "_"), params, [rec.source], rec.module.state_dict()
             )
+            self.scopes[rec.node_id] = rec.scope
             rec.mode = mode
         elif rec.mode != mode:
             raise Unmapped(
@@ -405,9 +506,14 @@ class _Mapper:
         return node_id
 
 
+def _call_name(node: fx.Node) -> str:
+    name = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", str(node.target))
+    return name.strip("_") or "call"
+
+
 def _first(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-__all__ = ["LeafTracer", "import_module", "import_pytorch", "load_model_class"]
+__all__ = ["LeafTracer", "import_module", "import_pytorch", "load_factory", "load_model_class"]

@@ -37,7 +37,15 @@ def _build_embedding(params, inputs):
     return nn.Embedding(inputs["in"].num_classes, params["embedding_dim"])
 
 
-IDS_INPUT = "imported models take one float input, and an Embedding needs integer ids"
+IDS_INPUT = "the ONNX importer feeds one float input, and an Embedding needs integer ids"
+
+
+def _embedding_params(module) -> dict:
+    """The number of rows comes from the Input's num_classes, which the PyTorch importer sets from the table."""
+    for name, default in (("padding_idx", None), ("max_norm", None), ("scale_grad_by_freq", False), ("sparse", False)):
+        if getattr(module, name) != default:
+            raise Unmapped(f"has {name}={getattr(module, name)!r}; Netwright's Embedding has no such setting")
+    return {"embedding_dim": module.embedding_dim}
 
 
 register(
@@ -63,7 +71,7 @@ register(
         build=_build_embedding,
         has_weights=True,
         codegen=LayerCode(lambda c: call("nn.Embedding", c.spec.num_classes, c.params["embedding_dim"])),
-        pytorch_import=NoImport(IDS_INPUT),
+        pytorch_import=PyTorchImport(modules=("Embedding",), module_params=_embedding_params),
         onnx_import=NoImport(IDS_INPUT),
     )
 )
