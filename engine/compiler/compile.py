@@ -24,6 +24,7 @@ from engine.compiler.names import input_name
 from engine.compiler.reserved import compiler_reserved_ids
 from engine.graph.model import Graph
 from engine.registry import catalog
+from engine.registry.weight_init import apply_init
 
 PortRef = tuple[str, str]
 
@@ -79,7 +80,7 @@ def build_modules(graph: Graph, analysis: Analysis | None = None) -> nn.Module:
             continue
         inputs = analysis.inputs[node_id]
         try:
-            module = node_type.build(node.params, inputs)
+            module = apply_init(node_type.build(node.params, inputs), node.params)
         except Exception as exc:  # a builder bug or a value torch refuses: name the node
             raise CompileError(f"{node_type.title} `{node_id}` could not be built: {exc}", node_id) from exc
         root.add_module(node_id, module)

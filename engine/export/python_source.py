@@ -14,6 +14,7 @@ from engine.export.model_part import ModelPart
 from engine.export.train_source import train_source
 from engine.graph import Graph
 from engine.registry import NodeContext, catalog
+from engine.registry.weight_init import INIT_SOURCE, uses_init
 
 INDENT = "    "
 
@@ -62,6 +63,8 @@ def python_source(part: ModelPart, weights_name: str) -> str:
         "from torch import nn",
     ]
     lines += READER.splitlines()
+    if any(uses_init(node.params) for node in graph.nodes.values()):  # layers drawn as the graph's init says
+        lines += ["", ""] + INIT_SOURCE.strip("\n").splitlines()
     for block_class in _block_classes(part, cls):
         lines += ["", ""] + block_class
     lines += ["", ""] + _module_class(part, cls)

@@ -409,6 +409,7 @@ register(
         infer=_infer_prelu,
         build=_build_prelu,
         has_weights=True,
+        weight_init=False,  # its slopes start at initial_slope, not drawn at random
         codegen=LayerCode(
             lambda c: call(
                 "nn.PReLU",

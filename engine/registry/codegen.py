@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.registry.spec import TensorSpec
+from engine.registry.weight_init import with_init
 
 if TYPE_CHECKING:  # torch stays out of the import path of the registry
     import torch
@@ -46,7 +47,7 @@ class LayerCode:
     forward: Callable[[NodeContext], list[str]] | None = None
 
     def init_line(self, ctx: NodeContext) -> str | None:
-        return None if self.layer is None else f"self.{ctx.node_id} = {self.layer(ctx)}"
+        return None if self.layer is None else f"self.{ctx.node_id} = {with_init(self.layer(ctx), ctx.params)}"
 
     def forward_lines(self, ctx: NodeContext) -> list[str]:
         if self.forward is not None:

@@ -11,6 +11,7 @@ from engine.registry.errors import ParamError
 from engine.registry.imports import NoImport, OnnxImport, PyTorchImport
 from engine.registry.params import Param
 from engine.registry.spec import TensorSpec
+from engine.registry.weight_init import INIT_PARAMS
 
 if TYPE_CHECKING:  # torch stays out of the import path of the registry
     import torch
@@ -79,6 +80,9 @@ class NodeType:
     # Losses only: how the prediction feeding this loss is scored against class labels, so the
     # trainer can report accuracy: "argmax" (class scores) or "threshold" (a logit > 0 is class 1).
     accuracy: str | None = None
+    # Weighted types take the `init` choice (engine/registry/weight_init.py) unless this is False:
+    # weights that are not drawn at random (a normalization's scale and shift start at 1 and 0).
+    weight_init: bool = True
     param_index: dict[str, Param] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -89,9 +93,11 @@ class NodeType:
         if "." not in self.type_id:
             raise ValueError(f"{self.type_id}: type ids look like 'layers.Linear'")
         params = self.params
+        if self.has_weights and self.weight_init and all(p.name != "init" for p in params):
+            params = params + INIT_PARAMS
         if self.has_weights and all(p.name != "trainable" for p in params):
             params = params + (TRAINABLE,)
-            object.__setattr__(self, "params", params)
+        object.__setattr__(self, "params", params)
         names = [p.name for p in params]
         if len(names) != len(set(names)):
             raise ValueError(f"{self.type_id}: duplicate parameter names")

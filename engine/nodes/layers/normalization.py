@@ -205,6 +205,7 @@ register(
         infer=_infer_batch_norm((2, 3)),
         build=_build_batch_norm("1d"),
         has_weights=True,
+        weight_init=False,  # a scale and a shift that start at 1 and 0, not drawn at random
         codegen=_batch_norm_code("BatchNorm1d"),
         pytorch_import=PyTorchImport(modules=("BatchNorm1d",), module_params=_batch_norm_params),
         onnx_import=_batch_norm_onnx((2, 3)),
@@ -224,6 +225,7 @@ register(
         infer=_infer_batch_norm((4,)),
         build=_build_batch_norm("2d"),
         has_weights=True,
+        weight_init=False,  # a scale and a shift that start at 1 and 0, not drawn at random
         codegen=_batch_norm_code("BatchNorm2d"),
         pytorch_import=PyTorchImport(modules=("BatchNorm2d",), module_params=_batch_norm_params),
         onnx_import=_batch_norm_onnx((4,)),
@@ -272,6 +274,7 @@ register(
         infer=_infer_layer_norm,
         build=_build_layer_norm,
         has_weights=True,
+        weight_init=False,  # a scale and a shift that start at 1 and 0, not drawn at random
         codegen=LayerCode(
             lambda c: call(
                 "nn.LayerNorm",

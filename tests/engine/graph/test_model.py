@@ -13,7 +13,7 @@ def test_generated_ids_are_readable_and_unique():
 def test_add_node_fills_defaults_and_refuses_duplicates_and_bad_ids():
     graph = Graph()
     node = graph.add_node("layers.Linear", {"out_features": 5}, node_id="head")
-    assert node.params == {"out_features": 5, "bias": True, "trainable": True}
+    assert node.params == {"out_features": 5, "bias": True, "init": "default", "init_std": 0.01, "trainable": True}
     with pytest.raises(GraphError, match="already exists"):
         graph.add_node("layers.Linear", node_id="head")
     with pytest.raises(GraphError, match="not a valid node id"):

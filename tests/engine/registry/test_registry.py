@@ -115,7 +115,7 @@ def test_parse_text_reads_what_a_user_types():
 def test_unknown_parameters_are_errors_not_dropped():
     linear = catalog().get("layers.Linear")
     params, errors = linear.check_params({"out_features": 3, "units": 4})
-    assert params == {"out_features": 3, "bias": True, "trainable": True}
+    assert params == {"out_features": 3, "bias": True, "init": "default", "init_std": 0.01, "trainable": True}
     assert [e.param for e in errors] == ["units"]
 
 
