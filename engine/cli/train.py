@@ -2,7 +2,8 @@
 
 Writes DIR/metrics.jsonl (one JSON object per epoch), DIR/weights.safetensors (trained
 parameters keyed `node_id.param`), DIR/run.json (graph, settings, seed, data fingerprint,
-library versions, final metrics) and DIR/checkpoints/{last,best}. `--resume` continues
+library versions, final metrics), DIR/checkpoints/{last,best} and DIR/inspection/ (each
+node's outputs, weights and histograms on a probe set; see `inspect`). `--resume` continues
 from DIR/checkpoints/last, up to `--epochs` in total. Under torchrun, `--ddp` trains with
 DistributedDataParallel and rank 0 writes the outputs. The last line printed says whether
 any layer's gradients vanish or explode (engine.training.health, as the editor's badges).
@@ -91,6 +92,7 @@ def run(args) -> int:
 
 
 def _train(args) -> int:
+    from engine.inspection.recorder import InspectionRecorder
     from engine.training import DivergedError, MetricsWriter, ProgressBar, TrainingError
     from engine.training.checkpoint import save_weights
     from engine.training.initial_weights import load_initial_weights
@@ -116,7 +118,11 @@ def _train(args) -> int:
         if main:
             out.mkdir(parents=True, exist_ok=True)
         # the writer first: if it cannot write, no progress bar is left open
-        callbacks = [MetricsWriter(out / "metrics.jsonl"), ProgressBar(disable=not args.progress)] if main else []
+        callbacks = (
+            [MetricsWriter(out / "metrics.jsonl"), InspectionRecorder(out), ProgressBar(disable=not args.progress)]
+            if main
+            else []
+        )
         trainer = Trainer(
             graph, settings=settings, callbacks=callbacks, checkpoint_dir=out / "checkpoints", distributed=dist
         )

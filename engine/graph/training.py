@@ -71,6 +71,38 @@ TRAINING_PARAMS: tuple[Param, ...] = (
         maximum=1e6,
     ),
     Param("restore_best_weights", "bool", True, "Early stopping: end with the weights of the best epoch."),
+    # Inspection (engine/inspection): what each node computes, recorded on a few fixed samples.
+    Param(
+        "inspect",
+        "bool",
+        True,
+        "Record each node's outputs, weights and histograms on a fixed probe set, to see inside the network "
+        "during and after training (run folder's inspection/).",
+    ),
+    Param(
+        "inspect_every",
+        "int",
+        1,
+        "Inspection: record every this many epochs (and the last).",
+        minimum=1,
+        maximum=100_000,
+    ),
+    Param(
+        "inspect_probe",
+        "int",
+        16,
+        "Inspection: validation samples in the probe set (chosen once from the seed).",
+        minimum=1,
+        maximum=256,
+    ),
+    Param(
+        "inspect_max_mb",
+        "float",
+        20.0,
+        "Inspection: the most the recording may take on disk; older epochs are thinned out to stay within it.",
+        minimum=1.0,
+        maximum=100_000.0,
+    ),
 )
 
 TRAINING_INDEX = {p.name: p for p in TRAINING_PARAMS}

@@ -7,6 +7,7 @@ so pressing Train starts at once. For each job (a plain dict: the graph as a doc
 setting overrides, the run folder) it trains with these callbacks:
 
 - `MetricsWriter`: metrics.jsonl and batches.jsonl in the run folder;
+- `InspectionRecorder`: the run folder's inspection/ (engine/inspection; the `inspect*` settings);
 - `Insights`: the confusion matrix and sample outputs after each epoch;
 - `EventStream`: everything the UI draws, as a list of (kind, data) messages put on the
   events queue at most every `interval` seconds (and at once on epoch ends and events),
@@ -254,6 +255,7 @@ def run_job(job: dict[str, Any], events, control) -> None:
 
 def _run_job(job: dict[str, Any], events, control) -> None:
     from engine.graph.fileformat import graph_from_document
+    from engine.inspection.recorder import InspectionRecorder
     from engine.training.checkpoint import load_weights, save_weights
     from engine.training.errors import DivergedError
     from engine.training.insights import Insights
@@ -275,7 +277,7 @@ def _run_job(job: dict[str, Any], events, control) -> None:
     try:
         graph = graph_from_document(job["graph"])
         graph.base_dir = job_base_dir(job)
-        callbacks = [MetricsWriter(folder / METRICS, folder / BATCHES)]
+        callbacks = [MetricsWriter(folder / METRICS, folder / BATCHES), InspectionRecorder(folder)]
         if job.get("insights", True):
             callbacks.append(Insights(stream.insights, min_interval=float(job.get("insights_interval", 0.5))))
         callbacks.append(stream)

@@ -1,0 +1,247 @@
+"""InspectionRecorder: a training callback that records the network on a fixed probe set.
+
+Attach it beside the other callbacks (`engine/runs/worker.py`, `python -m engine train`):
+
+    Trainer(graph, callbacks=[..., InspectionRecorder(run_dir)])
+
+It reads its settings from the run's training block (`inspect`, `inspect_every`,
+`inspect_probe`, `inspect_max_mb`; see engine/graph/training.py). The probe (validation
+samples, or training samples when there is no validation set) is chosen once from the seed,
+classes taken in turn so each appears. Epoch 0 (the initial weights) is recorded, then every
+`inspect_every` epochs and the last one. The folder never exceeds `inspect_max_mb`: when the
+next epoch would not fit, every other recorded epoch is dropped (epoch 0 is kept) and the
+spacing doubles, so a long run stays covered from start to end at a coarser step.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from engine.inspection.capture import Capture, GradientSource, Limits
+from engine.inspection.store import FOLDER, FORMAT, INDEX, PROBE, VERSION, epoch_file
+from engine.training.callbacks import Callback
+
+if TYPE_CHECKING:
+    from engine.training.trainer import Trainer, TrainingResult
+
+PROBE_STREAM = 15  # numpy seed stream of the probe choice, apart from the data split's
+
+
+class InspectionRecorder(Callback):
+    """Records into `<run_dir>/inspection/`; settings given here override the run's training block."""
+
+    def __init__(
+        self,
+        run_dir: str | os.PathLike,
+        *,
+        enabled: bool | None = None,
+        every: int | None = None,
+        probe_size: int | None = None,
+        max_mb: float | None = None,
+        limits: Limits | None = None,
+    ):
+        self.folder = Path(run_dir) / FOLDER
+        self._overrides = {"inspect": enabled, "inspect_every": every, "inspect_probe": probe_size}
+        self._overrides["inspect_max_mb"] = max_mb
+        self.limits = limits or Limits()
+        self.active = False
+        self.capture: Capture | None = None
+        self.args: dict[str, torch.Tensor] = {}
+        self.index: dict[str, Any] = {}
+        self.sizes: dict[int, int] = {}  # recorded epoch -> bytes of its file
+        self.attempted: set[int] = set()  # epochs recorded or skipped in this session
+        self.fixed_bytes = 0  # the probe file
+        self.every = 1
+        self.max_mb = 0.0
+        self.max_bytes = 0
+
+    # -- callback hooks ----------------------------------------------------------------------
+    def on_train_start(self, trainer: Trainer) -> None:
+        s = {**trainer.settings, **{k: v for k, v in self._overrides.items() if v is not None}}
+        main = trainer.dist is None or trainer.dist.is_main
+        self.active = bool(s.get("inspect", True)) and main
+        if not self.active:
+            return
+        self.every = max(1, int(s.get("inspect_every", 1)))
+        self.max_mb = float(s.get("inspect_max_mb", 20.0))
+        self.max_bytes = int(self.max_mb * 2**20)
+        self.capture = _capture_for(trainer, self.limits)
+        if trainer.start_epoch and self._resume():
+            return
+        self._start_fresh(trainer, int(s.get("inspect_probe", 16)))
+        self.record(0)
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, metrics: dict[str, Any]) -> None:
+        if self.active and epoch % self.every == 0:
+            self.record(epoch)
+
+    def on_train_end(self, trainer: Trainer, result: TrainingResult) -> None:
+        if not self.active or not trainer.history:
+            return
+        # The weights the run ends with: the best epoch's when early stopping restored them.
+        final = result.best_epoch if result.restored_best and result.best_epoch else trainer.history[-1]["epoch"]
+        if final not in self.attempted:
+            self.record(int(final))
+
+    # -- recording ---------------------------------------------------------------------------
+    def record(self, epoch: int) -> None:
+        """Snapshot the network now and store it as `epoch` (within the size bound)."""
+        from safetensors.torch import save
+
+        self.attempted.add(epoch)
+        data = save(self.capture.snapshot(self.args))
+        self.index["nodes"] = [
+            self.capture.entries[n].as_json() for n in self.capture.node_ids if n in self.capture.entries
+        ]
+        if not self._make_room(len(data)):
+            self.index.setdefault("skipped", []).append(
+                {
+                    "epoch": epoch,
+                    "why": f"one recorded epoch takes {len(data) / 2**20:.2f} MB: with the probe it does not fit "
+                    f"the {self.max_mb:g} MB bound (inspect_max_mb)",
+                }
+            )
+            self._write_index()
+            return
+        replace_file(self.folder / epoch_file(epoch), data)
+        self.sizes[epoch] = len(data)
+        self.index["epochs"] = sorted({*self.index["epochs"], epoch})
+        self._write_index()
+
+    def _make_room(self, incoming: int) -> bool:
+        """Thin the recorded epochs until `incoming` more bytes fit the bound; False if they never can."""
+        reserve = 64 * 1024  # the index
+        while self.fixed_bytes + sum(self.sizes.values()) + incoming + reserve > self.max_bytes:
+            recorded = self.index["epochs"]
+            if not recorded:
+                return False
+            self.every *= 2
+            keep = [e for e in recorded if e == 0 or e % self.every == 0]
+            if len(keep) == len(recorded):  # nothing left on the grid to drop: drop the oldest after 0
+                later = [e for e in recorded if e != 0]
+                keep = [e for e in recorded if e not in later[:1]] if later else []
+            self._drop([e for e in recorded if e not in keep])
+        return True
+
+    def _drop(self, epochs: list[int]) -> None:
+        self.index["epochs"] = [e for e in self.index["epochs"] if e not in epochs]
+        self.index["every"] = self.every
+        self._write_index()  # the index stops naming them before they go
+        for epoch in epochs:
+            (self.folder / epoch_file(epoch)).unlink(missing_ok=True)
+            self.sizes.pop(epoch, None)
+
+    def _write_index(self) -> None:
+        self.index["every"] = self.every
+        replace_file(self.folder / INDEX, json.dumps(self.index, indent=1).encode("utf-8"))
+
+    # -- start -------------------------------------------------------------------------------
+    def _start_fresh(self, trainer: Trainer, probe_size: int) -> None:
+        from safetensors.torch import save
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for old in self.folder.glob("epoch_*.safetensors"):  # an earlier run in the same folder
+            old.unlink()
+        split, x, y = ("val", trainer.data.val_x, trainer.data.val_y)
+        if len(x) == 0:
+            split, x, y = "train", trainer.data.train_x, trainer.data.train_y
+        indices = choose_probe(y.numpy() if y.dtype == torch.int64 else None, len(x), probe_size, trainer.seed)
+        chosen = torch.as_tensor(indices, dtype=torch.long)
+        source = trainer.val_inputs if split == "val" else trainer.train_inputs
+        self.args = {name: t.index_select(0, chosen.to(t.device)) for name, t in source.items()}
+        if trainer.plan.noise:  # the same noise at every recorded epoch, apart from training's
+            generator = torch.Generator(device=trainer.device).manual_seed(trainer.seed + PROBE_STREAM)
+            trainer._add_noise(self.args, len(indices), generator)
+        self.args = {name: self.args[name] for name in trainer.eval_args}
+        files = {"inputs": x[chosen], "targets": y[chosen]}
+        files.update({f"arg/{name}": t.to("cpu") for name, t in self.args.items()})
+        data = save({k: v.contiguous() for k, v in files.items()})
+        replace_file(self.folder / PROBE, data)
+        self.fixed_bytes = len(data)
+        self.sizes = {}
+        names = list(trainer.data.class_names) or None
+        self.index = {
+            "format": FORMAT,
+            "version": VERSION,
+            "probe": {
+                "split": split,
+                "indices": [int(i) for i in indices],
+                "class_names": names,
+                "input_shape": list(x.shape[1:]),
+            },
+            "epochs": [],
+            "every": self.every,
+            "max_mb": self.max_mb,
+            "output": self.capture.output,
+            "limits": asdict(self.limits),
+            "nodes": [],
+        }
+
+    def _resume(self) -> bool:
+        """Carry on an earlier recording of this run (after --resume); False to start afresh."""
+        from safetensors.torch import load_file
+
+        try:
+            self.index = json.loads((self.folder / INDEX).read_text(encoding="utf-8"))
+            self.args = load_file(str(self.folder / PROBE))
+        except (OSError, ValueError):
+            return False
+        self.args = {k.split("/", 1)[1]: v for k, v in self.args.items() if k.startswith("arg/")}
+        self.fixed_bytes = (self.folder / PROBE).stat().st_size
+        self.sizes = {}
+        for epoch in self.index.get("epochs", []):
+            path = self.folder / epoch_file(epoch)
+            if path.is_file():
+                self.sizes[epoch] = path.stat().st_size
+        self.index["epochs"] = sorted(self.sizes)
+        self.every = max(self.every, int(self.index.get("every", self.every)))
+        return True
+
+
+def choose_probe(labels: np.ndarray | None, n: int, size: int, seed: int) -> list[int]:
+    """`size` sample indices out of `n`, fixed by the seed; with labels, the classes take turns."""
+    size = min(size, n)
+    rng = np.random.default_rng([seed, PROBE_STREAM])
+    if labels is None:
+        return sorted(int(i) for i in rng.choice(n, size=size, replace=False))
+    queues = [list(rng.permutation(np.flatnonzero(labels == c))) for c in np.unique(labels)]
+    chosen: list[int] = []
+    while len(chosen) < size:
+        for queue in queues:
+            if queue and len(chosen) < size:
+                chosen.append(int(queue.pop(0)))
+    return chosen
+
+
+def _capture_for(trainer: Trainer, limits: Limits) -> Capture:
+    plan = trainer.plan
+    node_types = {n: trainer.graph.nodes[n].type_id for n in plan.analysis.order}
+    gradients = [GradientSource(dict(o.weights), list(o.updated)) for o in plan.optimizers]
+    output = plan.accuracy[0].prediction if plan.accuracy else None
+    softmax = bool(plan.accuracy) and plan.accuracy[0].kind == "argmax"
+    return Capture(trainer.modules, trainer.eval_program, node_types, gradients, output, softmax, limits)
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write `data` to a temporary file beside `path`, then rename it over `path`: readers see whole files.
+
+    Unlike engine.fileio's atomic writes this does not fsync: a recording is rewritten every
+    epoch and can be made again, and the two fsyncs cost ~25 ms an epoch on this machine, more
+    than the recording itself (a power cut may lose the last epochs' files, never tear one).
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
