@@ -157,10 +157,8 @@ def _trace(
             continue
         if node_id not in children:
             raise CompileError(f"{node_type.title} `{node_id}` has no module in the shared modules", node_id)
-        incoming = {e.dst_port: e for e in graph.edges_into(node_id)}
-        args = tuple(
-            values[(incoming[p.name].src, incoming[p.name].src_port)] for p in node_type.inputs if p.name in incoming
-        )
+        incoming = graph.edges_into(node_id)  # a `multiple` port's edges in the order they were connected
+        args = tuple(values[(e.src, e.src_port)] for p in node_type.inputs for e in incoming if e.dst_port == p.name)
         result = program.call_module(node_id, args)
         result.name = node_id
         if len(node_type.outputs) == 1:

@@ -224,12 +224,11 @@ def scope_lines(
             continue
         node = graph.nodes[item]
         node_type = registry.get(node.type_id)
-        incoming = {e.dst_port: e for e in graph.edges_into(item)}
+        incoming = graph.edges_into(item)  # a `multiple` port's edges in the order they were connected
         inputs, args = {}, []
         for port in node_type.inputs:
-            edge = incoming.get(port.name)
-            if edge is not None:
-                inputs[port.name] = layout.part.analysis.specs[(edge.src, edge.src_port)]
+            for edge in (e for e in incoming if e.dst_port == port.name):
+                inputs.setdefault(port.name, layout.part.analysis.specs[(edge.src, edge.src_port)])
                 args.append(values[(edge.src, edge.src_port)])
         ctx = NodeContext(local, dict(node.params), inputs, args)
         line = node_type.codegen.init_line(ctx)

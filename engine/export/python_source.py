@@ -155,15 +155,13 @@ def variable(graph: Graph, node_id: str, port: str) -> str:
 def _context(part: ModelPart, node_id: str) -> NodeContext:
     graph, registry = part.graph, catalog()
     node_type = registry.get(graph.nodes[node_id].type_id)
-    incoming = {e.dst_port: e for e in graph.edges_into(node_id)}
+    incoming = graph.edges_into(node_id)  # a `multiple` port's edges in the order they were connected
     names = {(i.node_id, i.port): i.name for i in part.inputs}
     inputs, args = {}, []
     for port in node_type.inputs:
-        edge = incoming.get(port.name)
-        if edge is None:
-            continue
-        inputs[port.name] = part.analysis.specs[(edge.src, edge.src_port)]
-        args.append(names.get((edge.src, edge.src_port)) or variable(graph, edge.src, edge.src_port))
+        for edge in (e for e in incoming if e.dst_port == port.name):
+            inputs.setdefault(port.name, part.analysis.specs[(edge.src, edge.src_port)])  # a multiple port: its first
+            args.append(names.get((edge.src, edge.src_port)) or variable(graph, edge.src, edge.src_port))
     return NodeContext(node_id, dict(graph.nodes[node_id].params), inputs, args)
 
 

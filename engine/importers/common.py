@@ -81,7 +81,9 @@ class GraphBuilder:
         """Add a node fed by `inputs` ((node id, output port) per input port, in port order)."""
         node_id = self.node_id(wanted, type_id)
         self.graph.add_node(type_id, params, node_id=node_id)
-        ports = catalog().get(type_id).inputs
+        ports = list(catalog().get(type_id).inputs)
+        if ports and ports[-1].multiple and len(inputs) > len(ports):  # the rest go on a last, multiple port
+            ports += [ports[-1]] * (len(inputs) - len(ports))
         for (src, src_port), port in zip(inputs, ports, strict=False):
             self.graph.connect(src, src_port, node_id, port.name)
         for key, value in (weights or {}).items():

@@ -118,11 +118,23 @@ register(
     )
 )
 
-CONCAT_PORTS = ("a", "b", "c", "d")
+CONCAT_PORTS = ("a", "b", "c", "d", "more")
+
+
+def concat_specs(inputs) -> list[tuple[str, TensorSpec]]:
+    """The connected inputs in joining order: a, b, c, d, then `more` in the order its edges were connected."""
+    specs = []
+    for port in CONCAT_PORTS:
+        value = inputs.get(port)
+        if isinstance(value, list):
+            specs += [(f"{port}[{i}]", spec) for i, spec in enumerate(value)]
+        elif value is not None:
+            specs.append((port, value))
+    return specs
 
 
 def _infer_concat(params, inputs):
-    specs = [(port, inputs[port]) for port in CONCAT_PORTS if inputs.get(port) is not None]
+    specs = concat_specs(inputs)
     for port, spec in specs:
         require_batched(spec, port)
         require_float(spec, port)
@@ -151,16 +163,17 @@ def _infer_concat(params, inputs):
 def _build_concat(params, inputs):
     from engine.nodes.modules import Concat
 
-    return Concat(axis_of(inputs["a"], params["dim"]))
+    return Concat(axis_of(concat_specs(inputs)[0][1], params["dim"]))
 
 
 def _concat_code(c) -> list[str]:
-    return [f"{c.node_id} = torch.cat(({', '.join(c.args)}), dim={axis_of(c.spec, c.params['dim'])})"]
+    joined = ", ".join(c.args) + ("," if len(c.args) == 1 else "")  # (x,) is a tuple of one
+    return [f"{c.node_id} = torch.cat(({joined}), dim={axis_of(c.spec, c.params['dim'])})"]
 
 
 def _concat_params(count: int, dim: int) -> dict:
-    if not 2 <= count <= len(CONCAT_PORTS):
-        raise Unmapped(f"joins {count} tensors; Concat takes 2 to {len(CONCAT_PORTS)}")
+    if count < 1:
+        raise Unmapped("joins no tensors")
     return {"dim": after_batch(dim)}
 
 
@@ -171,13 +184,21 @@ register(
         aliases=("concatenate", "cat", "join", "stack"),
         category="merge",
         help=(
-            "Joins two to four tensors along one axis: [B, 16] and [B, 8] become [B, 24]; two "
+            "Joins tensors along one axis: [B, 16] and [B, 8] become [B, 24]; two "
             "images [B, 16, 8, 8] and [B, 8, 8, 8] become [B, 24, 8, 8] with dim 0 (channels). "
             "Use it to combine different views of the input, or the skip connections of a U-Net. "
             "All other axes must be equal. Unlike Add it keeps the branches apart and lets the next "
-            "layer learn how to mix them, at the cost of more weights there."
+            "layer learn how to mix them, at the cost of more weights there. Inputs are joined in "
+            "the order a, b, c, d, then every tensor on `more` in the order it was connected, so a "
+            "DenseNet block can join all its earlier layers; a single input passes through."
         ),
-        inputs=(*TWO, Port("c", "third tensor", optional=True), Port("d", "fourth tensor", optional=True)),
+        inputs=(
+            Port("a", "first tensor"),
+            Port("b", "second tensor", optional=True),
+            Port("c", "third tensor", optional=True),
+            Port("d", "fourth tensor", optional=True),
+            Port("more", "any number of further tensors, joined after d in the order connected", multiple=True),
+        ),
         outputs=(Port("out", "the inputs joined along dim"),),
         params=(
             Param(

@@ -21,7 +21,7 @@ class Multiply(nn.Module):
 
 
 class Concat(nn.Module):
-    """Concatenates the connected inputs (two to four) along torch dim `dim`."""
+    """Concatenates the connected inputs (one or more, in port order) along torch dim `dim`."""
 
     def __init__(self, dim: int):
         super().__init__()

@@ -146,6 +146,11 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
         ({"dim": -1}, {"a": floats(2, 4), "b": floats(2, 1), "c": floats(2, 2), "d": floats(2, 3)}),
         ({"dim": 1}, {"a": floats(2, 4), "b": floats(2, 1), "c": floats(2, 2)}),
         ({"dim": -1}, {"a": floats(3, 2), "b": floats(3, 2)}),
+        ({}, {"a": floats(3)}),  # one input passes through (DenseNet's first layer joins a list of one)
+        (
+            {"dim": 0},
+            {"a": floats(1, 3), "b": floats(2, 3), "c": floats(1, 3), "d": floats(1, 3), "more": [floats(3, 3)] * 3},
+        ),
     ],
     "merge.Detach": [({}, {"in": floats(4)})],
     "merge.RealFakeBatch": [
@@ -258,7 +263,12 @@ def test_inferred_shapes_match_torch(type_id, case):
     assert isinstance(module, torch.nn.Module)
     if case == 0:  # default params: weights exactly when the type says so
         assert any(True for _ in module.parameters()) == node_type.has_weights
-    args = [sample(inputs[port.name]) for port in node_type.inputs if port.name in inputs]
+    args = [  # a multiple port's list: one argument per connected edge, in order
+        sample(spec)
+        for port in node_type.inputs
+        if port.name in inputs
+        for spec in (inputs[port.name] if isinstance(inputs[port.name], list) else [inputs[port.name]])
+    ]
     for mode in ("train", "eval"):
         module.train(mode == "train")
         result = module(*args)
