@@ -17,6 +17,7 @@ from engine.data.files import os_error_message
 from engine.data.image_folder import describe_image_folder, read_image_folder
 from engine.data.info import BUILTIN_INFO, DataError, DatasetInfo, RawDataset
 from engine.data.npz_file import describe_npz, read_npz
+from engine.data.planar import PLANAR_DATASETS, describe_planar, read_planar
 from engine.data.subset import subset_info
 from engine.data.synthetic import describe_synthetic, read_synthetic
 
@@ -34,6 +35,7 @@ SOURCES: dict[str, Source] = {
     **{name: _BUILTIN for name in BUILTIN_INFO},
     "sine_wave": _SYNTHETIC,
     "gaussian_ring": _SYNTHETIC,
+    **{name: Source(describe_planar, read_planar) for name in PLANAR_DATASETS},
     "csv": Source(describe_csv, read_csv),
     "image_folder": Source(describe_image_folder, read_image_folder),
     "npz": Source(describe_npz, read_npz),
@@ -52,6 +54,11 @@ DATASET_DESCRIPTIONS: dict[str, str] = {
     "diabetes": "442 patients: 10 measurements, a disease-progression number to predict (regression).",
     "sine_wave": "Synthetic: windows of a noisy sine wave; predict its next value (regression).",
     "gaussian_ring": "Synthetic: 2-D points from 8 Gaussian blobs on a ring, the classic GAN test.",
+    "moons": "Synthetic 2-D: two interleaving half circles, 2 classes (decision boundaries).",
+    "circles": "Synthetic 2-D: a circle inside a circle, 2 classes; no straight line separates them.",
+    "spiral": "Synthetic 2-D: three spiral arms, 3 classes; needs several layers to untangle.",
+    "xor": "Synthetic 2-D: class by the signs of x and y (XOR), 2 classes; not linearly separable.",
+    "blobs": "Synthetic 2-D: three Gaussian blobs, 3 classes; separable by straight lines.",
     "csv": "Your CSV file: numeric columns as features, one target column.",
     "image_folder": "Your images: one subfolder per class, resized to image_size.",
     "npz": "Your NumPy .npz file with arrays x and y.",

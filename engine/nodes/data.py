@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.data import DATASET_DESCRIPTIONS, DATASETS, DEFAULT_PARAMS, DataError, describe
+from engine.data.planar import PLANAR_DATASETS
 from engine.registry import NodeType, NoImport, Param, Port, ShapeError, TensorSpec, register
 
 
@@ -19,7 +20,7 @@ _DEFAULT = DEFAULT_PARAMS
 _FILES = {"dataset": ("csv", "image_folder", "npz")}
 _TABLE_FILES = {"dataset": ("csv", "npz")}
 _IMAGES = {"dataset": ("image_folder",)}
-_SYNTHETIC = {"dataset": ("sine_wave", "gaussian_ring")}
+_SYNTHETIC = {"dataset": ("sine_wave", "gaussian_ring", *PLANAR_DATASETS)}
 _SINE = {"dataset": ("sine_wave",)}
 
 register(
@@ -36,7 +37,9 @@ register(
             "(measurements to classify) or diabetes (a number to predict). Synthetic data: "
             "sine_wave gives windows of a noisy wave whose next value is to be forecast; "
             "gaussian_ring gives 2-D points from 8 blobs on a circle, the classic test of "
-            "whether a GAN learns every mode. Or use your own CSV file (numeric columns and one "
+            "whether a GAN learns every mode; moons, circles, spiral, xor and blobs give 2-D points "
+            "in 2 or 3 classes, to watch a classifier's decision boundary form (the Inspector draws "
+            "it). Or use your own CSV file (numeric columns and one "
             "target column), image folder (one subfolder per class) or .npz file (arrays x and "
             "y). Table features are standardized (mean 0, std 1) with statistics of the training "
             "samples only, so the model never peeks at validation data. A share of the samples "
@@ -121,7 +124,8 @@ register(
                 "float",
                 _DEFAULT["noise"],
                 "Synthetic datasets: sine_wave adds noise with this standard deviation (the best "
-                "reachable MSE is about noise squared); gaussian_ring blobs have std 0.2 x noise.",
+                "reachable MSE is about noise squared); gaussian_ring blobs have std 0.2 x noise; "
+                "moons, circles, spiral and xor move each point by noise of this std; blobs have std 3 x noise.",
                 minimum=0.0,
                 maximum=10.0,
                 applies_when=_SYNTHETIC,
