@@ -9,6 +9,7 @@ from engine.analysis.fixes import locate
 from engine.analysis.forward_names import per_port_names
 from engine.analysis.problems import Problem, sentence
 from engine.analysis.scopes import optimizer_scope
+from engine.analysis.teaching import teaching_warnings
 from engine.graph.grouping import node_paths
 from engine.graph.model import RESERVED_IDS, Edge, Graph, reserved_reason
 from engine.graph.training import TRAINING_INDEX
@@ -82,6 +83,11 @@ class _Analyzer:
             self._infer_node(node_id)
         self._check_training_structure()
         self._check_training_settings()
+        for lesson in teaching_warnings(
+            self.graph, self.types, order, self.result.inputs, self.result.specs, self._subject
+        ):
+            if lesson.node_id not in self.bad_nodes:
+                self.report(lesson.node_id, lesson.text, lesson.hint, severity="warning", fix=lesson.fix)
         rank = {"error": 0, "warning": 1, "info": 2}
         position = {node_id: index for index, node_id in enumerate(self.graph.nodes)}
         self.result.problems.sort(key=lambda p: (rank[p.severity], position.get(p.node_id, len(position))))

@@ -12,7 +12,16 @@ from collections.abc import Callable, Mapping
 from engine.graph.layout import COLUMN_STEP, estimated_height, position, set_position
 from engine.graph.model import Graph, GraphError
 from engine.registry import NodeType, ParamError, TensorSpec, catalog
-from engine.registry.fixes import AddNode, Connect, InsertNode, QuickFix, SetParam, SetUpstreamParam, ShapeFix
+from engine.registry.fixes import (
+    AddNode,
+    Connect,
+    InsertNode,
+    QuickFix,
+    RemoveNode,
+    SetParam,
+    SetUpstreamParam,
+    ShapeFix,
+)
 
 PortRef = tuple[str, str]
 
@@ -175,6 +184,20 @@ def _add_node(graph: Graph, fix: AddNode) -> list[str]:
     return [new_id]
 
 
+def _remove_node(graph: Graph, fix: RemoveNode) -> list[str]:
+    """Take a one-input node out of its chain: its input's source feeds what it fed, on the same ports."""
+    node_type = _require_node(graph, fix.node)
+    incoming = graph.edges_into(fix.node)
+    if len(incoming) != 1 or len(node_type.outputs) != 1:
+        raise GraphError(f"`{fix.node}` no longer has exactly one input, so its input cannot go straight on")
+    [edge] = incoming
+    outgoing = list(graph.edges_out_of(fix.node))
+    graph.remove_node(fix.node)
+    for out in outgoing:
+        graph.connect(edge.src, edge.src_port, out.dst, out.dst_port)
+    return []
+
+
 def _descendants(graph: Graph, node_id: str) -> set[str]:
     seen: set[str] = set()
     todo = [node_id]
@@ -191,4 +214,5 @@ _APPLY: dict[type, Callable[[Graph, QuickFix], list[str]]] = {
     AddNode: _add_node,
     Connect: _connect,
     SetParam: _set_param,
+    RemoveNode: _remove_node,
 }

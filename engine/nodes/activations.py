@@ -18,6 +18,7 @@ from engine.registry import (
     register,
 )
 from engine.registry.codegen import call, non_default, plain
+from engine.registry.traits import DIES, PROBABILITIES, SATURATING
 
 IN = (Port("in", "input tensor"),)
 OUT = (Port("out", "same shape as the input"),)
@@ -65,6 +66,7 @@ def _activation(
     codegen: LayerCode,
     pytorch: PyTorchImport | NoImport,
     onnx: OnnxImport | NoImport,
+    traits: tuple[str, ...] = (),
 ) -> NodeType:
     return register(
         NodeType(
@@ -80,6 +82,7 @@ def _activation(
             codegen=codegen,
             pytorch_import=pytorch,
             onnx_import=onnx,
+            traits=traits,
         )
     )
 
@@ -122,6 +125,7 @@ _activation(
     "negative outputs 0 and stops learning (a dead ReLU); Netwright shows the dead "
     "fraction while training. Leaky ReLU avoids it.",
     **_parameterless("ReLU", "relu", "Relu"),
+    traits=(DIES,),
 )
 
 _activation(
@@ -161,6 +165,7 @@ _activation(
     "so early layers stop learning. Do not put it before BCEWithLogits, which applies one "
     "itself; use it on the output only when you need the probabilities.",
     **_parameterless("Sigmoid", "sigmoid", "Sigmoid"),
+    traits=(SATURATING, PROBABILITIES),
 )
 
 _activation(
@@ -172,6 +177,7 @@ _activation(
     "gradient is almost 0, so deep stacks of tanh suffer from vanishing gradients; prefer "
     "ReLU in deep feedforward networks.",
     **_parameterless("Tanh", "tanh", "Tanh"),
+    traits=(SATURATING,),
 )
 
 SOFTMAX_DIM = Param(
@@ -195,6 +201,7 @@ _activation(
     (SOFTMAX_DIM,),
     _over_axis,
     **_softmax_like("Softmax", "softmax"),
+    traits=(PROBABILITIES,),
 )
 
 _activation(
@@ -286,6 +293,7 @@ _activation(
     "costly on phones. It learns about as well as SiLU; on a desktop CPU the difference in speed "
     "is small.",
     **_parameterless("Hardswish", "hardswish", "HardSwish"),
+    traits=(DIES,),  # exactly 0 below -3
 )
 
 
@@ -307,6 +315,7 @@ _activation(
     "ReLU, and like ReLU a unit whose input stays negative stops learning; above 6 the gradient "
     "is 0 too. Outside mobile-style networks a plain ReLU is the usual choice.",
     codegen=plain("ReLU6"),
+    traits=(DIES,),
     pytorch=PyTorchImport(modules=("ReLU6",), functions=("relu6",), signature=("input", "inplace")),
     onnx=OnnxImport(ops=("Clip",), map=_clip_to_relu6),
 )
@@ -328,6 +337,7 @@ _activation(
     "of a real sigmoid is costly on phones. Like sigmoid its gradient is 0 far from zero (here "
     "exactly 0 beyond +-3), so keep it for gates and outputs, not deep hidden stacks.",
     codegen=plain("Hardsigmoid"),
+    traits=(SATURATING, DIES),  # flat at 0 below -3 and at 1 above 3
     pytorch=PyTorchImport(modules=("Hardsigmoid",), functions=("hardsigmoid",), signature=("input", "inplace")),
     onnx=OnnxImport(ops=("HardSigmoid",), map=_hard_sigmoid),
 )

@@ -6,6 +6,7 @@ from engine.nodes.checks import require_batched, require_float
 from engine.registry import SCALAR, LossCode, NodeType, NoImport, Param, Port, ShapeError, register
 from engine.registry.codegen import call, non_default
 from engine.registry.fixes import InsertNode, SetUpstreamParam
+from engine.registry.traits import TAKES_LOGITS
 
 INPUTS = (
     Port("prediction", "the model's output"),
@@ -130,6 +131,7 @@ def _loss(
     *,
     codegen: LossCode,
     accuracy: str | None = None,
+    traits: tuple[str, ...] = (),
 ) -> NodeType:
     return register(
         NodeType(
@@ -146,6 +148,7 @@ def _loss(
             pytorch_import=NOT_IN_MODELS,
             onnx_import=NOT_IN_MODELS,
             accuracy=accuracy,
+            traits=traits,
         )
     )
 
@@ -170,6 +173,7 @@ _loss(
     ),
     codegen=LossCode(lambda p: call("nn.CrossEntropyLoss", **non_default(label_smoothing=(p["label_smoothing"], 0.0)))),
     accuracy="argmax",
+    traits=(TAKES_LOGITS,),
 )
 
 _loss(
@@ -281,6 +285,7 @@ class BCEWithLogitsLabels(nn.BCEWithLogitsLoss):
 ''',
     ),
     accuracy="threshold",
+    traits=(TAKES_LOGITS,),
 )
 
 

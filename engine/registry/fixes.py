@@ -98,10 +98,20 @@ class SetUpstreamParam:
         return f"Set {self.param} to {_value(self.value)} before {self.port}"
 
 
-QuickFix = InsertNode | AddNode | Connect | SetParam
+@dataclass(frozen=True)
+class RemoveNode:
+    """Remove `node` and connect what feeds its input straight to everything it fed (a Softmax before a loss)."""
+
+    node: str
+
+    def describe(self) -> str:
+        return f"Remove {self.node} (its input goes straight on)"
+
+
+QuickFix = InsertNode | AddNode | Connect | SetParam | RemoveNode
 """A fix a Problem offers: it names every node it changes."""
 
-QUICK_FIXES: tuple[type, ...] = (InsertNode, AddNode, Connect, SetParam)
+QUICK_FIXES: tuple[type, ...] = (InsertNode, AddNode, Connect, SetParam, RemoveNode)
 
 ShapeFix = InsertNode | SetUpstreamParam
 """A fix a shape rule raises with its ShapeError, relative to the node being checked."""

@@ -11,6 +11,7 @@ from engine.registry.errors import ParamError
 from engine.registry.imports import NoImport, OnnxImport, PyTorchImport
 from engine.registry.params import Param
 from engine.registry.spec import TensorSpec
+from engine.registry.traits import KNOWN as KNOWN_TRAITS
 from engine.registry.weight_init import INIT_PARAMS
 
 if TYPE_CHECKING:  # torch stays out of the import path of the registry
@@ -83,6 +84,8 @@ class NodeType:
     # Weighted types take the `init` choice (engine/registry/weight_init.py) unless this is False:
     # weights that are not drawn at random (a normalization's scale and shift start at 1 and 0).
     weight_init: bool = True
+    # What the type is, for teaching checks and training probes (engine/registry/traits.py).
+    traits: tuple[str, ...] = ()
     param_index: dict[str, Param] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -92,6 +95,8 @@ class NodeType:
             raise ValueError(f"{self.type_id}: accuracy is 'argmax' or 'threshold', and only for losses")
         if "." not in self.type_id:
             raise ValueError(f"{self.type_id}: type ids look like 'layers.Linear'")
+        if set(self.traits) - KNOWN_TRAITS:
+            raise ValueError(f"{self.type_id}: unknown traits {sorted(set(self.traits) - KNOWN_TRAITS)}")
         params = self.params
         if self.has_weights and self.weight_init and all(p.name != "init" for p in params):
             params = params + INIT_PARAMS

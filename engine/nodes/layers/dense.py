@@ -21,6 +21,7 @@ from engine.registry import (
 )
 from engine.registry.codegen import call, non_default
 from engine.registry.fixes import InsertNode
+from engine.registry.traits import AFFINE
 
 # --- Dense -----------------------------------------------------------------------------------
 
@@ -92,6 +93,7 @@ register(
         infer=_infer_linear,
         build=_build_linear,
         has_weights=True,
+        traits=(AFFINE,),
         legacy_ids=("layers.Dense",),
         codegen=LayerCode(_linear_code),
         pytorch_import=PyTorchImport(

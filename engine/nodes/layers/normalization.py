@@ -20,6 +20,7 @@ from engine.registry import (
     register,
 )
 from engine.registry.codegen import call, non_default
+from engine.registry.traits import LINEAR_MAP, NORMALIZATION
 
 # --- Regularization and normalization --------------------------------------------------------
 
@@ -120,6 +121,7 @@ register(
         ),
         infer=_infer_same_float,
         build=_build_dropout,
+        traits=(LINEAR_MAP,),
         codegen=LayerCode(lambda c: call("nn.Dropout", p=c.params["p"])),
         pytorch_import=PyTorchImport(
             modules=("Dropout",),
@@ -206,6 +208,7 @@ register(
         build=_build_batch_norm("1d"),
         has_weights=True,
         weight_init=False,  # a scale and a shift that start at 1 and 0, not drawn at random
+        traits=(NORMALIZATION,),
         codegen=_batch_norm_code("BatchNorm1d"),
         pytorch_import=PyTorchImport(modules=("BatchNorm1d",), module_params=_batch_norm_params),
         onnx_import=_batch_norm_onnx((2, 3)),
@@ -226,6 +229,7 @@ register(
         build=_build_batch_norm("2d"),
         has_weights=True,
         weight_init=False,  # a scale and a shift that start at 1 and 0, not drawn at random
+        traits=(NORMALIZATION,),
         codegen=_batch_norm_code("BatchNorm2d"),
         pytorch_import=PyTorchImport(modules=("BatchNorm2d",), module_params=_batch_norm_params),
         onnx_import=_batch_norm_onnx((4,)),
@@ -275,6 +279,7 @@ register(
         build=_build_layer_norm,
         has_weights=True,
         weight_init=False,  # a scale and a shift that start at 1 and 0, not drawn at random
+        traits=(NORMALIZATION,),
         codegen=LayerCode(
             lambda c: call(
                 "nn.LayerNorm",

@@ -23,6 +23,7 @@ from engine.registry import (
     register,
 )
 from engine.registry.codegen import plain
+from engine.registry.traits import LINEAR_MAP
 
 # --- Reshaping -------------------------------------------------------------------------------
 
@@ -72,6 +73,7 @@ register(
         params=(),
         infer=_infer_flatten,
         build=_build_flatten,
+        traits=(LINEAR_MAP,),
         codegen=plain("Flatten"),
         # torch.flatten and x.view(B, -1) are recognised by comparing shapes, in the importer
         pytorch_import=PyTorchImport(modules=("Flatten",), module_params=_flatten_params),
@@ -157,6 +159,7 @@ register(
                 min_length=1,
             ),
         ),
+        traits=(LINEAR_MAP,),
         infer=_infer_reshape,
         build=_build_reshape,
         codegen=LayerCode(forward=_reshape_code),

@@ -12,7 +12,8 @@ from engine.analysis import analyze
 from engine.analysis.fixes import apply_fix, locate
 from engine.graph import Graph, GraphError
 from engine.registry import fixes
-from engine.registry.fixes import QUICK_FIXES, AddNode, Connect, InsertNode, SetParam, SetUpstreamParam
+from engine.registry.fixes import QUICK_FIXES, AddNode, Connect, InsertNode, RemoveNode, SetParam, SetUpstreamParam
+from tests.engine.analysis.test_teaching import linear_pair, sigmoid_stack, squashed_before
 from tests.engine.conftest import make_mlp
 
 # `engine.analysis.analyze` is also the name of the function the package exports
@@ -94,6 +95,10 @@ def _optimizer_without_loss() -> Graph:
     return graph
 
 
+def _softmax_before_cross_entropy() -> Graph:
+    return squashed_before("activations.Softmax", "losses.CrossEntropy")
+
+
 @dataclasses.dataclass(frozen=True)
 class Case:
     build: Callable[[], Graph]
@@ -104,6 +109,15 @@ class Case:
 
 
 CASES = {
+    "remove_softmax_before_cross_entropy": Case(
+        _softmax_before_cross_entropy, "squash", frozenset({RemoveNode}), RemoveNode("squash"), severity="warning"
+    ),
+    "insert_relu_between_linears": Case(
+        linear_pair, "fc2", frozenset({InsertNode}), InsertNode("activations.ReLU", node="fc2"), severity="warning"
+    ),
+    "insert_batchnorm_in_a_sigmoid_stack": Case(
+        sigmoid_stack, "act4", frozenset({InsertNode}), InsertNode("layers.BatchNorm1d", node="act4"), "warning"
+    ),
     "insert_flatten": Case(
         _image_into_linear, "fc1", frozenset({InsertNode}), InsertNode("layers.Flatten", node="fc1")
     ),
