@@ -2,4 +2,5 @@
 
 # isort: skip_file
 # Import order is registration order, which is the order of the editor's palette.
-from engine.nodes.layers import dense, conv, resampling, reshaping, normalization, recurrent  # noqa: F401
+from engine.nodes.layers import dense, conv, resampling, padding, channels, reshaping  # noqa: F401
+from engine.nodes.layers import normalization, recurrent  # noqa: F401
