@@ -59,14 +59,14 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from engine.importers import ModelImportError
-    from engine.weights import WeightsFileError
+    from engine.weights import WeightsFileError, WeightsMatchError
 
     _refuse_overwriting_inputs(args)
     try:
         if args.kind == "weights":
             return _weights(args)
         result = _model(args)
-    except (ModelImportError, WeightsFileError) as exc:
+    except (ModelImportError, WeightsFileError, WeightsMatchError) as exc:
         raise UserError(str(exc)) from None
     weights = result.save(args.out)
     nodes = len(result.graph.nodes)

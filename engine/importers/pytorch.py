@@ -180,6 +180,7 @@ def import_module(
     shape = tuple(int(d) for d in input_shape)
     if not shape or any(d < 1 for d in shape):
         raise ModelImportError(f"input shape {list(shape)}: give the size of one sample, e.g. 1,28,28")
+    _refuse_tied_weights(model, name)
     input_params = _input_params(model, shape, input_dtype)
     example = _example(input_params)
     try:
@@ -215,6 +216,21 @@ def import_module(
     if trace.fx_failure:
         notes[0] += f" (torch.fx could not: {trace.fx_failure}); branches on Python values were taken as they ran"
     return ImportResult(graph, mapper.builder.weights, output, max_abs, max_rel, notes)
+
+
+def _refuse_tied_weights(model: nn.Module, name: str) -> None:
+    """Two layers holding one tensor (a language model's tied encoder and decoder) cannot be two nodes."""
+    first_holder: dict[int, str] = {}
+    tied = []
+    for key, value in model.named_parameters(remove_duplicate=False):
+        holder = first_holder.setdefault(id(value), key)
+        if holder != key:
+            tied.append(f"{key} is {holder}")
+    if tied:
+        raise ModelImportError(
+            f"cannot import {name}: tied weights ({'; '.join(tied)}): every Netwright node has its own weights, "
+            "so they would train apart (untie them, e.g. tie_weights=False, to import)"
+        )
 
 
 def _input_params(model: nn.Module, shape: tuple[int, ...], dtype: str | None) -> dict[str, Any]:
@@ -434,14 +450,18 @@ class _Mapper:
             return self._tensor(args[0])
         if name in ("flatten", "view", "reshape", "squeeze", "unsqueeze"):
             return self._reshape(node, name)
-        node_type = self.index.functions.get(name)
-        if node_type is None:
-            raise Unmapped("has no Netwright node")
-        mapping = node_type.pytorch_import
-        bound = mapping.bind(args, kwargs)
-        params = mapping.function_params(bound)
-        inputs = [self._tensor(value) for value in mapping.tensor_inputs(bound)]
-        return self._add(node_type.type_id, node, params, inputs)
+        claimants = self.index.function_claimants.get(name, ())
+        for node_type in claimants:  # the first whose form this call is (x + 2: Shift; a + b: Add)
+            mapping = node_type.pytorch_import
+            bound = mapping.bind(args, kwargs)
+            params = mapping.params_of(name, bound)
+            if params is None:
+                continue
+            inputs = [self._tensor(value) for value in mapping.tensor_inputs(bound)]
+            return self._add(node_type.type_id, node, params, inputs)
+        if claimants:
+            raise Unmapped(f"has a form that none of {', '.join(t.type_id for t in claimants)} takes")
+        raise Unmapped("has no Netwright node")
 
     def _recurrent_item(self, part: _RecurrentPart, index: Any) -> Any:
         rec, lstm = part.rec, isinstance(part.rec.module, nn.LSTM)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 
 from engine.training.errors import TrainingError
-from engine.weights import WeightsFileError, WeightsReport, match_weights, read_weights
+from engine.weights import WeightsFileError, WeightsMatchError, WeightsReport, match_weights, read_weights
 
 
 def load_initial_weights(trainer, path: str | os.PathLike, nodes: list[str] | None = None) -> WeightsReport:
-    """Load the weights in `path` into `trainer`'s layers, matched by node id, then by name and shape.
+    """Load the weights in `path` into `trainer`'s layers, matched by node id, module path, or unique name and shape.
 
     With `nodes`, only those nodes take weights. Layers that match nothing keep their fresh
     initial values; the report says which and why. Reading never executes code.
@@ -21,7 +21,10 @@ def load_initial_weights(trainer, path: str | os.PathLike, nodes: list[str] | No
         tensors = read_weights(path)
     except WeightsFileError as exc:
         raise TrainingError(str(exc)) from None
-    report = match_weights(trainer.graph, tensors, seed=trainer.seed, only=set(nodes) if nodes else None)
+    try:
+        report = match_weights(trainer.graph, tensors, seed=trainer.seed, only=set(nodes) if nodes else None)
+    except WeightsMatchError as exc:
+        raise TrainingError(f"{path}: {exc}") from None
     if not report.matched:
         raise TrainingError(
             f"no weights in {path} fit this graph: "

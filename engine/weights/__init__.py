@@ -5,6 +5,14 @@ package sits below them: it knows graphs and compiled modules, nothing of traini
 """
 
 from engine.weights.files import WeightsFileError, read_weights, write_weights
-from engine.weights.matching import Match, WeightsReport, match_weights
+from engine.weights.matching import Match, WeightsMatchError, WeightsReport, match_weights
 
-__all__ = ["Match", "WeightsFileError", "WeightsReport", "match_weights", "read_weights", "write_weights"]
+__all__ = [
+    "Match",
+    "WeightsFileError",
+    "WeightsMatchError",
+    "WeightsReport",
+    "match_weights",
+    "read_weights",
+    "write_weights",
+]

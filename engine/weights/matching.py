@@ -1,10 +1,15 @@
 """Match a weights file's tensors to a graph's layers (transfer learning, importing weights).
 
-First by id: a tensor keyed exactly like the graph's (`fc1.weight`) with the same shape.
-Then by name and shape: a layer still without weights takes the first unused layer of the
-file (in the file's natural key order, `features.2` before `features.10`) whose parameter
-names and shapes are the same as its own, so a weight and its bias always come from one
-layer. Everything else is reported with the reason.
+Matching goes by structure and never guesses between equal shapes:
+1. by id: a tensor keyed exactly like the graph's (`fc1.weight`) with the same shape;
+2. by module path: the file's layer `layer1.0.bn2` is the graph's node `layer1_0_bn2` (how the
+   PyTorch importer and the Python export name a submodule's layer; a `module.` or `_orig_mod.`
+   prefix from DataParallel or torch.compile is looked through);
+3. by name and shape, only where exactly one unused layer of the file has the layer's parameter
+   names and shapes and no other unmatched layer of the graph has them too.
+Where several layers of the graph and of the file share their shapes (a ResNet's `bn2` and
+`downsample.1`), picking one by order would silently swap weights, so matching stops with a
+WeightsMatchError naming them. Everything else is reported with the reason.
 """
 
 from __future__ import annotations
@@ -17,12 +22,18 @@ import torch
 from engine.compiler import build_modules
 from engine.graph import Graph
 
+WRAPPER_PREFIXES = ("module.", "_orig_mod.")  # DataParallel / DistributedDataParallel, torch.compile
+
+
+class WeightsMatchError(ValueError):
+    """Layers the file cannot be matched to without guessing; the message names them."""
+
 
 @dataclass(frozen=True)
 class Match:
     key: str  # the graph's `node_id.param`
     source: str  # the file's key
-    how: str  # "id" or "name and shape"
+    how: str  # "id", "module path" or "name and shape"
 
 
 @dataclass
@@ -80,29 +91,81 @@ def match_weights(
                     f"{list(params[param].shape)}"
                 )
     file_layers = _layers(k for k in tensors if k not in used)
+    by_path = _match_by_path(pending, file_layers, tensors)
+    for node_id, prefix in by_path.items():
+        _take_layer(report, node_id, pending.pop(node_id), file_layers.pop(prefix), "module path", tensors, used)
+    signature = {prefix: _signature(keys, tensors) for prefix, keys in file_layers.items()}
+    wanted = {node_id: {p: tuple(v.shape) for p, v in params.items()} for node_id, params in pending.items()}
+    ambiguous: list[str] = []
     for node_id, params in pending.items():
-        wanted = {p: tuple(v.shape) for p, v in params.items()}
-        candidate = next(
-            (
-                prefix
-                for prefix, keys in file_layers.items()
-                if {p: tuple(tensors[k].shape) for p, k in keys.items() if p in wanted} == wanted
-                and not any(k in used for k in keys.values())
-            ),
-            None,
-        )
-        if candidate is None:
-            for param, value in params.items():
-                report.unmatched.setdefault(
-                    f"{node_id}.{param}", f"no unused layer in the file has {param} of shape {list(value.shape)}"
-                )
+        candidates = [prefix for prefix, found in signature.items() if _fits(found, wanted[node_id])]
+        rivals = [other for other in pending if other != node_id and wanted[other] == wanted[node_id]]
+        if len(candidates) == 1 and not rivals:
+            _take_layer(report, node_id, params, file_layers[candidates[0]], "name and shape", tensors, used)
+            del signature[candidates[0]]
             continue
-        for param in params:
-            source_key = file_layers[candidate][param]
-            _take(report, f"{node_id}.{param}", source_key, "name and shape", tensors[source_key], used)
-            report.unmatched.pop(f"{node_id}.{param}", None)
+        if len(candidates) > 1 or (candidates and rivals):
+            shapes = ", ".join(f"{p} {list(v)}" for p, v in wanted[node_id].items())
+            ambiguous.append(
+                f"{node_id} ({shapes}) could take any of {', '.join(candidates)}"
+                + (f" (as could {', '.join(rivals)})" if rivals else "")
+            )
+            continue
+        for param, value in params.items():
+            report.unmatched.setdefault(
+                f"{node_id}.{param}", f"no unused layer in the file has {param} of shape {list(value.shape)}"
+            )
+    if ambiguous:
+        raise WeightsMatchError(
+            f"cannot match {len(ambiguous)} layer{'s' * (len(ambiguous) != 1)} of the graph without guessing "
+            "between layers of the same shapes (name the nodes after the file's layers, layer1.0.bn2 -> "
+            "layer1_0_bn2, or load only some nodes): " + "; ".join(ambiguous)
+        )
     report.unused = [k for k in _natural(tensors) if k not in used]
     return report
+
+
+def _match_by_path(
+    pending: dict[str, dict[str, torch.Tensor]], file_layers: dict[str, dict[str, str]], tensors: dict
+) -> dict[str, str]:
+    """Graph layer -> the file layer at the module path its id spells (`layer1_0_bn2` <- `layer1.0.bn2`)."""
+    spelled: dict[str, list[str]] = {}
+    for prefix in file_layers:
+        bare = prefix
+        while bare.startswith(WRAPPER_PREFIXES):
+            bare = bare.split(".", 1)[1]
+        spelled.setdefault(re.sub(r"[^A-Za-z0-9_]", "_", bare), []).append(prefix)
+    found = {}
+    for node_id, params in pending.items():
+        prefixes = spelled.get(node_id, [])
+        wanted = {p: tuple(v.shape) for p, v in params.items()}
+        if len(prefixes) == 1 and _fits(_signature(file_layers[prefixes[0]], tensors), wanted):
+            found[node_id] = prefixes[0]
+    return found
+
+
+def _signature(keys: dict[str, str], tensors: dict) -> dict[str, tuple[int, ...]]:
+    return {param: tuple(tensors[key].shape) for param, key in keys.items()}
+
+
+def _fits(found: dict[str, tuple[int, ...]], wanted: dict[str, tuple[int, ...]]) -> bool:
+    """The file's layer has every parameter the graph's needs, with its shape."""
+    return all(found.get(param) == shape for param, shape in wanted.items())
+
+
+def _take_layer(
+    report: WeightsReport,
+    node_id: str,
+    params: dict[str, torch.Tensor],
+    keys: dict[str, str],
+    how: str,
+    tensors: dict,
+    used: set[str],
+) -> None:
+    for param in params:
+        key = f"{node_id}.{param}"
+        _take(report, key, keys[param], how, tensors[keys[param]], used)
+        report.unmatched.pop(key, None)
 
 
 def _take(report: WeightsReport, key: str, source_key: str, how: str, value: torch.Tensor, used: set[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
@@ -80,3 +81,48 @@ def test_cli_writes_weights_that_load_into_the_graph(tmp_path, capsys):
         )
         == 2
     )
+
+
+def _resnet_and_its_graph():
+    from engine.importers import import_module
+    from tests.engine.importers.models import zoo
+
+    torch.manual_seed(0)
+    model = zoo.ResNet().eval()
+    with torch.no_grad():  # every tensor distinct, so a swap shows in the output
+        for value in model.state_dict().values():
+            if value.is_floating_point():
+                value.uniform_(0.5, 1.5)
+    return model, import_module(model, (3, 16, 16), blocks=False).graph
+
+
+def test_layers_of_equal_shapes_are_matched_by_module_path_never_swapped():
+    model, graph = _resnet_and_its_graph()
+    state = model.state_dict()
+    # layer2.0's bn2 and its downsample's BatchNorm have the same shapes: order alone would swap them
+    assert state["layer2.0.bn2.weight"].shape == state["layer2.0.downsample.1.weight"].shape
+    report = match_weights(graph, {f"module.{k}": v for k, v in state.items()})  # as DataParallel saves them
+    assert not report.unmatched and not report.unused
+    for match in report.matched:
+        assert match.how == "module path"
+        assert match.key.rsplit(".", 1)[0] == match.source.removeprefix("module.").rsplit(".", 1)[0].replace(".", "_")
+    from engine.compiler import compile_graph
+
+    module = compile_graph(graph, "fc")
+    module.load_state_dict(report.tensors)
+    x = torch.randn(2, 3, 16, 16)
+    with torch.no_grad():
+        assert float((module.eval()(x) - model(x)).abs().max()) <= 1e-5
+
+
+def test_equal_shapes_without_names_that_tie_them_are_an_error_not_a_guess():
+    from engine.weights import WeightsMatchError
+
+    model, graph = _resnet_and_its_graph()
+    graph.rename_node("layer2_0_bn2", "norm_a")
+    graph.rename_node("layer2_0_downsample_1", "norm_b")
+    with pytest.raises(WeightsMatchError) as caught:
+        match_weights(graph, model.state_dict())
+    message = str(caught.value)
+    assert message.startswith("cannot match 2 layers of the graph without guessing")
+    assert "norm_a (" in message and "norm_b (" in message and "layer2.0.downsample.1" in message
