@@ -14,9 +14,11 @@ EXPLODING_COLOR = (235, 72, 72)
 WARN_COLOR = (240, 180, 60)
 
 
-def gradient_badge(norm: float) -> tuple[str, tuple[int, int, int], str]:
-    """(badge text, colour, state) for a layer's gradient norm."""
-    state = gradient_state(norm)
+def gradient_badge(norm: float, silent: float = 0.0) -> tuple[str, tuple[int, int, int], str]:
+    """(badge text, colour, state) for a layer's gradient norm (`silent`: see gradient_state)."""
+    state = gradient_state(norm, silent)
+    if state == "satisfied":  # exactly 0 because the loss is met, not a gradient that faded
+        return "∇ 0 (loss met)", HEALTHY_COLOR, state
     if state == "exploding":
         return f"∇ {norm:.0e}", EXPLODING_COLOR, state
     if state == "vanishing":
@@ -31,7 +33,11 @@ def dead_relu_badge(fraction: float) -> tuple[str, tuple[int, int, int], str]:
 
 
 def badges_from_epoch(row: dict) -> dict[str, tuple[str, tuple[int, int, int], str]]:
-    badges = {node_id: gradient_badge(float(norm)) for node_id, norm in (row.get("grad_norm") or {}).items()}
+    silent = row.get("grad_silent") or {}
+    badges = {
+        node_id: gradient_badge(float(norm), float(silent.get(node_id, 0.0)))
+        for node_id, norm in (row.get("grad_norm") or {}).items()
+    }
     badges.update({node_id: dead_relu_badge(float(f)) for node_id, f in (row.get("dead_relu") or {}).items()})
     return badges
 
@@ -51,9 +57,10 @@ learning rate a little, or give the model more capacity.</p>
 it, resume (the change is marked on the curves).</p>
 <p><b>Gradient norm per layer</b> (log scale): a healthy network keeps every layer within a few
 powers of ten. A layer far below the others (blue badge, under {VANISHING_GRADIENT:g}) has <b>vanishing
-gradients</b> and barely learns; a steep climb (red badge) means <b>exploding gradients</b>:
+gradients</b> and barely learns (a gradient of exactly 0 on every layer once the loss is met, as a
+satisfied hinge margin gives, is not that); a steep climb (red badge) means <b>exploding gradients</b>:
 lower the learning rate or set grad_clip.</p>
-<p><b>Dead ReLUs</b>: units that output 0 for every input no longer learn. Above about {MANY_DEAD:.0%}
+<p><b>Dead units</b> (ReLU, ReLU6 and the other rectifiers): units that output 0 for every input no longer learn. Above about {MANY_DEAD:.0%}
 (amber badge), lower the learning rate or try LeakyReLU.</p>
 <p><b>Confusion matrix</b>: rows are the true class, columns the prediction. The diagonal is
 what the model gets right; a bright cell off it shows which classes it mixes up.</p>

@@ -14,9 +14,8 @@ from engine.analysis.scopes import optimizer_scope
 from engine.compiler import input_name
 from engine.graph import Graph
 from engine.registry import catalog
+from engine.registry.traits import DIES
 from engine.training.errors import TrainingError
-
-RELU = "activations.ReLU"
 
 
 @dataclass
@@ -55,7 +54,7 @@ class TrainingPlan:
     optimizers: list[OptimizerPlan]  # in stepping order
     losses: list[str]  # every optimized loss, in graph order
     accuracy: list[AccuracyPlan] = field(default_factory=list)
-    relus: list[str] = field(default_factory=list)
+    relus: list[str] = field(default_factory=list)  # activations whose units can die (trait `dies`): ReLU, ReLU6...
     weighted: list[str] = field(default_factory=list)  # nodes with weights, graph order
     frozen: list[str] = field(default_factory=list)  # nodes with weights whose `trainable` is off, graph order
 
@@ -184,7 +183,7 @@ def make_plan(graph: Graph, analysis: Analysis | None = None) -> TrainingPlan:
         raise TrainingError("cannot train: no Dataset node feeds the losses; connect a Dataset's x and y")
     plan = TrainingPlan(graph, analysis, dataset, inputs, noise, optimizers, losses)
     plan.accuracy = _accuracy_plans(plan, types)
-    plan.relus = [n for n in analysis.order if types[n].type_id == RELU and n in needed]
+    plan.relus = [n for n in analysis.order if DIES in types[n].traits and n in needed]
     plan.weighted = [n for n in analysis.order if types[n].has_weights]
     plan.frozen = frozen
     return plan

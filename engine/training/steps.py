@@ -180,10 +180,18 @@ class OptimizerStep:
         return out, norms, True
 
     def layer_norms(self, samples: list[torch.Tensor]) -> dict[str, float]:
-        """Root-mean-square over the sampled steps of each layer's gradient norm."""
+        """Root-mean-square over the sampled steps of each layer's gradient norm.
+
+        Steps whose objective gave no gradient at all (every hinge margin met: the loss is exactly
+        0) are left out, as they say nothing about how well gradients flow; with only such steps,
+        every norm is 0 and `silent_share` is 1.
+        """
         if not samples:
             return {}
         squares = torch.stack(samples).double().pow(2)  # [steps, params]
+        active = squares.sum(1) > 0
+        if bool(active.any()):
+            squares = squares[active]
         result: dict[str, float] = {}
         per_step: dict[str, torch.Tensor] = {}
         for index, layer in enumerate(self.param_layers):
@@ -191,3 +199,10 @@ class OptimizerStep:
         for layer, sq in per_step.items():
             result[layer] = float(sq.mean().sqrt())  # sqrt(mean over steps of ||g_layer||^2)
         return result
+
+    @staticmethod
+    def silent_share(samples: list[torch.Tensor]) -> float:
+        """The share of sampled steps whose objective gave exactly zero gradient to every parameter."""
+        if not samples:
+            return 0.0
+        return float((torch.stack(samples).sum(1) == 0).double().mean())

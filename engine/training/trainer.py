@@ -272,8 +272,11 @@ class Trainer:
         row = self._epoch_row(epoch, sums, seconds)
         row["grad_norm"] = {}
         for step, samples in zip(steps, grad_samples, strict=True):
-            for layer, value in step.layer_norms(samples).items():
+            norms, silent = step.layer_norms(samples), step.silent_share(samples)
+            for layer, value in norms.items():
                 row["grad_norm"].setdefault(layer, value)
+            if silent:  # steps a satisfied loss gave no gradient (engine/training/health.py: not vanishing)
+                row.setdefault("grad_silent", {}).update({layer: silent for layer in norms})
         return row
 
     def _order(self, epoch: int) -> torch.Tensor:
