@@ -19,6 +19,7 @@ from editor.canvas.blocks import (
     ungroup_selection,
 )
 from editor.canvas.canvas import Canvas
+from editor.canvas.collapsed import collapse_selection, expand_selection
 from editor.canvas.find import FindBar
 from editor.canvas.minimap import Minimap
 from editor.document import GraphDocument
@@ -194,6 +195,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.ungroup_action = self._action(
             "&Ungroup", lambda: ungroup_selection(c), "Ctrl+Shift+G", "Dissolve the block the selected nodes are in"
         )
+        self.collapse_block_action = self._action(
+            "&Collapse Block",
+            lambda: collapse_selection(c),
+            "Ctrl+Shift+C",
+            "Draw the selected node's block as one node",
+        )
+        self.expand_block_action = self._action(
+            "E&xpand Block", lambda: expand_selection(c), "Ctrl+Shift+E", "Draw the selected block's nodes again"
+        )
         self.save_block_action = self._action(
             "Save Block to Li&brary", self._save_block, None, "Keep the selected node's block for reuse"
         )
@@ -256,6 +266,7 @@ class MainWindow(QtWidgets.QMainWindow):
         edit_menu.addActions([self.find_action, self.find_next_action, self.find_previous_action])
         edit_menu.addSeparator()
         edit_menu.addActions([self.make_block_action, self.ungroup_action, self.save_block_action])
+        edit_menu.addActions([self.collapse_block_action, self.expand_block_action])
         self.insert_block_action = edit_menu.addMenu(insert_block_menu(self.canvas, edit_menu))
         view_menu = bar.addMenu("&View")
         view_menu.addActions([self.fit_action, self.zoom_in_action, self.zoom_out_action])

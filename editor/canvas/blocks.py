@@ -87,7 +87,8 @@ class BlockFrames:
         depth = {b: len(block_path(graph, b, owner)) for b in graph.blocks}
         for block_id in sorted(graph.blocks, key=lambda b: -depth[b]):  # inner frames first: outer ones wrap them
             block = graph.blocks[block_id]
-            boxes = [views[n].sceneBoundingRect() for n in block.nodes if n in views]
+            boxes = [views[n].sceneBoundingRect() for n in (*block.nodes, *block.blocks) if n in views]  # nested
+            # collapsed blocks are drawn as nodes (editor/canvas/collapsed.py)
             inner = [self.frames[b].path() for b in block.blocks if b in self.frames]
             if not boxes and not inner:
                 continue
@@ -121,13 +122,18 @@ class BlockFrames:
     def open(self, block_id: str | None) -> None:
         """Open a block for editing: the rest of the graph fades, the view fits the block, breadcrumbs lead back."""
         self.opened = block_id if self._graph is not None and block_id in self._graph.blocks else None
-        self._show_opened()
+        if any(block.collapsed for block in self._graph.blocks.values()) if self._graph is not None else False:
+            self.canvas.sync()  # a collapsed block opened (or left) draws its nodes (or folds them away again)
+        else:
+            self._show_opened()
         if self.opened in self.frames:
             self.canvas.viewer.frame(self.frames[self.opened].sceneBoundingRect(), margin=40.0)
 
     def _show_opened(self) -> None:
         graph = self._graph
         inside = set(nodes_in(graph, self.opened)) if graph is not None and self.opened else None
+        if inside is not None:  # collapsed blocks within the opened one are drawn as nodes named by their ids
+            inside |= {b for b in graph.blocks if self.opened in block_path(graph, b)}
         if inside is None and not self._faded:  # nothing opened now or before: nothing to walk (every edit syncs)
             self.crumbs.hide()
             return
@@ -222,15 +228,15 @@ def _bridges(graph: Graph, block_id: str, views: dict) -> list[QtCore.QRectF]:
 
 def make_block_from_selection(canvas: Canvas, title: str = "") -> str | None:
     """Ctrl+G: group the selected nodes (with the blocks they sit in at their level) into a new block."""
-    selected = canvas.selected_ids()
-    if not selected:
+    selected, blocks = canvas.selected_ids(), canvas.selected_blocks()  # collapsed blocks are selected as nodes
+    if not selected and not blocks:
         canvas.message.emit("Select the nodes to group into a block")
         return None
     made: list[str] = []
 
     def group(graph: Graph) -> None:
         # collapsed=False: the canvas draws blocks open, as frames around their nodes
-        made.append(make_block(graph, _level_items(graph, selected), title, collapsed=False).id)
+        made.append(make_block(graph, _level_items(graph, selected + blocks), title, collapsed=False).id)
 
     return made[0] if _edit(canvas, "Make Block", group) and made else None
 
@@ -239,7 +245,7 @@ def ungroup_selection(canvas: Canvas) -> list[str]:
     """Ctrl+Shift+G: dissolve the innermost block of each selected node (once per block)."""
     graph = canvas.document.graph
     owner = parents(graph)
-    blocks = list(dict.fromkeys(owner[n] for n in canvas.selected_ids() if n in owner))
+    blocks = list(dict.fromkeys([*canvas.selected_blocks(), *(owner[n] for n in canvas.selected_ids() if n in owner)]))
     if not blocks:
         canvas.message.emit("The selected nodes are in no block")
         return []

@@ -19,6 +19,15 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from editor import graph_ops, theme
 from editor.canvas import tooltips
 from editor.canvas.blocks import BlockFrames
+from editor.canvas.collapsed import (
+    BlockNodes,
+    CollapsedBlockNode,
+    delete_with_blocks,
+    drawn_as,
+    drawn_edges,
+    graph_end,
+    move_block,
+)
 from editor.canvas.node_classes import DRAG_PREFIX, UNKNOWN_IDENTIFIER, canvas_type, node_classes
 from editor.canvas.node_item import NetwrightNodeItem
 from editor.canvas.pipes import CanvasViewer, ShapePipeItem
@@ -74,11 +83,12 @@ class Canvas(QtCore.QObject):
         self.node_graph.set_acyclic(True)
         for cls in node_classes(self.registry):
             self.node_graph.register_node(cls)
+        self.node_graph.register_node(CollapsedBlockNode)
         self._nodes: dict[str, object] = {}  # engine id -> NodeGraphQt node
         # NodeGraphQt makes every new name unique by listing all node names (quadratic on open);
         # ours are engine ids, already unique, and every canvas node is in `_nodes`.
         theirs = self.node_graph.get_unique_name
-        self.node_graph.get_unique_name = lambda name: name if name not in self._nodes else theirs(name)
+        self.node_graph.get_unique_name = lambda name: name if name not in self._items() else theirs(name)
         self._syncing = False
         self._drawn: dict[str, Node] = {}  # engine id -> the engine node its canvas node was last drawn from
         self._edges_drawn: set[Edge] | None = None  # the edges the canvas last drew; None: draw them all again
@@ -88,6 +98,7 @@ class Canvas(QtCore.QObject):
         self._analysis_shown: Analysis | None = None  # for hover texts
         self._counts: dict[str, int] = {}
         self.frames = BlockFrames(self)  # blocks drawn as titled frames behind their nodes
+        self.block_nodes = BlockNodes(self)  # collapsed blocks, each drawn as one node
         self._rewire()
         self.quick_add = QuickAdd(self.registry, self.viewer)
         self.quick_add.chosen.connect(lambda type_id, pos: self.add_node(type_id, pos))
@@ -134,10 +145,9 @@ class Canvas(QtCore.QObject):
         graph = self.document.graph
         self._syncing = True
         try:
+            drawn = drawn_as(graph, self.frames.opened)  # nodes inside a collapsed block are drawn as that block
             for node_id in [
-                n
-                for n in self._nodes
-                if n not in graph.nodes or self._type_of(self._nodes[n]) != graph.nodes[n].type_id
+                n for n in self._nodes if drawn.get(n) != n or self._type_of(self._nodes[n]) != graph.nodes[n].type_id
             ]:
                 self.node_graph.delete_node(self._nodes.pop(node_id), push_undo=False)
                 self._drawn.pop(node_id, None)
@@ -145,6 +155,8 @@ class Canvas(QtCore.QObject):
             notes: dict[str, list[str]] = {}
             self._spare_spot = None
             for node in graph.nodes.values():
+                if drawn[node.id] != node.id:
+                    continue
                 try:
                     if node.id not in self._nodes:
                         self._nodes[node.id] = self._create(node.id, node.type_id)
@@ -159,9 +171,12 @@ class Canvas(QtCore.QObject):
                 except Exception as exc:  # noqa: BLE001 - one node's odd value must never leave the rest undrawn
                     notes[node.id] = [f"could not be drawn in full ({type(exc).__name__}: {exc})"]
                     self._drawn.pop(node.id, None)
-            if self._edges_drawn != set(graph.edges):
-                self._sync_edges(graph)
-                self._edges_drawn = set(graph.edges)
+            if self.block_nodes.sync(graph, drawn):
+                self._edges_drawn = None
+            edges = drawn_edges(graph, drawn) if graph.blocks else set(graph.edges)
+            if self._edges_drawn != edges:
+                self._sync_edges(edges)
+                self._edges_drawn = edges
             self._redraw_rerouted(graph)
             for node_id, canvas_node in self._nodes.items():
                 canvas_node.view.set_notes(notes.get(node_id, []))
@@ -221,24 +236,30 @@ class Canvas(QtCore.QObject):
         self._spare_spot = (x, y + SPARE_ROW)
         return x, y
 
+    def _items(self) -> dict[str, object]:
+        """Every canvas node by the id it draws: engine nodes and collapsed blocks (they share one namespace)."""
+        blocks = self.block_nodes.nodes if hasattr(self, "block_nodes") else {}
+        return {**self._nodes, **blocks} if blocks else self._nodes
+
     def _canvas_edges(self) -> dict[Edge, tuple]:
         edges = {}
-        for node_id, canvas_node in self._nodes.items():
+        for node_id, canvas_node in self._items().items():
             for port in canvas_node.output_ports():
                 for other in port.connected_ports():
                     edges[Edge(node_id, port.name(), other.node().name(), other.name())] = (port, other)
         return edges
 
-    def _sync_edges(self, graph: Graph) -> None:
-        wanted = set(graph.edges)
+    def _sync_edges(self, wanted: set[Edge]) -> None:
+        """Draw exactly `wanted`: edges between drawn items (see `collapsed.drawn_edges`)."""
         present = self._canvas_edges()
+        items = self._items()
         for edge, (out_port, in_port) in present.items():
             if edge not in wanted:
                 out_port.disconnect_from(in_port, push_undo=False, emit_signal=False)
-        for edge in graph.edges:
+        for edge in sorted(wanted):
             if edge in present:
                 continue
-            src, dst = self._nodes.get(edge.src), self._nodes.get(edge.dst)
+            src, dst = items.get(edge.src), items.get(edge.dst)
             out_port = src.outputs().get(edge.src_port) if src else None
             in_port = dst.inputs().get(edge.dst_port) if dst else None
             if out_port is not None and in_port is not None:
@@ -248,7 +269,7 @@ class Canvas(QtCore.QObject):
     def _sync_pipes(self) -> None:
         """Make the drawn pipes match NodeGraphQt's model: the viewer deletes and restores
         pipe items itself during a drag, before it tells anyone."""
-        for canvas_node in self._nodes.values():
+        for canvas_node in self._items().values():
             for port in canvas_node.output_ports():
                 drawn = {pipe.input_port: pipe for pipe in port.view.connected_pipes}
                 wanted = {other.view for other in port.connected_ports()}
@@ -277,12 +298,21 @@ class Canvas(QtCore.QObject):
         self._analysis_shown = analysis
         self.show_tooltips()
         bad_inputs = {(p.node_id) for p in analysis.problems if p.severity == "error"}
+        graph = self.document.graph
+        blocks = self.block_nodes.nodes
         for pipe in self.viewer.all_pipes():
             if not isinstance(pipe, ShapePipeItem) or not (pipe.output_port and pipe.input_port):
                 continue
-            spec = analysis.specs.get((pipe.output_port.node.name, pipe.output_port.name))
+            out_end = (pipe.output_port.node.name, pipe.output_port.name)
+            in_end = (pipe.input_port.node.name, pipe.input_port.name)
+            if blocks and (out_end[0] in blocks or in_end[0] in blocks):  # an end on a collapsed block's port
+                try:
+                    out_end, in_end = graph_end(graph, *out_end), graph_end(graph, *in_end)
+                except GraphError:
+                    continue
+            spec = analysis.specs.get(out_end)
             text = str(spec) if spec is not None else ""
-            pipe.set_shape_text(text, error=bool(text) and pipe.input_port.node.name in bad_inputs)
+            pipe.set_shape_text(text, error=bool(text) and in_end[0] in bad_inputs)
 
     def show_tooltips(self, counts: dict[str, int] | None = None) -> None:
         """Take parameter counts (once known) for the hover texts; those are written when hovered (`hover_text`)."""
@@ -292,6 +322,7 @@ class Canvas(QtCore.QObject):
         if analysis is None:
             return
         self.frames.show_status(graph, analysis, self._counts)
+        self.block_nodes.show_status(graph, analysis, self._counts)
 
     def hover_text(self, item: QtWidgets.QGraphicsItem) -> str | None:
         """Write and return the hover text of the node or port `item` belongs to; None for other items.
@@ -304,6 +335,10 @@ class Canvas(QtCore.QObject):
         if item is None or analysis is None:
             return None
         node_view = item if isinstance(item, NetwrightNodeItem) else item.node
+        block = self.block_nodes.nodes.get(node_view.name)
+        if block is not None and block.view is node_view and node_view.name in graph.blocks:
+            node_view.setToolTip(self.block_nodes.hover_text(graph, analysis, self._counts, node_view.name))
+            return node_view.toolTip()
         node = graph.nodes.get(node_view.name)
         if node is None or self._nodes.get(node.id) is None or self._nodes[node.id].view is not node_view:
             return None
@@ -329,9 +364,21 @@ class Canvas(QtCore.QObject):
         out_view, in_view = (port_a, port_b) if port_a.port_type == PortTypeEnum.OUT.value else (port_b, port_a)
         return Edge(out_view.node.name, out_view.name, in_view.node.name, in_view.name)
 
+    def _graph_edge(self, drawn: Edge) -> Edge:
+        """The graph edge behind an edge drawn between canvas items (an end may be a collapsed block's port)."""
+        graph = self.document.graph
+        if drawn.src not in graph.blocks and drawn.dst not in graph.blocks:
+            return drawn
+        return Edge(*graph_end(graph, drawn.src, drawn.src_port), *graph_end(graph, drawn.dst, drawn.dst_port))
+
     def _on_connection_changed(self, disconnected: list, connected: list) -> None:
-        removed = [self._edge_of(a, b) for a, b in disconnected]
-        added = [self._edge_of(a, b) for a, b in connected]
+        try:
+            removed = [self._graph_edge(self._edge_of(a, b)) for a, b in disconnected]
+            added = [self._graph_edge(self._edge_of(a, b)) for a, b in connected]
+        except GraphError as exc:
+            self.message.emit(str(exc))
+            self._sync_pipes()
+            return
         graph = self.document.graph
         for edge in added:
             refusal = graph_ops.connection_refusal(graph, edge)
@@ -344,7 +391,7 @@ class Canvas(QtCore.QObject):
             self._sync_pipes()
 
     def _on_connection_sliced(self, pairs: list) -> None:
-        removed = [self._edge_of(a, b) for a, b in pairs]
+        removed = [self._graph_edge(self._edge_of(a, b)) for a, b in pairs]
         self.document.edit("Cut connections", lambda g: graph_ops.reconnect(g, removed, []))
 
     def _on_nodes_moved(self, moved: dict) -> None:
@@ -354,6 +401,8 @@ class Canvas(QtCore.QObject):
             for node_id, (x, y) in positions.items():
                 if node_id in graph.nodes:
                     graph_ops.set_position(graph, node_id, x, y)
+                elif node_id in graph.blocks:  # a collapsed block: its nodes move with it
+                    move_block(graph, node_id, x, y)
 
         if not self.document.edit("Move", move):
             self.sync()
@@ -384,6 +433,17 @@ class Canvas(QtCore.QObject):
     def selected_ids(self) -> list[str]:
         return [n.name() for n in self.node_graph.selected_nodes() if n.name() in self._nodes]
 
+    def selected_blocks(self) -> list[str]:
+        """The collapsed blocks selected on the canvas (drawn as nodes, but not engine nodes)."""
+        return [n.name() for n in self.node_graph.selected_nodes() if n.name() in self.block_nodes.nodes]
+
+    def select_blocks(self, block_ids: list[str]) -> None:
+        self.node_graph.clear_selection()
+        for block_id in block_ids:
+            if block_id in self.block_nodes.nodes:
+                self.block_nodes.nodes[block_id].set_selected(True)
+        self._emit_selection()
+
     def select(self, node_ids: list[str], centre: bool = False) -> None:
         self.node_graph.clear_selection()
         for node_id in node_ids:
@@ -400,12 +460,17 @@ class Canvas(QtCore.QObject):
         return self._nodes.get(node_id)
 
     def node_views(self) -> dict[str, QtWidgets.QGraphicsItem]:
-        """The drawn item of every node, by engine id (the minimap reads their places)."""
-        return {node_id: canvas_node.view for node_id, canvas_node in self._nodes.items()}
+        """The drawn item of every node and collapsed block, by id (the minimap and block frames read their places)."""
+        return {node_id: canvas_node.view for node_id, canvas_node in self._items().items()}
 
     def delete_selected(self) -> None:
         ids = self.selected_ids()
-        if ids:
+        blocks = self.selected_blocks()
+        if blocks:  # a collapsed block goes with everything in it
+            label = f"Delete {len(ids) + len(blocks)} item{'s' if len(ids) + len(blocks) > 1 else ''}"
+            self.document.edit(label, lambda g: delete_with_blocks(g, ids, blocks))
+            self._emit_selection()
+        elif ids:
             self.document.edit(
                 f"Delete {len(ids)} node{'s' if len(ids) > 1 else ''}", lambda g: graph_ops.delete_nodes(g, ids)
             )
@@ -479,7 +544,7 @@ class Canvas(QtCore.QObject):
     def _route_of(self, out_view, in_view):
         """The bend points to draw an edge through now (see `engine.graph.layout.drawn_route`)."""
         node = self.document.graph.nodes.get(in_view.node.name)
-        if node is None or not node.ui.get(ROUTES_KEY):
+        if node is None or not node.ui.get(ROUTES_KEY) or out_view.node.name not in self._nodes:
             return None, []
         edge = Edge(out_view.node.name, out_view.name, in_view.node.name, in_view.name)
         src, dst = out_view.node.pos(), in_view.node.pos()
@@ -498,7 +563,7 @@ class Canvas(QtCore.QObject):
                     pipe.draw_path(pipe.input_port, pipe.output_port)
 
     def fit(self) -> None:
-        items = [c.view for c in self._nodes.values()]
+        items = [c.view for c in self._items().values()]
         if not items:
             self.viewer.reset_zoom()
             return
