@@ -277,7 +277,7 @@ class _OnnxMapper:
         if axes is None and len(node.input) > 1:
             axes = self._const(node, 1)
         if axes is None or self._rank(source) != 4 or sorted(int(x) % 4 for x in axes) != [2, 3]:
-            raise Unmapped("averages over axes other than height and width of an image")
+            return self._registered(node, a)  # a mean over other axes: the Mean node
         pooled = self._add("layers.AdaptiveAvgPool2d", node, {"output_height": 1, "output_width": 1}, [source])
         if int(a.get("keepdims", 1)):
             return pooled
@@ -338,6 +338,9 @@ class _OpView:
 
     def const(self, index: int, required: bool = True) -> np.ndarray | None:
         return self._mapper._const(self._node, index, required)
+
+    def is_const(self, index: int) -> bool:
+        return index < len(self.inputs) and self.inputs[index] in self._mapper.consts
 
     def rank(self, index: int) -> int:
         return self._mapper._rank(self._mapper._tensor(self.inputs[index]))

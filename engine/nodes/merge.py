@@ -39,11 +39,18 @@ def _infer_elementwise(hint: str):
     return infer
 
 
-def _two_tensors(bound: dict) -> dict:
-    """`a + b`, `torch.add(a, b)`, `a.mul(b)`: two tensors and nothing else."""
+def _two_tensors(bound: dict) -> dict | None:
+    """`a + b`, `torch.add(a, b)`, `a.mul(b)`: two tensors and nothing else (with a number it is Shift's or Scale's)."""
     if set(bound) != {"input", "other"} or any(isinstance(bound[k], (bool, int, float)) for k in bound):
-        raise Unmapped("adds or multiplies a constant; Netwright merges two tensors of the same shape")
+        return None
     return {}
+
+
+def _two_computed(op) -> OnnxMapping | None:
+    """ONNX Add / Mul of two computed tensors; with a stored constant it is Shift's or Scale's."""
+    if any(op.is_const(i) for i in range(len(op.inputs))):
+        return None
+    return OnnxMapping(tensors=(0, 1))
 
 
 def _elementwise(functions: tuple[str, ...]) -> PyTorchImport:
@@ -84,7 +91,7 @@ register(
         build=_build_add,
         codegen=expression("{id} = {a} + {b}"),
         pytorch_import=_elementwise(("add", "iadd")),
-        onnx_import=OnnxImport(ops=("Add",), map=lambda op: OnnxMapping(tensors=(0, 1))),
+        onnx_import=OnnxImport(ops=("Add",), map=_two_computed),
     )
 )
 
@@ -114,7 +121,7 @@ register(
         build=_build_multiply,
         codegen=expression("{id} = {a} * {b}"),
         pytorch_import=_elementwise(("mul", "imul")),
-        onnx_import=OnnxImport(ops=("Mul",), map=lambda op: OnnxMapping(tensors=(0, 1))),
+        onnx_import=OnnxImport(ops=("Mul",), map=_two_computed),
     )
 )
 

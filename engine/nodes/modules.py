@@ -133,3 +133,59 @@ class RealFakeBatch(nn.Module):
         stacked = torch.cat([real, fake], dim=0)
         is_real = torch.cat([real.new_ones(real.shape[0], 1), fake.new_zeros(fake.shape[0], 1)], dim=0)
         return stacked, is_real, 1.0 - is_real
+
+
+class Scale(nn.Module):
+    """x times a fixed factor (not learned)."""
+
+    def __init__(self, factor: float):
+        super().__init__()
+        self.factor = factor
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.factor
+
+    def extra_repr(self) -> str:
+        return f"factor={self.factor}"
+
+
+class Shift(nn.Module):
+    """x plus a fixed offset (not learned)."""
+
+    def __init__(self, offset: float):
+        super().__init__()
+        self.offset = offset
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.offset
+
+    def extra_repr(self) -> str:
+        return f"offset={self.offset}"
+
+
+class Transpose(nn.Module):
+    """Swaps torch dims `dim0` and `dim1`."""
+
+    def __init__(self, dim0: int, dim1: int):
+        super().__init__()
+        self.dim0, self.dim1 = dim0, dim1
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.transpose(self.dim0, self.dim1)
+
+    def extra_repr(self) -> str:
+        return f"dim0={self.dim0}, dim1={self.dim1}"
+
+
+class Mean(nn.Module):
+    """The mean over torch dims `dims`."""
+
+    def __init__(self, dims: tuple[int, ...], keepdim: bool):
+        super().__init__()
+        self.dims, self.keepdim = tuple(dims), keepdim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.mean(dim=self.dims, keepdim=self.keepdim)
+
+    def extra_repr(self) -> str:
+        return f"dims={self.dims}, keepdim={self.keepdim}"

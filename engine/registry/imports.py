@@ -41,14 +41,23 @@ class PyTorchImport:
     to `signature` and `function_params(bound)` reads the params. `tensor_args` names the bound
     arguments that feed the node's input ports, in port order (one holding a list feeds several).
     Both param readers raise Unmapped with the reason when the instance does not fit.
+    Several types may claim one traced call; `function_params` returns None when the call is
+    another type's form of it (`x + 2` is Shift's, `a + b` is Add's), and the importer asks the
+    next claimant in registration order.
     """
 
     modules: tuple[str, ...] = ()
     module_params: Callable[[Any], dict[str, Any]] = _no_params
     functions: tuple[str, ...] = ()
     signature: tuple[str, ...] = ("input",)
-    function_params: Callable[[dict[str, Any]], dict[str, Any]] = _no_params
+    function_params: Callable[[dict[str, Any]], dict[str, Any] | None] = _no_params
     tensor_args: tuple[str, ...] = ("input",)
+    # Calls whose params are read differently from the others' (`x / 4` is a Scale by 0.25, `x * 4` by 4)
+    per_call: dict[str, Callable[[dict[str, Any]], dict[str, Any] | None]] = field(default_factory=dict)
+
+    def params_of(self, call: str, bound: dict[str, Any]) -> dict[str, Any] | None:
+        """The node's params for the traced call named `call`, or None when it is another type's form."""
+        return self.per_call.get(call, self.function_params)(bound)
 
     def bind(self, args: tuple, kwargs: dict[str, Any]) -> dict[str, Any]:
         """The call's arguments by name."""
@@ -57,11 +66,12 @@ class PyTorchImport:
         return bound
 
     def tensor_inputs(self, bound: dict[str, Any]) -> list[Any]:
+        """The values feeding the input ports; plain numbers are skipped (`0.5 * x` feeds x to Scale)."""
         values: list[Any] = []
         for name in self.tensor_args:
             value = bound.get(name)
             values.extend(value if isinstance(value, (list, tuple)) else [value])
-        return values
+        return [v for v in values if isinstance(v, bool) or not isinstance(v, (int, float))]
 
 
 class OnnxOp(Protocol):
@@ -77,6 +87,9 @@ class OnnxOp(Protocol):
 
     def rank(self, index: int) -> int:
         """The rank (batch included) of the tensor at input `index`."""
+
+    def is_const(self, index: int) -> bool:
+        """Whether input `index` is a tensor stored in the file (or folded from stored ones), not computed."""
 
 
 @dataclass(frozen=True)
@@ -112,13 +125,14 @@ class ImportIndex:
     """Which registered type claims a torch.nn class name, an fx call name, an ONNX op."""
 
     modules: dict[str, NodeType]
-    functions: dict[str, NodeType]
+    functions: dict[str, NodeType]  # the first claimant of each traced call
     onnx_ops: dict[str, tuple[NodeType, ...]]
+    function_claimants: dict[str, tuple[NodeType, ...]] = field(default_factory=dict)  # all, in order
 
     @staticmethod
     def build(types: Iterable[NodeType]) -> ImportIndex:
         modules: dict[str, NodeType] = {}
-        functions: dict[str, NodeType] = {}
+        claimants: dict[str, tuple[NodeType, ...]] = {}
         onnx_ops: dict[str, tuple[NodeType, ...]] = {}
         for node_type in types:
             mapping = node_type.pytorch_import
@@ -126,11 +140,12 @@ class ImportIndex:
                 for name in mapping.modules:
                     _claim(modules, name, node_type, "torch.nn module")
                 for name in mapping.functions:
-                    _claim(functions, name, node_type, "traced call")
+                    claimants[name] = claimants.get(name, ()) + (node_type,)
             if isinstance(node_type.onnx_import, OnnxImport):
                 for op in node_type.onnx_import.ops:
                     onnx_ops[op] = onnx_ops.get(op, ()) + (node_type,)
-        return ImportIndex(modules, functions, onnx_ops)
+        functions = {name: types[0] for name, types in claimants.items()}
+        return ImportIndex(modules, functions, onnx_ops, claimants)
 
 
 def _claim(table: dict[str, NodeType], name: str, node_type: NodeType, what: str) -> None:

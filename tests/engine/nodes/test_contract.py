@@ -105,6 +105,18 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
         ({"shape": [1, 28, 28]}, {"in": floats(784)}),
     ],
     "layers.Dropout": [({}, {"in": floats(10)}), ({"p": 0.1}, {"in": floats(2, 3, 4)})],
+    "layers.Scale": [({}, {"in": floats(4)}), ({"factor": -3.0}, {"in": floats(2, 3)})],
+    "layers.Shift": [({}, {"in": floats(4)}), ({"offset": -0.25}, {"in": floats(2, 3)})],
+    "layers.Transpose": [
+        ({}, {"in": floats(3, 5)}),
+        ({"dim0": -1, "dim1": 0}, {"in": floats(2, 3, 4)}),
+        ({}, {"in": ids(4, 6, num_classes=7)}),
+    ],
+    "layers.Mean": [
+        ({}, {"in": floats(5, 4)}),
+        ({"dims": [1, 2], "keepdim": True}, {"in": floats(3, 4, 5)}),
+        ({"dims": [-1, 0]}, {"in": floats(3, 2)}),
+    ],
     "layers.Dropout2d": [({}, {"in": floats(3, 4, 4)}), ({"p": 0.1}, {"in": floats(2, 3, 5)})],
     "layers.ChannelShuffle": [({}, {"in": floats(4, 3, 3)}), ({"groups": 3}, {"in": floats(6, 2, 5)})],
     "layers.Pad": [
