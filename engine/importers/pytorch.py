@@ -198,6 +198,7 @@ def import_module(
     mapper = _Mapper(trace.module, name, input_params)
     output = mapper.run()
     graph = mapper.builder.graph
+    unused = _drop_unused(graph, output, mapper.builder.weights)
     if blocks:
         group_by_module(graph, mapper.scopes, model)
     check_graph(graph, name)
@@ -215,7 +216,20 @@ def import_module(
     notes = [f"traced with {trace.tracer}"]
     if trace.fx_failure:
         notes[0] += f" (torch.fx could not: {trace.fx_failure}); branches on Python values were taken as they ran"
+    if unused:
+        notes.append(f"left out, computed in eval mode but never used by the output: {', '.join(unused)}")
     return ImportResult(graph, mapper.builder.weights, output, max_abs, max_rel, notes)
+
+
+def _drop_unused(graph, output: str, weights: dict[str, torch.Tensor]) -> list[str]:
+    """Remove the nodes the output does not depend on (a VAE's log-variance head in eval mode), with their weights."""
+    needed = graph.ancestors([output])
+    unused = [n for n in graph.nodes if n not in needed]
+    for node_id in unused:
+        graph.remove_node(node_id)
+        for key in [k for k in weights if k.startswith(f"{node_id}.")]:
+            del weights[key]
+    return unused
 
 
 def _refuse_tied_weights(model: nn.Module, name: str) -> None:
@@ -276,6 +290,7 @@ class _RecurrentPart:
     path: tuple[int, ...] = field(default_factory=tuple)  # () the tuple, (0,) out, (1,) state, (1, 0) LSTM h_n
 
 
+SHAPE_ARITHMETIC = ("floordiv", "mul", "add", "sub", "truediv", "mod", "neg")
 SHAPE = object()  # a value derived from a tensor's shape (x.size(0)): used by views, not a node
 
 
@@ -292,6 +307,7 @@ class _Mapper:
         self.index = catalog().import_index()
         self.scopes: dict[str, str] = {}  # node id -> path of the module whose forward made it
         self.current: fx.Node | None = None
+        self.folded: dict[str, Ref] = {}  # fx nodes already computed by a node made for their whole pattern
 
     def run(self) -> str:
         output = None
@@ -444,6 +460,10 @@ class _Mapper:
             return SHAPE
         if name == "getitem" and first is SHAPE:
             return SHAPE
+        if name in SHAPE_ARITHMETIC and self._computes_with_shapes_only(node):
+            return SHAPE  # `num_channels // groups` in ShuffleNet: sizes for a view, not tensors
+        if node.name in self.folded:
+            return self.folded[node.name]
         if name == "cat" and self._joins_both_directions(args, kwargs):
             return self._materialize(self.values[args[0][0].name].rec, "last_step")
         if name in ("contiguous", "clone"):
@@ -500,8 +520,44 @@ class _Mapper:
             return False
         return parts[0].path[-1:] == (-2,) and parts[1].path[-1:] == (-1,) and parts[0].path[:-1] == parts[1].path[:-1]
 
+    def _computes_with_shapes_only(self, node: fx.Node) -> bool:
+        inputs = [self.values.get(n.name) for n in node.all_input_nodes]
+        return bool(inputs) and all(value is SHAPE for value in inputs)
+
+    def _channel_shuffle(self, node: fx.Node, source: Ref) -> Ref | None:
+        """view(B, g, C/g, H, W) -> transpose(1, 2) -> [contiguous] -> view(B, C, H, W): one ChannelShuffle node.
+
+        torchvision's ShuffleNet writes the shuffle this way; its parts alone would need a 5-D tensor."""
+        before, after = self._meta(node.args[0]), self._meta(node)
+        if len(before) != 4 or len(after) != 5 or after[1] * after[2] != before[1] or after[3:] != before[2:]:
+            return None
+        chain, current = [node], node
+        while len(current.users) == 1:
+            current = next(iter(current.users))
+            chain.append(current)
+            called = _call_name(current)
+            if called in ("transpose", "swapaxes") and len(chain) == 2:
+                if sorted(a % 5 for a in current.args[1:3] if isinstance(a, int)) != [1, 2]:
+                    return None
+            elif called in ("contiguous", "clone") and len(chain) > 2:
+                continue
+            elif called in ("view", "reshape") and len(chain) > 2:
+                if tuple(self._meta(current)) != tuple(before):
+                    return None
+                scope = current.meta.get("scope", "")
+                wanted = f"{scope.replace('.', '_')}_channel_shuffle" if scope else "channel_shuffle"
+                ref = self.builder.add("layers.ChannelShuffle", wanted, {"groups": int(after[1])}, [source]), "out"
+                self.folded.update({n.name: ref for n in chain})
+                return ref
+            else:
+                return None
+        return None
+
     def _reshape(self, node: fx.Node, name: str) -> Ref:
         source = self._tensor(node.args[0])
+        shuffled = self._channel_shuffle(node, source) if name in ("view", "reshape") else None
+        if shuffled is not None:
+            return shuffled
         before, after = self._meta(node.args[0]), self._meta(node)
         if after[0] != before[0]:
             raise Unmapped(f"changes the batch axis ({list(before)} -> {list(after)}); Netwright keeps it")

@@ -352,10 +352,10 @@ class VAE(nn.Module):
         return self.fc21(h1), self.fc22(h1)
 
     def reparameterize(self, mu, logvar):
-        std = torch.exp(0.5 * logvar)
-        if self.training:  # sampling while training; the mean when evaluating, as most VAE code does
+        if self.training:  # sampling while training; the mean when evaluating, as much VAE code does
+            std = torch.exp(0.5 * logvar)
             return mu + torch.randn_like(std) * std
-        return mu + 0.0 * std  # the same graph in both modes: std * 0 keeps logvar's branch in it
+        return mu
 
     def decode(self, z):
         h3 = F.relu(self.fc3(z))
