@@ -28,6 +28,7 @@ from editor.export_import import ExportImportController
 from editor.files import FileController, example_files, example_title, start_example
 from editor.gui_gc import collect_garbage_on_gui_thread
 from editor.help.pages import GETTING_STARTED, shortcut_text, shortcuts_html
+from editor.lessons import install_lessons
 from editor.live_analysis import LiveAnalysis
 from editor.panels.help import HelpPane
 from editor.panels.palette import Palette
@@ -88,6 +89,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_docks()
         self._build_actions()
         self._build_menus()
+        self.lessons = install_lessons(self)  # Lessons menu, Lesson pane, Help > Glossary
         self._build_toolbar()
         self._build_status_bar()
         self._connect()

@@ -1,0 +1,200 @@
+"""The lessons: their graphs and texts (what to do, what to look at, why, what was measured).
+
+Texts use `backticks` for node ids and settings; the editor renders them as code, and
+docs/examples.md keeps them as Markdown code. The measured figures come from the claim tests
+(tests/engine/lessons/test_lesson_claims.py) on a 2-core CPU machine, one torch thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+LESSONS_DIR = Path(__file__).resolve().parents[2] / "resources" / "lessons"
+
+
+@dataclass(frozen=True)
+class LessonGraph:
+    file: str  # stem of resources/lessons/<file>.json
+    caption: str  # one line: what this graph is, in the lesson
+
+    @property
+    def path(self) -> Path:
+        return LESSONS_DIR / f"{self.file}.json"
+
+
+@dataclass(frozen=True)
+class Lesson:
+    number: int
+    slug: str
+    title: str
+    graphs: tuple[LessonGraph, ...]
+    do: str  # what to do
+    look: str  # what to look at
+    why: str  # why it happens
+    measured: str  # the figures measured here, which the claim test checks
+    view: str = ""  # an extra view the lesson opens ("surface"), if any
+    concepts: tuple[str, ...] = ()  # glossary terms this lesson shows
+
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson(
+        1,
+        "overfitting",
+        "Overfitting and its cures",
+        (
+            LessonGraph("overfitting_plain", "a 256-256 MLP on 359 digit images: it overfits"),
+            LessonGraph("overfitting_dropout", "the same with Dropout p = 0.5 after each hidden layer"),
+            LessonGraph("overfitting_l2", "the same with L2 weight decay 0.01 on the optimizer"),
+            LessonGraph("overfitting_early_stopping", "the same with early stopping (patience 10, best weights)"),
+        ),
+        do="Train `overfitting_plain` (100 epochs, a few seconds). Then open and train each cure and compare "
+        "their curves, or tick the runs in the Runs panel to overlay them.",
+        look="The loss chart: training loss falls towards zero while validation loss bottoms out after about ten "
+        "epochs and then climbs for the rest of the run: the gap between the two curves is overfitting. "
+        "With dropout the minimum comes later and lower; with L2 validation loss stays flat near its minimum; "
+        "with early stopping the run ends 10 epochs after the best epoch, which the chart marks, and the "
+        "final metrics are that epoch's (its weights are restored).",
+        why="Two layers of 256 units hold about 85,000 weights, and 359 training images are not enough to pin "
+        "them down: after learning what digits share, the network keeps lowering its training loss by "
+        "memorising each image's quirks, which do not carry over to new images. Dropout trains a random half "
+        "of the units at each step, so no unit can rely on another; weight decay makes large weights cost "
+        "loss; early stopping simply keeps the model from before the memorising began.",
+        measured="plain: validation loss 0.232 at its minimum (epoch 11), 0.349 at epoch 100 (34 % above), "
+        "training loss 0.0004. Dropout: minimum 0.175 at epoch 29, 0.258 at the end. L2: 0.237 at epoch 66, "
+        "0.240 at the end. Early stopping stops at epoch 21 with the weights of epoch 11 (validation loss 0.232).",
+        concepts=("overfitting", "validation", "dropout", "regularization", "early stopping"),
+    ),
+    Lesson(
+        2,
+        "vanishing-gradients",
+        "Vanishing gradients",
+        (
+            LessonGraph("vanishing_sigmoid", "eight Linear + Sigmoid layers under plain SGD"),
+            LessonGraph("vanishing_relu_default", "eight ReLU layers with PyTorch's default initialisation"),
+            LessonGraph("vanishing_he_init", "the same ReLU layers with He initialisation"),
+            LessonGraph("vanishing_relu_batchnorm", "the sigmoid stack with ReLU and BatchNorm1d instead"),
+            LessonGraph("vanishing_residual", "the same sigmoid layers with a residual path around each"),
+        ),
+        do="Train `vanishing_sigmoid` (10 epochs, a second or two). Then train the cures and compare their gradient norms.",
+        look="The gradient-norm badges on the layers and the Gradient norms chart: the head's gradient is about "
+        "0.5, fc8's ten times smaller, and so on down to fc1 at about 1e-7, blue badges on the first layers. "
+        "Accuracy stays at chance (10 %). Swapping in ReLU is not enough with PyTorch's default initial "
+        "weights (fc1 still gets a few thousandths of the head's gradient, accuracy at chance); with He "
+        "initialisation, or with batch norm, every layer's gradient is as large as the head's and accuracy "
+        "passes 90 %. The residual path rescues even the unchanged sigmoid layers.",
+        why="Backpropagation multiplies the gradient by each layer's local slope on the way back. A sigmoid's "
+        "slope is at most 0.25 (and far less where it saturates), so eight layers shrink it by 0.25^8, about "
+        "1.5e-5, or much more: the first layers receive almost nothing and never learn. ReLU's slope is "
+        "exactly 1 where it is active, but it zeroes half the signal, and default weights (variance "
+        "1 / (3 fan_in)) shrink the rest: He initialisation (variance 2 / fan_in) exactly makes up for both, "
+        "and batch norm rescales every layer's input whatever the weights. An Add node "
+        "passes the gradient back unchanged, so a residual path gives every layer a direct route to the loss.",
+        measured="after 10 epochs, fc1's gradient norm over the head's: sigmoid 2.7e-7 (validation accuracy "
+        "0.10, chance), ReLU with default initialisation 3.7e-3 (0.10), ReLU with He initialisation 3.1 "
+        "(0.94), ReLU + batch norm 6.4 (0.97), residual sigmoid 0.21 (0.76).",
+        concepts=(
+            "vanishing gradients",
+            "backpropagation",
+            "weight initialization",
+            "batch normalization",
+            "residual connection",
+        ),
+    ),
+    Lesson(
+        3,
+        "exploding-gradients",
+        "Exploding gradients",
+        (
+            LessonGraph("exploding_diverges", "an MLP on diabetes with SGD at learning rate 0.05: it diverges"),
+            LessonGraph("exploding_clipped", "the same with gradient clipping at norm 10"),
+        ),
+        do="Train `exploding_diverges`: it stops within the first epoch. Then train `exploding_clipped`.",
+        look="The stop message and the Problems panel: the run ends as diverged and names the node whose output "
+        "first became infinite, the MSE loss `loss`, which the canvas marks. With clipping (the training "
+        "setting `grad_clip`) the same learning rate gives a loss that falls steadily.",
+        why="The targets are around 150, so the first squared errors are in the tens of thousands and the "
+        "gradients in the thousands. At learning rate 0.05 the first step overshoots, the next error is larger, "
+        "its gradient larger still: each step multiplies the error, until the numbers overflow. Clipping "
+        "rescales the whole gradient to norm 10 whenever it is longer, keeping its direction but bounding "
+        "each step, so the run cannot blow up.",
+        measured="unclipped: diverges at epoch 1, step 5, naming MSE `loss`. Clipped at 10: validation MSE "
+        "from about 22,600 after epoch 1 to about 3,400 at epoch 30, every value finite.",
+        concepts=("exploding gradients", "gradient clipping", "learning rate"),
+    ),
+    Lesson(
+        4,
+        "optimizers",
+        "Optimizers race",
+        (
+            LessonGraph("optimizers_race", "SGD, Momentum, Adam, RMSprop and Adagrad, one MLP each, overlaid"),
+            LessonGraph("optimizers_gradient_descent", "the same MLP with full-batch Gradient Descent"),
+        ),
+        do="Train `optimizers_race` (10 epochs): one run trains the five copies side by side. Then look at the "
+        "loss surface view, which runs each optimizer on a 2-D valley.",
+        look="The loss chart overlays the five optimizers, one colour each. Momentum, at the same learning rate "
+        "as SGD, reaches a third of SGD's validation loss; Adagrad is fastest at first. On the loss surface, "
+        "Gradient Descent zig-zags down the valley's steep wall and then crawls along its flat, curved floor; "
+        "Momentum overshoots, swings back and rolls to the minimum; Adam heads there on a path of its own.",
+        why="Plain gradient descent steps in proportion to the slope, so it is fast where the surface is steep "
+        "and slow where it is flat, exactly wrong in a long narrow valley. Momentum keeps a running sum of "
+        "past steps: the zig-zag across the valley cancels out and the steady push along it adds up. Adam, "
+        "RMSprop and Adagrad divide each weight's step by the size of its recent gradients, so every "
+        'direction moves at a similar pace. (Goh, "Why Momentum Really Works", Distill 2017.)',
+        measured="after 10 epochs, validation loss: SGD 0.445, Momentum 0.134, Adam 0.293, RMSprop 0.249, "
+        "Adagrad 0.147 (all above 0.91 accuracy). On the valley after 150 steps at learning rate 0.02: "
+        "Momentum ends 0.0004 from the minimum, Gradient Descent 0.40; Adam (lr 0.1) 0.03.",
+        view="surface",
+        concepts=("optimizer", "gradient descent", "stochastic gradient descent", "momentum", "learning rate"),
+    ),
+    Lesson(
+        8,
+        "batch-and-epoch",
+        "Batch and epoch",
+        (
+            LessonGraph("batch_1", "batch size 1: 1,437 steps per epoch"),
+            LessonGraph("batch_32", "batch size 32: 45 steps per epoch"),
+            LessonGraph("batch_full", "the whole training set as one batch (Gradient Descent): 1 step per epoch"),
+        ),
+        do="Train each of the three graphs (5 epochs each).",
+        look="The faint per-batch loss line of the loss chart, and the time per epoch in the Training panel. "
+        "Batch 1 gives a band of wild jumps and the slowest epochs; batch 32 a narrow band; the full batch "
+        "one point per epoch on a smooth curve, and the fewest steps.",
+        why="An epoch is one pass over the training data; a batch is the group of samples whose averaged "
+        "gradient makes one step. One sample is a noisy estimate of the true gradient (the noise can even "
+        "help escape poor regions), and every step pays a fixed cost, so small batches mean many noisy, "
+        "cheap-per-sample-but-slow-per-epoch steps. The full batch gives the exact gradient but only one "
+        "step per epoch. Mini-batches of 16 to 256 sit in between, which is why they are the default.",
+        measured="steps per epoch 1,437, 45 and 1. Relative spread (std / mean) of the last epoch's per-batch "
+        "losses: batch 1 2.5, batch 32 0.20, full batch 0. Time per epoch on this machine (2 cores, busy): "
+        "1.6-2.3 s, 0.06-0.1 s and 0.002-0.015 s. Validation accuracy after 5 epochs: 0.95, 0.92 and 0.59: "
+        "per epoch, more steps learn more; per second, batch 32 is far ahead.",
+        concepts=("batch", "epoch", "mini-batch", "stochastic gradient descent"),
+    ),
+    Lesson(
+        9,
+        "transfer-learning",
+        "Transfer learning",
+        (
+            LessonGraph("transfer_race", "a CNN from scratch and one with frozen pretrained features, overlaid"),
+            LessonGraph("transfer_base", "the base CNN, trained on the digits 0 to 4"),
+        ),
+        do="Open `transfer_race`, choose File > Load Weights... and pick resources/lessons/"
+        "transfer_base.safetensors (the weights `transfer_base` trains to: its conv1, conv2 and head match "
+        "by id; the `scratch_*` layers keep their random weights). Then train (5 epochs).",
+        look="The loss chart overlays `loss_scratch` and `loss_frozen`. After the first epoch the frozen copy's "
+        "validation loss is less than half of the scratch copy's, though only its head learns; the scratch "
+        "copy catches up later, because it has every layer to train and 900 images to train them on.",
+        why="A convolutional layer trained on the digits 0 to 4 has learned to detect strokes, curves and "
+        "corners, which the digits 5 to 9 are made of too. Freezing those layers (trainable off) keeps them "
+        "as a fixed feature extractor, and only the linear head has to learn which features mean which digit: "
+        "a much easier problem, so it is solved in fewer steps and with less data.",
+        measured="after epoch 1, validation loss: frozen features 0.233, scratch 0.51 (accuracy 0.97 vs 0.94); "
+        "after 5 epochs both near 0.99 accuracy.",
+        concepts=("transfer learning", "feature extraction", "fine-tuning", "convolution"),
+    ),
+)
+
+
+def lesson_by_slug(slug: str) -> Lesson | None:
+    return next((lesson for lesson in LESSONS if lesson.slug == slug), None)
