@@ -189,3 +189,24 @@ class Mean(nn.Module):
 
     def extra_repr(self) -> str:
         return f"dims={self.dims}, keepdim={self.keepdim}"
+
+
+class PositionalEmbedding(nn.Module):
+    """Adds a learned [length, features] table to a sequence [B, length, features]."""
+
+    def __init__(self, length: int, features: int):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(length, features) * 0.02)  # BERT's normal(0, 0.02)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.weight
+
+
+class SelfAttention(nn.MultiheadAttention):
+    """Batch-first multi-head self-attention returning the output only (same state_dict as nn.MultiheadAttention)."""
+
+    def __init__(self, features: int, num_heads: int, dropout: float = 0.0, bias: bool = True):
+        super().__init__(features, num_heads, dropout=dropout, bias=bias, batch_first=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return super().forward(x, x, x, need_weights=False)[0]

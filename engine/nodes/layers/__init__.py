@@ -3,4 +3,4 @@
 # isort: skip_file
 # Import order is registration order, which is the order of the editor's palette.
 from engine.nodes.layers import dense, conv, resampling, padding, channels, reshaping  # noqa: F401
-from engine.nodes.layers import normalization, recurrent, tensor_ops  # noqa: F401
+from engine.nodes.layers import normalization, recurrent, attention, tensor_ops  # noqa: F401

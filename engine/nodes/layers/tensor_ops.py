@@ -71,9 +71,7 @@ def _scalar_const(op, negate: bool = False, invert: bool = False) -> OnnxMapping
     index = consts[0]
     value = op.const(index)
     if value.size != 1:
-        raise Unmapped(
-            f"combines with a stored tensor of shape {list(value.shape)}; only a single number is a constant"
-        )
+        return None  # a stored tensor, not a number: a positional table's, or no node's
     if index == 0 and (negate or invert):
         raise Unmapped("subtracts from or divides a constant (c - x, c / x); Netwright has x - c and x / c")
     c = float(value.reshape(-1)[0])

@@ -117,6 +117,15 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
         ({"dims": [1, 2], "keepdim": True}, {"in": floats(3, 4, 5)}),
         ({"dims": [-1, 0]}, {"in": floats(3, 2)}),
     ],
+    "layers.PositionalEmbedding": [({}, {"in": floats(5, 4)})],
+    "layers.SelfAttention": [({}, {"in": floats(5, 4)}), ({"num_heads": 4, "bias": False}, {"in": floats(3, 8)})],
+    "layers.TransformerEncoderLayer": [
+        ({}, {"in": floats(5, 4)}),
+        (
+            {"num_heads": 4, "feedforward": 16, "activation": "gelu", "norm_first": True, "dropout": 0.0},
+            {"in": floats(3, 8)},
+        ),
+    ],
     "layers.Dropout2d": [({}, {"in": floats(3, 4, 4)}), ({"p": 0.1}, {"in": floats(2, 3, 5)})],
     "layers.ChannelShuffle": [({}, {"in": floats(4, 3, 3)}), ({"groups": 3}, {"in": floats(6, 2, 5)})],
     "layers.Pad": [

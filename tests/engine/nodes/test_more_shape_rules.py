@@ -41,3 +41,10 @@ def test_reflection_needs_a_side_longer_than_the_padding_and_a_signal_has_no_top
 def test_channel_shuffle_needs_equal_groups():
     error = shape_error("layers.ChannelShuffle", {"in": floats(6, 4, 4)}, groups=4)
     assert "6 channels" in str(error) and "divides 6" in error.hint
+
+
+def test_heads_must_divide_the_features_and_attention_wants_a_sequence():
+    error = shape_error("layers.TransformerEncoderLayer", {"in": floats(5, 6)}, num_heads=4)
+    assert "6 features per token" in str(error) and "divides 6" in error.hint
+    error = shape_error("layers.SelfAttention", {"in": floats(16)})
+    assert "[B, T, features]" in str(error) and "Embedding" in error.hint
