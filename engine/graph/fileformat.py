@@ -1,10 +1,11 @@
 """Reading and writing graph files: versioned JSON, never code.
 
-    {"format_version": 3, "name": ..., "description": ...,
+    {"format_version": 4, "name": ..., "description": ...,
      "nodes": [{"id": "fc1", "type": "layers.Linear", "params": {...}, "ui": {...}}],
      "edges": [{"from": "data.x", "to": "fc1.in"}],
      "blocks": [{"id": "block1", "title": ..., "nodes": ["fc1"], "blocks": [], "collapsed": true}],
-     "training": {"epochs": 20, ...}}
+     "training": {"epochs": 20, ...},
+     "experiments": [{"name": "lr_sweep", "strategy": "tpe", "params": [...], ...}]}
 
 Saving is deterministic (save -> load -> save gives the same bytes) and atomic.
 See docs/graph-format.md.
@@ -144,6 +145,8 @@ def graph_to_document(graph: Graph) -> dict[str, Any]:
     if graph.blocks:  # left out when there are none, so a graph without blocks reads as before
         doc["blocks"] = [_block_document(block) for block in graph.blocks.values()]
     doc["training"] = _ordered(graph.training, [p.name for p in TRAINING_PARAMS])
+    if graph.experiments:  # left out when there are none, like blocks
+        doc["experiments"] = [dict(experiment) for experiment in graph.experiments]
     return doc
 
 
@@ -202,7 +205,23 @@ def graph_from_document(doc: Any) -> Graph:
     if problems := structure_problems(graph):
         raise GraphFileError(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
     graph.training = _read_training(_optional(doc, "training", dict, {}))
+    graph.experiments = _read_experiments(_optional(doc, "experiments", list, []))
     return graph
+
+
+def _read_experiments(raw: list) -> list[dict[str, Any]]:
+    """Experiments (sweep definitions) are kept as written; engine.sweeps checks their contents when
+    one is run, against the graph as it is then, so a renamed node is reported, never dropped."""
+    names: set[str] = set()
+    for index, experiment in enumerate(raw):
+        where = f"experiment {index + 1}"
+        if not isinstance(experiment, dict):
+            raise GraphFileError(f"{where} should be an object, found {type(experiment).__name__}")
+        name = _field(experiment, "name", str, where)
+        if name in names:
+            raise GraphFileError(f"two experiments are named {name!r}")
+        names.add(name)
+    return [dict(experiment) for experiment in raw]
 
 
 def _read_block(raw: Any, index: int) -> Block:

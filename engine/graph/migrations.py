@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-CURRENT_VERSION = 3
+CURRENT_VERSION = 4
 
 
 def _v1_to_v2(doc: dict) -> dict:
@@ -37,7 +37,16 @@ def _v2_to_v3(doc: dict) -> dict:
     return out
 
 
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(doc: dict) -> dict:
+    """Version 4 adds experiments (hyperparameter sweep definitions, `"experiments": [...]`); a version 3
+    file has none."""
+    out = dict(doc)
+    out["format_version"] = 4
+    out.setdefault("experiments", [])
+    return out
+
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def migrate(doc: dict, version: int) -> dict:

@@ -150,6 +150,8 @@ class Graph:
     name: str = ""
     description: str = ""
     blocks: dict[str, Block] = field(default_factory=dict)
+    # Hyperparameter sweep definitions as plain JSON objects (engine.sweeps reads and checks them).
+    experiments: list[dict[str, Any]] = field(default_factory=list)
     # Folder of the file the graph was read from: relative `path` params are read from there.
     base_dir: Path | None = field(default=None, compare=False, repr=False)
     _index: _EdgeIndex = field(default_factory=_EdgeIndex, init=False, compare=False, repr=False)

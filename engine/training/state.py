@@ -32,6 +32,9 @@ def graph_hash(graph: Graph, settings: dict[str, Any] | None = None) -> str:
         doc["training"].pop(key, None)
     doc["nodes"] = [{k: v for k, v in node.items() if k != "ui"} for node in doc["nodes"]]
     doc.pop("description", None)
+    # neither changes what trains: a sweep defined on the graph, the file format it was saved in
+    doc.pop("experiments", None)
+    doc.pop("format_version", None)
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
 
 

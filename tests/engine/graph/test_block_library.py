@@ -9,6 +9,7 @@ from engine.graph import Graph, GraphError, dumps_graph, loads_graph
 from engine.graph.block_library import BlockLibraryError, library_blocks, load_library_block, save_to_library
 from engine.graph.blocks import BUILTIN_BLOCKS, builtin_block, insert_block, repeat_block, template_of
 from engine.graph.grouping import block_ports, node_path, nodes_in, structure_problems
+from engine.graph.migrations import CURRENT_VERSION
 
 
 def image_graph() -> Graph:
@@ -121,7 +122,7 @@ def test_nested_template_round_trips_through_the_library(tmp_path):
     assert path.name == "Stem_residual.json"
     saved = json.loads(path.read_text())
     assert saved["kind"] == "netwright-block" and saved["inputs"] == [["conv.in"]]
-    assert saved["graph"]["format_version"] == 3 and saved["graph"]["blocks"][0]["id"] == "res1"
+    assert saved["graph"]["format_version"] == CURRENT_VERSION and saved["graph"]["blocks"][0]["id"] == "res1"
     template = load_library_block(path)
     target = image_graph()
     placed = insert_block(target, template, [("data", "x")])

@@ -18,6 +18,7 @@ from engine.graph.grouping import (
     structure_problems,
     ungroup,
 )
+from engine.graph.migrations import CURRENT_VERSION
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -43,7 +44,15 @@ def test_v3_save_load_save_is_byte_identical(nested, tmp_path):
     first, second = tmp_path / "a.json", tmp_path / "b.json"
     save_graph(nested, first)
     save_graph(load_graph(first), second)
-    assert first.read_bytes() == second.read_bytes() == (DATA / "graph_v3_mlp.json").read_bytes()
+    assert first.read_bytes() == second.read_bytes()
+    # the same graph in the current version (settings added since version 3 are written with their defaults)
+    v3, saved = json.loads((DATA / "graph_v3_mlp.json").read_text()), json.loads(first.read_text())
+    assert saved["format_version"] == CURRENT_VERSION
+    assert [(n["id"], n["type"], n.get("ui")) for n in saved["nodes"]] == [
+        (n["id"], n["type"], n.get("ui")) for n in v3["nodes"]
+    ]
+    assert (saved["edges"], saved["blocks"]) == (v3["edges"], v3["blocks"])
+    assert saved["training"].items() >= v3["training"].items()
 
 
 def test_v2_migrates_to_the_same_flat_graph_without_blocks(nested):
@@ -51,7 +60,7 @@ def test_v2_migrates_to_the_same_flat_graph_without_blocks(nested):
     assert v2.blocks == {}
     assert v2.nodes == nested.nodes and v2.edges == nested.edges and v2.training == nested.training
     doc = json.loads(dumps_graph(v2))
-    assert doc["format_version"] == 3 and "blocks" not in doc  # no blocks, nothing written
+    assert doc["format_version"] == CURRENT_VERSION and "blocks" not in doc  # no blocks, nothing written
 
 
 def test_blocks_leave_analysis_unchanged(nested):

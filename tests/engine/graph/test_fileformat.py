@@ -41,7 +41,7 @@ def test_loaded_graph_equals_the_saved_one(mlp):
     assert loaded.training == mlp.training
 
 
-@pytest.mark.parametrize("name", ["graph_v1_mlp.json", "graph_v2_mlp.json", "graph_v3_mlp.json"])
+@pytest.mark.parametrize("name", ["graph_v1_mlp.json", "graph_v2_mlp.json", "graph_v3_mlp.json", "graph_v4_mlp.json"])
 def test_golden_files_of_every_version_keep_loading(name):
     graph = load_graph(DATA / name)
     assert list(graph.nodes) == ["data", "fc1", "relu1", "fc2", "loss", "adam"]

@@ -1,0 +1,375 @@
+"""Running a sweep: N worker processes, each taking trials from the shared study until none are left.
+
+    sweep = Sweep(graph, "mlp.json", experiment, folder)   # folder: where study.db and the tables go
+    summary = sweep.run(jobs=2, on_change=print)
+
+Workers are processes started with multiprocessing *spawn* (a trial's torch threads and crashes
+stay in its process). Each loops: under the study lock, check the budget and ask Optuna for the
+next trial; train it (engine.sweeps.trial); tell Optuna. The coordinating process (this one)
+listens to the workers' events, rewrites trials.csv and trials.json after each change, restarts
+a worker that died (its trial is recorded as failed, with the exit code) and, when stopped
+(Ctrl+C, SIGTERM from the editor, `stop()`), stops the trials mid-epoch: finished trials are
+already in the storage, the interrupted ones run again on `--resume`.
+
+Several machines: run the same command with `--storage URL` (e.g. PostgreSQL) and `--resume` on
+each; each coordinator's workers draw from the one study, and the lock keeps SQLite on one disk
+from over-running the trial budget (over a network database two machines may each start the
+last trial; no trial is ever run twice).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.graph import Graph, dumps_graph, loads_graph
+from engine.runs.store import RunStore
+from engine.sweeps.experiment import Experiment, save_definition
+from engine.sweeps.space import SweepSpecError
+from engine.sweeps.study import (
+    default_storage,
+    has_work,
+    make_pruner,
+    make_sampler,
+    open_storage,
+    queue_missing_grid_points,
+    study_lock,
+    trial_rows,
+    write_tables,
+)
+
+POLL_S = 0.2
+STOP_WAIT_S = 60  # how long stopped workers get to write their runs before they are killed
+
+
+@dataclass
+class SweepSummary:
+    status: str  # finished, stopped
+    metric: str
+    direction: str
+    rows: list[dict[str, Any]]
+    best: dict[str, Any] | None
+    folder: Path
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def default_jobs(graph: Graph, cores: int | None = None) -> int:
+    """As many workers as the cores allow, given the torch threads one trial wants (its model's size)."""
+    from engine.analysis import analyze
+    from engine.analysis.parameters import count_parameters
+    from engine.training.threads import WORK_PER_THREAD, step_work
+
+    cores = cores or os.cpu_count() or 1
+    analysis = analyze(graph)
+    try:
+        counts = {node_id: c.total for node_id, c in count_parameters(graph, analysis).items()}
+    except Exception:  # noqa: BLE001 - an estimate; a graph that cannot be counted gets one thread per trial
+        counts = {}
+    work = step_work(graph, analysis, counts, int(graph.training.get("batch_size", 32)))
+    threads = max(1, min(cores, work // WORK_PER_THREAD))
+    return max(1, cores // threads)
+
+
+class Sweep:
+    """One experiment on one graph: creates or joins its study, runs workers, writes the tables."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        graph_file: str | os.PathLike,
+        experiment: Experiment,
+        folder: str | os.PathLike,
+        storage: str | None = None,
+        resume: bool = False,
+        overrides: dict[str, Any] | None = None,
+    ):
+        self.graph, self.graph_file, self.experiment = graph, str(graph_file), experiment
+        self.folder = Path(folder)
+        self.storage_url = storage or default_storage(self.folder)
+        self.resume = resume
+        self.overrides = dict(overrides or {})
+        self.metric, self.direction = experiment.metric_for(graph)
+        self.runs = RunStore.beside(graph_file)
+        self._stopping = False
+        self._ctx = multiprocessing.get_context("spawn")
+        self._control = None
+        self._stop_event = None
+
+    # -- the study --------------------------------------------------------------------------------
+    def open_study(self):
+        """Create the study, or join it with `resume`; refuse a different experiment under the same name."""
+        import optuna
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with study_lock(self.storage_url):  # two processes creating one SQLite file's tables at once collide
+            storage = open_storage(self.storage_url)
+        name = self.experiment.name
+        exists = any(s.study_name == name for s in optuna.get_all_study_summaries(storage))
+        if exists and not self.resume:
+            raise SweepSpecError(
+                f"{self.folder}: experiment {name!r} already has trials in {self.storage_url}; "
+                "continue it with --resume, or choose another --out"
+            )
+        study = optuna.create_study(
+            study_name=name,
+            storage=storage,
+            direction=self.direction,
+            load_if_exists=True,
+            sampler=make_sampler(self.experiment, 0),
+            pruner=make_pruner(self.experiment),
+        )
+        with study_lock(self.storage_url):
+            saved = study.user_attrs.get("experiment")
+            mine = self._comparable(self.experiment.to_dict())
+            if saved is None:
+                study.set_user_attr("experiment", self.experiment.to_dict())
+                study.set_user_attr("metric", self.metric)
+            elif self._comparable(saved) != mine:
+                raise SweepSpecError(
+                    f"{self.folder}: the study {name!r} was made for another definition "
+                    f"({_describe(saved)}); run it as it was, or choose another --out"
+                )
+            if self.experiment.strategy == "grid":
+                queue_missing_grid_points(study, self.experiment)
+        save_definition(self.folder, self.experiment, self.graph_file)
+        return study
+
+    @staticmethod
+    def _comparable(doc: dict[str, Any]) -> dict[str, Any]:
+        """What must match to continue a study: the settings swept, the strategy, the metric (not the budget)."""
+        return {k: doc.get(k) for k in ("strategy", "params", "metric", "prune")}
+
+    # -- running ------------------------------------------------------------------------------------
+    def run(
+        self,
+        jobs: int | None = None,
+        on_change: Callable[[list[dict[str, Any]]], None] | None = None,
+    ) -> SweepSummary:
+        """Run until every trial is done or `stop()`; `on_change` gets the table after each change."""
+        study = self.open_study()
+        jobs = jobs or default_jobs(self.graph)
+        threads = max(1, (os.cpu_count() or 1) // jobs)
+        from engine.training.control import TrainingControl
+
+        self._control = TrainingControl.for_processes(self._ctx)
+        self._stop_event = self._ctx.Event()
+        lock = self._ctx.Lock()
+        events = self._ctx.Queue()
+        job = {
+            "graph": dumps_graph(self.graph),
+            "graph_file": self.graph_file,
+            "base_dir": str(self.graph.base_dir) if self.graph.base_dir else None,
+            "experiment": self.experiment.to_dict(),
+            "metric": self.metric,
+            "direction": self.direction,
+            "storage": self.storage_url,
+            "runs": str(self.runs.folder),
+            "threads": threads,
+            "overrides": self.overrides,
+        }
+        workers: dict[int, Any] = {}
+        current: dict[int, int] = {}  # worker slot -> trial id it is training
+        next_slot = 0
+
+        def start_worker() -> None:
+            nonlocal next_slot
+            args = ({**job, "slot": next_slot}, events, self._control)
+            process = self._ctx.Process(
+                target=worker_main, args=(*args, self._stop_event, lock), name=f"sweep-worker-{next_slot}"
+            )
+            process.start()
+            workers[next_slot] = process
+            next_slot += 1
+
+        self._publish(study, on_change, "running")
+        for _ in range(jobs):
+            start_worker()
+        previous = _install_sigterm()
+        try:
+            while workers:
+                changed = self._drain(events, current)
+                for slot, process in list(workers.items()):
+                    if process.is_alive():
+                        continue
+                    process.join()
+                    del workers[slot]
+                    self._drain(events, current)
+                    trial_id = current.pop(slot, None)
+                    if process.exitcode != 0 and trial_id is not None:
+                        _fail_crashed(study, trial_id, process.exitcode)
+                        changed = True
+                        if not self._stopping and has_work(study, self.experiment):
+                            start_worker()
+                if changed:
+                    self._publish(study, on_change, "running")
+        except KeyboardInterrupt:
+            self.stop()
+            self._wait(workers, events, current)
+        finally:
+            _restore_sigterm(previous)
+        status = "stopped" if self._stopping else "finished"
+        rows = self._publish(study, on_change, status)
+        from engine.sweeps.study import best_row
+
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[row["state"]] = counts.get(row["state"], 0) + 1
+        return SweepSummary(
+            status, self.metric, self.direction, rows, best_row(rows, self.direction), self.folder, counts
+        )
+
+    def stop(self) -> None:
+        """Stop: no new trials, and the running ones end at their next batch (they run again on resume)."""
+        self._stopping = True
+        if self._stop_event is not None:
+            self._stop_event.set()
+        if self._control is not None:
+            self._control.stop()
+
+    def _wait(self, workers: dict[int, Any], events, current: dict[int, int]) -> None:
+        deadline = time.monotonic() + STOP_WAIT_S
+        for process in workers.values():
+            process.join(max(0.1, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join()
+        self._drain(events, current)
+
+    def _drain(self, events, current: dict[int, int]) -> bool:
+        changed = False
+        try:
+            message = events.get(timeout=POLL_S)
+            while True:
+                kind, slot, trial_id = message
+                if kind == "started":
+                    current[slot] = trial_id
+                elif current.get(slot) == trial_id:
+                    del current[slot]
+                changed = True
+                message = events.get_nowait()
+        except queue.Empty:
+            pass
+        return changed
+
+    def _publish(self, study, on_change, status: str) -> list[dict[str, Any]]:
+        rows = trial_rows(study)
+        write_tables(self.folder, self.experiment, self.metric, self.direction, rows, status)
+        if on_change is not None:
+            on_change(rows)
+        return rows
+
+
+def worker_main(job: dict[str, Any], events, control, stop_event, lock) -> None:
+    """A worker process: take trials from the study until the budget or the grid is used up, or stopped."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator handles Ctrl+C and stops us cleanly
+    import optuna
+
+    from engine.sweeps.trial import TrialContext, TrialFailed, TrialInterrupted, run_trial
+    from engine.training.threads import ThreadChoice, apply_threads
+
+    apply_threads(ThreadChoice(job["threads"], "sweep", 0, os.cpu_count() or 1, 0.0))
+    import engine.data.builtin  # noqa: F401 - loaded before the first trial's clock starts, like any warm worker
+    import engine.training.trainer  # noqa: F401
+
+    graph = loads_graph(job["graph"], job["graph_file"])
+    graph.base_dir = Path(job["base_dir"]) if job["base_dir"] else None
+    experiment = Experiment.from_dict(job["experiment"], graph)
+    storage = open_storage(job["storage"])
+    study = optuna.load_study(study_name=experiment.name, storage=storage, pruner=make_pruner(experiment))
+    study.sampler = make_sampler(experiment, _worker_number(study, job["storage"], lock))
+    context = TrialContext(
+        graph,
+        job["graph_file"],
+        experiment,
+        job["metric"],
+        job["direction"],
+        RunStore(job["runs"]),
+        job["threads"],
+        control,
+        job["overrides"],
+    )
+    slot = job["slot"]
+    while not stop_event.is_set():
+        asking = _HeldOnce(study_lock(job["storage"], lock))
+
+        def objective(trial: optuna.Trial, asking: _HeldOnce = asking) -> float:
+            asking.release()  # the trial has been asked for: another worker may ask now
+            events.put(("started", slot, trial._trial_id))
+            return run_trial(trial, context)
+
+        try:
+            if not has_work(study, experiment):
+                break
+            study.optimize(objective, n_trials=1, catch=(TrialFailed, TrialInterrupted))
+        finally:
+            asking.release()
+        events.put(("finished", slot, None))
+
+
+class _HeldOnce:
+    """A lock (context manager) taken now and released by whichever comes first: the objective, once
+    Optuna has asked for its trial, or the loop's `finally` when the ask itself failed."""
+
+    def __init__(self, manager):
+        self.manager = manager
+        manager.__enter__()
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self.manager.__exit__(None, None, None)
+
+
+def _worker_number(study, storage_url: str, lock) -> int:
+    """This worker's number in the study (0, 1, ... in the order workers joined, across machines and
+    resumed sessions): it seeds the worker's sampler, so no two workers draw the same values and one
+    worker on a fresh study draws the same values every time."""
+    with study_lock(storage_url, lock):
+        number = int(study.user_attrs.get("workers", 0))
+        study.set_user_attr("workers", number + 1)
+    return number
+
+
+def _fail_crashed(study, trial_id: int, exitcode: int | None) -> None:
+    """A worker that died mid-trial (killed, out of memory, a crash in native code): fail its trial, with why."""
+    from optuna.trial import TrialState
+
+    storage = study._storage
+    try:
+        if storage.get_trial(trial_id).state != TrialState.RUNNING:
+            return
+        how = f"killed by signal {-exitcode}" if exitcode is not None and exitcode < 0 else f"exit code {exitcode}"
+        storage.set_trial_user_attr(trial_id, "message", f"the trial's process ended unexpectedly ({how})")
+        storage.set_trial_state_values(trial_id, TrialState.FAIL)
+    except Exception:  # noqa: BLE001 - already finished by someone else (heartbeat): nothing to do
+        pass
+
+
+def _install_sigterm():
+    """SIGTERM (the editor's Stop) ends the sweep like Ctrl+C: cleanly, keeping every finished trial."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread (a test driving Sweep from a thread): stop() still works
+        return None
+
+
+def _restore_sigterm(previous) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _describe(doc: dict[str, Any]) -> str:
+    params = ", ".join(str(p.get("target")) for p in doc.get("params") or [] if isinstance(p, dict))
+    return f"{doc.get('strategy')} over {params}"

@@ -1,0 +1,247 @@
+"""The Optuna study behind an experiment: storage, sampler, pruner, the trial budget and the trial table.
+
+The study lives in an Optuna storage: by default SQLite (`study.db` in the experiment's folder);
+any database URL Optuna takes (PostgreSQL, MySQL) lets several machines work on one experiment.
+Everything the table shows is kept in the storage (trial user attributes), so any machine can
+write trials.csv and trials.json from it.
+
+A trial's state in the table: complete, pruned, failed (it raised, diverged or crashed: it has a
+`message`), running, or interrupted (stopped or its process vanished: it has no message, does not
+count against the budget, and a grid puts its point back in the queue when the sweep resumes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import math
+import os
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from engine.fileio import FileLock, LockBusy, atomic_write_text
+from engine.sweeps.experiment import Experiment
+from engine.sweeps.space import SweptParam
+
+STUDY_DB = "study.db"
+TRIALS_CSV = "trials.csv"
+TRIALS_JSON = "trials.json"
+HEARTBEAT_S = 10  # a worker that stops beating for GRACE_S (machine lost) has its trial failed
+GRACE_S = 60
+SQLITE_TIMEOUT_S = 60  # several processes write one SQLite file: wait for its lock rather than fail
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)  # our progress bar and table say what happened
+
+
+def default_storage(folder: str | os.PathLike) -> str:
+    return f"sqlite:///{Path(folder).resolve() / STUDY_DB}"
+
+
+def open_storage(url: str) -> optuna.storages.RDBStorage:
+    """An RDB storage with heartbeats (so a lost worker's trial is failed, not left running forever)."""
+    kwargs: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"timeout": SQLITE_TIMEOUT_S}
+    with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna 5; we rely on them knowingly
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.storages.RDBStorage(
+            url, engine_kwargs=kwargs, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S
+        )
+
+
+def make_sampler(experiment: Experiment, stream: int) -> optuna.samplers.BaseSampler:
+    """The sampler of one worker. `stream` makes each worker (and each resumed session) draw its own
+    random numbers: two workers with one seed would otherwise propose the same first trials."""
+    seed = (experiment.seed * 1_000_003 + stream * 7919) % 2**32
+    if experiment.strategy == "tpe":
+        startup = max(3, min(10, experiment.trials // 4))
+        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=startup, constant_liar=True)
+    # random, and grid (whose points are all queued up front: the sampler only ever replays them)
+    return optuna.samplers.RandomSampler(seed=seed)
+
+
+def make_pruner(experiment: Experiment) -> optuna.pruners.BasePruner:
+    if not experiment.prune:
+        return optuna.pruners.NopPruner()
+    return optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1)
+
+
+def suggest(trial: optuna.Trial, param: SweptParam) -> Any:
+    """Ask the trial for a value of `param` within the domain its definition gives."""
+    name = param.target
+    if param.kind == "values":
+        return trial.suggest_categorical(name, list(param.values))
+    if param.kind == "log" and param.count is not None:
+        return trial.suggest_categorical(name, param.grid_values())
+    log = param.kind == "log"
+    if param.is_int:
+        return trial.suggest_int(name, int(param.low), int(param.high), step=int(param.step or 1), log=log)
+    if param.step is not None:  # Optuna wants high on the step grid
+        steps = math.floor((param.high - param.low) / param.step + 1e-9)
+        return trial.suggest_float(name, param.low, param.low + steps * param.step, step=param.step)
+    return trial.suggest_float(name, param.low, param.high, log=log)
+
+
+def trial_state(trial: FrozenTrial) -> str:
+    if trial.state == TrialState.FAIL:
+        return "failed" if trial.user_attrs.get("message") else "interrupted"
+    return {
+        TrialState.COMPLETE: "complete",
+        TrialState.PRUNED: "pruned",
+        TrialState.RUNNING: "running",
+        TrialState.WAITING: "waiting",
+    }[trial.state]
+
+
+COUNTED = ("complete", "pruned", "failed", "running", "waiting")  # what uses up the budget
+
+
+def used_budget(trials: list[FrozenTrial]) -> int:
+    return sum(trial_state(t) in COUNTED for t in trials)
+
+
+def has_work(study: optuna.Study, experiment: Experiment) -> bool:
+    """Whether a worker should start another trial: a queued grid point, or budget left."""
+    trials = study.get_trials(deepcopy=False)
+    if experiment.strategy == "grid":
+        return any(t.state == TrialState.WAITING for t in trials)
+    return used_budget(trials) < experiment.trials
+
+
+def queue_missing_grid_points(study: optuna.Study, experiment: Experiment) -> int:
+    """Queue each grid point no trial has covered (finished, running or queued); returns how many.
+    Called under the study lock, so two processes starting at once cannot both queue a point."""
+    covered = set()
+    for trial in study.get_trials(deepcopy=False):
+        if trial_state(trial) in COUNTED:
+            params = trial.params or trial.system_attrs.get("fixed_params", {})
+            covered.add(_key(params, experiment))
+    queued = 0
+    for point in experiment.grid():
+        if _key(point, experiment) not in covered:
+            study.enqueue_trial(point)
+            queued += 1
+    return queued
+
+
+def _key(params: dict[str, Any], experiment: Experiment) -> tuple:
+    return tuple(repr(params.get(target)) for target in experiment.targets)
+
+
+@contextlib.contextmanager
+def study_lock(storage_url: str, local_lock: Any = None) -> Iterator[None]:
+    """Serialise "is there budget left? then ask" between workers: a lock shared by this machine's
+    workers, and for SQLite a file lock beside the database (other processes on the same disk)."""
+    file_lock = None
+    if storage_url.startswith("sqlite:///"):
+        file_lock = FileLock(storage_url[len("sqlite:///") :] + ".lock")
+    if local_lock is not None:
+        local_lock.acquire()
+    try:
+        if file_lock is not None:
+            while True:
+                try:
+                    file_lock.acquire()
+                    break
+                except LockBusy:
+                    time.sleep(0.01)
+        yield
+    finally:
+        if file_lock is not None:
+            file_lock.release()
+        if local_lock is not None:
+            local_lock.release()
+
+
+# -- the table ----------------------------------------------------------------------------------
+
+
+def trial_rows(study: optuna.Study) -> list[dict[str, Any]]:
+    """One row per trial (queued ones left out), in trial order."""
+    rows = []
+    for trial in sorted(study.get_trials(deepcopy=False), key=lambda t: t.number):
+        if trial.state == TrialState.WAITING:
+            continue
+        attrs = trial.user_attrs
+        seconds = attrs.get("seconds")
+        if seconds is None and trial.datetime_start is not None:
+            end = trial.datetime_complete.timestamp() if trial.datetime_complete else time.time()
+            seconds = end - trial.datetime_start.timestamp()
+        rows.append(
+            {
+                "trial": trial.number,
+                "params": dict(trial.params),
+                "state": trial_state(trial),
+                "best": _finite_or_none(trial.value if trial.value is not None else attrs.get("best")),
+                "epochs": attrs.get("epochs"),
+                "seconds": round(seconds, 3) if seconds is not None else None,
+                "run_id": attrs.get("run_id"),
+                "message": attrs.get("message", ""),
+            }
+        )
+    return rows
+
+
+def best_row(rows: list[dict[str, Any]], direction: str) -> dict[str, Any] | None:
+    done = [r for r in rows if r["state"] == "complete" and _finite(r["best"])]
+    if not done:
+        return None
+    pick = max if direction == "maximize" else min
+    return pick(done, key=lambda r: r["best"])
+
+
+def write_tables(
+    folder: str | os.PathLike, experiment: Experiment, metric: str, direction: str, rows: list[dict], status: str
+) -> None:
+    """trials.json and trials.csv, each replaced as a whole (the editor polls trials.json)."""
+    folder = Path(folder)
+    best = best_row(rows, direction)
+    doc = {
+        "experiment": experiment.name,
+        "status": status,  # running, finished, stopped
+        "metric": metric,
+        "direction": direction,
+        "targets": experiment.targets,
+        "planned": experiment.planned_trials(),
+        "best_trial": best["trial"] if best else None,
+        "updated": time.time(),
+        "trials": rows,
+    }
+    atomic_write_text(folder / TRIALS_JSON, json.dumps(doc, indent=1, allow_nan=False, default=_plain) + "\n")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["trial", *experiment.targets, "state", f"best_{metric}", "epochs", "seconds", "run_id", "message"])
+    for row in rows:
+        writer.writerow(
+            [
+                row["trial"],
+                *(row["params"].get(t, "") for t in experiment.targets),
+                row["state"],
+                "" if row["best"] is None else row["best"],
+                "" if row["epochs"] is None else row["epochs"],
+                "" if row["seconds"] is None else row["seconds"],
+                row["run_id"] or "",
+                row["message"],
+            ]
+        )
+    atomic_write_text(folder / TRIALS_CSV, buffer.getvalue())
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _finite_or_none(value: Any) -> float | None:
+    return float(value) if _finite(value) else None
+
+
+def _plain(value: Any) -> Any:
+    return str(value)
