@@ -7,6 +7,7 @@ verification figure of every export.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -181,9 +182,16 @@ class ImportPytorchDialog(QtWidgets.QDialog):
         self.class_name.setPlaceholderText("the nn.Module class in the file")
         self.shape = QtWidgets.QLineEdit()
         self.shape.setPlaceholderText("one sample without the batch, e.g. 1, 28, 28")
+        self.factory = QtWidgets.QLineEdit()
+        self.factory.setPlaceholderText("optional, instead of Class: a function returning the model")
+        self.init_args = QtWidgets.QLineEdit()
+        self.init_args.setPlaceholderText('optional, as JSON (never evaluated): {"upscale_factor": 3}')
+        self.input_dtype = QtWidgets.QComboBox()
+        for label, value in (("auto (ids for an Embedding first)", None), ("float", "float"), ("long ids", "long")):
+            self.input_dtype.addItem(label, value)
         warning = QtWidgets.QLabel(
             "Importing runs the Python file (its class is created and traced "
-            "with torch.fx). Only import files you trust."
+            "with torch.fx, or torch.export where fx cannot follow it). Only import files you trust."
         )
         warning.setObjectName("warningText")
         warning.setWordWrap(True)
@@ -193,7 +201,10 @@ class ImportPytorchDialog(QtWidgets.QDialog):
         form = QtWidgets.QFormLayout()
         form.addRow("Python file", row)
         form.addRow("Class", self.class_name)
+        form.addRow("Factory", self.factory)
+        form.addRow("Constructor arguments", self.init_args)
         form.addRow("Input shape", self.shape)
+        form.addRow("Input dtype", self.input_dtype)
         _finish_layout(self, form, warning, "Import")
 
     def _browse(self) -> None:
@@ -213,6 +224,18 @@ class ImportPytorchDialog(QtWidgets.QDialog):
         if not shape or any(d < 1 for d in shape):
             raise ValueError("the input shape needs at least one size, each at least 1 (e.g. 1, 28, 28)")
         return self.source.text().strip(), self.class_name.text().strip() or None, shape
+
+    def options(self) -> dict:
+        """import_pytorch's keyword options; ValueError with a readable message for arguments that are not JSON."""
+        text = self.init_args.text().strip()
+        try:
+            init_args = json.loads(text) if text else {}
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"constructor arguments must be JSON ({exc.msg}); received {text!r}") from None
+        if not isinstance(init_args, dict):
+            raise ValueError(f'constructor arguments must be a JSON object like {{"size": 3}}; received {text!r}')
+        factory = self.factory.text().strip() or None
+        return {"init_args": init_args, "factory": factory, "input_dtype": self.input_dtype.currentData()}
 
 
 class ExportImportController(QtCore.QObject):
@@ -322,6 +345,7 @@ class ExportImportController(QtCore.QObject):
             return
         try:
             source, class_name, shape = dialog.choice()
+            options = dialog.options()
         except ValueError as exc:
             QtWidgets.QMessageBox.warning(self.window, "Cannot import", str(exc))
             return
@@ -332,9 +356,9 @@ class ExportImportController(QtCore.QObject):
         def work():
             from engine.importers.pytorch import import_pytorch
 
-            return import_pytorch(source, class_name, shape)
+            return import_pytorch(source, class_name, shape, **options)
 
-        self._start("Import", f"Tracing {Path(source).name} with torch.fx…", work, self._import_done)
+        self._start("Import", f"Tracing {Path(source).name}…", work, self._import_done)
 
     def import_onnx(self, _checked: bool = False, path: str | None = None) -> None:
         if path is None:

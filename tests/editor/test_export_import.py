@@ -128,3 +128,36 @@ def test_export_dialog_offers_the_engines_formats_and_their_suffixes(window, tmp
         assert dialog.format.currentText() == EXPORT_FORMATS[name].label
         assert dialog.path.text().endswith(EXPORT_FORMATS[name].suffix)
     assert dialog.format.itemText(offered.index("torchscript")).endswith("legacy")
+
+
+def test_import_passes_constructor_arguments_from_json(window, qtbot, dialogs, tmp_path):
+    source = tmp_path / "sized.py"
+    source.write_text(
+        "from torch import nn\n\n"
+        "class Sized(nn.Module):\n"
+        "    def __init__(self, hidden):\n"
+        "        super().__init__()\n"
+        "        self.fc = nn.Linear(4, hidden)\n\n"
+        "    def forward(self, x):\n"
+        "        return self.fc(x)\n"
+    )
+    dialogs.save_path = str(tmp_path / "sized.json")
+    dialog = accepted(ImportPytorchDialog(window))
+    dialog.source.setText(str(source))
+    dialog.class_name.setText("Sized")
+    dialog.init_args.setText('{"hidden": 6}')
+    dialog.shape.setText("4")
+    window.export_import.import_pytorch(dialog=dialog)
+    wait_for_job(qtbot, window.export_import)
+    assert window.document.graph.nodes["fc"].params["out_features"] == 6
+
+
+def test_constructor_arguments_that_are_not_json_are_refused(window, dialogs):
+    dialog = accepted(ImportPytorchDialog(window))
+    dialog.source.setText("model.py")
+    dialog.shape.setText("4")
+    dialog.init_args.setText("dict(hidden=6)")
+    window.export_import.import_pytorch(dialog=dialog)
+    assert dialogs.texts("warning") == [
+        "constructor arguments must be JSON (Expecting value); received 'dict(hidden=6)'"
+    ]
