@@ -42,15 +42,14 @@ FIRST_BATCH: list[float] = []  # seconds from Train (job sent to a fresh, warmed
 
 def plain_child(epochs: int, results) -> None:
     """Baseline: the trainer alone, in a spawned process with the same thread count."""
-    import torch
-
     from engine.graph import load_graph
-    from engine.runs.worker import training_threads
+    from engine.runs.worker import UI_CORES
+    from engine.training.threads import apply_threads, training_thread_choice
     from engine.training.trainer import Trainer
 
-    torch.set_num_threads(training_threads())
     graph = load_graph(EXAMPLE)
     trainer = Trainer(graph, settings={"epochs": epochs, "device": "cpu"})
+    apply_threads(training_thread_choice(trainer, reserve_cores=UI_CORES))  # as the editor's child chooses
     started = time.perf_counter()
     trainer.fit()
     results.put(epochs * trainer.num_train / (time.perf_counter() - started))
