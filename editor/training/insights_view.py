@@ -43,7 +43,10 @@ def _placeholder(painter: QtGui.QPainter, rect: QtCore.QRectF, text: str) -> Non
 
 
 class ConfusionMatrixView(QtWidgets.QWidget):
-    """Rows: the true class; columns: the predicted one; the diagonal is what it gets right."""
+    """Rows: the true class; columns: the predicted one; the diagonal is what it gets right.
+    A click on a cell emits `cell_clicked(true class, predicted class)` (the Inspector lists its samples)."""
+
+    cell_clicked = QtCore.Signal(int, int)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -53,6 +56,7 @@ class ConfusionMatrixView(QtWidgets.QWidget):
         self.split = "val"
         self.message = "The confusion matrix appears after the first epoch of a classifier."
         self.setMinimumSize(220, 170)
+        self.setMouseTracking(True)  # the tooltip names the cell under the pointer
 
     def clear(self, message: str | None = None) -> None:
         self.matrix = None
@@ -71,6 +75,38 @@ class ConfusionMatrixView(QtWidgets.QWidget):
     def total(self) -> int:
         return 0 if self.matrix is None else int(self.matrix.sum())
 
+    def grid_geometry(self) -> tuple[float, float, float]:
+        """(left, top, cell size) of the matrix as painted."""
+        full = QtCore.QRectF(self.rect())
+        n = len(self.matrix)
+        label_w = max(QtGui.QFontMetricsF(_font(8)).horizontalAdvance(lab) for lab in self.labels) + 8
+        left, top = 30 + label_w, 68.0
+        return left, top, max(6.0, min((full.width() - left - 12) / n, (full.height() - top - 10) / n))
+
+    def cell_at(self, point: QtCore.QPointF) -> tuple[int, int] | None:
+        """(true class, predicted class) of the cell under `point`, or None."""
+        if self.matrix is None:
+            return None
+        left, top, size = self.grid_geometry()
+        row, column = int((point.y() - top) // size), int((point.x() - left) // size)
+        n = len(self.matrix)
+        return (row, column) if point.x() >= left and point.y() >= top and row < n and column < n else None
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        cell = self.cell_at(event.position())
+        if cell is not None:
+            self.cell_clicked.emit(*cell)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802
+        cell = self.cell_at(event.position())
+        if cell is None:
+            self.unsetCursor()
+            self.setToolTip("")
+            return
+        self.setCursor(QtCore.Qt.CursorShape.PointingHandCursor)
+        true, predicted = (self.labels[k] if k < len(self.labels) else str(k) for k in cell)
+        self.setToolTip(f"{int(self.matrix[cell])} samples of {true} predicted as {predicted}: click to list them")
+
     def paintEvent(self, event) -> None:
         painter = QtGui.QPainter(self)
         painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
@@ -87,8 +123,7 @@ class ConfusionMatrixView(QtWidgets.QWidget):
             return
         n = len(self.matrix)
         label_w = max(QtGui.QFontMetricsF(_font(8)).horizontalAdvance(lab) for lab in self.labels) + 8
-        left, top = 30 + label_w, 68.0
-        size = max(6.0, min((full.width() - left - 12) / n, (full.height() - top - 10) / n))
+        left, top, size = self.grid_geometry()
         grid = QtCore.QRectF(left, top, size * n, size * n)
         rows = self.matrix.sum(axis=1, keepdims=True).clip(min=1)
         share = self.matrix / rows

@@ -74,6 +74,23 @@ def image_to_sample(run: TrainedRun, image: np.ndarray) -> np.ndarray:
     return _from_image_layout(run, sample.numpy())
 
 
+def frame_drawing(image: np.ndarray, margin: float = 0.1, ink: float = 0.05) -> np.ndarray:
+    """A drawing cropped to its ink and centred in a square with `margin` (a share of the side) around
+    it, the way the built-in digits were framed: a small digit drawn in a corner reads as the same digit.
+    A blank drawing is returned as it is."""
+    picture = np.asarray(image, dtype=np.float32)
+    grey = picture if picture.ndim == 2 else picture.max(axis=2)
+    rows, cols = np.flatnonzero(grey.max(axis=1) > ink), np.flatnonzero(grey.max(axis=0) > ink)
+    if not len(rows):
+        return picture
+    crop = picture[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    side = int(np.ceil(max(crop.shape[:2]) / (1 - 2 * margin)))
+    framed = np.zeros((side, side, *picture.shape[2:]), dtype=np.float32)
+    top, left = (side - crop.shape[0]) // 2, (side - crop.shape[1]) // 2
+    framed[top : top + crop.shape[0], left : left + crop.shape[1]] = crop
+    return framed
+
+
 def _from_image_layout(run: TrainedRun, image: np.ndarray) -> np.ndarray:
     """An (H, W) or (H, W, 3) image laid out as the dataset's x ([1, H, W], [3, H, W], [H*W] or [H, W])."""
     x_shape = run.x_shape

@@ -50,8 +50,9 @@ class CellSamples:
 
 def score_split(run: TrainedRun) -> ScoredSplit:
     """Predict every sample the confusion matrix counts (cached on the run)."""
-    if "scored" in run._cache:
-        return run._cache["scored"]
+    key = f"scored {run.weights_tag}"  # the verdicts of the weights the modules hold now
+    if key in run._cache:
+        return run._cache[key]
     accuracy = run.accuracy
     if accuracy is None:
         raise RunReadError(f"{run.folder}: the run's graph is not a classifier: it has no confusion matrix")
@@ -69,7 +70,7 @@ def score_split(run: TrainedRun) -> ScoredSplit:
     else:
         predicted, truth = (prediction.reshape(-1) > 0).long(), (y[:n].reshape(-1) > 0).long()
     scored = ScoredSplit(split, truth.long().numpy(), predicted.long().numpy(), probabilities)
-    run._cache["scored"] = scored
+    run._cache[key] = scored
     return scored
 
 

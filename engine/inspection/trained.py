@@ -46,6 +46,7 @@ class TrainedRun:
     data: LoadedData
     modules: nn.Module
     seed: int
+    weights_tag: str = "final"  # whose weights the modules hold: "final", "none" or a recorded epoch ("epoch 3")
     _programs: dict[tuple[str, ...], Any] = field(default_factory=dict, repr=False)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -134,8 +135,12 @@ def read_record(folder: Path) -> dict[str, Any]:
     return record
 
 
-def load_trained_run(run_dir: str | os.PathLike, weights: str | os.PathLike | None = None) -> TrainedRun:
-    """The run in `run_dir` with its trained weights (or `weights`, a file saved for the same graph)."""
+def load_trained_run(
+    run_dir: str | os.PathLike, weights: str | os.PathLike | None = None, require_weights: bool = True
+) -> TrainedRun:
+    """The run in `run_dir` with its trained weights (or `weights`, a file saved for the same graph).
+    With `require_weights=False` a run still training comes back with its initial modules (`weights_tag`
+    "none"), for a recorded epoch's weights to be loaded into (engine.inspection.replay)."""
     folder = Path(run_dir)
     record = read_record(folder)
     try:
@@ -145,7 +150,7 @@ def load_trained_run(run_dir: str | os.PathLike, weights: str | os.PathLike | No
     if record.get("graph_file"):
         graph.base_dir = Path(record["graph_file"]).resolve().parent  # data paths were relative to the graph file
     weights_path = Path(weights) if weights is not None else folder / WEIGHTS_FILE
-    if not weights_path.is_file():
+    if not weights_path.is_file() and require_weights:
         raise RunReadError(f"{folder}: no trained weights yet ({weights_path.name} appears when the run ends)")
     plan = make_plan(graph)
     if plan.dataset is None:
@@ -158,12 +163,15 @@ def load_trained_run(run_dir: str | os.PathLike, weights: str | os.PathLike | No
     from engine.compiler.compile import build_modules
 
     modules = build_modules(graph, plan.analysis)
-    try:
-        load_weights(modules, weights_path)
-    except TrainingError as exc:
-        raise RunReadError(str(exc)) from None
+    tag = "none"
+    if weights_path.is_file():
+        try:
+            load_weights(modules, weights_path)
+        except TrainingError as exc:
+            raise RunReadError(str(exc)) from None
+        tag = "final"
     modules.eval()
-    return TrainedRun(folder, graph, plan, data, modules, seed)
+    return TrainedRun(folder, graph, plan, data, modules, seed, weights_tag=tag)
 
 
 def softmax_of(prediction: torch.Tensor, kind: str) -> np.ndarray:

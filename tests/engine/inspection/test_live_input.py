@@ -12,6 +12,7 @@ from engine.graph import save_graph
 from engine.inspection.live_input import (
     InputError,
     features_to_sample,
+    frame_drawing,
     image_file_to_sample,
     image_to_sample,
     predict,
@@ -66,6 +67,16 @@ def test_a_validation_image_round_trips_to_its_own_prediction(digits_run):
     with torch.no_grad():
         direct = torch.softmax(digits_run.run(data.val_x[:1], ["fc2"])["fc2"], 1)[0].numpy()
     np.testing.assert_allclose(predict(digits_run, again).probabilities, direct, atol=1e-5)
+
+
+def test_a_small_drawing_in_a_corner_is_framed_like_the_dataset_digits():
+    pad = np.zeros((200, 200), dtype=np.float32)
+    pad[10:50, 20:30] = 1.0  # a short "1" up in the left corner
+    framed = frame_drawing(pad, margin=0.1)
+    assert framed.shape == (50, 50)  # the ink's 40 rows are 80 % of the side
+    rows, cols = np.flatnonzero(framed.max(axis=1)), np.flatnonzero(framed.max(axis=0))
+    assert (rows[0], rows[-1]) == (5, 44) and (cols[0], cols[-1]) == (20, 29)  # centred both ways
+    assert frame_drawing(np.zeros((9, 9))).shape == (9, 9)  # nothing drawn: left alone
 
 
 def test_an_image_file_dark_on_light_is_read_as_ink(digits_run, tmp_path):

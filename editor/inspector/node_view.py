@@ -1,0 +1,236 @@
+"""One node at one recorded epoch, drawn as what fits its data: feature maps and kernel tiles for
+a convolution, a weight heatmap for a Linear layer, unit bars, a time-step heatmap for a
+recurrent output, class probabilities for the output, histograms for all of them.
+
+Which views show is read from the recorded arrays' shapes (a 4-D activation is a stack of
+feature maps, a 2-D weight a matrix), so a new node type needs no change here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from editor.inspector.painting import (
+    BAD,
+    DIVERGING,
+    GOOD,
+    Bars,
+    Heatmap,
+    Histograms,
+    ImageGrid,
+    colour_image,
+    grey_image,
+    symmetric_range,
+    value_range,
+)
+from engine.inspection.store import NodeRecord, Probe
+
+MAX_MAPS = 64
+MAX_KERNEL_ROWS = 32
+MAX_KERNEL_COLUMNS = 16
+MAX_BARS = 256
+
+
+@dataclass
+class ProbeLook:
+    """How to show the probe samples: as pictures (layout (H, W) or (H, W, 3)) or not."""
+
+    image_shape: tuple[int, ...] | None
+    levels: tuple[float, float]
+
+    def picture(self, sample: np.ndarray) -> np.ndarray | None:
+        if self.image_shape is None:
+            return None
+        sample = np.asarray(sample)
+        if sample.ndim == 3 and sample.shape[0] == 3:
+            return np.transpose(sample, (1, 2, 0))
+        return sample.reshape(self.image_shape)
+
+
+def probe_look(probe: Probe, dataset: str) -> ProbeLook:
+    from engine.training.insights import image_shape  # loads torch: only once a recording is shown
+
+    shape = image_shape(tuple(probe.inputs.shape[1:]), dataset)
+    return ProbeLook(shape, value_range(probe.inputs))
+
+
+class NodeView(QtWidgets.QWidget):
+    """The views of one node; those that do not apply are hidden."""
+
+    sample_chosen = QtCore.Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.probe_strip = ImageGrid("Probe samples", "", max_side=44)
+        self.probe_strip.setMinimumHeight(96)
+        self.softmax = Bars("Class probabilities", "")
+        self.feature_maps = ImageGrid("Feature maps", "", max_side=90)
+        self.feature_maps.setMinimumHeight(220)
+        self.timesteps = Heatmap("Time steps", "")
+        self.timesteps.setMinimumHeight(180)
+        self.units = Bars("Unit activations", "")
+        self.weights = Heatmap("Weights", "")
+        self.weights.setMinimumHeight(200)
+        self.kernels = ImageGrid("Kernels", "", max_side=40)
+        self.kernels.setMinimumHeight(220)
+        self.histograms = Histograms("Histograms", "")
+        self.bn_stats = Bars("Batch-norm running statistics", "")
+        self.views: list[QtWidgets.QWidget] = [
+            self.probe_strip,
+            self.softmax,
+            self.feature_maps,
+            self.timesteps,
+            self.units,
+            self.weights,
+            self.kernels,
+            self.histograms,
+            self.bn_stats,
+        ]
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(1)
+        for view in self.views:
+            layout.addWidget(view)
+        layout.addStretch(1)
+        self.probe_strip.clicked.connect(self.sample_chosen)
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def shown_views(self) -> list[QtWidgets.QWidget]:
+        return [v for v in self.views if not v.isHidden()]
+
+    def show_record(
+        self,
+        record: NodeRecord,
+        probe: Probe,
+        look: ProbeLook,
+        sample: int,
+        class_names: list[str] | None,
+        output: NodeRecord | None,
+    ) -> None:
+        """Show `record`; `sample` is the probe sample whose activations are drawn; `output` is the
+        record of the output node at the same epoch (for the probe captions)."""
+        sample = min(sample, max(0, len(probe.inputs) - 1))
+        shown: set[QtWidgets.QWidget] = set()
+        self.arrays: dict[str, np.ndarray] = {}  # what each view draws, by view name (tests read it)
+        self._probe(probe, look, sample, class_names, output)
+        shown.add(self.probe_strip)
+        acts = record.activations
+        if acts is not None and len(acts) > sample:
+            one = acts[sample]
+            if one.ndim == 3:  # channels x height x width
+                self._feature_maps(one)
+                self.arrays["feature_maps"] = one
+                shown.add(self.feature_maps)
+            elif one.ndim == 2:  # time steps x features
+                self.arrays["timesteps"] = one
+                self.timesteps.set_matrix(one.T, diverging=False, row_label="features", column_label="time steps")
+                self.timesteps.subtitle = f"sample {sample + 1}: each column is one step's output, {_span(one)}"
+                shown.add(self.timesteps)
+            elif one.ndim == 1 and record.softmax is None:
+                self.arrays["units"] = one
+                self.units.set_values(one[:MAX_BARS])
+                more = f" (first {MAX_BARS} of {len(one)})" if len(one) > MAX_BARS else ""
+                self.units.subtitle = f"sample {sample + 1}: {len(one)} units{more}, {_span(one)}"
+                shown.add(self.units)
+        if record.softmax is not None and len(record.softmax) > sample:
+            names = class_names or [str(i) for i in range(record.softmax.shape[1])]
+            truth = _class_of(probe.targets, sample)
+            self.arrays["softmax"] = record.softmax[sample]
+            self.softmax.set_values(record.softmax[sample], names, probabilities=True, good=truth)
+            guess = int(np.argmax(record.softmax[sample]))
+            verdict = "right" if truth == guess else f"wrong (true: {names[truth]})" if truth is not None else ""
+            self.softmax.subtitle = f"sample {sample + 1}: predicts {names[guess]} — {verdict}".rstrip(" —")
+            shown.add(self.softmax)
+        weight = record.weights.get("weight")
+        if weight is not None and weight.ndim == 4:
+            self._kernels(weight)
+            self.arrays["kernels"] = weight
+            shown.add(self.kernels)
+        elif weight is not None and weight.ndim == 2:
+            self.arrays["weights"] = weight
+            self.weights.set_matrix(weight, diverging=True, row_label="outputs", column_label="inputs")
+            zero = f" · {record.zero_weight_share:.1%} exactly zero" if record.zero_weight_share else ""
+            self.weights.subtitle = f"{weight.shape[0]} x {weight.shape[1]}, {_span(weight)}{zero}"
+            shown.add(self.weights)
+        if record.histograms:
+            order = [k for k in ("weights", "activations", "gradients") if k in record.histograms]
+            self.histograms.set_histograms([(k, *record.histograms[k]) for k in order])
+            self.histograms.subtitle = "over the whole layer at this epoch"
+            shown.add(self.histograms)
+        if record.bn_stats:
+            mean, var = record.bn_stats.get("running_mean"), record.bn_stats.get("running_var")
+            if mean is not None:
+                values = np.concatenate([mean, var]) if var is not None else mean
+                labels = [f"μ{i}" for i in range(len(mean))] + (
+                    [f"σ²{i}" for i in range(len(var))] if var is not None else []
+                )
+                self.bn_stats.set_values(values[:MAX_BARS], labels[:MAX_BARS])
+                self.bn_stats.subtitle = "running mean of each channel, then running variance"
+                shown.add(self.bn_stats)
+        for view in self.views:
+            view.setVisible(view in shown)
+
+    def _probe(
+        self, probe: Probe, look: ProbeLook, sample: int, class_names: list[str] | None, output: NodeRecord | None
+    ) -> None:
+        images, captions, colours = [], [], []
+        for k, x in enumerate(probe.inputs):
+            picture = look.picture(x)
+            if picture is not None:
+                images.append(grey_image(picture, *look.levels))
+            else:  # features: a one-row strip of the sample's values
+                row = np.asarray(x, dtype=np.float32).reshape(1, -1)
+                images.append(colour_image(row, *symmetric_range(probe.inputs)))
+            truth = _class_of(probe.targets, k)
+            if output is not None and output.softmax is not None and truth is not None and class_names:
+                guess = int(np.argmax(output.softmax[k]))
+                captions.append(f"{class_names[truth]}→{class_names[guess]}")
+                colours.append(GOOD if guess == truth else BAD)
+            else:
+                captions.append(class_names[truth] if truth is not None and class_names else str(k + 1))
+                colours.append(None)
+        self.probe_strip.set_images(images, captions, colours)
+        self.probe_strip.selected = sample
+        self.probe_strip.subtitle = (
+            f"the same {len(images)} validation samples every epoch · click one · showing sample {sample + 1}"
+        )
+
+    def _feature_maps(self, maps: np.ndarray) -> None:
+        shown = maps[:MAX_MAPS]
+        lo, hi = value_range(shown)
+        self.feature_maps.set_images([colour_image(m, lo, hi) for m in shown], [str(i) for i in range(len(shown))])
+        self.feature_maps.subtitle = (
+            f"{len(maps)} channels of {maps.shape[1]} x {maps.shape[2]}, one colour scale {lo:.2g}..{hi:.2g}"
+        )
+
+    def _kernels(self, weight: np.ndarray) -> None:
+        outs, ins = min(len(weight), MAX_KERNEL_ROWS), min(weight.shape[1], MAX_KERNEL_COLUMNS)
+        lo, hi = symmetric_range(weight)
+        if weight.shape[1] == 3:  # colour input: one RGB tile per filter
+            tiles = [grey_image(np.transpose(weight[o], (1, 2, 0)), lo, hi) for o in range(outs)]
+            self.kernels.set_images(tiles)
+        else:
+            tiles = [colour_image(weight[o, i], lo, hi, DIVERGING) for o in range(outs) for i in range(ins)]
+            self.kernels.set_images(tiles, columns=ins if ins > 1 else None)
+        cut = " (first ones shown)" if outs < len(weight) or ins < weight.shape[1] else ""
+        self.kernels.subtitle = (
+            f"{weight.shape[0]} filters x {weight.shape[1]} input channels of "
+            f"{weight.shape[2]} x {weight.shape[3]}{cut}{': a row per filter' if ins > 1 else ''}; blue negative, orange positive"
+        )
+
+
+def _class_of(targets: np.ndarray, k: int) -> int | None:
+    value = np.asarray(targets[k]).reshape(-1)
+    return int(value[0]) if value.size == 1 and float(value[0]).is_integer() else None
+
+
+def _span(values: np.ndarray) -> str:
+    return f"range {float(np.min(values)):.3g} to {float(np.max(values)):.3g}"
+
+
+def probe_thumbnail(look: ProbeLook, sample: np.ndarray) -> QtGui.QImage | None:
+    picture = look.picture(sample)
+    return None if picture is None else grey_image(picture, *look.levels)
