@@ -24,7 +24,6 @@ from editor.canvas.find import FindBar
 from editor.canvas.minimap import Minimap
 from editor.document import GraphDocument
 from editor.example_path import example_summary, grouped_examples
-from editor.experiments import install_experiments
 from editor.export_import import ExportImportController
 from editor.files import FileController, example_files, example_title, start_example
 from editor.gui_gc import collect_garbage_on_gui_thread
@@ -127,7 +126,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addDockWidget(Area.RightDockWidgetArea, self.insights_dock)
         self.tabifyDockWidget(self.help_dock, self.insights_dock)
         self.inspector = install_inspector(self)  # tabbed beside Insights
-        self.experiments = install_experiments(self)  # sweeps, tabbed beside Training
         self.help_dock.raise_()
         self.addDockWidget(Area.BottomDockWidgetArea, self.problems_dock)
         self.tabifyDockWidget(self.problems_dock, self.summary_dock)
@@ -289,7 +287,6 @@ class MainWindow(QtWidgets.QMainWindow):
             self.training_dock,
             self.insights_dock,
             self.inspector.dock,
-            self.experiments.dock,
         ):
             view_menu.addAction(dock.toggleViewAction())
         train_menu = bar.addMenu("&Train")
