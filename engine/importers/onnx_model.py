@@ -21,12 +21,13 @@ import numpy as np
 import torch
 
 from engine.analysis import analyze
+from engine.importers.blockers import Blockers
 from engine.importers.common import (
     GraphBuilder,
     ImportResult,
     ModelImportError,
     check_graph,
-    checked_difference,
+    checked_match,
     compiled_with_weights,
     layout,
 )
@@ -60,7 +61,9 @@ def import_onnx(path: str | os.PathLike) -> ImportResult:
     module = compiled_with_weights(graph, output, mapper.builder.weights)
     result = ImportResult(graph, mapper.builder.weights, output)
     try:
-        result.max_abs_diff = _compare_with_onnxruntime(path, module, mapper.input_dims)
+        compared = _compare_with_onnxruntime(path, module, mapper.batch, mapper.input_dims)
+        if compared is not None:
+            result.max_abs_diff, result.max_rel_diff = compared
     except ModelImportError:
         raise
     except Exception as exc:  # a runtime that cannot load this file (e.g. a newer IR version)
@@ -73,7 +76,10 @@ def import_onnx(path: str | os.PathLike) -> ImportResult:
     return result
 
 
-def _compare_with_onnxruntime(path: Path, module: torch.nn.Module, dims: list[int]) -> float | None:
+def _compare_with_onnxruntime(
+    path: Path, module: torch.nn.Module, batch: int, dims: list[int]
+) -> tuple[float, float] | None:
+    """Run the file and the imported graph on one random batch (of the file's own size when it fixes one)."""
     try:
         import onnxruntime
     except ImportError:
@@ -81,7 +87,7 @@ def _compare_with_onnxruntime(path: Path, module: torch.nn.Module, dims: list[in
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
     session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    x = torch.randn((2, *dims), generator=torch.Generator().manual_seed(0))
+    x = torch.randn((batch, *dims), generator=torch.Generator().manual_seed(0))
     expected = session.run(None, {session.get_inputs()[0].name: x.numpy()})[0]
     with torch.no_grad():
         got = module(x).numpy()
@@ -89,7 +95,7 @@ def _compare_with_onnxruntime(path: Path, module: torch.nn.Module, dims: list[in
         raise ModelImportError(
             f"cannot import {path.name}: the imported graph gives {list(got.shape)}, the file {list(expected.shape)}"
         )
-    return checked_difference(path.name, "the ONNX model", expected, got)
+    return checked_match(path.name, "the ONNX model", expected, got)
 
 
 class _OnnxMapper:
@@ -104,7 +110,9 @@ class _OnnxMapper:
         self.bias_free: dict[str, str] = {}  # output of a MatMul-made Linear without bias -> its node id
         self.shapes = {v.name: _dims(v) for v in (*self.graph.value_info, *self.graph.input, *self.graph.output)}
         self.input_dims: list[int] = []
+        self.batch = 2  # the batch compared with onnxruntime: the file's own when it fixes one
         self.index = catalog().import_index()
+        self.blockers = Blockers()
 
     def run(self) -> str:
         inputs = [i for i in self.graph.input if i.name not in self.consts]
@@ -119,6 +127,8 @@ class _OnnxMapper:
                 f"input {inputs[0].name} has shape {dims}: every axis but the batch needs a fixed size"
             )
         self.input_dims = list(dims[1:])
+        if isinstance(dims[0], int) and dims[0] >= 1:
+            self.batch = dims[0]  # exported with a fixed batch (torch's default is the example's): compare at it
         node_id = self.builder.add("data.Input", inputs[0].name, {"shape": self.input_dims}, [])
         self.values[inputs[0].name] = (node_id, "out")
         for node in self.graph.node:
@@ -127,17 +137,19 @@ class _OnnxMapper:
                     self.values[out] = None  # downstream of a failure: reported once, at the cause
                 continue
             try:
-                results = self._node(node)
+                results = self._folded(node) or self._node(node)
             except Unmapped as exc:
-                self.builder.unsupported.append(f"{node.name or node.output[0]} ({node.op_type}): {exc}")
+                self.blockers.add(f"ONNX {node.op_type}", node.name or node.output[0], str(exc))
                 results = [None] * len(node.output)
             for out, value in zip(node.output, results, strict=False):
                 self.values[out] = value
         if len(self.graph.output) != 1:
-            self.builder.unsupported.append(
-                f"the model has {len(self.graph.output)} outputs; a Netwright model has one"
+            self.blockers.add(
+                "outputs",
+                ", ".join(o.name for o in self.graph.output),
+                f"the model has {len(self.graph.output)} outputs; a Netwright model has one",
             )
-        self.builder.refuse_unsupported(self.builder.graph.name)
+        self.blockers.refuse(self.builder.graph.name)
         ref = self.values.get(self.graph.output[0].name)
         if not isinstance(ref, tuple) or self.builder.graph.nodes[ref[0]].type_id == "data.Input":
             raise ModelImportError(f"cannot import {self.builder.graph.name}: its output is not computed by a layer")
@@ -193,6 +205,37 @@ class _OnnxMapper:
 
     # -- operators --------------------------------------------------------------------------------------
 
+    def _folded(self, node) -> list[Any] | None:
+        """An operator computing only from stored tensors (the legacy exporter's pads for Pad, a weight
+        transposed) is computed here, once, with onnx's reference evaluator, and becomes a stored tensor."""
+        inputs = [i for i in node.input if i]
+        if not inputs or node.op_type in ("Constant", "Identity") or not all(i in self.consts for i in inputs):
+            return None
+        from onnx import helper
+        from onnx.reference import ReferenceEvaluator
+
+        graph = helper.make_graph(
+            [node],
+            "fold",
+            [
+                helper.make_tensor_value_info(i, helper.np_dtype_to_tensor_dtype(self.consts[i].dtype), None)
+                for i in inputs
+            ],
+            [helper.make_tensor_value_info(o, 0, None) for o in node.output],
+        )
+        opset = [o for o in self.model.opset_import if o.domain in ("", "ai.onnx")]
+        try:
+            outputs = ReferenceEvaluator(helper.make_model(graph, opset_imports=opset)).run(
+                None, {i: self.consts[i] for i in inputs}
+            )
+        except Exception as exc:
+            raise Unmapped(
+                f"computes from stored tensors in a way onnx's evaluator cannot ({type(exc).__name__})"
+            ) from None
+        for name, value in zip(node.output, outputs, strict=False):
+            self.consts[name] = np.asarray(value)
+        return [CONST] * len(node.output)
+
     def _node(self, node) -> list[Any]:
         """Structural cases first (constants, pass-throughs, shape arithmetic, MatMul + bias, global
         means, reshapes); every other operator goes to the registered type that claims it."""
@@ -201,6 +244,9 @@ class _OnnxMapper:
             self.consts[node.output[0]] = _constant(node)
             return [CONST]
         if op in ("Identity", "Dropout"):
+            if node.input[0] in self.consts:  # the legacy exporter's alias of a shared initializer
+                self.consts[node.output[0]] = self.consts[node.input[0]]
+                return [CONST]
             return [self._tensor(node.input[0])]
         if op == "Shape" or (op in SHAPE_OPS and self._is_shape_math(node)):
             return [SHAPE]
