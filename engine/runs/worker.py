@@ -58,6 +58,7 @@ def available_devices() -> list[tuple[str, str]]:
 def host_main(jobs, events, control, threads: int | None = None) -> None:
     """Child process entry point: warm up, then run each job received on `jobs` until None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C in a terminal is the editor's to handle
+    own_scheduling_group()
     import torch
 
     # until a job says how big its model is; each job then chooses its own (one core stays with the UI)
@@ -95,6 +96,19 @@ def host_main(jobs, events, control, threads: int | None = None) -> None:
     finally:
         events.close()
         events.join_thread()
+
+
+def own_scheduling_group() -> None:
+    """Start a session of its own, so that the kernel schedules training apart from the window.
+
+    Linux's autogroup scheduler (on by default on desktop distributions, and here) shares the
+    CPU fairly between sessions, not processes: in the editor's session, every millisecond the
+    window paints is taken from training's share when the machine is busy. In its own session
+    the child gets a share of its own. It still ends with the editor (its job pipe closes).
+    """
+    if hasattr(os, "setsid"):
+        with contextlib.suppress(OSError):  # already a session leader, or not allowed: keep sharing
+            os.setsid()
 
 
 def warm_up() -> None:

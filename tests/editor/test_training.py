@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import multiprocessing
+import os
 
 import pytest
 from PySide6 import QtWidgets
@@ -33,6 +34,14 @@ def trainer_window(make_window, session):
         return window
 
     return make
+
+
+@pytest.mark.skipif(not hasattr(os, "getsid"), reason="sessions are POSIX")
+def test_the_training_child_is_scheduled_apart_from_the_window(session, qtbot):
+    # its own session = its own autogroup: the window's painting is not taken from training's CPU share
+    qtbot.waitUntil(lambda: session.ready, timeout=60_000)
+    assert os.getsid(session.process.pid) == session.process.pid
+    assert os.getsid(session.process.pid) != os.getsid(0)
 
 
 def test_train_pause_change_lr_resume_stop_continue(trainer_window, session, qtbot, tmp_path):
