@@ -40,6 +40,8 @@ from engine.importers.common import (
     layout,
 )
 from engine.importers.pytorch_blocks import group_by_module
+from engine.importers.pytorch_kept import TYPE_ID as KEPT_TYPE
+from engine.importers.pytorch_kept import kept_module_params
 from engine.importers.pytorch_trace import LeafTracer, TraceFailed, trace_model
 from engine.registry import NodeType, Unmapped, catalog
 
@@ -216,6 +218,11 @@ def import_module(
     notes = [f"traced with {trace.tracer}"]
     if trace.fx_failure:
         notes[0] += f" (torch.fx could not: {trace.fx_failure}); branches on Python values were taken as they ran"
+    if mapper.kept:
+        notes.append(
+            f"kept whole as PyTorch module nodes (no Netwright node; they train and export, their shape rule "
+            f"is the imported one): {', '.join(mapper.kept)}"
+        )
     if unused:
         notes.append(f"left out, computed in eval mode but never used by the output: {', '.join(unused)}")
     return ImportResult(graph, mapper.builder.weights, output, max_abs, max_rel, notes)
@@ -307,6 +314,7 @@ class _Mapper:
         self.index = catalog().import_index()
         self.scopes: dict[str, str] = {}  # node id -> path of the module whose forward made it
         self.current: fx.Node | None = None
+        self.kept: list[str] = []  # torch.nn layers kept whole as PyTorch module nodes
         self.folded: dict[str, Ref] = {}  # fx nodes already computed by a node made for their whole pattern
 
     def run(self) -> str:
@@ -407,7 +415,10 @@ class _Mapper:
         self.used_modules.add(node.target)  # a module without weights called again is simply another node
         if isinstance(module, nn.Identity):
             return self._tensor(node.args[0])
-        node_type = self._module_type(module)
+        try:
+            node_type = self._module_type(module)
+        except Unmapped:
+            return self._kept(node, module)
         params = node_type.pytorch_import.module_params(module)
         if isinstance(module, nn.RNNBase):
             return self._recurrent(node, module, node_type, params)
@@ -416,6 +427,17 @@ class _Mapper:
         source = self._tensor(node.args[0])
         weights = module.state_dict() if any(True for _ in module.state_dict()) else None
         return self._add(node_type.type_id, node, params, [source], weights)
+
+    def _kept(self, node: fx.Node, module: nn.Module) -> Ref:
+        """A torch.nn layer no type claims, as an opaque PyTorch module node (engine/importers/pytorch_kept.py)."""
+        if len(node.args) != 1 or node.kwargs:
+            raise Unmapped("has no Netwright node (and takes more than one input, so it cannot be kept whole)")
+        source = self._tensor(node.args[0])
+        before = node.args[0].meta.get("tensor_meta")
+        params = kept_module_params(module, self._meta(node.args[0]), before.dtype, self._meta(node))
+        self.kept.append(f"{type(module).__name__} ({node.target})")
+        weights = module.state_dict() if any(True for _ in module.state_dict()) else None
+        return self._add(KEPT_TYPE, node, params, [source], weights)
 
     def _module_type(self, module: nn.Module) -> NodeType:
         """The registered type claiming the module's torch.nn class (or the nearest torch.nn base class)."""

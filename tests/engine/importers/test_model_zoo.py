@@ -33,6 +33,7 @@ MODELS = {  # name -> (build, one sample's shape)
     "vae": (lambda: zoo.VAE(), (16,)),
     "dcgan": (lambda: zoo.Generator(ngpu=2), (8, 1, 1)),
     "word_lm": (lambda: zoo.RNNModel(**LM_ARGS), (7,)),
+    "super_resolution": (lambda: zoo.SuperResolutionNet(upscale_factor=3), (1, 8, 8)),
 }
 
 
@@ -184,3 +185,18 @@ def test_shufflenets_view_transpose_view_is_one_channel_shuffle_node():
 def test_a_head_unused_in_eval_mode_is_left_out_and_said():
     notes = _imported("vae").notes
     assert notes[1] == "left out, computed in eval mode but never used by the output: fc22"
+
+
+def test_layers_without_a_node_are_kept_whole_and_the_rest_stays_editable(tmp_path, capsys):
+    from engine.cli import main
+
+    out = tmp_path / "sr.json"
+    args = ["import", "pytorch", ZOO_FILE, "--class", "SuperResolutionNet", "--init-args", '{"upscale_factor": 3}']
+    assert main([*args, "--input-shape", "1,8,8", "-o", str(out)]) == 0
+    assert "note: kept whole as PyTorch module nodes" in capsys.readouterr().out
+    graph = load_graph(out)
+    kept = {n.id: n.params for n in graph.nodes.values() if n.type_id == "layers.TorchModule"}
+    assert kept["pixel_shuffle"]["module"] == "PixelShuffle" and kept["pixel_shuffle"]["out_shape"] == [1, 24, 24]
+    assert kept["norm"]["arguments"] == '{"num_groups": 2, "num_channels": 8}'
+    assert "norm.weight" in load_file(str(out.with_suffix(".safetensors")))  # its weights are the model's
+    assert [n.type_id for n in graph.nodes.values()].count("layers.Conv2d") == 4  # editable nodes around them

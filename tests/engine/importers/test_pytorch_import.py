@@ -85,21 +85,21 @@ def test_every_unsupported_part_is_listed_by_kind_with_a_count():
     class Unusual(torch.nn.Module):
         def __init__(self):
             super().__init__()
-            self.a, self.b = torch.nn.Softsign(), torch.nn.Softsign()
-            self.fc, self.c = torch.nn.Linear(4, 4), torch.nn.Softplus()
+            self.pair = torch.nn.Bilinear(4, 4, 4)  # two inputs: cannot be kept whole either
+            self.fc = torch.nn.Linear(4, 4)
             self.head = torch.nn.Linear(4, 2)
 
         def forward(self, x):
-            both = self.a(x) + self.b(x) + torch.nn.functional.softsign(x)
-            return self.head(self.c(self.fc(both)))
+            both = torch.erf(x) + torch.erf(self.fc(x)) + self.pair(x, x)
+            return self.head(both)
 
     with pytest.raises(ModelImportError) as caught:
         import_module(Unusual(), (4,))
     lines = str(caught.value).splitlines()
     assert lines[0] == "cannot import Unusual: 3 parts in 2 kinds cannot be imported:"
-    assert lines[1].strip() == "nn.Softsign x 2: has no Netwright node (a, b)"
-    assert lines[2].strip().startswith("softsign() x 1: has no Netwright node (softsign in forward)")
-    assert len(lines) == 3  # the add, c and head only follow parts that failed: not reported again
+    assert lines[1].strip() == "erf() x 2: has no Netwright node (erf in forward, erf_1 in forward)"
+    assert lines[2].strip().startswith("nn.Bilinear x 1: has no Netwright node (and takes more than one input")
+    assert len(lines) == 3  # the adds and head only follow parts that failed: not reported again
 
 
 def test_tracing_failures_are_reported_not_raised():
@@ -153,3 +153,40 @@ def test_cli_help_says_importing_runs_the_file(capsys):
     with pytest.raises(SystemExit):
         main(["import", "pytorch", "--help"])
     assert "executes its code" in " ".join(capsys.readouterr().out.split())
+
+
+ZOO = Path(__file__).parent / "models" / "zoo.py"
+
+
+def test_cli_passes_constructor_arguments_as_json_and_infers_integer_ids(tmp_path, capsys):
+    out = tmp_path / "lm.json"
+    init = '{"rnn_type": "GRU", "ntoken": 30, "ninp": 6, "nhid": 8, "nlayers": 1, "dropout": 0.0}'
+    args = ["import", "pytorch", str(ZOO), "--class", "RNNModel", "--init-args", init, "--input-shape", "5"]
+    assert main([*args, "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "max abs diff 0, max rel diff 0" in printed and "note: traced with torch.fx" in printed
+    source = next(n for n in load_graph(out).nodes.values() if n.type_id == "data.Input")
+    assert source.params["dtype"] == "long" and source.params["num_classes"] == 30
+
+
+def test_cli_builds_the_model_with_a_factory_function(tmp_path, capsys):
+    out = tmp_path / "resnet.json"
+    args = ["import", "pytorch", str(ZOO), "--factory", "tiny_resnet", "--init-args", '{"num_classes": 3}']
+    assert main([*args, "--input-shape", "3,16,16", "-o", str(out)]) == 0
+    graph = load_graph(out)
+    assert graph.nodes["fc"].params["out_features"] == 3 and graph.blocks["layer1_0"].title == "BasicBlock"
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--class", "RNNModel", "--init-args", "dict(ntoken=3)"], "--init-args 'dict(ntoken=3)': not valid JSON"),
+        (["--class", "RNNModel", "--init-args", "[1, 2]"], "expected a JSON object of keyword arguments"),
+        (["--class", "RNNModel", "--init-args", '{"ntoken": 3}'], "RNNModel(ntoken=3) failed: TypeError"),
+        (["--factory", "nowhere"], "no function 'nowhere' (functions there:"),
+    ],
+)
+def test_cli_bad_constructor_arguments_are_one_line(extra, message, tmp_path, capsys):
+    code = main(["import", "pytorch", str(ZOO), *extra, "--input-shape", "5", "-o", str(tmp_path / "g.json")])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and err.count("\n") == 1

@@ -128,6 +128,19 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
     ],
     "layers.Dropout2d": [({}, {"in": floats(3, 4, 4)}), ({"p": 0.1}, {"in": floats(2, 3, 5)})],
     "layers.ChannelShuffle": [({}, {"in": floats(4, 3, 3)}), ({"groups": 3}, {"in": floats(6, 2, 5)})],
+    "layers.TorchModule": [
+        ({}, {"in": floats(4, 6, 6)}),  # GroupNorm: weights
+        ({"module": "Softplus", "arguments": '{"beta": 2.0}', "in_shape": [5], "out_shape": [5]}, {"in": floats(5)}),
+        (
+            {
+                "module": "PixelShuffle",
+                "arguments": '{"upscale_factor": 2}',
+                "in_shape": [8, 3, 3],
+                "out_shape": [2, 6, 6],
+            },
+            {"in": floats(8, 3, 3)},
+        ),
+    ],
     "layers.Pad": [
         ({}, {"in": floats(2, 5, 5)}),
         ({"mode": "reflect", "left": 2, "right": 1, "top": 0, "bottom": 3}, {"in": floats(3, 4, 6)}),

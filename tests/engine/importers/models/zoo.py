@@ -413,3 +413,31 @@ class RNNModel(nn.Module):
         output = self.drop(output)
         decoded = self.decoder(output)
         return F.log_softmax(decoded, dim=-1)
+
+
+def tiny_resnet(num_classes: int = 10) -> ResNet:
+    """A factory, as model files often have one (torchvision's resnet18()): `import pytorch --factory`."""
+    return ResNet(BasicBlock, (1, 1), width=4, num_classes=num_classes)
+
+
+# -- super-resolution (pytorch/examples super_resolution/model.py style) -------------------------------------------
+
+
+class SuperResolutionNet(nn.Module):
+    """self.relu called four times, a constructor argument, and nn.PixelShuffle (kept as a PyTorch module node)."""
+
+    def __init__(self, upscale_factor: int):
+        super().__init__()
+        self.relu = nn.ReLU()
+        self.conv1 = nn.Conv2d(1, 16, (5, 5), (1, 1), (2, 2))
+        self.conv2 = nn.Conv2d(16, 16, (3, 3), (1, 1), (1, 1))
+        self.conv3 = nn.Conv2d(16, 8, (3, 3), (1, 1), (1, 1))
+        self.conv4 = nn.Conv2d(8, upscale_factor**2, (3, 3), (1, 1), (1, 1))
+        self.norm = nn.GroupNorm(2, 8)  # not in the original: a layer with weights that has no node either
+        self.pixel_shuffle = nn.PixelShuffle(upscale_factor)
+
+    def forward(self, x):
+        x = self.relu(self.conv1(x))
+        x = self.relu(self.conv2(x))
+        x = self.relu(self.norm(self.conv3(x)))
+        return self.pixel_shuffle(self.conv4(x))
