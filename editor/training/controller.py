@@ -325,6 +325,7 @@ class TrainingController(QtCore.QObject):
                 plots.mark_lr_change(change)
             plots.redraw()
         self.insights.show_idle(run, self._kept_insights.get(info.folder) if info is not None else None)
+        self._diagnose("training diverged" if info and info.status == "diverged" else None)
         self.progress.hide()
         badges = badges_from_epoch(history[-1]) if history else {}
         self.window.canvas.show_health({k: (text, rgb) for k, (text, rgb, _) in badges.items()})
@@ -380,6 +381,7 @@ class TrainingController(QtCore.QObject):
         self._edited_during_run = False
         self.dashboard.edited.hide()
         self.dashboard.plots.reset({})
+        self._diagnose()
         self.insights.reset({"accuracy": True})
         self.window.canvas.show_health({})
         how = "from the latest weights" if continue_from else "from fresh weights"
@@ -641,6 +643,7 @@ class TrainingController(QtCore.QObject):
     def _on_epoch(self, row: dict[str, Any]) -> None:
         self.history.append(row)
         self.dashboard.plots.add_epoch(row)
+        self._diagnose()
         self._pending["badges"] = row
 
     def _on_insights(self, data: dict[str, Any]) -> None:
@@ -684,12 +687,19 @@ class TrainingController(QtCore.QObject):
         self.progress_label.setText(f"Last run: {status.replace('_', ' ')}{summary}")
         self.progress_label.setVisible(True)
         error = data.get("error")
+        diverged = error["message"] if error and error.get("kind") == "diverged" else None
+        self._diagnose(diverged)
         if error:
             self.last_error = error
             self._show_error(error)
         else:
             self.window.statusBar().showMessage(f"Run {status.replace('_', ' ')}{summary}", 8000)
         self.run_finished.emit(data)
+
+    def _diagnose(self, diverged: str | None = None) -> None:
+        """The training doctor's card, read from this run's epochs (engine/training/doctor.py)."""
+        clip = float(self.document.graph.training.get("grad_clip") or 0.0)
+        self.dashboard.doctor.show_history(self.history, diverged, clip)
 
     def _summary(self) -> str:
         if not self.history:

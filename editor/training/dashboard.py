@@ -8,6 +8,7 @@ from typing import Any
 from PySide6 import QtCore, QtWidgets
 
 from editor.document import GraphDocument
+from editor.training.doctor_card import DoctorCard
 from editor.training.plots import LivePlots
 from editor.training.runs_panel import RunsPanel
 from editor.training.settings_form import TrainingSettingsForm
@@ -43,6 +44,7 @@ class TrainingDashboard(QtWidgets.QWidget):
     def __init__(self, document: GraphDocument, parent=None):
         super().__init__(parent)
         self.plots = LivePlots()
+        self.doctor = DoctorCard()  # the training doctor: what the curves say and what to try
         self.runs = RunsPanel()
         self.settings = TrainingSettingsForm(document)
         self.title = QtWidgets.QLabel("No run yet — press <b>Train</b> (F5) to train the graph on the canvas.")
@@ -75,6 +77,7 @@ class TrainingDashboard(QtWidgets.QWidget):
         live_layout.setContentsMargins(0, 0, 0, 0)
         live_layout.setSpacing(2)
         live_layout.addLayout(header)
+        live_layout.addWidget(self.doctor)
         live_layout.addWidget(self.plots, 1)
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.setDocumentMode(True)

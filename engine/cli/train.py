@@ -26,6 +26,7 @@ from engine.graph import load_graph
 from engine.graph.training import TRAINING_INDEX
 from engine.runs.record import run_record, write_record
 from engine.runs.store import lock_run_folder
+from engine.training.doctor import diagnose
 from engine.training.health import final_health
 
 EXIT_FAILED = 1
@@ -171,6 +172,10 @@ def _train(args) -> int:
             write_record(out, record)
         except OSError as exc:
             error, code = error or _write_failed(exc, out), code or EXIT_FAILED
+        diagnosis = diagnose(
+            trainer.history, error if status == "diverged" else None, float(trainer.settings["grad_clip"])
+        )
+        print("\n".join(diagnosis.lines()))
         print(final_health(trainer.history).line())  # the editor shows the same as badges on the layers
     _close(dist)
     if error:

@@ -1,0 +1,70 @@
+"""The training doctor's card above the live plots: what the curves and badges say, and what to try.
+
+The reading is the engine's (`engine.training.doctor.diagnose`, also printed by `train`); this
+card only lays it out: a coloured headline, then one line per finding with its evidence and fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from typing import Any
+
+from PySide6 import QtCore, QtWidgets
+
+from engine.training.doctor import Diagnosis, diagnose
+
+PROBLEM = "#f0a050"
+HEALTHY = "#5ac86e"
+NOTE = "#8a90a0"
+WAITING = "The training doctor reads the curves after each epoch: overfitting, a learning rate too high, a plateau, vanishing gradients, dead units."
+
+
+class DoctorCard(QtWidgets.QFrame):
+    """One diagnosis at a time; `show_history` re-reads the run (cheap: a few passes over the epoch rows)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("doctorCard")
+        self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        self.setStyleSheet("#doctorCard { background: #23262e; border: 1px solid #3a3f4b; border-radius: 6px; }")
+        self.label = QtWidgets.QLabel()
+        self.label.setObjectName("doctorText")
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.label.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.addWidget(self.label)
+        self.diagnosis = Diagnosis()
+        self.show_diagnosis(self.diagnosis)
+
+    def show_history(
+        self, history: Sequence[dict[str, Any]], diverged: str | None = None, grad_clip: float = 0.0
+    ) -> Diagnosis:
+        return self.show_diagnosis(diagnose(history, diverged, grad_clip))
+
+    def show_diagnosis(self, diagnosis: Diagnosis) -> Diagnosis:
+        self.diagnosis = diagnosis
+        self.label.setText(card_html(diagnosis))
+        self.setToolTip("\n".join(f.line() for f in diagnosis.findings))
+        return diagnosis
+
+    @property
+    def text(self) -> str:
+        """The card as plain text (for tests and screen readers)."""
+        return "\n".join(self.diagnosis.lines())
+
+
+def card_html(diagnosis: Diagnosis) -> str:
+    if not diagnosis.epochs and not diagnosis.findings:
+        return f"<span style='color:{NOTE}'>🩺 {escape(WAITING)}</span>"
+    color = HEALTHY if diagnosis.healthy else PROBLEM
+    parts = [f"<b style='color:{color}'>🩺 {escape(diagnosis.headline)}</b>"]
+    for finding in diagnosis.findings:
+        tone = PROBLEM if finding.severity == "problem" else NOTE
+        parts.append(
+            f"<br><span style='color:{tone}'>●</span> <b>{escape(finding.title)}</b>: {escape(finding.evidence)}."
+            f" <span style='color:#9fc3ff'>Try: {escape(finding.fix)}.</span>"
+        )
+    return "".join(parts)
