@@ -407,7 +407,32 @@ def cnn_residual_digits() -> Graph:
     return b.done()
 
 
+def transformer_text() -> Graph:
+    b = Builder(
+        "Transformer text classifier",
+        "A small transformer that classifies sentences of token ids: an Embedding turns each id "
+        "into a vector, a Positional Embedding adds where it stands, a Transformer Encoder Layer "
+        "lets every token look at every other one, a Mean over the tokens gives one vector per "
+        "sentence and a Linear layer scores the 4 classes (which keyword occurs most).",
+        epochs=3,
+        batch_size=32,
+        seed=0,
+    )
+    b.node("data", "data.Dataset", dataset="keyword_tokens")
+    last = b.chain(
+        "data.x",
+        ("embed", "layers.Embedding", {"embedding_dim": 16}),
+        ("positions", "layers.PositionalEmbedding"),
+        ("encoder", "layers.TransformerEncoderLayer", {"num_heads": 2, "feedforward": 32, "dropout": 0.0}),
+        ("pool", "layers.Mean", {"dims": [0]}),
+        ("fc1", "layers.Linear", {"out_features": 4}),
+    )
+    classifier_head(b, last, 4, lr=0.003)
+    return b.done()
+
+
 EXAMPLE_BUILDERS: dict[str, Callable[[], Graph]] = {
+    "transformer_text": transformer_text,
     "lstm_digits": lambda: recurrent_digits("LSTM"),
     "rnn_digits": lambda: recurrent_digits("RNN"),
     "sine_forecast": sine_forecast,

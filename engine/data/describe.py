@@ -20,6 +20,7 @@ from engine.data.npz_file import describe_npz, read_npz
 from engine.data.planar import PLANAR_DATASETS, describe_planar, read_planar
 from engine.data.subset import subset_info
 from engine.data.synthetic import describe_synthetic, read_synthetic
+from engine.data.tokens import describe_tokens, read_tokens
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ SOURCES: dict[str, Source] = {
     "csv": Source(describe_csv, read_csv),
     "image_folder": Source(describe_image_folder, read_image_folder),
     "npz": Source(describe_npz, read_npz),
+    "keyword_tokens": Source(describe_tokens, read_tokens),
 }
 
 DATASETS = tuple(SOURCES)
@@ -62,6 +64,7 @@ DATASET_DESCRIPTIONS: dict[str, str] = {
     "csv": "Your CSV file: numeric columns as features, one target column.",
     "image_folder": "Your images: one subfolder per class, resized to image_size.",
     "npz": "Your NumPy .npz file with arrays x and y.",
+    "keyword_tokens": "Synthetic text: sentences of 12 token ids (vocabulary 16), 4 classes by keyword (Embedding).",
 }
 
 # The Dataset node's parameter defaults; the node declares its params with these.

@@ -75,10 +75,11 @@ def load_dataset(params: dict[str, Any], seed: int = 0) -> LoadedData:
     def tensor(array: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(np.ascontiguousarray(array))
 
+    x_type = np.int64 if raw.info.x.is_labels else np.float32  # token ids stay ids (for an Embedding)
     return LoadedData(
-        train_x=tensor(train_x.astype(np.float32)),
+        train_x=tensor(train_x.astype(x_type)),
         train_y=tensor(raw.y[train_idx]),
-        val_x=tensor(val_x.astype(np.float32)),
+        val_x=tensor(val_x.astype(x_type)),
         val_y=tensor(raw.y[val_idx]),
         info=raw.info,
         fingerprint=fingerprint(raw, identity),
