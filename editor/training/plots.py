@@ -58,6 +58,9 @@ class Series:
         self.x = np.empty(capacity)
         self.y = np.empty(capacity)
         self.n = 0
+        # finite y extremes so far (and the smallest positive y, for a log axis): kept as points
+        # arrive, so a live plot can place its y range without scanning every point each frame
+        self.low = self.high = self.low_positive = math.nan
 
     def extend(self, xs: Iterable[float], ys: Iterable[float]) -> None:
         xs, ys = np.asarray(list(xs), dtype=float), np.asarray(list(ys), dtype=float)
@@ -69,6 +72,13 @@ class Series:
         self.x[self.n : need] = xs
         self.y[self.n : need] = ys
         self.n = need
+        finite = ys[np.isfinite(ys)]
+        if finite.size:
+            self.low = np.fmin(self.low, finite.min())
+            self.high = np.fmax(self.high, finite.max())
+            positive = finite[finite > 0]
+            if positive.size:
+                self.low_positive = np.fmin(self.low_positive, positive.min())
 
     def append(self, x: float, y: float) -> None:
         self.extend((x,), (y,))
@@ -259,6 +269,8 @@ class Plot(pg.PlotWidget):
         self.curves: dict[str, Curve] = {}
         self.marks: list[pg.InfiniteLine] = []
         self.symbols = True  # markers on per-epoch points (off for long runs: they would crowd)
+        self.log_y = log_y
+        self.holding_y = False  # while live: the y range moves only when the data needs it
         menu = item.getViewBox().menu
         menu.addSeparator()
         save = menu.addAction("Save plot as PNG…")
@@ -389,6 +401,40 @@ class Plot(pg.PlotWidget):
     def redraw(self) -> None:
         for curve in self.curves.values():
             curve.redraw()
+        if self.holding_y:
+            self._keep_data_in_view()
+
+    def hold_y_range(self, hold: bool) -> None:
+        """While a run is live, let the y range move only when the data leaves it or has shrunk to
+        under a third of it, instead of pyqtgraph's auto-range refitting it to every new point:
+        each refit re-lays the axis ticks, which was about 40 % of painting a plot per frame."""
+        self.holding_y = hold
+        self.enableAutoRange(y=not hold)
+        if hold:
+            self._keep_data_in_view()
+
+    def data_y_bounds(self) -> tuple[float, float] | None:
+        """The lowest and highest y of every curve, in the axis' units (log10 on a log axis)."""
+        series = [c.series for c in self.curves.values() if c.count]
+        if self.log_y:
+            low = min((s.low_positive for s in series if math.isfinite(s.low_positive)), default=math.nan)
+            high = max((s.high for s in series if math.isfinite(s.high) and s.high > 0), default=math.nan)
+            return None if math.isnan(low) or math.isnan(high) else (math.log10(low), math.log10(high))
+        low = min((s.low for s in series if math.isfinite(s.low)), default=math.nan)
+        high = max((s.high for s in series if math.isfinite(s.high)), default=math.nan)
+        return None if math.isnan(low) or math.isnan(high) else (float(low), float(high))
+
+    def _keep_data_in_view(self) -> None:
+        bounds = self.data_y_bounds()
+        if bounds is None:
+            return
+        low, high = bounds
+        view_low, view_high = self.getPlotItem().getViewBox().viewRange()[1]
+        span = max(high - low, abs(high) * 1e-3, 1e-9)
+        if view_low <= low and high <= view_high and view_high - view_low <= 3 * span:
+            return
+        room = 0.15 * span  # headroom, so a curve creeping past its edge does not move it every frame
+        self.setYRange(low - room, high + room, padding=0)
 
     def point_count(self) -> int:
         return sum(c.count for c in self.curves.values())
@@ -495,7 +541,7 @@ class LivePlots(QtWidgets.QWidget):
                 # the whole run from the start: the axes stay put and the curves fill them in
                 # (a growing range would re-layout every axis on every frame)
                 plot.setXRange(0, epochs, padding=0.02)
-                plot.enableAutoRange(x=False, y=plot is not self.dead)
+                plot.enableAutoRange(x=False, y=plot is not self.dead and not plot.holding_y)
             else:  # no run: empty axes, not the previous graph's ranges
                 plot.setXRange(0, 1, padding=0.02)
                 if plot not in (self.accuracy, self.dead):
@@ -600,12 +646,20 @@ class LivePlots(QtWidgets.QWidget):
     # -- drawing ----------------------------------------------------------------------------------
     def start_redrawing(self) -> None:
         self.pacer.reset()
+        for plot in self.held_plots():
+            plot.hold_y_range(True)
         self._timer.start(REDRAW_MS)
 
     def stop_redrawing(self) -> None:
         self._timer.stop()
+        for plot in self.held_plots():
+            plot.hold_y_range(False)  # a finished run is fitted exactly
         self.redraw()
         self.fit_x_to_data()
+
+    def held_plots(self) -> list[Plot]:
+        """The plots whose y range follows the data (the learning rate and dead-unit plots place theirs)."""
+        return [self.loss, self.accuracy, self.grad]
 
     def fit_x_to_data(self) -> None:
         """The x axis ends where the curves end: a run stopped at epoch 8 of 60 fills the plot

@@ -176,3 +176,59 @@ def test_next_step_goes_one_two_five():
     for _ in range(6):
         steps.append(next_step_125(steps[-1]))
     assert steps == pytest.approx([0.1, 0.2, 0.5, 1, 2, 5, 10])
+
+
+def _y_range(plot: Plot) -> tuple[float, float]:
+    low, high = plot.getPlotItem().getViewBox().viewRange()[1]
+    return low, high
+
+
+def test_a_live_plot_keeps_every_point_in_view_without_refitting_each_frame(plots):
+    plots.redraw()
+    for plot in plots.held_plots():
+        low, high = plot.data_y_bounds()
+        view_low, view_high = _y_range(plot)
+        assert view_low <= low and high <= view_high, plot.title
+    before = _y_range(plots.loss)
+    # a point inside the current range does not move it (pyqtgraph's auto-range would refit,
+    # and every refit re-lays the axis ticks)
+    middle = sum(before) / 2
+    plots.add_rows([{"step": 81, "loss": middle, "lr": 0.001}])
+    plots.redraw()
+    assert _y_range(plots.loss) == before
+    # a point above it moves the range so that it is in view again
+    plots.add_rows([{"step": 82, "loss": before[1] + 5, "lr": 0.001}])
+    plots.redraw()
+    assert _y_range(plots.loss)[1] >= before[1] + 5
+
+
+def test_a_live_range_shrinks_when_the_data_fills_under_a_third_of_it(qtbot):
+    plot = Plot("Loss", "loss")
+    qtbot.addWidget(plot)
+    plot.hold_y_range(True)
+    curve = plot.curve("loss", "loss", (200, 100, 100))
+    curve.extend([0, 1], [0.0, 30.0])
+    plot.redraw()
+    assert _y_range(plot)[1] >= 30
+    plot.setYRange(0, 1000, padding=0)  # e.g. left over from a spike that scrolled out of the data
+    plot.redraw()
+    low, high = _y_range(plot)
+    assert high < 100 and low <= 0
+
+
+def test_a_held_log_axis_works_in_decades(qtbot):
+    plot = Plot("Gradient norm (log)", "norm", log_y=True)
+    qtbot.addWidget(plot)
+    plot.hold_y_range(True)
+    plot.curve("fc1", "fc1", (200, 100, 100)).extend([0, 1, 2], [1e-6, 0.0, 1e-1])  # 0 has no log: ignored
+    plot.redraw()
+    assert plot.data_y_bounds() == pytest.approx((-6.0, -1.0))
+    low, high = _y_range(plot)
+    assert low <= -6 and high >= -1 and high - low < 15
+
+
+def test_a_finished_run_is_fitted_exactly_again(plots):
+    plots.stop_redrawing()
+    for plot in plots.held_plots():
+        assert not plot.holding_y
+        assert plot.getPlotItem().getViewBox().autoRangeEnabled()[1], plot.title
