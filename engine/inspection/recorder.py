@@ -8,9 +8,14 @@ It reads its settings from the run's training block (`inspect`, `inspect_every`,
 `inspect_probe`, `inspect_max_mb`; see engine/graph/training.py). The probe (validation
 samples, or training samples when there is no validation set) is chosen once from the seed,
 classes taken in turn so each appears. Epoch 0 (the initial weights) is recorded, then every
-`inspect_every` epochs and the last one. The folder never exceeds `inspect_max_mb`: when the
-next epoch would not fit, every other recorded epoch is dropped (epoch 0 is kept) and the
-spacing doubles, so a long run stays covered from start to end at a coarser step.
+`inspect_every` epochs, and the last one. `inspect_every` 0 (the default) spaces recordings by
+their cost: an epoch is recorded when the time spent recording so far (setting up included)
+plus one more recording stays within 3 % of the time spent training, so a tiny model whose
+epochs take milliseconds is recorded every few epochs and a large one every epoch; which
+epochs that is depends on the machine's speed, so set a number for a fixed spacing. The folder never exceeds
+`inspect_max_mb`: when the next epoch would not fit, every other recorded epoch is dropped
+(epoch 0 is kept) and recordings come half as often, so a long run stays covered from start to
+end at a coarser step.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +39,8 @@ if TYPE_CHECKING:
     from engine.training.trainer import Trainer, TrainingResult
 
 PROBE_STREAM = 15  # numpy seed stream of the probe choice, apart from the data split's
+# inspect_every 0 (auto): recording may take this share of the training time (bench_inspection.py)
+RECORD_SHARE = 0.03
 
 
 class InspectionRecorder(Callback):
@@ -59,7 +67,12 @@ class InspectionRecorder(Callback):
         self.sizes: dict[int, int] = {}  # recorded epoch -> bytes of its file
         self.attempted: set[int] = set()  # epochs recorded or skipped in this session
         self.fixed_bytes = 0  # the probe file
-        self.every = 1
+        self.every = 0  # 0: auto, by the recording's cost (see on_epoch_end)
+        self.share = RECORD_SHARE
+        self.cost = 0.0  # seconds the last recording took
+        self.spent = 0.0  # seconds spent recording in this session, setting up included
+        self.trained = 0.0  # seconds of training (epochs, validation included) in this session
+        self.mark = 0.0
         self.max_mb = 0.0
         self.max_bytes = 0
 
@@ -70,7 +83,8 @@ class InspectionRecorder(Callback):
         self.active = bool(s.get("inspect", True)) and main
         if not self.active:
             return
-        self.every = max(1, int(s.get("inspect_every", 1)))
+        started = time.perf_counter()
+        self.every = max(0, int(s.get("inspect_every", 0)))
         self.max_mb = float(s.get("inspect_max_mb", 20.0))
         self.max_bytes = int(self.max_mb * 2**20)
         self.capture = _capture_for(trainer, self.limits)
@@ -78,9 +92,18 @@ class InspectionRecorder(Callback):
             return
         self._start_fresh(trainer, int(s.get("inspect_probe", 16)))
         self.record(0)
+        self.spent = time.perf_counter() - started
+
+    def on_epoch_start(self, trainer: Trainer, epoch: int) -> None:
+        self.mark = time.perf_counter()
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, metrics: dict[str, Any]) -> None:
-        if self.active and epoch % self.every == 0:
+        if not self.active:
+            return
+        self.trained += time.perf_counter() - self.mark
+        # auto: only while recording, this one included, stays within its share of the time trained
+        due = epoch % self.every == 0 if self.every else self.spent + self.cost <= self.share * self.trained
+        if due:
             self.record(epoch)
 
     def on_train_end(self, trainer: Trainer, result: TrainingResult) -> None:
@@ -96,6 +119,7 @@ class InspectionRecorder(Callback):
         """Snapshot the network now and store it as `epoch` (within the size bound)."""
         from safetensors.torch import save
 
+        started = time.perf_counter()
         self.attempted.add(epoch)
         data = save(self.capture.snapshot(self.args))
         self.index["nodes"] = [
@@ -111,10 +135,16 @@ class InspectionRecorder(Callback):
             )
             self._write_index()
             return
-        replace_file(self.folder / epoch_file(epoch), data)
+        path = self.folder / epoch_file(epoch)
+        if path.exists():  # readers may hold it open: replace it whole
+            replace_file(path, data)
+        else:  # a new name: readers only open it once the index names it, after this write
+            path.write_bytes(data)
         self.sizes[epoch] = len(data)
         self.index["epochs"] = sorted({*self.index["epochs"], epoch})
         self._write_index()
+        self.cost = time.perf_counter() - started
+        self.spent += self.cost
 
     def _make_room(self, incoming: int) -> bool:
         """Thin the recorded epochs until `incoming` more bytes fit the bound; False if they never can."""
@@ -123,17 +153,14 @@ class InspectionRecorder(Callback):
             recorded = self.index["epochs"]
             if not recorded:
                 return False
-            self.every *= 2
-            keep = [e for e in recorded if e == 0 or e % self.every == 0]
-            if len(keep) == len(recorded):  # nothing left on the grid to drop: drop the oldest after 0
-                later = [e for e in recorded if e != 0]
-                keep = [e for e in recorded if e not in later[:1]] if later else []
+            keep = recorded[::2] if len(recorded) > 1 else []  # every other one, the first kept
             self._drop([e for e in recorded if e not in keep])
+            # and from now on half as often
+            self.every, self.share = self.every * 2, self.share / 2
         return True
 
     def _drop(self, epochs: list[int]) -> None:
         self.index["epochs"] = [e for e in self.index["epochs"] if e not in epochs]
-        self.index["every"] = self.every
         self._write_index()  # the index stops naming them before they go
         for epoch in epochs:
             (self.folder / epoch_file(epoch)).unlink(missing_ok=True)
@@ -141,7 +168,7 @@ class InspectionRecorder(Callback):
 
     def _write_index(self) -> None:
         self.index["every"] = self.every
-        replace_file(self.folder / INDEX, json.dumps(self.index, indent=1).encode("utf-8"))
+        replace_file(self.folder / INDEX, json.dumps(self.index, separators=(",", ":")).encode("utf-8"))
 
     # -- start -------------------------------------------------------------------------------
     def _start_fresh(self, trainer: Trainer, probe_size: int) -> None:
@@ -202,7 +229,8 @@ class InspectionRecorder(Callback):
             if path.is_file():
                 self.sizes[epoch] = path.stat().st_size
         self.index["epochs"] = sorted(self.sizes)
-        self.every = max(self.every, int(self.index.get("every", self.every)))
+        if self.every:
+            self.every = max(self.every, int(self.index.get("every", self.every)))
         return True
 
 

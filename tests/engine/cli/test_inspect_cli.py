@@ -41,7 +41,7 @@ def runs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("inspect")
     made = {}
     for name, graph in (("cnn", make_cnn()), ("moons", make_moons_mlp())):
-        graph.training.update({"epochs": 2, "seed": 1})
+        graph.training.update({"epochs": 2, "seed": 1, "inspect_every": 1})
         save_graph(graph, folder / f"{name}.json")
         out = folder / f"{name}_run"
         assert cli(["train", str(folder / f"{name}.json"), "--out", str(out), "--no-progress"]) == 0

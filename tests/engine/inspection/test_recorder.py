@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 
 import numpy as np
@@ -11,7 +10,7 @@ import torch
 
 from engine.graph import Graph
 from engine.inspection import InspectionStore
-from engine.inspection.recorder import InspectionRecorder, choose_probe
+from engine.inspection.recorder import RECORD_SHARE, InspectionRecorder, choose_probe
 from engine.inspection.store import FOLDER, INDEX
 from engine.training.trainer import Trainer
 from tests.engine.conftest import make_mlp
@@ -38,24 +37,30 @@ def make_cnn() -> Graph:
     return graph
 
 
-@pytest.fixture(scope="module")
-def cnn_run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("cnn")
-    trainer = Trainer(make_cnn(), settings={"epochs": 3, "seed": 3}, callbacks=[InspectionRecorder(folder)])
-    with one_thread():
-        trainer.fit()
-    return folder, trainer
+def make_small_mlp(hidden: int = 16) -> Graph:
+    """The conftest's digits MLP on digits 0-2 only: a third of the data, for speed."""
+    graph = make_mlp(hidden)
+    graph.nodes["data"].params["classes"] = [0, 1, 2]
+    graph.nodes["fc2"].params["out_features"] = 3
+    return graph
 
 
-@contextlib.contextmanager
+@pytest.fixture(scope="module", autouse=True)
 def one_thread():
     """Small models train fastest on one thread (STACK_NOTES), and the suite shares two cores."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def cnn_run(tmp_path_factory, one_thread):
+    folder = tmp_path_factory.mktemp("cnn")
+    settings = {"epochs": 3, "seed": 3, "inspect_every": 1}
+    trainer = Trainer(make_cnn(), settings=settings, callbacks=[InspectionRecorder(folder)])
+    trainer.fit()
+    return folder, trainer
 
 
 def test_recorded_tensors_equal_a_direct_forward_pass(cnn_run):
@@ -105,7 +110,7 @@ def test_gradient_histogram_is_of_the_probe_loss_gradient(cnn_run):
 
 
 def test_recording_does_not_change_the_run(tmp_path):
-    graph = make_mlp(16)
+    graph = make_small_mlp(16)
     plain = Trainer(graph, settings={"epochs": 2, "seed": 1, "inspect": False})
     plain.fit()
     recorded = Trainer(graph, settings={"epochs": 2, "seed": 1}, callbacks=[InspectionRecorder(tmp_path)])
@@ -120,8 +125,8 @@ def test_recording_does_not_change_the_run(tmp_path):
 
 
 def test_the_folder_stays_within_its_bound_and_covers_the_whole_run(tmp_path):
-    graph = make_mlp(256)  # about 0.3 MB an epoch
-    settings = {"epochs": 12, "seed": 0, "inspect_max_mb": 1.0, "batch_size": 512}
+    graph = make_small_mlp(512)  # about 0.2 MB an epoch: 13 epochs would take 2.6 MB
+    settings = {"epochs": 12, "seed": 0, "inspect_max_mb": 1.0, "batch_size": 512, "inspect_every": 1}
     sizes = []
 
     class Watch(InspectionRecorder):
@@ -132,19 +137,39 @@ def test_the_folder_stays_within_its_bound_and_covers_the_whole_run(tmp_path):
     Trainer(graph, settings=settings, callbacks=[Watch(tmp_path)]).fit()
     assert max(sizes) <= 2**20
     epochs = InspectionStore(tmp_path).epochs()
-    assert epochs[0] == 0 and epochs[-1] == 12 and len(epochs) >= 2
+    assert epochs[0] == 0 and epochs[-1] == 12 and 2 <= len(epochs) < 13
+    assert len(sizes) > len(epochs)  # recorded, then thinned out (and recorded half as often after)
     files = sorted(p.name for p in (tmp_path / FOLDER).glob("epoch_*"))
     assert files == [f"epoch_{e:04d}.safetensors" for e in epochs]
 
 
 def test_a_bound_too_small_for_one_epoch_says_so_in_the_index(tmp_path):
     recorder = InspectionRecorder(tmp_path, max_mb=0.1)  # below the setting's minimum: only from code
-    Trainer(make_mlp(256), settings={"epochs": 1, "batch_size": 1024}, callbacks=[recorder]).fit()
+    Trainer(make_small_mlp(256), settings={"epochs": 1, "batch_size": 1024}, callbacks=[recorder]).fit()
     index = json.loads((tmp_path / FOLDER / INDEX).read_text())
     assert index["epochs"] == []
     assert [s["epoch"] for s in index["skipped"]] == [0, 1]
     assert "does not fit the 0.1 MB bound (inspect_max_mb)" in index["skipped"][0]["why"]
     assert sum(f.stat().st_size for f in (tmp_path / FOLDER).iterdir()) <= 0.1 * 2**20
+
+
+def test_auto_spacing_records_first_and_last_and_keeps_within_its_share(tmp_path):
+    decisions = []
+
+    class Watch(InspectionRecorder):
+        def on_epoch_end(self, trainer, epoch, metrics):
+            before = (self.spent, self.cost)
+            super().on_epoch_end(trainer, epoch, metrics)
+            if epoch in self.attempted:
+                decisions.append((before, self.trained))
+
+    recorder = Watch(tmp_path)
+    Trainer(make_small_mlp(16), settings={"epochs": 6, "seed": 0}, callbacks=[recorder]).fit()
+    epochs = InspectionStore(tmp_path).epochs()
+    assert epochs[0] == 0 and epochs[-1] == 6
+    for (spent, cost), trained in decisions:
+        assert spent + cost <= RECORD_SHARE * trained
+    assert json.loads((tmp_path / FOLDER / INDEX).read_text())["every"] == 0
 
 
 def test_the_probe_takes_classes_in_turn_and_depends_only_on_the_seed():
