@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.data.builtin import describe_builtin, read_builtin
+from engine.data.classic_sets import CLASSIC_DESCRIPTIONS, CLASSIC_SETS, describe_classic, read_classic
 from engine.data.csv_file import describe_csv, read_csv
 from engine.data.files import os_error_message
 from engine.data.image_folder import describe_image_folder, read_image_folder
@@ -40,6 +41,7 @@ SOURCES: dict[str, Source] = {
     "csv": Source(describe_csv, read_csv),
     "image_folder": Source(describe_image_folder, read_image_folder),
     "npz": Source(describe_npz, read_npz),
+    **{name: Source(describe_classic, read_classic) for name in CLASSIC_SETS},
     "keyword_tokens": Source(describe_tokens, read_tokens),
 }
 
@@ -64,6 +66,7 @@ DATASET_DESCRIPTIONS: dict[str, str] = {
     "csv": "Your CSV file: numeric columns as features, one target column.",
     "image_folder": "Your images: one subfolder per class, resized to image_size.",
     "npz": "Your NumPy .npz file with arrays x and y.",
+    **CLASSIC_DESCRIPTIONS,
     "keyword_tokens": "Synthetic text: sentences of 12 token ids (vocabulary 16), 4 classes by keyword (Embedding).",
 }
 

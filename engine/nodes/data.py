@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.data import DATASET_DESCRIPTIONS, DATASETS, DEFAULT_PARAMS, DataError, describe
+from engine.data.classic_sets import CLASSIC_SETS
 from engine.data.planar import PLANAR_DATASETS
 from engine.registry import NodeType, NoImport, Param, Port, ShapeError, TensorSpec, register
 
@@ -17,7 +18,7 @@ def _infer_dataset(params, inputs):
 
 _DEFAULT = DEFAULT_PARAMS
 # which datasets each source-specific parameter belongs to (forms hide it for the others)
-_FILES = {"dataset": ("csv", "image_folder", "npz")}
+_FILES = {"dataset": ("csv", "image_folder", "npz", *CLASSIC_SETS)}
 _TABLE_FILES = {"dataset": ("csv", "npz")}
 _IMAGES = {"dataset": ("image_folder",)}
 _SYNTHETIC = {"dataset": ("sine_wave", "gaussian_ring", *PLANAR_DATASETS)}
@@ -39,7 +40,9 @@ register(
             "gaussian_ring gives 2-D points from 8 blobs on a circle, the classic test of "
             "whether a GAN learns every mode; moons, circles, spiral, xor and blobs give 2-D points "
             "in 2 or 3 classes, to watch a classifier's decision boundary form (the Inspector draws "
-            "it). Or use your own CSV file (numeric columns and one "
+            "it). The classic image sets MNIST, Fashion-MNIST, KMNIST (28x28 grayscale) and CIFAR-10/100 "
+            "(32x32 colour) are read from their standard files in the folder `path` names (nothing is "
+            "downloaded; the node says where to get them). Or use your own CSV file (numeric columns and one "
             "target column), image folder (one subfolder per class) or .npz file (arrays x and "
             "y). Table features are standardized (mean 0, std 1) with statistics of the training "
             "samples only, so the model never peeks at validation data. A share of the samples "
@@ -64,7 +67,8 @@ register(
                 "path",
                 "path",
                 _DEFAULT["path"],
-                "File or folder for csv, image_folder and npz datasets.",
+                "File or folder for csv, image_folder and npz datasets; the folder of the files for mnist, "
+                "fashion_mnist, kmnist, cifar10 and cifar100.",
                 applies_when=_FILES,
             ),
             Param(
