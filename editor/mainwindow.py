@@ -31,6 +31,7 @@ from editor.help.pages import GETTING_STARTED, shortcut_text, shortcuts_html
 from editor.inspector import install_inspector
 from editor.lessons import install_lessons
 from editor.live_analysis import LiveAnalysis
+from editor.panels.code_view import install_code_view
 from editor.panels.help import HelpPane
 from editor.panels.palette import Palette
 from editor.panels.problems import ProblemsPanel
@@ -126,6 +127,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addDockWidget(Area.RightDockWidgetArea, self.insights_dock)
         self.tabifyDockWidget(self.help_dock, self.insights_dock)
         self.inspector = install_inspector(self)  # tabbed beside Insights
+        self.code_dock = install_code_view(self)  # the graph's Python, tabbed beside Help
         self.help_dock.raise_()
         self.addDockWidget(Area.BottomDockWidgetArea, self.problems_dock)
         self.tabifyDockWidget(self.problems_dock, self.summary_dock)
@@ -287,6 +289,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.training_dock,
             self.insights_dock,
             self.inspector.dock,
+            self.code_dock,
         ):
             view_menu.addAction(dock.toggleViewAction())
         train_menu = bar.addMenu("&Train")
@@ -676,6 +679,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.files.stop_autosave()
         self.files.discard_recovery()
         self.live.shutdown(wait)
+        self.code_view.shutdown(wait)
 
 
 def show_shortcuts_in_tooltips(actions: list[QtGui.QAction]) -> None:
