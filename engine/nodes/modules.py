@@ -210,3 +210,17 @@ class SelfAttention(nn.MultiheadAttention):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
         return super().forward(x, x, x, need_weights=False)[0]
+
+
+class Slice(nn.Module):
+    """Positions `start` to `end` of torch dim `dim`."""
+
+    def __init__(self, dim: int, start: int, end: int):
+        super().__init__()
+        self.dim, self.start, self.end = dim, start, end
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.narrow(self.dim, self.start, self.end - self.start)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, start={self.start}, end={self.end}"

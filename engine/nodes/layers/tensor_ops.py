@@ -13,6 +13,7 @@ from engine.registry import (
     OnnxMapping,
     Param,
     PyTorchImport,
+    ShapeError,
     TensorSpec,
     Unmapped,
     register,
@@ -319,5 +320,124 @@ register(
             function_params=_mean_params,
         ),
         onnx_import=OnnxImport(ops=("ReduceMean",), map=_mean_from_onnx),
+    )
+)
+
+
+def _slice_bounds(params, x: TensorSpec) -> tuple[int, int, int]:
+    """(torch dim, start, end) with negative positions counted from the end and end 0 meaning the axis's end."""
+    dim = axis_of(x, params["dim"]) % x.rank
+    size = x.dims[dim - 1]
+    start, end = params["start"], params["end"]
+    start = max(0, min(size, start + size if start < 0 else start))
+    end = size if end == 0 else max(0, min(size, end + size if end < 0 else end))
+    return dim, start, end
+
+
+def _infer_slice(params, inputs):
+    x = inputs["in"]
+    require_batched(x)
+    dim, start, end = _slice_bounds(params, x)
+    if end <= start:
+        raise ShapeError(
+            f"gets {x.bracket()}: positions {params['start']} to {params['end'] or 'the end'} of axis "
+            f"{params['dim']} (size {x.dims[dim - 1]}) hold nothing",
+            "choose a start before the end; negative positions count from the end, end 0 means the last",
+        )
+    dims = list(x.dims)
+    dims[dim - 1] = end - start
+    return {"out": TensorSpec(tuple(dims), x.dtype, True, x.num_classes)}
+
+
+def _build_slice(params, inputs):
+    from engine.nodes.modules import Slice
+
+    return Slice(*_slice_bounds(params, inputs["in"]))
+
+
+def _slice_code(c) -> list[str]:
+    dim = axis_of(c.spec, c.params["dim"])
+    start, end = c.params["start"], c.params["end"]
+    cut = f"{start or ''}:{end or ''}"
+    # as the user counts: x[:, 2:5] for dim 0, x[..., 2:5] for dim -1
+    index = ", ".join([":"] * dim + [cut]) if dim >= 0 else ", ".join(["...", cut] + [":"] * (-dim - 1))
+    return [f"{c.node_id} = {c.x}[{index}]"]
+
+
+def _slice_from_index(bound: dict) -> dict | None:
+    """`x[:, a:b]`, `x[..., a:b]` on one axis after the batch, step 1."""
+    index = bound.get("other")
+    if set(bound) != {"input", "other"} or not isinstance(index, tuple) or len(index) < 2:
+        return None
+    from_end = index[0] is Ellipsis  # x[..., a:b]: the axis counted from the last
+    if not from_end and index[0] != slice(None):
+        return None  # the batch axis is never cut
+    rest = index[1:]
+    cut = [(i, s) for i, s in enumerate(rest) if s != slice(None)]
+    if len(cut) != 1 or not isinstance(cut[0][1], slice) or cut[0][1].step not in (None, 1):
+        return None
+    axis, part = cut[0]
+    if part.stop == 0 or not all(isinstance(v, (int, type(None))) for v in (part.start, part.stop)):
+        return None
+    return {"dim": axis - len(rest) if from_end else axis, "start": part.start or 0, "end": part.stop or 0}
+
+
+def _slice_from_narrow(bound: dict) -> dict:
+    start, length = int(bound["start"]), int(bound["length"])
+    if start < 0:
+        raise Unmapped("narrows from a negative start; write it as a slice x[:, a:b]")
+    return {"dim": after_batch(int(bound.get("other", bound.get("dim")))), "start": start, "end": start + length}
+
+
+def _slice_from_onnx(op) -> OnnxMapping:
+    starts, ends = (op.const(i) for i in (1, 2))
+    axes = op.const(3, required=False)
+    steps = op.const(4, required=False)
+    if len(starts) != 1 or (steps is not None and int(steps[0]) != 1):
+        raise Unmapped("slices several axes or with a step; Netwright's Slice takes one range of one axis")
+    axis = int(axes[0]) if axes is not None else 0
+    end = int(ends[0])
+    return OnnxMapping({"dim": after_batch(axis), "start": int(starts[0]), "end": 0 if end >= 2**31 - 1 else end})
+
+
+register(
+    NodeType(
+        type_id="layers.Slice",
+        title="Slice",
+        aliases=("narrow", "crop", "split", "chunk", "getitem"),
+        category="layers",
+        help=(
+            "Keeps one range of positions along one axis: with dim 0, start 0 and end 8 an image "
+            "[B, 16, 7, 7] becomes its first 8 channels [B, 8, 7, 7], as x[:, 0:8] does. ShuffleNet "
+            "splits its channels into two halves this way (two Slices where the code says chunk), "
+            "and a U-Net crops a skip connection to fit. Negative positions count from the end and "
+            "end 0 means up to the end. Nothing is learned or copied beyond the kept values."
+        ),
+        inputs=IN,
+        outputs=OUT,
+        params=(
+            Param("dim", "int", 0, "Axis to cut, counted after B (-1 is the last).", minimum=-8, maximum=8),
+            Param(
+                "start", "int", 0, "First position kept; negative counts from the end.", minimum=-65536, maximum=65536
+            ),
+            Param(
+                "end",
+                "int",
+                1,
+                "Position after the last one kept; negative counts from the end, 0 means to the end.",
+                minimum=-65536,
+                maximum=65536,
+            ),
+        ),
+        infer=_infer_slice,
+        build=_build_slice,
+        codegen=LayerCode(forward=_slice_code),
+        pytorch_import=PyTorchImport(
+            functions=("getitem", "narrow"),
+            signature=("input", "other", "start", "length"),  # getitem(x, index); narrow(x, dim, start, length)
+            function_params=_slice_from_index,
+            per_call={"narrow": _slice_from_narrow},
+        ),
+        onnx_import=OnnxImport(ops=("Slice",), map=_slice_from_onnx),
     )
 )

@@ -126,6 +126,11 @@ CASES: dict[str, list[tuple[dict, dict]]] = {
             {"in": floats(3, 8)},
         ),
     ],
+    "layers.Slice": [
+        ({}, {"in": floats(3, 5)}),
+        ({"dim": 0, "start": 4, "end": 0}, {"in": floats(6, 2, 2)}),
+        ({"dim": -1, "start": -3, "end": -1}, {"in": floats(2, 7)}),
+    ],
     "layers.Dropout2d": [({}, {"in": floats(3, 4, 4)}), ({"p": 0.1}, {"in": floats(2, 3, 5)})],
     "layers.ChannelShuffle": [({}, {"in": floats(4, 3, 3)}), ({"groups": 3}, {"in": floats(6, 2, 5)})],
     "layers.TorchModule": [

@@ -85,3 +85,27 @@ def test_the_onnx_forms_map_to_the_same_nodes(tmp_path):
     result = import_onnx(path)
     assert types(result).count("layers.Scale") == 2 and "layers.Shift" in types(result) and "merge.Add" in types(result)
     assert result.max_abs_diff is not None and result.max_abs_diff <= 1e-5
+
+
+class Halves(nn.Module):
+    """ShuffleNet's split written as slices, and a narrow."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 1)
+
+    def forward(self, x):
+        left, right = x[:, :2], x[:, 2:]
+        return torch.cat((left, self.conv(x).narrow(1, 1, 2), right[..., 1:]), dim=-1)
+
+
+def test_slices_and_narrow_import_as_slice_nodes():
+    result = import_module(Halves(), (4, 3, 3))
+    slices = [n.params for n in result.graph.nodes.values() if n.type_id == "layers.Slice"]
+    assert slices == [
+        {"dim": 0, "start": 0, "end": 2},
+        {"dim": 0, "start": 2, "end": 0},
+        {"dim": 0, "start": 1, "end": 3},
+        {"dim": -1, "start": 1, "end": 0},
+    ]
+    assert result.max_abs_diff <= 1e-6
