@@ -116,6 +116,17 @@ class ShapePipeItem(PipeItem):
         super().__init__(input_port, output_port)
         self.label = ShapeLabel(self)
         self.label.setVisible(False)
+        self.gradient_color: tuple[int, int, int] | None = None  # step mode: the gradient that flowed back
+
+    def set_gradient_color(self, rgb: tuple[int, int, int] | None) -> None:
+        """Draw the edge in `rgb` (step mode), or in its normal colour again with None."""
+        self.gradient_color = rgb
+        self.reset()
+
+    def reset(self):
+        super().reset()  # NodeGraphQt calls this after hover and selection: keep the step colour
+        if getattr(self, "gradient_color", None) is not None:  # (reset also runs inside PipeItem.__init__)
+            self.set_pipe_styling(color=(*self.gradient_color, 255), width=3, style=self.style)
 
     def set_shape_text(self, text: str, error: bool = False) -> None:
         self.label.set_text(text, error)

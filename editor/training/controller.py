@@ -24,6 +24,7 @@ from editor.training.readiness import Readiness, training_readiness
 from editor.training.replay import lr_changes, run_layout
 from editor.training.session import TrainingSession
 from editor.training.settings_form import set_training_value
+from editor.training.step_view import STEP_TIP, StepMode
 from engine.analysis import analyze
 from engine.graph.fileformat import graph_to_document
 from engine.graph.training import TRAINING_INDEX
@@ -70,6 +71,7 @@ class TrainingController(QtCore.QObject):
         self.runs_root = runs_root
         self.dashboard = TrainingDashboard(self.document)
         self.insights = InsightsPanel()
+        self.step_mode = StepMode(window, self.dashboard)  # Step: one batch, backpropagation on the canvas
         self.history: list[dict[str, Any]] = []
         self.run: dict[str, Any] = {}
         self.run_dir: Path | None = None
@@ -134,12 +136,14 @@ class TrainingController(QtCore.QObject):
         self.stop_action = self._action(
             "Stop", self.stop, "Shift+F6", "Stop the run; its weights are kept", "SP_MediaStop"
         )
+        self.step_action = self._action("Step", lambda: self.step_mode.step(), "F8", STEP_TIP, "SP_ArrowForward")
         self.actions = [
             self.train_action,
             self.continue_action,
             self.pause_action,
             self.resume_action,
             self.stop_action,
+            self.step_action,
         ]
 
     def _spin(self, name: str, width: int) -> QtWidgets.QSpinBox:
@@ -381,6 +385,7 @@ class TrainingController(QtCore.QObject):
         self._edited_during_run = False
         self.dashboard.edited.hide()
         self.dashboard.plots.reset({})
+        self.step_mode.leave()
         self._diagnose()
         self.insights.reset({"accuracy": True})
         self.window.canvas.show_health({})
@@ -535,6 +540,7 @@ class TrainingController(QtCore.QObject):
         self.pause_action.setEnabled(state in ("starting", "running"))
         self.resume_action.setEnabled(state == "paused")
         self.stop_action.setEnabled(state in ("starting", "running", "paused"))
+        self.step_action.setEnabled(idle and self.readiness.can_train)
         # a focused widget that gets disabled passes focus down the tab chain (the palette filter, the
         # Id field): hand it to the canvas instead, where the user's keys mean something
         focused = QtWidgets.QApplication.focusWidget()
