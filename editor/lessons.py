@@ -26,7 +26,19 @@ from engine.lessons.glossary import GLOSSARY, GlossaryEntry, glossary_entries
 from engine.lessons.surface import VALLEY_MINIMUM, optimizer_paths, surface_grid
 
 # what view/<name> links may name: each brings one panel forward (see LessonsController.views)
-VIEW_NAMES = ("training", "runs", "settings", "insights", "problems", "summary", "curves", "surface", "properties")
+VIEW_NAMES = (
+    "training",
+    "runs",
+    "settings",
+    "insights",
+    "inspector",
+    "problems",
+    "summary",
+    "curves",
+    "surface",
+    "properties",
+)
+LINK_COLOR = "#8fb0ff"  # links readable on the dark theme (a dialog's default link blue is not)
 LINK = re.compile(r"\[([^\]]+)\]\(([a-z]+/[^)]+)\)")
 
 
@@ -107,6 +119,7 @@ class LessonPane(QtWidgets.QWidget):
         self.text.setOpenLinks(False)
         self.text.document().setDefaultStyleSheet(
             "code { color: #c8d3ff; } h3 { color: #ffffff; } li { margin-bottom: 3px; } p { line-height: 130%; }"
+            f" a {{ color: {LINK_COLOR}; }}"
         )
         self.text.document().setDocumentMargin(10)
         self.text.anchorClicked.connect(self.link_clicked)
@@ -146,7 +159,9 @@ class GlossaryDialog(QtWidgets.QDialog):
         self.search.textChanged.connect(self._filter)
         self.text = QtWidgets.QTextBrowser()
         self.text.setOpenLinks(False)
-        self.text.document().setDefaultStyleSheet("code { color: #c8d3ff; } h3 { color: #ffffff; }")
+        self.text.document().setDefaultStyleSheet(
+            f"code {{ color: #c8d3ff; }} h3 {{ color: #ffffff; }} a {{ color: {LINK_COLOR}; }}"
+        )
         self.text.anchorClicked.connect(self._clicked)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self.search)
@@ -237,6 +252,7 @@ class LessonsController(QtCore.QObject):
             "runs": raise_dock(w.training_dock, dashboard.runs),
             "settings": raise_dock(w.training_dock, dashboard.settings),
             "insights": raise_dock(w.insights_dock),
+            "inspector": raise_dock(w.inspector.dock),
             "problems": raise_dock(w.problems_dock),
             "summary": raise_dock(w.summary_dock),
             "properties": raise_dock(w.properties_dock),

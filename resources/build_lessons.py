@@ -360,6 +360,226 @@ def transfer_base() -> Graph:
     return b.done()
 
 
+# -- 6. losses ---------------------------------------------------------------------------------------------
+
+
+def losses_outliers() -> Graph:
+    b = Builder(
+        "Losses: MSE against Huber on data with outliers",
+        "Two one-weight-one-bias models fit the same points on the line y = 2x + 1, one in ten of them "
+        "an outlier 10 to 20 above it: `mse_fit` by mean squared error, `huber_fit` by Huber loss "
+        "(delta 1). Squared error grows with the square of a miss, so the outliers pull the MSE line up "
+        "and tilt it; Huber loss grows only linearly beyond delta, so its line stays on the clean points.",
+        epochs=30,
+        batch_size=32,
+        seed=0,
+    )
+    b.node("data", "data.Dataset", dataset="line_outliers", num_samples=500, noise=0.3)
+    for name, loss in (("mse", "losses.MSE"), ("huber", "losses.Huber")):
+        b.chain("data.x", (f"{name}_fit", "layers.Linear", {"out_features": 1}))
+        b.loss(f"loss_{name}", loss, f"{name}_fit", "data.y")
+        b.optimizer(f"sgd_{name}", "optimizers.SGD", f"loss_{name}", lr=0.05)
+    return b.done()
+
+
+def losses_binary() -> Graph:
+    b = Builder(
+        "Losses: binary classification with a sigmoid and binary cross-entropy",
+        "Benign or malignant from 30 measurements: one output per sample, a logit. BCEWithLogits applies "
+        "the sigmoid itself (turning the logit into a probability of the second class) and takes the "
+        "binary cross-entropy, which is more accurate than a Sigmoid node followed by a plain BCE: no "
+        "separate Sigmoid node here (validation warns if one is added).",
+        epochs=30,
+        batch_size=32,
+        seed=0,
+    )
+    b.node("data", "data.Dataset", dataset="breast_cancer")
+    last = b.chain(
+        "data.x",
+        ("fc1", "layers.Linear", {"out_features": 16}),
+        ("relu1", "activations.ReLU"),
+        ("fc2", "layers.Linear", {"out_features": 1}),
+    )
+    b.loss("loss", "losses.BCEWithLogits", last, "data.y")
+    b.optimizer("adam", "optimizers.Adam", "loss", lr=0.003)
+    return b.done()
+
+
+def losses_hinge_vs_cross_entropy() -> Graph:
+    b = Builder(
+        "Losses: hinge against cross-entropy",
+        "Two copies of one small MLP classify iris flowers, `ce_*` by cross-entropy, `hinge_*` by the "
+        "multi-class hinge (margin) loss. Cross-entropy always wants more confidence, so its loss keeps "
+        "falling; the hinge loss is exactly zero once the right class wins by the margin, so it stops "
+        "pushing on those samples (a satisfied margin, not a vanishing gradient).",
+        epochs=60,
+        batch_size=16,
+        seed=0,
+    )
+    b.node("data", "data.Dataset", dataset="iris", val_split=0.3)
+    for name, loss in (("ce", "losses.CrossEntropy"), ("hinge", "losses.Hinge")):
+        last = b.chain(
+            "data.x",
+            (f"{name}_fc1", "layers.Linear", {"out_features": 16}),
+            (f"{name}_relu", "activations.ReLU"),
+            (f"{name}_fc2", "layers.Linear", {"out_features": 3}),
+        )
+        b.loss(f"loss_{name}", loss, last, "data.y")
+        b.optimizer(f"adam_{name}", "optimizers.Adam", f"loss_{name}", lr=0.01)
+    return b.done()
+
+
+def losses_distillation() -> Graph:
+    b = Builder(
+        "Losses: KL divergence in distillation",
+        "A teacher (256 hidden units) learns the digits from their labels. A student (32 hidden units) "
+        "never sees a label: it learns to match the teacher's softened outputs, softmax(logits / 4), by "
+        "minimizing the KL divergence between the two distributions. The Detach node stops the student's "
+        "loss from changing the teacher. Softened outputs say more than a label (this 3 looks a bit like "
+        "an 8), which is why a small student learns well from them.",
+        epochs=20,
+        batch_size=32,
+        seed=0,
+    )
+    b.node("data", "data.Dataset", dataset="digits_flat")
+    teacher = b.chain(
+        "data.x",
+        ("teacher_fc1", "layers.Linear", {"out_features": 256}),
+        ("teacher_relu", "activations.ReLU"),
+        ("teacher_fc2", "layers.Linear", {"out_features": 10}),
+    )
+    b.loss("loss_teacher", "losses.CrossEntropy", teacher, "data.y")
+    b.optimizer("adam_teacher", "optimizers.Adam", "loss_teacher", lr=0.003, scope=["teacher_fc1", "teacher_fc2"])
+    student = b.chain(
+        "data.x",
+        ("student_fc1", "layers.Linear", {"out_features": 32}),
+        ("student_relu", "activations.ReLU"),
+        ("student_fc2", "layers.Linear", {"out_features": 10}),
+    )
+    for who, logits in (("teacher", teacher), ("student", student)):
+        b.node(f"{who}_temperature", "merge.ConstantLike", value=0.25)
+        b.wire(f"{logits}.out", f"{who}_temperature.like")
+        b.node(f"{who}_soften", "merge.Multiply")
+        b.wire(f"{logits}.out", f"{who}_soften.a")
+        b.wire(f"{who}_temperature.out", f"{who}_soften.b")
+    b.chain("teacher_soften.out", ("teacher_detach", "merge.Detach"), ("teacher_probs", "activations.Softmax"))
+    b.chain("student_soften.out", ("student_log_probs", "activations.LogSoftmax"))
+    b.loss("loss_student", "losses.KLDivergence", "student_log_probs", "teacher_probs.out")
+    b.optimizer("adam_student", "optimizers.Adam", "loss_student", lr=0.003, scope=["student_fc1", "student_fc2"])
+    return b.done()
+
+
+# -- 7. activations ------------------------------------------------------------------------------------
+
+
+def activations_dead_units() -> Graph:
+    b = Builder(
+        "Activations: dead ReLUs against Leaky ReLU",
+        "Two copies of one MLP learn the digits with SGD at a high learning rate (0.8), `relu_*` with "
+        "ReLU, `leaky_*` with Leaky ReLU (slope 0.01 below zero). Large early steps push many ReLU units "
+        "to a negative input for every sample: they output 0, get a zero gradient, and never recover. "
+        "A Leaky ReLU unit always passes a little gradient, so it cannot die.",
+        epochs=10,
+        batch_size=32,
+        seed=0,
+    )
+    b.node("data", "data.Dataset", dataset="digits_flat")
+    for name, act in (("relu", "activations.ReLU"), ("leaky", "activations.LeakyReLU")):
+        last = b.chain(
+            "data.x",
+            (f"{name}_fc1", "layers.Linear", {"out_features": 64}),
+            (f"{name}_act1", act),
+            (f"{name}_fc2", "layers.Linear", {"out_features": 64}),
+            (f"{name}_act2", act),
+            (f"{name}_fc3", "layers.Linear", {"out_features": 10}),
+        )
+        b.loss(f"loss_{name}", "losses.CrossEntropy", last, "data.y")
+        b.optimizer(f"sgd_{name}", "optimizers.SGD", f"loss_{name}", lr=DEAD_LR)
+    return b.done()
+
+
+DEAD_LR = 0.8
+
+
+def activations_tanh_vs_sigmoid() -> Graph:
+    b = Builder(
+        "Activations: tanh against sigmoid",
+        "Two copies of one four-layer MLP learn the digits with SGD, `tanh_*` with Tanh, `sigmoid_*` with "
+        "Sigmoid. Tanh is zero-centred with slope up to 1; sigmoid's outputs are all positive (every "
+        "weight of the next layer moves the same way) and its slope is at most 0.25, so it learns slower.",
+        epochs=10,
+        batch_size=32,
+        seed=0,
+    )
+    b.node("data", "data.Dataset", dataset="digits_flat")
+    for name, act in (("tanh", "activations.Tanh"), ("sigmoid", "activations.Sigmoid")):
+        steps: list[tuple] = []
+        for i in (1, 2, 3):
+            steps += [(f"{name}_fc{i}", "layers.Linear", {"out_features": 32}), (f"{name}_act{i}", act)]
+        last = b.chain("data.x", *steps, (f"{name}_fc4", "layers.Linear", {"out_features": 10}))
+        b.loss(f"loss_{name}", "losses.CrossEntropy", last, "data.y")
+        b.optimizer(f"sgd_{name}", "optimizers.SGD", f"loss_{name}", lr=0.1)
+    return b.done()
+
+
+def activations_softmax() -> Graph:
+    b = Builder(
+        "Activations: softmax outputs",
+        "A small MLP's ten logits feed the cross-entropy loss (which applies the softmax itself) and a "
+        "Softmax node `probabilities`, which turns them into ten numbers between 0 and 1 that sum to 1: "
+        "the model's confidence in each digit. Select it in the Inspector after training to see them as "
+        "bars per sample.",
+        epochs=10,
+        batch_size=32,
+        seed=0,
+    )
+    b.node("data", "data.Dataset", dataset="digits_flat")
+    last = b.chain(
+        "data.x",
+        ("fc1", "layers.Linear", {"out_features": 64}),
+        ("relu1", "activations.ReLU"),
+        ("fc2", "layers.Linear", {"out_features": 10}),
+    )
+    b.chain(f"{last}.out", ("probabilities", "activations.Softmax"))
+    b.loss("loss", "losses.CrossEntropy", last, "data.y")
+    b.optimizer("adam", "optimizers.Adam", "loss", lr=0.003)
+    return b.done()
+
+
+# -- 10. unsupervised ---------------------------------------------------------------------------------
+
+
+def autoencoder_2d() -> Graph:
+    b = Builder(
+        "Unsupervised: an autoencoder with a 2-D code",
+        "An encoder squeezes each 64-pixel digit into just two numbers (`latent`) and a decoder rebuilds the "
+        "image from them; the loss compares the rebuilt image with the input, so no label is used. After "
+        "training, select `latent` in the Inspector's Projection tab: each validation digit is a point, "
+        "coloured by its label, and digits of one class gather together though the network never saw a "
+        "label.",
+        epochs=AUTOENCODER_EPOCHS,
+        batch_size=32,
+        seed=0,
+    )
+    b.node("data", "data.Dataset", dataset="digits_flat")
+    last = b.chain(
+        "data.x",
+        ("enc1", "layers.Linear", {"out_features": 64}),
+        ("enc_act", "activations.ReLU"),
+        ("latent", "layers.Linear", {"out_features": 2}),
+        ("dec1", "layers.Linear", {"out_features": 64}),
+        ("dec_act", "activations.ReLU"),
+        ("dec2", "layers.Linear", {"out_features": 64}),
+        ("image", "activations.Sigmoid"),
+    )
+    b.loss("loss", "losses.MSE", last, "data.x")
+    b.optimizer("adam", "optimizers.Adam", "loss", lr=0.003)
+    return b.done()
+
+
+AUTOENCODER_EPOCHS = 30
+
+
 LESSON_BUILDERS: dict[str, Callable[[], Graph]] = {
     "overfitting_plain": overfitting_plain,
     "overfitting_dropout": overfitting_dropout,
@@ -379,6 +599,14 @@ LESSON_BUILDERS: dict[str, Callable[[], Graph]] = {
     "batch_full": lambda: batch_size_graph(None),
     "transfer_base": transfer_base,
     "transfer_race": transfer_race,
+    "losses_outliers": losses_outliers,
+    "losses_binary": losses_binary,
+    "losses_hinge_vs_cross_entropy": losses_hinge_vs_cross_entropy,
+    "losses_distillation": losses_distillation,
+    "activations_dead_units": activations_dead_units,
+    "activations_tanh_vs_sigmoid": activations_tanh_vs_sigmoid,
+    "activations_softmax": activations_softmax,
+    "autoencoder_2d": autoencoder_2d,
 }
 
 

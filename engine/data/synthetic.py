@@ -9,6 +9,10 @@ gaussian_ring: 2-D points from 8 Gaussians evenly spaced on a circle of radius 2
 classic test of whether a GAN covers every mode (Metz et al., "Unrolled GANs"). Each
 Gaussian's standard deviation is 0.2 * noise, so the default noise 0.1 gives the
 classic 0.02. `y` is the index of the Gaussian a point came from.
+
+line_outliers: points on the line y = 2x + 1 (x uniform in [-2, 2]) with Gaussian noise of
+std `noise`, of which one in ten is an outlier lifted by 10 to 20: what squared error chases
+and Huber loss shrugs off. x and y are kept in their own units (no standardizing).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from engine.registry.spec import floats, labels
 RING_MODES = 8
 RING_RADIUS = 2.0
 RING_STD_PER_NOISE = 0.2
+LINE_SLOPE, LINE_INTERCEPT = 2.0, 1.0
+OUTLIER_SHARE = 0.1
 SINE_PERIODS = (8.0, 32.0)
 # Refuse sizes that would not fit in memory rather than fail deep inside numpy.
 MAX_VALUES = 50_000_000
@@ -56,6 +62,8 @@ def ring_geometry(noise: float = 0.1) -> RingGeometry:
 
 def describe_synthetic(params: dict[str, Any]) -> DatasetInfo:
     n = params["num_samples"]
+    if params["dataset"] == "line_outliers":
+        return DatasetInfo(floats(1), floats(1), "regression", (), n)
     if params["dataset"] == "sine_wave":
         steps = params["sequence_length"]
         if n * steps > MAX_VALUES:
@@ -70,7 +78,11 @@ def describe_synthetic(params: dict[str, Any]) -> DatasetInfo:
 
 def read_synthetic(params: dict[str, Any], seed: int) -> RawDataset:
     info = describe_synthetic(params)
-    rng = np.random.default_rng([seed, 1 if params["dataset"] == "sine_wave" else 2])
+    streams = {"sine_wave": 1, "gaussian_ring": 2, "line_outliers": 3}
+    rng = np.random.default_rng([seed, streams[params["dataset"]]])
+    if params["dataset"] == "line_outliers":
+        x, y = line_with_outliers(params["num_samples"], params["noise"], rng)
+        return RawDataset(x, y, info, identity={k: params[k] for k in ("num_samples", "noise")})
     if params["dataset"] == "sine_wave":
         x, y = sine_windows(params["num_samples"], params["sequence_length"], params["noise"], rng)
         identity = {k: params[k] for k in ("num_samples", "sequence_length", "noise")}
@@ -88,6 +100,15 @@ def sine_windows(num: int, steps: int, noise: float, rng: np.random.Generator):
     wave = np.sin(2 * np.pi * t / period + phase) + noise * rng.standard_normal((num, steps + 1))
     wave = wave.astype(np.float32)
     return wave[:, :steps, None], wave[:, steps:]
+
+
+def line_with_outliers(num: int, noise: float, rng: np.random.Generator):
+    """x [num, 1] in [-2, 2] and y [num, 1] = 2x + 1 + noise, one in ten lifted by 10 to 20."""
+    x = rng.uniform(-2, 2, size=(num, 1))
+    y = LINE_SLOPE * x + LINE_INTERCEPT + noise * rng.standard_normal((num, 1))
+    outliers = rng.random(num) < OUTLIER_SHARE
+    y[outliers] += rng.uniform(10, 20, size=(int(outliers.sum()), 1))
+    return x.astype(np.float32), y.astype(np.float32)
 
 
 def ring_points(num: int, noise: float, rng: np.random.Generator):

@@ -148,6 +148,66 @@ LESSONS: tuple[Lesson, ...] = (
         concepts=("optimizer", "gradient descent", "stochastic gradient descent", "momentum", "learning rate"),
     ),
     Lesson(
+        6,
+        "losses",
+        "Losses",
+        (
+            LessonGraph("losses_outliers", "MSE against Huber on a line with outliers, side by side"),
+            LessonGraph("losses_binary", "binary classification: one logit, sigmoid and binary cross-entropy"),
+            LessonGraph("losses_hinge_vs_cross_entropy", "hinge against cross-entropy on iris, side by side"),
+            LessonGraph("losses_distillation", "a student learns a teacher's softened outputs by KL divergence"),
+        ),
+        do="Train `losses_outliers` (30 epochs, about a second) and select `mse_fit` and `huber_fit`: their "
+        "weight and bias are the fitted lines' slope and intercept ([the Inspector](view/inspector) shows them "
+        "after a run). "
+        "Then train the other three graphs.",
+        look="Outliers: both lines find the slope (about 2), but the MSE line's intercept is pulled up to "
+        "about 2.3 by the outliers, while the Huber line stays at about 1.1, on the clean points (the true "
+        "line is y = 2x + 1). Binary: one output per sample, accuracy about 97 %. Hinge against "
+        "cross-entropy: both reach about 98 % on iris; the hinge loss is exactly zero on every sample that "
+        "clears the margin, and the gradient badges call it satisfied, not vanishing. Distillation: the "
+        "student's accuracy, which it never trained for, follows the teacher's.",
+        why="A loss says what a mistake costs. Squared error costs a miss of 10 a hundred times a miss of 1, "
+        "so a few outliers dominate the fit; Huber loss is squared near zero and linear beyond `delta`, so "
+        "each outlier pulls with a bounded force. Binary cross-entropy on a sigmoid is the log-likelihood of "
+        "the right class; taken from the logit directly it stays exact where the sigmoid saturates. The "
+        "hinge loss only asks the right class to win by a margin; cross-entropy always asks for more "
+        "confidence. KL divergence measures how far one distribution is from another: matching a teacher's "
+        "softened distribution passes on how similar the classes look to it, not only which one is right.",
+        measured="outliers after 30 epochs: MSE line slope 1.90, intercept 2.29; Huber line slope 2.00, "
+        "intercept 1.09. Binary: validation accuracy 0.97. Iris after 60 epochs: cross-entropy 1.00, hinge "
+        "0.98. Distillation after 20 epochs: teacher 0.97, student 0.95 validation accuracy (student "
+        "trained on the teacher's outputs only).",
+        concepts=("loss function", "logits", "supervised learning"),
+    ),
+    Lesson(
+        7,
+        "activations",
+        "Activations",
+        (
+            LessonGraph("activations_dead_units", "ReLU against Leaky ReLU at a high learning rate, side by side"),
+            LessonGraph("activations_tanh_vs_sigmoid", "four layers of Tanh against four of Sigmoid, side by side"),
+            LessonGraph("activations_softmax", "softmax outputs: a Softmax node beside the loss"),
+        ),
+        do="Train `activations_dead_units` (10 epochs), then `activations_tanh_vs_sigmoid` and "
+        "`activations_softmax`; after the last, select `probabilities` in [the Inspector](view/inspector).",
+        look="Dead units: the Dead units chart and the badges on `relu_act1` and `relu_act2` show the share of "
+        "units that output 0 for every validation sample; the Leaky ReLU copy has none and ends with a "
+        "lower loss. Tanh against sigmoid: the tanh copy's loss falls from the first epoch while the sigmoid "
+        "copy stays at chance for all 10. Softmax: every sample's ten probabilities sum to 1, most of the "
+        "mass on one digit.",
+        why="A ReLU unit whose input is negative for every sample outputs 0 and receives a zero gradient, so "
+        "nothing can bring it back: one large step (here the learning rate 0.8) can kill it for good. Leaky "
+        "ReLU keeps a small slope below zero, so a unit always gets some gradient. Tanh is a sigmoid "
+        "stretched to (-1, 1): its outputs are centred on zero and its slope is up to 1 instead of 0.25, so "
+        "gradients survive more layers. Softmax exponentiates the logits and divides by their sum: "
+        "probabilities that stress the largest logit.",
+        measured="dead units after 10 epochs at learning rate 0.8: ReLU copy 81 % of `relu_act1` and 41 % of "
+        "`relu_act2` dead, validation accuracy 0.85; Leaky ReLU copy 0.95. Tanh 0.92 against sigmoid 0.10 "
+        "(validation loss 0.28 against 2.31). Softmax: rows sum to 1 within 3e-7, mean top probability 0.93.",
+        concepts=("activation function", "logits"),
+    ),
+    Lesson(
         8,
         "batch-and-epoch",
         "Batch and epoch",
@@ -192,6 +252,23 @@ LESSONS: tuple[Lesson, ...] = (
         measured="after epoch 1, validation loss: frozen features 0.233, scratch 0.51 (accuracy 0.97 vs 0.94); "
         "after 5 epochs both near 0.99 accuracy.",
         concepts=("transfer learning", "feature extraction", "fine-tuning", "convolution"),
+    ),
+    Lesson(
+        10,
+        "unsupervised",
+        "Unsupervised: an autoencoder's 2-D code",
+        (LessonGraph("autoencoder_2d", "an autoencoder whose code is just two numbers"),),
+        do="Train `autoencoder_2d` (30 epochs, a few seconds). Then open [the Inspector](view/inspector), select the node "
+        "`latent` and choose its Projection tab.",
+        look="Each validation digit is a point at its two code numbers (projected by PCA, which for two "
+        "numbers only turns the picture), coloured by its label. Digits of one class gather in one region, "
+        "0s and 6s apart from 1s and 7s, though the network was never shown a label.",
+        why="To rebuild 64 pixels from two numbers the encoder must put images that look alike at nearby "
+        "codes: the reconstruction loss alone makes it discover what makes a 0 a 0. This is unsupervised "
+        "learning: structure found in the inputs themselves.",
+        measured="validation reconstruction MSE 0.040 after 30 epochs; a 5-nearest-neighbour classifier on "
+        "the 2-D codes of the validation digits (5-fold) is right 70 % of the time, against 10 % by chance.",
+        concepts=("unsupervised learning",),
     ),
 )
 

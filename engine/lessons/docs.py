@@ -10,6 +10,7 @@ file equals what this writes, so the docs and the app never disagree.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from engine.lessons.catalog import LESSONS, LESSONS_DIR, Lesson
@@ -24,6 +25,11 @@ def _description(path: Path) -> tuple[str, str]:
     return str(document.get("name") or path.stem), str(document.get("description") or "")
 
 
+def _plain(text: str) -> str:
+    """The app's in-text links ([the Inspector](view/inspector)) as their labels."""
+    return re.sub(r"\[([^\]]+)\]\([a-z]+/[^)]+\)", r"\1", text)
+
+
 def _lesson_section(lesson: Lesson) -> list[str]:
     lines = [f"### {lesson.number}. {lesson.title}", ""]
     for graph in lesson.graphs:
@@ -36,7 +42,7 @@ def _lesson_section(lesson: Lesson) -> list[str]:
         ("Why it happens", lesson.why),
         ("Measured here", lesson.measured),
     ):
-        lines += [f"**{heading}.** {text}", ""]
+        lines += [f"**{heading}.** {_plain(text)}", ""]
     return lines
 
 

@@ -21,7 +21,7 @@ _DEFAULT = DEFAULT_PARAMS
 _FILES = {"dataset": ("csv", "image_folder", "npz", *CLASSIC_SETS)}
 _TABLE_FILES = {"dataset": ("csv", "npz")}
 _IMAGES = {"dataset": ("image_folder",)}
-_SYNTHETIC = {"dataset": ("sine_wave", "gaussian_ring", *PLANAR_DATASETS)}
+_SYNTHETIC = {"dataset": ("sine_wave", "gaussian_ring", "line_outliers", *PLANAR_DATASETS)}
 _SINE = {"dataset": ("sine_wave",)}
 
 register(
@@ -129,7 +129,8 @@ register(
                 _DEFAULT["noise"],
                 "Synthetic datasets: sine_wave adds noise with this standard deviation (the best "
                 "reachable MSE is about noise squared); gaussian_ring blobs have std 0.2 x noise; "
-                "moons, circles, spiral and xor move each point by noise of this std; blobs have std 3 x noise.",
+                "moons, circles, spiral and xor move each point by noise of this std; blobs have std 3 x noise; "
+                "line_outliers adds noise of this std to y.",
                 minimum=0.0,
                 maximum=10.0,
                 applies_when=_SYNTHETIC,

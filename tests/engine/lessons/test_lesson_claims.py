@@ -12,7 +12,9 @@ import statistics
 from pathlib import Path
 
 import pytest
+import torch
 
+from engine.compiler import compile_graph
 from engine.graph import load_graph
 from engine.lessons import LESSONS_DIR
 from engine.lessons.surface import optimizer_paths
@@ -147,3 +149,61 @@ def test_transfer_frozen_features_start_ahead_of_scratch(tmp_path: Path):
 
     for key, tensor in read_weights(shipped).items():
         assert base.modules.state_dict()[key].allclose(tensor), key
+
+
+def node_outputs(trainer: Trainer, node_ids: list[str]) -> dict[str, torch.Tensor]:
+    """The trained graph's outputs of `node_ids` on the validation samples."""
+    program = compile_graph(trainer.graph, node_ids, trainer.plan.analysis, trainer.modules)
+    names = [n.target for n in program.graph.nodes if n.op == "placeholder"]
+    trainer.modules.eval()
+    with torch.no_grad():
+        return program(**{name: trainer.val_inputs[name] for name in names})
+
+
+def test_losses_huber_ignores_outliers_mse_does_not():
+    trainer, _ = fit("losses_outliers")
+    mse, huber = (trainer.modules.get_submodule(n) for n in ("mse_fit", "huber_fit"))
+    # true line y = 2x + 1; measured: MSE slope 1.90, intercept 2.29; Huber slope 2.00, intercept 1.09
+    assert abs(huber.bias.item() - 1.0) < 0.3 and abs(huber.weight.item() - 2.0) < 0.2
+    assert mse.bias.item() - 1.0 > 0.8
+
+
+def test_losses_binary_hinge_and_distillation():
+    _, binary = fit("losses_binary")
+    assert binary.history[-1]["val_acc"] > 0.94  # measured 0.97
+    _, margins = fit("losses_hinge_vs_cross_entropy")
+    last = margins.history[-1]
+    assert last["val_acc_loss_ce"] > 0.9 and last["val_acc_loss_hinge"] > 0.9  # measured 1.00, 0.98
+    trainer, _ = fit("losses_distillation")
+    out = node_outputs(trainer, ["student_fc2", "teacher_fc2"])
+    y = trainer.data.val_y
+    student, teacher = ((out[n].argmax(1) == y).float().mean().item() for n in ("student_fc2", "teacher_fc2"))
+    assert teacher > 0.93 and student > 0.9  # measured 0.97, 0.95: the student never saw a label
+
+
+def test_activations_dead_relus_tanh_beats_sigmoid_softmax_sums_to_one():
+    _, dead = fit("activations_dead_units")
+    last = dead.history[-1]
+    # measured: relu_act1 81 % dead, relu_act2 41 %; the Leaky ReLUs are not rectifiers that can die
+    assert last["dead_relu"]["relu_act1"] > 0.5
+    assert not any(node.startswith("leaky") for node in last["dead_relu"])
+    assert last["val_acc_loss_leaky"] > last["val_acc_loss_relu"] + 0.05  # measured 0.95 vs 0.85
+    _, curves = fit("activations_tanh_vs_sigmoid")
+    last = curves.history[-1]
+    assert last["val_loss_loss_tanh"] < 0.5 * last["val_loss_loss_sigmoid"]  # measured 0.28 vs 2.31
+    trainer, result = fit("activations_softmax")
+    probabilities = node_outputs(trainer, ["probabilities"])["probabilities"]
+    assert torch.allclose(probabilities.sum(1), torch.ones(len(probabilities)), atol=1e-5)
+    accuracy = (probabilities.argmax(1) == trainer.data.val_y).float().mean().item()
+    assert accuracy == pytest.approx(result.history[-1]["val_acc"])
+
+
+def test_autoencoder_2d_code_groups_digits_without_labels():
+    from sklearn.model_selection import cross_val_score
+    from sklearn.neighbors import KNeighborsClassifier
+
+    trainer, _ = fit("autoencoder_2d")
+    codes = node_outputs(trainer, ["latent"])["latent"].numpy()
+    assert codes.shape[1] == 2
+    score = cross_val_score(KNeighborsClassifier(5), codes, trainer.data.val_y.numpy(), cv=5).mean()
+    assert score > 0.5  # measured 0.70; chance is 0.10
