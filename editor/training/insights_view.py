@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from editor.training.regression_view import REGRESSION_KINDS, paint_regression_kind, regression_titles
+
 TEXT = QtGui.QColor(226, 229, 236)
 DIM = QtGui.QColor(138, 144, 160)
 GOOD = QtGui.QColor(90, 200, 110)
@@ -247,6 +249,8 @@ class SampleGrid(QtWidgets.QWidget):
             "generated": ("Generated samples", "the same noise every epoch"),
             "points": ("Generated points", "blue: generated, grey: real data"),
         }.get(kind, ("Sample outputs", ""))
+        if kind in REGRESSION_KINDS:
+            title, subtitle = regression_titles(self.samples)
         if self.epoch:
             subtitle = f"epoch {self.epoch} · {subtitle}" if subtitle else f"epoch {self.epoch}"
         return title, subtitle
@@ -263,6 +267,9 @@ class SampleGrid(QtWidgets.QWidget):
             return
         if self.samples.get("kind") == "points":
             self._paint_points(painter, body)
+            return
+        if self.samples.get("kind") in REGRESSION_KINDS:
+            paint_regression_kind(painter, body, self.samples)
             return
         if not self.images:
             return

@@ -10,7 +10,11 @@ mode, without gradients, from fixed inputs and fixed noise) and hands a plain di
 - an autoencoder (a loss whose target is the dataset's own x): inputs next to their
   reconstructions;
 - a GAN (a Real + Fake Batch node): the generator's output for the same noise every epoch,
-  as images, or as 2-D points next to real ones.
+  as images, or as 2-D points next to real ones;
+- regression (a loss comparing a prediction with the dataset's float y): predicted against
+  actual over the validation set with its R² (engine/training/regression_insights.py), and for a
+  single input feature the fitted curve over the data; forecasting (sine_wave): a few series
+  with their true next value and the forecast.
 
 It never touches the training random-number streams, so a run is identical with or
 without it.
@@ -29,6 +33,7 @@ import torch
 
 from engine.compiler import compile_graph
 from engine.training.callbacks import Callback
+from engine.training.regression_insights import regression_plan, regression_samples
 
 if TYPE_CHECKING:
     from engine.training.trainer import Trainer
@@ -41,7 +46,7 @@ POINTS = 400  # generated 2-D points drawn over the real ones
 
 @dataclass
 class InsightPlan:
-    kind: str  # "classifier", "reconstruction", "generated", "points" or "none"
+    kind: str  # "classifier", "reconstruction", "generated", "points", "regression", "forecast" or "none"
     node: str | None  # the node whose output is shown
     image_shape: tuple[int, ...] | None  # (H, W) or (H, W, 3)
     confusion: Any = None  # the AccuracyPlan used for the confusion matrix
@@ -89,6 +94,9 @@ def plan_insights(trainer: Trainer) -> InsightPlan:
             and shape is not None
         ):
             return InsightPlan("reconstruction", prediction.src, shape, None)
+    regression = regression_plan(trainer)
+    if regression is not None:
+        return InsightPlan(*regression, None, None)
     return InsightPlan("none", None, None, None)
 
 
@@ -122,6 +130,7 @@ class Insights(Callback):
         self.split = "val" if len(data.val_x) else "train"
         self.inputs = getattr(trainer, f"{self.split}_inputs")
         self.x_name = next(name for name, (_, port) in trainer.plan.inputs.items() if port == "x")
+        self.y_name = next((name for name, (_, port) in trainer.plan.inputs.items() if port == "y"), None)
         x = data.train_x
         self.levels = (float(x.min()), float(x.max())) if x.numel() else (0.0, 1.0)
         self.class_names = list(data.class_names)
@@ -199,6 +208,8 @@ class Insights(Callback):
 
     def _samples(self) -> dict[str, Any]:
         kind, shape = self.plan.kind, self.plan.image_shape
+        if kind in ("regression", "forecast"):
+            return regression_samples(self, kind)
         if kind in ("generated", "points"):
             out = self._run(0, self.generated)[self.plan.node].float().cpu().numpy()
             if kind == "points":
