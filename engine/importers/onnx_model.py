@@ -35,6 +35,7 @@ from engine.registry import Unmapped, catalog
 
 SHAPE = "shape"  # a value computed from a tensor's shape: only a Reshape's target may use it
 CONST = "constant"
+INTEGER_TYPES = (6, 7)  # TensorProto.INT32, INT64
 SHAPE_OPS = {"Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Mul", "Div", "Add", "Sub"}
 
 Ref = tuple[str, str]
@@ -61,7 +62,7 @@ def import_onnx(path: str | os.PathLike) -> ImportResult:
     module = compiled_with_weights(graph, output, mapper.builder.weights)
     result = ImportResult(graph, mapper.builder.weights, output)
     try:
-        compared = _compare_with_onnxruntime(path, module, mapper.batch, mapper.input_dims)
+        compared = _compare_with_onnxruntime(path, module, mapper.batch, mapper.input_dims, mapper.num_ids)
         if compared is not None:
             result.max_abs_diff, result.max_rel_diff = compared
     except ModelImportError:
@@ -77,7 +78,7 @@ def import_onnx(path: str | os.PathLike) -> ImportResult:
 
 
 def _compare_with_onnxruntime(
-    path: Path, module: torch.nn.Module, batch: int, dims: list[int]
+    path: Path, module: torch.nn.Module, batch: int, dims: list[int], num_ids: int | None = None
 ) -> tuple[float, float] | None:
     """Run the file and the imported graph on one random batch (of the file's own size when it fixes one)."""
     try:
@@ -87,7 +88,13 @@ def _compare_with_onnxruntime(
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
     session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    x = torch.randn((batch, *dims), generator=torch.Generator().manual_seed(0))
+    generator = torch.Generator().manual_seed(0)
+    if num_ids is None:
+        x = torch.randn((batch, *dims), generator=generator)
+    else:  # token ids, of the integer type the file declares
+        x = torch.randint(0, num_ids, (batch, *dims), generator=generator)
+        if session.get_inputs()[0].type == "tensor(int32)":
+            x = x.int()
     expected = session.run(None, {session.get_inputs()[0].name: x.numpy()})[0]
     with torch.no_grad():
         got = module(x).numpy()
@@ -111,6 +118,7 @@ class _OnnxMapper:
         self.shapes = {v.name: _dims(v) for v in (*self.graph.value_info, *self.graph.input, *self.graph.output)}
         self.input_dims: list[int] = []
         self.batch = 2  # the batch compared with onnxruntime: the file's own when it fixes one
+        self.num_ids: int | None = None  # integer ids in [0, num_ids) for a model whose input is token ids
         self.index = catalog().import_index()
         self.blockers = Blockers()
 
@@ -129,7 +137,11 @@ class _OnnxMapper:
         self.input_dims = list(dims[1:])
         if isinstance(dims[0], int) and dims[0] >= 1:
             self.batch = dims[0]  # exported with a fixed batch (torch's default is the example's): compare at it
-        node_id = self.builder.add("data.Input", inputs[0].name, {"shape": self.input_dims}, [])
+        params = {"shape": self.input_dims}
+        if inputs[0].type.tensor_type.elem_type in INTEGER_TYPES:
+            self.num_ids = self._id_count(inputs[0].name)
+            params |= {"dtype": "long", "num_classes": self.num_ids}
+        node_id = self.builder.add("data.Input", inputs[0].name, params, [])
         self.values[inputs[0].name] = (node_id, "out")
         for node in self.graph.node:
             if any(self.values.get(i, 0) is None for i in node.input if i):
@@ -156,6 +168,21 @@ class _OnnxMapper:
         return ref[0]
 
     # -- helpers ---------------------------------------------------------------------------------------
+
+    def _id_count(self, name: str) -> int:
+        """How many distinct ids an integer input takes: the rows of the table its first Gather looks up."""
+        for node in self.graph.node:
+            if (
+                node.op_type == "Gather"
+                and len(node.input) > 1
+                and node.input[1] == name
+                and node.input[0] in self.consts
+            ):
+                return int(self.consts[node.input[0]].shape[0])
+        raise ModelImportError(
+            f"cannot import {self.builder.graph.name}: its input {name} holds integers but no embedding table "
+            "looks them up; imported models take float features or token ids for an Embedding"
+        )
 
     def _tensor(self, name: str) -> Ref:
         value = self.values.get(name)

@@ -7,7 +7,18 @@ from engine.nodes.checks import (
     require_float,
 )
 from engine.nodes.layers.common import IN, OUT, reshape_fix
-from engine.registry import LayerCode, NodeType, NoImport, Param, PyTorchImport, ShapeError, Unmapped, register
+from engine.registry import (
+    LayerCode,
+    NodeType,
+    NoImport,
+    OnnxImport,
+    OnnxMapping,
+    Param,
+    PyTorchImport,
+    ShapeError,
+    Unmapped,
+    register,
+)
 from engine.registry.codegen import call, non_default
 
 # --- Embeddings and recurrent layers ---------------------------------------------------------
@@ -37,7 +48,14 @@ def _build_embedding(params, inputs):
     return nn.Embedding(inputs["in"].num_classes, params["embedding_dim"])
 
 
-IDS_INPUT = "the ONNX importer feeds one float input, and an Embedding needs integer ids"
+def _embedding_from_onnx(op) -> OnnxMapping | None:
+    """Gather of rows from a stored [ids, features] table by computed ids is an Embedding."""
+    if not op.is_const(0) or op.is_const(1) or int(op.attrs.get("axis", 0)) != 0:
+        return None  # a Gather picking from a computed tensor: no node's
+    table = op.const(0)
+    if table.ndim != 2:
+        return None
+    return OnnxMapping({"embedding_dim": int(table.shape[1])}, {"weight": table}, (1,), 0)
 
 
 def _embedding_params(module) -> dict:
@@ -72,7 +90,7 @@ register(
         has_weights=True,
         codegen=LayerCode(lambda c: call("nn.Embedding", c.spec.num_classes, c.params["embedding_dim"])),
         pytorch_import=PyTorchImport(modules=("Embedding",), module_params=_embedding_params),
-        onnx_import=NoImport(IDS_INPUT),
+        onnx_import=OnnxImport(ops=("Gather",), map=_embedding_from_onnx),
     )
 )
 

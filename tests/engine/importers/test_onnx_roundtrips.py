@@ -171,3 +171,29 @@ def test_an_identity_of_a_stored_weight_is_that_weight(tmp_path):
     result = import_onnx(tmp_path / "shared.onnx")
     assert [n.type_id for n in result.graph.nodes.values()] == ["data.Input", "layers.Linear"]
     assert result.max_abs_diff is not None and result.max_abs_diff <= 1e-6  # compared at the file's batch of 2
+
+
+class TokenBag(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(20, 8)
+        self.fc = nn.Linear(8, 3)
+
+    def forward(self, ids):
+        return self.fc(self.embed(ids).mean(dim=1))
+
+
+@pytest.mark.slow  # torch's ONNX exporter
+def test_token_ids_import_as_an_input_of_ids_and_an_embedding(tmp_path):
+    path = tmp_path / "tokens.onnx"
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            TokenBag().eval(), (torch.randint(0, 20, (2, 7)),), str(path), dynamo=True, external_data=False
+        )
+    result = import_onnx(path)
+    source = result.graph.nodes[next(iter(result.graph.nodes))]
+    assert source.params["dtype"] == "long" and source.params["num_classes"] == 20
+    assert [n.type_id for n in result.graph.nodes.values()][1:] == ["layers.Embedding", "layers.Mean", "layers.Linear"]
+    assert result.max_abs_diff is not None and result.max_abs_diff <= 1e-6
