@@ -23,6 +23,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from editor.training.plots import PALETTE, Plot, color
 from engine.lessons import LESSONS, Lesson, lesson_by_slug
 from engine.lessons.glossary import GLOSSARY, GlossaryEntry, glossary_entries
+from engine.lessons.lines import FittedLine, fitted_lines, lesson_points, true_line
 from engine.lessons.surface import VALLEY_MINIMUM, optimizer_paths, surface_grid
 
 # what view/<name> links may name: each brings one panel forward (see LessonsController.views)
@@ -107,14 +108,51 @@ class SurfaceView(Plot):
         self.setYRange(ys[0], ys[-1], padding=0)
 
 
+class LinesView(Plot):
+    """The losses lesson's points, the true line and the lines its latest run fitted (MSE, Huber)."""
+
+    def __init__(self, graph_path, latest_weights: Callable[[], object], parent=None):
+        super().__init__("Points with outliers and the fitted lines", "y", x_label="x", parent=parent)
+        self.setMinimumHeight(240)
+        self.latest_weights = latest_weights  # () -> weights file of the newest run of the graph, or None
+        from engine.graph import load_graph
+
+        x, y = lesson_points(load_graph(graph_path))
+        dots = pg.ScatterPlotItem(x, y, size=4, pen=pg.mkPen(None), brush=color((150, 160, 180), 150))
+        self.addItem(dots)
+        self.xs = np.array([-2.0, 2.0])
+        self.lines: list[FittedLine] = []
+        self._draw(true_line(), (200, 200, 200), dashed=True)
+        self.refresh()
+
+    def _draw(self, line: FittedLine, rgb, dashed: bool = False) -> None:
+        name = f"{line.node_id}: y = {line.slope:.2f} x + {line.intercept:.2f}"
+        curve = self.curve(line.node_id, name, rgb, width=2, dashed=dashed)
+        curve.item.setData(self.xs, line.slope * self.xs + line.intercept)
+
+    def refresh(self) -> None:
+        """Draw the fits of the newest run that left weights; say what to do when there is none."""
+        path = self.latest_weights()
+        self.lines = fitted_lines(path) if path is not None else []
+        for key in [k for k in self.curves if k != "true line"]:
+            self.removeItem(self.curves.pop(key).item)
+        self.legend_entries = self.legend_entries[:1]
+        for index, line in enumerate(self.lines):
+            self._draw(line, PALETTE[(index + 1) % len(PALETTE)])
+        self.notes = [] if self.lines else ["train losses_outliers to draw the lines it fits"]
+        self._show_title()
+
+
 class LessonPane(QtWidgets.QWidget):
     """The open lesson's text and, where it has one, its own view."""
 
     link_clicked = QtCore.Signal(QtCore.QUrl)
 
-    def __init__(self, parent=None):
+    def __init__(self, latest_weights: Callable[[str], object] = lambda _file: None, parent=None):
         super().__init__(parent)
         self.lesson: Lesson | None = None
+        self.latest_weights = latest_weights  # (lesson graph file) -> its newest run's weights, or None
+        self.lines: LinesView | None = None
         self.text = QtWidgets.QTextBrowser()
         self.text.setOpenLinks(False)
         self.text.document().setDefaultStyleSheet(
@@ -141,6 +179,16 @@ class LessonPane(QtWidgets.QWidget):
             self.splitter.setSizes([300, 420])
         if self.surface is not None:
             self.surface.setVisible(wants_surface)
+        wants_lines = lesson.view == "lines"
+        if wants_lines and self.lines is None:
+            graph = next(g for g in lesson.graphs if g.file == "losses_outliers")
+            self.lines = LinesView(graph.path, lambda: self.latest_weights(graph.file))
+            self.splitter.addWidget(self.lines)
+            self.splitter.setSizes([360, 360])
+        if self.lines is not None:
+            self.lines.setVisible(wants_lines)
+            if wants_lines:
+                self.lines.refresh()
 
 
 class GlossaryDialog(QtWidgets.QDialog):
@@ -192,8 +240,9 @@ class LessonsController(QtCore.QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
-        self.pane = LessonPane()
+        self.pane = LessonPane(self.latest_weights)
         self.pane.link_clicked.connect(self.follow)
+        window.training.run_finished.connect(self._run_finished)
         self.dock = window._dock("Lesson", self.pane, "lesson")
         window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         window.tabifyDockWidget(window.help_dock, self.dock)
@@ -232,6 +281,21 @@ class LessonsController(QtCore.QObject):
             w.resizeDocks([w.properties_dock, self.dock], [260, 740], QtCore.Qt.Orientation.Vertical)
             w.resizeDocks([self.dock], [470], QtCore.Qt.Orientation.Horizontal)
         return True
+
+    def latest_weights(self, graph_file: str):
+        """The weights of the newest run of a lesson graph (opened as an untitled copy, its runs are named
+        after the graph), or None."""
+        from engine.graph import load_graph
+        from engine.lessons import LESSONS_DIR
+        from engine.runs import RunStore
+
+        graph = load_graph(LESSONS_DIR / f"{graph_file}.json")
+        run = RunStore.named(self.window.training.runs_root, graph.name).latest_weights()
+        return None if run is None else run.weights
+
+    def _run_finished(self, _message: dict) -> None:
+        if self.pane.lines is not None and self.pane.lines.isVisible():
+            self.pane.lines.refresh()
 
     # -- links ---------------------------------------------------------------------------------
     def views(self) -> dict[str, Callable[[], None]]:

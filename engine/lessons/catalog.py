@@ -33,7 +33,7 @@ class Lesson:
     look: str  # what to look at
     why: str  # why it happens
     measured: str  # the figures measured here, which the claim test checks
-    view: str = ""  # an extra view the lesson opens ("surface"), if any
+    view: str = ""  # an extra view the Lesson pane shows under the text ("surface", "lines"), if any
     concepts: tuple[str, ...] = ()  # glossary terms this lesson shows
 
 
@@ -157,9 +157,9 @@ LESSONS: tuple[Lesson, ...] = (
             LessonGraph("losses_hinge_vs_cross_entropy", "hinge against cross-entropy on iris, side by side"),
             LessonGraph("losses_distillation", "a student learns a teacher's softened outputs by KL divergence"),
         ),
-        do="Train `losses_outliers` (30 epochs, about a second) and select `mse_fit` and `huber_fit`: their "
-        "weight and bias are the fitted lines' slope and intercept ([the Inspector](view/inspector) shows them "
-        "after a run). "
+        do="Train `losses_outliers` (30 epochs, about a second): the chart under this text then draws the "
+        "points and the two fitted lines (each fit is one Linear layer: its weight is the slope, its bias the "
+        "intercept). "
         "Then train the other three graphs.",
         look="Outliers: both lines find the slope (about 2), but the MSE line's intercept is pulled up to "
         "about 2.3 by the outliers, while the Huber line stays at about 1.1, on the clean points (the true "
@@ -178,6 +178,7 @@ LESSONS: tuple[Lesson, ...] = (
         "intercept 1.09. Binary: validation accuracy 0.97. Iris after 60 epochs: cross-entropy 1.00, hinge "
         "0.98. Distillation after 20 epochs: teacher 0.97, student 0.95 validation accuracy (student "
         "trained on the teacher's outputs only).",
+        view="lines",
         concepts=("loss function", "logits", "supervised learning"),
     ),
     Lesson(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import torch
 from PySide6 import QtCore
 
 from editor.lessons import VIEW_NAMES, glossary_html, lesson_html
@@ -77,3 +78,19 @@ def test_glossary_links_act(window):
     glossary.search.setText("momentum")
     assert "Momentum" in glossary.text.toPlainText() and "Dropout" not in glossary.text.toPlainText()
     glossary.close()
+
+
+def test_the_losses_lesson_draws_the_points_and_the_lines_its_run_fitted(window, tmp_path):
+    from safetensors.torch import save_file
+
+    window.lessons.open_lesson("losses")
+    lines = window.lessons.pane.lines
+    assert lines is not None and lines.isVisibleTo(window.lessons.pane)
+    assert lines.lines == [] and "train losses_outliers" in lines.notes[0]  # no run yet (an empty runs folder)
+    weights = tmp_path / "weights.safetensors"
+    tensors = {"mse_fit.weight": [[1.9]], "mse_fit.bias": [2.3], "huber_fit.weight": [[2.0]], "huber_fit.bias": [1.1]}
+    save_file({k: torch.tensor(v) for k, v in tensors.items()}, str(weights))
+    window.lessons.pane.latest_weights = lambda _file: weights
+    window.lessons.open_lesson("losses")
+    assert [(line.node_id, round(line.intercept, 2)) for line in lines.lines] == [("mse_fit", 2.3), ("huber_fit", 1.1)]
+    assert set(lines.curves) == {"true line", "mse_fit", "huber_fit"} and not lines.notes

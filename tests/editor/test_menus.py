@@ -44,11 +44,12 @@ def test_opening_an_example_from_the_menu(window):
     assert window.document.graph.name == "Digits CNN"
 
 
-def test_help_menu_has_the_four_pages(window):
+def test_help_menu_has_the_five_pages(window):
     assert [t for t in _titles(window.help_menu) if t] == [
         "&Getting Started",
         "&Keyboard Shortcuts",
         "&Reading the Curves",
+        "&Glossary",
         "&About Netwright",
     ]
     window.getting_started_action.trigger()
