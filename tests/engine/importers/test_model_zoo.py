@@ -26,8 +26,8 @@ ZOO_FILE = zoo.__file__
 LM_ARGS = {"rnn_type": "LSTM", "ntoken": 50, "ninp": 8, "nhid": 12, "nlayers": 2, "dropout": 0.2}
 
 MODELS = {  # name -> (build, one sample's shape)
-    "residual": (lambda: zoo.ResNet(), (3, 32, 32)),
-    "inverted_residual": (lambda: zoo.MobileNetV2(), (3, 32, 32)),
+    "residual": (lambda: zoo.ResNet(), (3, 16, 16)),
+    "inverted_residual": (lambda: zoo.MobileNetV2(), (3, 16, 16)),
     "dense": (lambda: zoo.DenseNet(), (3, 16, 16)),
     "inception": (lambda: zoo.Inception(), (3, 29, 29)),
     "vae": (lambda: zoo.VAE(), (16,)),
