@@ -119,10 +119,9 @@ def _train(args) -> int:
         if main:
             out.mkdir(parents=True, exist_ok=True)
         # the writer first: if it cannot write, no progress bar is left open
+        recorder = InspectionRecorder(out)
         callbacks = (
-            [MetricsWriter(out / "metrics.jsonl"), InspectionRecorder(out), ProgressBar(disable=not args.progress)]
-            if main
-            else []
+            [MetricsWriter(out / "metrics.jsonl"), recorder, ProgressBar(disable=not args.progress)] if main else []
         )
         trainer = Trainer(
             graph, settings=settings, callbacks=callbacks, checkpoint_dir=out / "checkpoints", distributed=dist
@@ -177,6 +176,8 @@ def _train(args) -> int:
         )
         print("\n".join(diagnosis.lines()))
         print(final_health(trainer.history).line())  # the editor shows the same as badges on the layers
+        if recorder.failure:  # the run went on without its recording
+            print(f"warning: {recorder.failure}", file=sys.stderr)
     _close(dist)
     if error:
         print(f"error: {error}", file=sys.stderr)

@@ -20,6 +20,7 @@ end at a coarser step.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -66,6 +67,7 @@ class InspectionRecorder(Callback):
         self.index: dict[str, Any] = {}
         self.sizes: dict[int, int] = {}  # recorded epoch -> bytes of its file
         self.attempted: set[int] = set()  # epochs recorded or skipped in this session
+        self.failure: str | None = None  # one line, when the recording stopped on an error
         self.fixed_bytes = 0  # the probe file
         self.every = 0  # 0: auto, by the recording's cost (see on_epoch_end)
         self.share = RECORD_SHARE
@@ -87,10 +89,14 @@ class InspectionRecorder(Callback):
         self.every = max(0, int(s.get("inspect_every", 0)))
         self.max_mb = float(s.get("inspect_max_mb", 20.0))
         self.max_bytes = int(self.max_mb * 2**20)
-        self.capture = _capture_for(trainer, self.limits)
-        if trainer.start_epoch and self._resume():
+        try:
+            self.capture = _capture_for(trainer, self.limits)
+            if trainer.start_epoch and self._resume():
+                return
+            self._start_fresh(trainer, int(s.get("inspect_probe", 16)))
+        except Exception as exc:  # noqa: BLE001 - see record: the recording must never end the training
+            self._fail(trainer.start_epoch, exc)
             return
-        self._start_fresh(trainer, int(s.get("inspect_probe", 16)))
         self.record(0)
         self.spent = time.perf_counter() - started
 
@@ -116,7 +122,28 @@ class InspectionRecorder(Callback):
 
     # -- recording ---------------------------------------------------------------------------
     def record(self, epoch: int) -> None:
-        """Snapshot the network now and store it as `epoch` (within the size bound)."""
+        """Snapshot the network now and store it as `epoch` (within the size bound).
+
+        A failure (a full disk, an output the snapshot cannot handle) stops the recording, not
+        the training: the run is what the user asked for, the recording an aid to look at it.
+        It is not silent: `failure` holds one line (the CLI prints it) and the index says why.
+        """
+        try:
+            self._record(epoch)
+        except Exception as exc:  # noqa: BLE001
+            self._fail(epoch, exc)
+
+    def _fail(self, epoch: int, exc: Exception) -> None:
+        from engine.fileio import write_failure
+
+        self.active = False
+        why = write_failure(exc) if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+        self.failure = f"inspection stopped recording at epoch {epoch}: {why}"
+        with contextlib.suppress(Exception):  # the disk may be what failed
+            self.index["failed"] = {"epoch": epoch, "why": why}
+            self._write_index()
+
+    def _record(self, epoch: int) -> None:
         from safetensors.torch import save
 
         started = time.perf_counter()

@@ -78,8 +78,6 @@ class Probe:
 class NodeRecord:
     """One node at one recorded epoch. Anything not recorded for the node is None or empty."""
 
-    node_id: str
-    epoch: int
     activations: np.ndarray | None  # [probe, ...] bounded: see the index's activation_shape / full_shape
     weights: dict[str, np.ndarray]
     histograms: dict[str, tuple[np.ndarray, np.ndarray]]  # "weights"/"activations"/"gradients" -> (counts, edges)
@@ -87,6 +85,8 @@ class NodeRecord:
     bn_stats: dict[str, np.ndarray] | None
     logits: np.ndarray | None
     softmax: np.ndarray | None
+    node_id: str = ""
+    epoch: int = -1
 
 
 class InspectionStore:

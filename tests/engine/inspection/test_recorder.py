@@ -172,6 +172,21 @@ def test_auto_spacing_records_first_and_last_and_keeps_within_its_share(tmp_path
     assert json.loads((tmp_path / FOLDER / INDEX).read_text())["every"] == 0
 
 
+def test_a_failing_recording_stops_itself_not_the_training(tmp_path):
+    class Broken(InspectionRecorder):
+        def _record(self, epoch):
+            if epoch == 1:
+                raise RuntimeError("boom")
+            super()._record(epoch)
+
+    recorder = Broken(tmp_path, every=1)
+    result = Trainer(make_small_mlp(), settings={"epochs": 3}, callbacks=[recorder]).fit()
+    assert result.epochs_completed == 3 and result.status == "completed"
+    assert recorder.failure == "inspection stopped recording at epoch 1: RuntimeError: boom"
+    index = json.loads((tmp_path / FOLDER / INDEX).read_text())
+    assert index["failed"] == {"epoch": 1, "why": "RuntimeError: boom"} and index["epochs"] == [0]
+
+
 def test_the_probe_takes_classes_in_turn_and_depends_only_on_the_seed():
     labels = np.array([0] * 50 + [1] * 5 + [2] * 50)
     probe = choose_probe(labels, len(labels), 9, seed=4)
