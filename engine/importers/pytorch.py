@@ -300,6 +300,15 @@ class _RecurrentPart:
     path: tuple[int, ...] = field(default_factory=tuple)  # () the tuple, (0,) out, (1,) state, (1, 0) LSTM h_n
 
 
+@dataclass
+class _Pieces:
+    """The parts of a chunk or split: each becomes a Slice node when it is taken (`x1, x2 = x.chunk(2, 1)`)."""
+
+    source: Ref
+    axis: int  # counted with the batch
+    sizes: list[int]
+
+
 SHAPE_ARITHMETIC = ("floordiv", "mul", "add", "sub", "truediv", "mod", "neg")
 SHAPE = object()  # a value derived from a tensor's shape (x.size(0)): used by views, not a node
 
@@ -481,6 +490,10 @@ class _Mapper:
         first = self.values.get(args[0].name) if args and isinstance(args[0], fx.Node) else None
         if name == "getitem" and isinstance(first, _RecurrentPart):
             return self._recurrent_item(first, args[1])
+        if name == "getitem" and isinstance(first, _Pieces):
+            return self._piece(node, first, args[1])
+        if name in ("chunk", "split", "tensor_split") and not self._computes_with_shapes_only(node):
+            return self._pieces(node, name)
         if name in ("size", "dim") or (name == "getattr" and args[1] in ("shape", "dtype", "device")):
             return SHAPE
         if name == "getitem" and first is SHAPE:
@@ -544,6 +557,30 @@ class _Mapper:
         if not all(isinstance(p, _RecurrentPart) for p in parts) or parts[0].rec is not parts[1].rec:
             return False
         return parts[0].path[-1:] == (-2,) and parts[1].path[-1:] == (-1,) and parts[0].path[:-1] == parts[1].path[:-1]
+
+    def _pieces(self, node: fx.Node, name: str) -> _Pieces:
+        """x.chunk(2, dim=1), torch.split(x, 8, 1): the parts become Slice nodes when they are taken."""
+        args, kwargs = node.args, node.kwargs
+        dim = kwargs.get("dim", args[2] if len(args) > 2 else 0)
+        if not isinstance(dim, int):
+            raise Unmapped(f"{name}s along an axis computed at run time")
+        metas = node.meta.get("tensor_meta")
+        if not isinstance(metas, (list, tuple)) or not all(hasattr(m, "shape") for m in metas):
+            raise Unmapped(f"{name}'s parts are not plain tensors")
+        rank = len(metas[0].shape)
+        axis = dim % rank
+        if axis == 0:
+            raise Unmapped(f"{name}s along the batch axis (dim 0); Netwright keeps the batch whole")
+        sizes = [int(m.shape[axis]) for m in metas]
+        return _Pieces(self._tensor(args[0]), axis, sizes)
+
+    def _piece(self, node: fx.Node, pieces: _Pieces, index: Any) -> Ref:
+        if not isinstance(index, int) or not -len(pieces.sizes) <= index < len(pieces.sizes):
+            raise Unmapped(f"takes part {index!r} of a split; only whole parts by position are supported")
+        index %= len(pieces.sizes)
+        start = sum(pieces.sizes[:index])
+        params = {"dim": pieces.axis - 1, "start": start, "end": start + pieces.sizes[index]}
+        return self._add("layers.Slice", node, params, [pieces.source])
 
     def _computes_with_shapes_only(self, node: fx.Node) -> bool:
         inputs = [self.values.get(n.name) for n in node.all_input_nodes]

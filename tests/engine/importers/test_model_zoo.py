@@ -29,6 +29,7 @@ MODELS = {  # name -> (build, one sample's shape)
     "residual": (lambda: zoo.ResNet(), (3, 16, 16)),
     "inverted_residual": (lambda: zoo.MobileNetV2(), (3, 16, 16)),
     "dense": (lambda: zoo.DenseNet(), (3, 16, 16)),
+    "grouped": (lambda: zoo.ShuffleNetV2(), (3, 16, 16)),
     "inception": (lambda: zoo.Inception(), (3, 29, 29)),
     "vae": (lambda: zoo.VAE(), (16,)),
     "dcgan": (lambda: zoo.Generator(ngpu=2), (8, 1, 1)),
@@ -200,3 +201,11 @@ def test_layers_without_a_node_are_kept_whole_and_the_rest_stays_editable(tmp_pa
     assert kept["norm"]["arguments"] == '{"num_groups": 2, "num_channels": 8}'
     assert "norm.weight" in load_file(str(out.with_suffix(".safetensors")))  # its weights are the model's
     assert [n.type_id for n in graph.nodes.values()].count("layers.Conv2d") == 4  # editable nodes around them
+
+
+def test_a_chunk_into_halves_is_two_slices():
+    unit = _randomized(zoo.ShuffleUnit(16, 16, stride=1))  # x1, x2 = x.chunk(2, dim=1)
+    result = import_module(unit, (16, 4, 4))
+    slices = [n.params for n in result.graph.nodes.values() if n.type_id == "layers.Slice"]
+    assert [(p["dim"], p["start"], p["end"]) for p in slices] == [(0, 0, 8), (0, 8, 16)]
+    assert result.max_abs_diff <= 1e-5
