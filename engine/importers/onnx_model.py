@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from engine.analysis import analyze
+from engine.importers import onnx_recurrent as rec
 from engine.importers.blockers import Blockers
 from engine.importers.common import (
     GraphBuilder,
@@ -188,6 +189,11 @@ class _OnnxMapper:
         value = self.values.get(name)
         if isinstance(value, tuple):
             return value
+        if isinstance(value, rec.RecurrentOutput):
+            raise Unmapped(
+                f"uses output {value.index} of recurrent layer {value.op.name} in a way Netwright cannot express "
+                "(it imports the last step, h_n[-1])"
+            )
         if name in self.consts:
             raise Unmapped(f"combines a tensor with the constant {name}; Netwright merges two computed tensors")
         raise Unmapped(f"its input {name} is not a tensor Netwright computes")
@@ -270,6 +276,9 @@ class _OnnxMapper:
         if op == "Constant":
             self.consts[node.output[0]] = _constant(node)
             return [CONST]
+        recurrent = self._recurrent_parts(node, a)
+        if recurrent is not None:
+            return recurrent
         if op in ("Identity", "Dropout"):
             if node.input[0] in self.consts:  # the legacy exporter's alias of a shared initializer
                 self.consts[node.output[0]] = self.consts[node.input[0]]
@@ -292,6 +301,30 @@ class _OnnxMapper:
         if op == "Reshape":
             return self._reshape(node)
         return self._registered(node, a)
+
+    def _recurrent_parts(self, node, a: dict) -> list[Any] | None:
+        """A batch-first recurrent layer's pieces (engine/importers/onnx_recurrent.py), or None."""
+        op, inputs = node.op_type, [self.values.get(i) for i in node.input if i]
+        if op in ("LSTM", "GRU", "RNN"):
+            return rec.recurrent(self, node, a)
+        if op == "Transpose" and isinstance(inputs[0], tuple) and self._users_are_recurrent(node.output[0]):
+            return [rec.time_major([int(p) for p in a.get("perm", [])], inputs[0]) or self._registered(node, a)[0]]
+        if (
+            op == "Expand"
+            and node.input[0] in self.consts
+            and SHAPE in inputs
+            and not np.any(self.consts[node.input[0]])
+        ):
+            return [rec.ZEROS]  # the zero initial state, expanded to the batch
+        if op in ("Slice", "Squeeze", "Unsqueeze", "Reshape") and inputs and inputs[0] is rec.ZEROS:
+            return [rec.ZEROS]
+        if op == "Gather" and isinstance(inputs[0], rec.RecurrentOutput):
+            return rec.last_step(self, node, inputs[0], a)
+        return None
+
+    def _users_are_recurrent(self, name: str) -> bool:
+        users = [n for n in self.graph.node if name in n.input]
+        return bool(users) and all(n.op_type in ("LSTM", "GRU", "RNN") for n in users)
 
     def _registered(self, node, attrs: dict[str, Any]) -> list[Ref]:
         claimants = self.index.onnx_ops.get(node.op_type, ())

@@ -116,6 +116,8 @@ OWN = {
     "gan_digits generator": lambda: (load_graph(EXAMPLES / "gan_digits.json"), "fake"),
     "cnn_residual_digits": lambda: (load_graph(EXAMPLES / "cnn_residual_digits.json"), None),
     "dcgan generator": lambda: (dcgan_generator(), "image"),
+    "lstm_digits": lambda: (load_graph(EXAMPLES / "lstm_digits.json"), None),  # ONNX LSTM, gates reordered
+    "sine_forecast": lambda: (load_graph(EXAMPLES / "sine_forecast.json"), None),  # ONNX GRU
 }
 
 
@@ -129,6 +131,11 @@ def test_netwrights_own_onnx_export_imports_back(name, tmp_path):
     assert result.max_abs_diff is not None and result.max_abs_diff <= 1e-5
     if name == "dcgan generator":
         assert [n.type_id for n in result.graph.nodes.values()].count("layers.ConvTranspose2d") == 2
+    recurrent = {n.type_id: n.params for n in graph.nodes.values() if n.type_id in ("layers.LSTM", "layers.GRU")}
+    for node in result.graph.nodes.values():
+        if node.type_id in recurrent:
+            assert node.params == recurrent.pop(node.type_id)
+    assert not recurrent
 
 
 def test_every_unsupported_operator_is_listed_by_kind_with_a_count(tmp_path):
