@@ -69,6 +69,16 @@ def test_every_format_verifies(name, fmt, trained_weights, tmp_path):
 def test_examples_export_to_every_format(example, fmt, tmp_path):
     result = export_model(load_graph(example), tmp_path / f"model{FORMATS[fmt].suffix}", fmt)
     assert result.ok, result.message
+    if fmt == "onnx" and example.stem not in ONNX_NOT_REIMPORTED:  # the ONNX file imports back, within tolerance
+        from engine.importers import import_onnx
+
+        imported = import_onnx(tmp_path / "model.onnx")
+        assert imported.max_abs_diff is not None and imported.max_abs_diff <= 1e-5
+
+
+# torch's exporter unrolls an RNN into per-step MatMuls and decomposes a transformer encoder layer into
+# MatMul/Softmax/LayerNormalization: the ONNX importer has no mapping back for those patterns yet.
+ONNX_NOT_REIMPORTED = {"rnn_digits", "transformer_text"}
 
 
 def test_examples_with_several_outputs_name_what_can_be_exported():
