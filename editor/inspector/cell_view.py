@@ -59,8 +59,27 @@ class CellSamplesView(QtWidgets.QWidget):
     def rows(self) -> int:
         return 0 if self.cell is None else len(self.cell.indices)
 
+    def _text_height(self, text: str, size: float, bold: bool = False) -> float:
+        metrics = QtGui.QFontMetricsF(font(size, bold))
+        box = QtCore.QRectF(0, 0, max(40, self.width() - 20), 1000)
+        return metrics.boundingRect(box, int(QtCore.Qt.TextFlag.TextWordWrap), text).height()
+
+    def title_height(self) -> float:
+        return self._text_height(self.headline()[0], 9.5, bold=True) if self.cell is not None else 0.0
+
+    def rows_top(self) -> float:
+        """Where the rows start: under the title and subtitle, wrapped to the view's width."""
+        if self.cell is None:
+            return 48.0
+        return self.title_height() + 12 + self._text_height(self.headline()[1], 8.5) + 8
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._resize_to_rows(self.rows())
+
     def _resize_to_rows(self, rows: int) -> None:
-        self.setMinimumHeight(max(160, 52 + rows * ROW_H + (24 if self.cell and self.cell.total > rows else 0)))
+        more = 24 if self.cell and self.cell.total > rows else 0
+        self.setMinimumHeight(int(max(160, self.rows_top() + 4 + rows * ROW_H + more)))
 
     def headline(self) -> tuple[str, str]:
         cell = self.cell
@@ -82,16 +101,17 @@ class CellSamplesView(QtWidgets.QWidget):
         title, subtitle = self.headline()
         painter.setPen(TEXT)
         painter.setFont(font(9.5, bold=True))
-        painter.drawText(full.adjusted(10, 5, -10, 0), QtCore.Qt.AlignmentFlag.AlignLeft, title)
+        wrap = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.TextFlag.TextWordWrap
+        painter.drawText(full.adjusted(10, 5, -10, 0), wrap, title)
         painter.setPen(DIM)
         painter.setFont(font(8.5))
-        painter.drawText(full.adjusted(10, 23, -10, 0), QtCore.Qt.AlignmentFlag.AlignLeft, subtitle)
+        painter.drawText(full.adjusted(10, self.title_height() + 7, -10, 0), wrap, subtitle)
         if not self.rows():
-            draw_message(painter, full.adjusted(0, 40, 0, 0), "No sample falls in this cell.")
+            draw_message(painter, full.adjusted(0, self.rows_top(), 0, 0), "No sample falls in this cell.")
             return
         names = self.cell.class_names
         for k in range(self.rows()):
-            top = 48 + k * ROW_H
+            top = self.rows_top() + k * ROW_H
             picture = QtCore.QRectF(10, top, PICTURE if self.cell.images is not None else 90, PICTURE)
             painter.setRenderHint(QtGui.QPainter.RenderHint.SmoothPixmapTransform, False)
             painter.drawImage(picture, self.pictures[k])
@@ -119,7 +139,7 @@ class CellSamplesView(QtWidgets.QWidget):
         if self.cell.total > self.rows():
             painter.setPen(DIM)
             painter.drawText(
-                QtCore.QRectF(10, 48 + self.rows() * ROW_H, full.width() - 20, 20),
+                QtCore.QRectF(10, self.rows_top() + self.rows() * ROW_H, full.width() - 20, 20),
                 QtCore.Qt.AlignmentFlag.AlignLeft,
                 f"… and {self.cell.total - self.rows()} more (the first {self.rows()} are listed)",
             )

@@ -75,9 +75,16 @@ class ModelTabs(QtCore.QObject):
         self.map_view = DecisionMapView()
         tabs = panel.tabs
         self.projection_tab = tabs.addTab(self.projection, "Projection")
-        self.cell_tab = tabs.addTab(_scrolled(self.cell_view), "Cell samples")
-        self.try_tab = tabs.addTab(self.try_view, "Your input")
-        self.map_tab = tabs.addTab(_scrolled(self.map_view), "Decision map")
+        self.cell_tab = tabs.addTab(_scrolled(self.cell_view), "Cell")
+        self.try_tab = tabs.addTab(self.try_view, "Try it")
+        self.map_tab = tabs.addTab(_scrolled(self.map_view), "Map")
+        for index, tip in (
+            (self.projection_tab, "The selected node's outputs on the validation samples, in two dimensions"),
+            (self.cell_tab, "The samples of the confusion-matrix cell you click in Insights"),
+            (self.try_tab, "Your own input: draw a digit, open or drop an image, or type feature values"),
+            (self.map_tab, "A two-feature dataset's decision map, with each small layer's units"),
+        ):
+            tabs.setTabToolTip(index, tip)
         self.cell: tuple[int, int] | None = None
         self.last_input: tuple[str, Any] | None = None
         self.last_prediction = None

@@ -185,17 +185,19 @@ class NodeView(QtWidgets.QWidget):
                 row = np.asarray(x, dtype=np.float32).reshape(1, -1)
                 images.append(colour_image(row, *symmetric_range(probe.inputs)))
             truth = _class_of(probe.targets, k)
+            short = bool(class_names) and max(len(n) for n in class_names) <= 2  # digits: "7→1" reads
             if output is not None and output.softmax is not None and truth is not None and class_names:
                 guess = int(np.argmax(output.softmax[k]))
-                captions.append(f"{class_names[truth]}→{class_names[guess]}")
+                captions.append(f"{class_names[truth]}→{class_names[guess]}" if short else str(k + 1))
                 colours.append(GOOD if guess == truth else BAD)
             else:
-                captions.append(class_names[truth] if truth is not None and class_names else str(k + 1))
+                captions.append(class_names[truth] if truth is not None and short else str(k + 1))
                 colours.append(None)
         self.probe_strip.set_images(images, captions, colours)
         self.probe_strip.selected = sample
+        verdict = " · green: predicted right, red: wrong" if output is not None and output.softmax is not None else ""
         self.probe_strip.subtitle = (
-            f"the same {len(images)} validation samples every epoch · click one · showing sample {sample + 1}"
+            f"the same {len(images)} validation samples every epoch{verdict} · click one · showing sample {sample + 1}"
         )
 
     def _feature_maps(self, maps: np.ndarray) -> None:

@@ -177,7 +177,8 @@ class ImageGrid(View):
             return min(body.width() / columns - gap, (body.height() - rows * caption) / rows - gap, self.max_side)
 
         choices = [self.columns] if self.columns else range(1, count + 1)
-        columns = max(choices, key=lambda c: (round(side_for(c), 1), -c))
+        # the largest images; among equals, full rows (8 + 8 rather than 6 + 6 + 4), then fewer columns
+        columns = max(choices, key=lambda c: (round(side_for(c), 1), -(-(-count // c) * c - count), -c))
         side = max(3.0, side_for(columns))
         cell_w, cell_h = side + gap, side + gap + caption
         x0 = body.left() + max(0.0, (body.width() - columns * cell_w) / 2)

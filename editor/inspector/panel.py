@@ -55,6 +55,7 @@ class InspectorPanel(QtWidgets.QWidget):
         self.title.setObjectName("inspectorTitle")
         self.title.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.title.setContentsMargins(8, 4, 8, 0)
+        self.title.setWordWrap(True)  # a long run name must not widen the dock (and the window, at 1280 pixels)
         self.slider = EpochSlider()
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.setObjectName("inspectorTabs")
@@ -134,7 +135,7 @@ class InspectorPanel(QtWidgets.QWidget):
             return  # the index is being replaced: next tick
         if stamp != self._stamp:
             self._stamp = stamp
-            self.slider.set_epochs(stamp, live=self.live)
+            self.slider.set_epochs(stamp, live=self.live, planned=self._planned_epochs())
 
     def finish_live(self) -> None:
         """The run ended: keep showing it, now as a replay."""
@@ -172,7 +173,7 @@ class InspectorPanel(QtWidgets.QWidget):
     def _update(self) -> None:
         epochs = self.store.epochs() if self.store is not None else []
         self._stamp = epochs
-        self.slider.set_epochs(epochs, live=self.live)
+        self.slider.set_epochs(epochs, live=self.live, planned=self._planned_epochs())
         self.show_node()
 
     def _say(self, text: str) -> None:
@@ -185,6 +186,10 @@ class InspectorPanel(QtWidgets.QWidget):
         state = " · training" if self.live else ""
         node = f"<b>{self.node_id}</b> " if self.node_id else ""
         self.title.setText(f"{node}<span style='color:#8a90a0'>{extra}run {run}{state}</span>")
+
+    def _planned_epochs(self) -> int | None:
+        epochs = (self.record_info.get("settings") or {}).get("epochs")
+        return epochs if isinstance(epochs, int) else None
 
     def dataset_name(self) -> str:
         graph = self.record_info.get("graph") or {}

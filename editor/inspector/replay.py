@@ -16,18 +16,19 @@ class EpochSlider(QtWidgets.QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.epochs: list[int] = []
+        self.planned: int | None = None
         self.play_button = QtWidgets.QToolButton()
         self.play_button.setObjectName("inspectorPlay")
-        self.play_button.setText("▶ Play")
-        self.play_button.setToolTip("Replay the recorded epochs from the first (Space while the slider has focus)")
+        self.play_button.setText("▶")
+        self.play_button.setToolTip("Play: replay the recorded epochs from the first")
         self.play_button.setCheckable(True)
         self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.slider.setObjectName("inspectorEpoch")
         self.slider.setToolTip("The recorded epoch shown (0 is before the first update)")
         self.slider.setPageStep(1)
         self.label = QtWidgets.QLabel()
-        self.label.setMinimumWidth(110)
-        self.follow = QtWidgets.QCheckBox("Follow")
+        self.label.setMinimumWidth(40)  # may clip in a narrow dock rather than widen the window
+        self.follow = QtWidgets.QCheckBox("Live")
         self.follow.setToolTip("While training: always show the newest recorded epoch")
         self.follow.setChecked(True)
         layout = QtWidgets.QHBoxLayout(self)
@@ -48,8 +49,10 @@ class EpochSlider(QtWidgets.QWidget):
     def epoch(self) -> int | None:
         return self.epochs[self.slider.value()] if self.epochs else None
 
-    def set_epochs(self, epochs: list[int], live: bool = False) -> None:
-        """The recorded epochs; keeps the epoch shown unless following a live run (then the newest)."""
+    def set_epochs(self, epochs: list[int], live: bool = False, planned: int | None = None) -> None:
+        """The recorded epochs; keeps the epoch shown unless following a live run (then the newest).
+        `planned`: the epochs the run is to train (a live run's label says how far it has come)."""
+        self.planned = planned if live else None
         current = self.epoch
         at_newest = bool(self.epochs) and current == self.epochs[-1]  # stays at the newest as epochs arrive
         self.epochs = list(epochs)
@@ -78,7 +81,13 @@ class EpochSlider(QtWidgets.QWidget):
         if not self.epochs:
             self.label.setText("no epochs yet")
             return
-        self.label.setText(f"epoch {self.epoch} of {self.epochs[-1]}")
+        last = max(self.epochs[-1], self.planned or 0)
+        self.label.setText(f"epoch {self.epoch} of {last}")
+        self.label.setToolTip(
+            f"recorded so far: {len(self.epochs)} epochs (the run records more as it trains)"
+            if self.planned
+            else f"{len(self.epochs)} recorded epochs"
+        )
 
     def _moved(self, _index: int) -> None:
         self._label()
@@ -89,11 +98,13 @@ class EpochSlider(QtWidgets.QWidget):
             self.follow.setChecked(False)
             if self.slider.value() >= self.slider.maximum():
                 self.slider.setValue(0)
-            self.play_button.setText("❚❚ Pause")
+            self.play_button.setText("❚❚")
+            self.play_button.setToolTip("Pause the replay")
             self.timer.start()
         else:
             self.timer.stop()
-            self.play_button.setText("▶ Play")
+            self.play_button.setText("▶")
+            self.play_button.setToolTip("Play: replay the recorded epochs from the first")
 
     def _step(self) -> None:
         if self.slider.value() >= self.slider.maximum():

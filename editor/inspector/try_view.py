@@ -25,7 +25,7 @@ from editor.inspector.painting import (
 )
 
 PAD = 224  # the drawing pad's side in pixels
-BRUSH = 22  # the pen's width: a stroke of the pad is ~ one 8x8 pixel wide, as the digits' strokes are
+BRUSH = 30  # the pen's width: after framing, a stroke is ~1.5 of the 8x8 pixels wide, as the digits' strokes are
 MAX_MAPS_IN_ROW = 16
 
 
@@ -207,8 +207,8 @@ class TryInputView(QtWidgets.QWidget):
         self.probabilities = Bars("Class probabilities", "Draw or open an input to see what the model predicts.")
         self.probabilities.setMinimumHeight(140)
         self.along = AlongTheWay()
-        input_box = QtWidgets.QWidget()
-        grid = QtWidgets.QGridLayout(input_box)
+        self.image_box = QtWidgets.QWidget()  # the pad and its buttons, hidden as one for feature data
+        grid = QtWidgets.QGridLayout(self.image_box)
         grid.setContentsMargins(8, 6, 8, 6)
         grid.addWidget(self.pad, 0, 0, 3, 1)
         grid.addWidget(self.clear_button, 0, 1)
@@ -218,13 +218,14 @@ class TryInputView(QtWidgets.QWidget):
         seen.addWidget(self.seen_caption)
         seen.addStretch(1)
         grid.addLayout(seen, 2, 1)
-        grid.addWidget(self.features, 3, 0, 1, 2)
         grid.setColumnStretch(2, 1)
+        self.features.setContentsMargins(8, 6, 8, 6)
         self.body = QtWidgets.QWidget()
         column = QtWidgets.QVBoxLayout(self.body)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(1)
-        column.addWidget(input_box)
+        column.addWidget(self.image_box)
+        column.addWidget(self.features)
         column.addWidget(self.verdict)
         column.addWidget(self.probabilities)
         column.addWidget(self.along)
@@ -254,8 +255,7 @@ class TryInputView(QtWidgets.QWidget):
         """Ready for input: the pad for image data, else one box per feature (starting at `values`)."""
         self.message.hide()
         self.scroll.show()
-        for widget in (self.pad, self.clear_button, self.open_button, self.seen, self.seen_caption):
-            widget.setVisible(image_input)
+        self.image_box.setVisible(image_input)
         self.features.setVisible(not image_input)
         if image_input:
             return

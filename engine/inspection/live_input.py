@@ -74,7 +74,7 @@ def image_to_sample(run: TrainedRun, image: np.ndarray) -> np.ndarray:
     return _from_image_layout(run, sample.numpy())
 
 
-def frame_drawing(image: np.ndarray, margin: float = 0.1, ink: float = 0.05) -> np.ndarray:
+def frame_drawing(image: np.ndarray, margin: float = 0.05, ink: float = 0.05) -> np.ndarray:
     """A drawing cropped to its ink and centred in a square with `margin` (a share of the side) around
     it, the way the built-in digits were framed: a small digit drawn in a corner reads as the same digit.
     A blank drawing is returned as it is."""

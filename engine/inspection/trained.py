@@ -152,7 +152,10 @@ def load_trained_run(
     weights_path = Path(weights) if weights is not None else folder / WEIGHTS_FILE
     if not weights_path.is_file() and require_weights:
         raise RunReadError(f"{folder}: no trained weights yet ({weights_path.name} appears when the run ends)")
-    plan = make_plan(graph)
+    try:
+        plan = make_plan(graph)
+    except TrainingError as exc:  # a graph this version cannot train any more (a node or setting changed)
+        raise RunReadError(f"{folder / RECORD_FILE}: its graph cannot be rebuilt: {exc}") from None
     if plan.dataset is None:
         raise RunReadError(f"{folder}: the run's graph has no Dataset node")
     seed = int(record.get("seed", (record.get("settings") or {}).get("seed", graph.training.get("seed", 0))))
@@ -160,9 +163,12 @@ def load_trained_run(
         data = load_dataset(graph.resolved_params(plan.dataset), seed)
     except DataError as exc:
         raise RunReadError(f"{folder}: the run's dataset cannot be read: {exc}") from None
-    from engine.compiler.compile import build_modules
+    from engine.compiler.compile import CompileError, build_modules
 
-    modules = build_modules(graph, plan.analysis)
+    try:
+        modules = build_modules(graph, plan.analysis)
+    except CompileError as exc:
+        raise RunReadError(f"{folder / RECORD_FILE}: its graph cannot be rebuilt: {exc}") from None
     tag = "none"
     if weights_path.is_file():
         try:

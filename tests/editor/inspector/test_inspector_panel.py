@@ -71,6 +71,7 @@ def test_the_slider_at_epoch_n_shows_that_epochs_record(panel, cnn_run):
         assert panel.slider.label.text() == f"epoch {epoch} of 3"
         kernels[epoch] = shown["kernels"]
     assert not np.array_equal(kernels[0], kernels[3])  # training moved them: each epoch is its own
+    assert panel.minimumSizeHint().width() <= 240  # a long run name wraps: the dock never widens a 1280 window
     titles = [v.title for v in panel.node_view.shown_views()]
     assert titles == ["Probe samples", "Feature maps", "Kernels", "Histograms"]
     panel.set_node("fc1")  # the output: a weight matrix and the class probabilities of the chosen sample
@@ -114,6 +115,7 @@ def test_a_live_run_is_followed_to_its_newest_epoch(panel, qtbot, cnn_run, tmp_p
     panel.set_run(live, live=True)
     panel.set_node("conv1")
     assert panel.slider.epochs == [0, 1] and panel.slider.epoch == 1 and not panel.slider.follow.isHidden()
+    assert panel.minimumSizeHint().width() <= 220  # the live controls fit the right column at 1280 x 720
     index["epochs"] = full  # the recorder wrote two more epochs
     index_path.write_text(json.dumps(index))
     qtbot.waitUntil(lambda: panel.slider.epoch == 3, timeout=3000)

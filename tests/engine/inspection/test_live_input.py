@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+
 import numpy as np
 import pytest
 import torch
@@ -115,6 +118,17 @@ def test_typed_features_are_standardized_as_the_training_data_were(tmp_path):
     assert result.class_names == list(run.data.class_names) and len(result.class_names) == 3
 
 
-def test_a_folder_that_is_not_a_finished_run_is_one_readable_error(tmp_path):
+def test_a_folder_that_is_not_a_finished_run_is_one_readable_error(tmp_path, digits_run):
     with pytest.raises(RunReadError, match="not a run folder"):
         load_trained_run(tmp_path)
+    changed = tmp_path / "changed"
+    shutil.copytree(digits_run.folder, changed)
+    record = json.loads((changed / "run.json").read_text())
+    next(n for n in record["graph"]["nodes"] if n["id"] == "fc1")["params"]["out_features"] = 17
+    (changed / "run.json").write_text(json.dumps(record))
+    with pytest.raises(RunReadError, match="do not fit this graph"):  # weights of another graph
+        load_trained_run(changed)
+    next(n for n in record["graph"]["nodes"] if n["id"] == "data")["params"]["no_such_setting"] = 1
+    (changed / "run.json").write_text(json.dumps(record))
+    with pytest.raises(RunReadError, match=r"run.json: its graph cannot be rebuilt: .*no_such_setting"):
+        load_trained_run(changed)
