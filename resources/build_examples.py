@@ -89,7 +89,8 @@ def cnn_digits() -> Graph:
         "A small convolutional network on 8x8 digit images: two blocks of "
         "convolution, batch norm, ReLU and max pooling, then dropout and a linear classifier. "
         "Convolutions share their weights across the image, so they need far fewer weights "
-        "than an MLP to reach higher accuracy.",
+        "than an MLP to reach higher accuracy. Watch validation accuracy pass 97 % within the 15 epochs "
+        "(tested), above the MLP's.",
         epochs=15,
         batch_size=32,
         seed=0,
@@ -118,7 +119,9 @@ def iris_hinge() -> Graph:
         "Iris with hinge loss",
         "Classifies iris flowers from four measurements with a "
         "multi-class hinge (margin) loss, the loss of support vector machines: a class "
-        "score only needs to beat the others by a margin, not be a probability.",
+        "score only needs to beat the others by a margin, not be a probability. Validation accuracy reaches "
+        "90 % (tested); once a sample clears the margin its loss is exactly zero, and the gradient badges "
+        "say the loss is met rather than vanishing.",
         epochs=60,
         batch_size=16,
         seed=0,
@@ -140,7 +143,8 @@ def regression_diabetes() -> Graph:
         "Predicts disease progression (a number) from ten "
         "standardized measurements with a single Linear layer and mean squared error: "
         "linear regression trained by gradient descent, which should match the "
-        "closed-form least-squares fit.",
+        "closed-form least-squares fit: its validation MSE ends within 10 % of scikit-learn's "
+        "LinearRegression on the same split (tested).",
         epochs=1000,
         batch_size=442,
         seed=0,
@@ -163,10 +167,12 @@ def recurrent_digits(kind: str) -> Graph:
         "carries what it has seen so far in its hidden state; its state after the last "
         "row feeds a linear classifier. "
         + (
-            "The LSTM's gates let gradients flow across many steps."
+            "The LSTM's gates let gradients flow across many steps. Validation accuracy passes 93 % "
+            "(tested); the Gradient norm chart shows lstm1's every epoch."
             if kind == "LSTM"
             else "A plain tanh RNN multiplies its gradient by the same weights at every step, "
-            "so over long sequences it vanishes: compare its gradient norms with lstm_digits."
+            "so over long sequences it vanishes: compare its gradient norms with lstm_digits. "
+            "Validation accuracy passes 85 % (tested)."
         ),
         epochs=25,
         batch_size=32,
@@ -188,7 +194,7 @@ def sine_forecast() -> Graph:
         "Sine forecast (GRU)",
         "A GRU reads 32 steps of a noisy sine wave and predicts the "
         "next value: forecasting is regression on a sequence. Compare its validation MSE "
-        "with simply repeating the last value seen.",
+        "with simply repeating the last value seen: it ends at most a quarter of it (tested).",
         epochs=20,
         batch_size=32,
         seed=0,
@@ -210,7 +216,8 @@ def autoencoder_digits() -> Graph:
         "Unsupervised: an encoder squeezes each 64-pixel digit into "
         "an 8-number code and a decoder rebuilds the image from it. The loss compares the "
         "rebuilt image with the input itself (the target is wired from the Dataset's x), "
-        "so no labels are used.",
+        "so no labels are used. Its validation error ends at most half that of predicting the mean "
+        "image (tested).",
         epochs=40,
         batch_size=32,
         seed=0,
@@ -287,7 +294,7 @@ def gan_ring() -> Graph:
         "A generator turns random noise into 2-D points; a discriminator learns to tell them "
         "from real points drawn from 8 Gaussians on a ring. Each optimizer updates only its "
         "own network (see their scopes). A GAN that collapses covers only a few of the 8 "
-        "modes; this one should cover most of them.",
+        "modes; this one covers at least 6 of the 8 (tested): watch the samples in the Insights panel.",
         {"dataset": "gaussian_ring", "num_samples": 4000, "noise": 0.5, "val_split": 0.0},
         latent=8,
         hidden=128,
@@ -305,7 +312,8 @@ def gan_digits() -> Graph:
         "A generator turns noise into 64-pixel digit images (a Sigmoid keeps pixels in 0..1); a "
         "discriminator learns to tell them from real digits. BatchNorm in the generator keeps "
         "its samples varied (without it this GAN collapses to one or two blobs). Judge the "
-        "samples by eye: they start as noise and become recognisable digits of every class.",
+        "samples by eye: they start as noise and become recognisable digits of every class (tested: "
+        "a classifier names at least 6 classes among them, with confidence 0.6 or more).",
         {"dataset": "digits_flat", "val_split": 0.0},
         latent=16,
         hidden=128,
@@ -339,7 +347,7 @@ def transfer_digits_base() -> Graph:
         "Transfer learning, step 1: digits 0-4",
         "Trains a small CNN on the digits 0 to 4 "
         "only. Its convolutional layers learn strokes and curves that other digits share; "
-        "transfer_digits reuses them for 5 to 9.",
+        "transfer_digits reuses them for 5 to 9. It reaches 95 % validation accuracy (tested).",
         epochs=10,
         batch_size=32,
         seed=0,
@@ -373,7 +381,8 @@ def cnn_residual_digits() -> Graph:
         "A convolutional network with one residual block: the "
         "block's output is added to its input (the Add node), so the block only has to "
         "learn a correction and gradients flow straight through the shortcut. This is "
-        "the idea that lets ResNets train with hundreds of layers.",
+        "the idea that lets ResNets train with hundreds of layers. Validation accuracy passes 97 % "
+        "within the 15 epochs (tested).",
         epochs=15,
         batch_size=32,
         seed=0,
