@@ -39,7 +39,7 @@ from engine.importers.common import (
     compiled_with_weights,
     layout,
 )
-from engine.importers.pytorch_blocks import group_by_module
+from engine.importers.pytorch_blocks import group_by_module, lay_out_levels
 from engine.importers.pytorch_kept import TYPE_ID as KEPT_TYPE
 from engine.importers.pytorch_kept import kept_module_params
 from engine.importers.pytorch_trace import FX, LeafTracer, TraceFailed, trace_model
@@ -204,7 +204,10 @@ def import_module(
     if blocks:
         group_by_module(graph, mapper.scopes, model)
     check_graph(graph, name)
-    layout(graph)
+    if graph.blocks:
+        lay_out_levels(graph)  # each level as the editor draws it: collapsed blocks among their neighbours
+    else:
+        layout(graph)
     module = compiled_with_weights(graph, output, mapper.builder.weights)
     with torch.no_grad():
         # torch.fx's program is the model's own forward, code for code: its output from the shape pass is the

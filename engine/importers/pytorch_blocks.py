@@ -14,7 +14,9 @@ import re
 from torch import nn
 
 from engine.graph import Graph
-from engine.graph.grouping import make_block
+from engine.graph.block_view import level_view
+from engine.graph.grouping import block_ports, make_block, nodes_in
+from engine.graph.layout import ROUTES_KEY, arrange, set_position, usable_position
 from engine.graph.model import node_id_problem
 
 MIN_MEMBERS = 2  # a block around a single node only adds a level to open
@@ -56,3 +58,53 @@ def _title(model: nn.Module, path: str) -> str:
     if cls.__module__.startswith("torch."):
         return path.rpartition(".")[2]
     return cls.__name__
+
+
+def lay_out_levels(graph: Graph) -> None:
+    """Lay out each level as the editor draws it: a block's nodes around each other, and at the level
+    holding it, the collapsed block placed as one node among its neighbours.
+
+    The flat layout alone puts `layer1`'s nodes all along the model's row, so the collapsed block,
+    drawn at the top left of its nodes, lands on the stem. Inner levels are laid out first; each
+    block's nodes are then moved together so their top left is where its level put the block."""
+    _lay_out_level(graph, None)
+    for node in graph.nodes.values():
+        node.ui.pop(ROUTES_KEY, None)  # routes of the flat layout: the canvas draws plain curves instead
+
+
+def _lay_out_level(graph: Graph, block_id: str | None) -> None:
+    view = level_view(graph, block_id)
+    for child in view.blocks:
+        _lay_out_level(graph, child)
+    proxy = Graph(name="level")
+    for node_id in view.nodes:
+        node = graph.nodes[node_id]
+        proxy.add_node(node.type_id, node.params, node_id=node_id)
+    for child in view.blocks:
+        proxy.add_node("layers.Flatten", {}, node_id=child)  # one port in, one out: a collapsed block's stand-in
+    for edge in view.edges:
+        src_port = "out" if edge.src in graph.blocks else edge.src_port
+        dst_port = "in" if edge.dst in graph.blocks else edge.dst_port
+        proxy.connect(edge.src, src_port, edge.dst, dst_port)
+    widths = {child: _drawn_width(graph, child) for child in view.blocks}
+    positions = arrange(proxy, widths=widths).positions
+    for node_id in view.nodes:
+        set_position(graph, node_id, *positions[node_id])
+    for child in view.blocks:
+        members = nodes_in(graph, child)
+        places = [usable_position(graph.nodes[n].ui) for n in members]
+        left = min(p[0] for p in places if p is not None)
+        top = min(p[1] for p in places if p is not None)
+        x, y = positions[child]
+        for node_id, place in zip(members, places, strict=True):
+            if place is not None:
+                set_position(graph, node_id, place[0] + x - left, place[1] + y - top)
+
+
+def _drawn_width(graph: Graph, block_id: str) -> float:
+    """About how wide the canvas draws a collapsed block: its input and output port labels
+    (`layer1_0_conv1.in`, `layer1_1_relu_1.out`) side by side, as for a node's title."""
+    ports = block_ports(graph, block_id)
+    widest_in = max((len(p.name) for p in ports.inputs), default=0)
+    widest_out = max((len(p.name) for p in ports.outputs), default=0)
+    return max(8.0 * (widest_in + widest_out) + 56.0, 8.0 * len(graph.blocks[block_id].title) + 56.0)

@@ -19,6 +19,7 @@ from engine.analysis import analyze
 from engine.compiler import compile_graph
 from engine.export import export_model
 from engine.graph import load_graph
+from engine.graph.grouping import nodes_in
 from engine.importers import ImportResult, import_module, import_pytorch
 from tests.engine.importers.models import zoo
 
@@ -131,6 +132,11 @@ def test_residual_blocks_become_blocks_and_equal_blocks_one_class(tmp_path):
     assert "layer2_0_downsample" in blocks["layer2_0"].blocks  # the Sequential inside the block, nested
     # self.relu, one module called twice per block, is two nodes: it has no weights to share
     assert {"layer1_0_relu", "layer1_0_relu_1"} <= set(blocks["layer1_0"].nodes)
+    # laid out as the editor draws it: the collapsed blocks in a row between the stem and the head
+    corner = {b: min(graph.nodes[n].ui["x"] for n in nodes_in(graph, b)) for b in ("layer1", "layer2")}
+    x = {n: graph.nodes[n].ui["x"] for n in ("maxpool", "avgpool")}
+    assert x["maxpool"] < corner["layer1"] < corner["layer2"] < x["avgpool"]
+    assert {n.ui["y"] for n in graph.nodes.values() if n.id in ("x", "conv1", "fc")} == {0.0}
     export_model(graph, tmp_path / "resnet.py", "python", weights=weights)
     source = (tmp_path / "resnet.py").read_text()
     same = re.findall(r"self\.layer1_[01] = (\w+)\(\)", source)
