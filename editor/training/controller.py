@@ -690,7 +690,8 @@ class TrainingController(QtCore.QObject):
             self.dashboard.runs.refresh()
         self._update_actions()
         summary = self._summary()
-        self.progress_label.setText(f"Last run: {status.replace('_', ' ')}{summary}")
+        test = data.get("test_line")  # the test set, scored once after training (engine/training/score_report.py)
+        self.progress_label.setText(f"Last run: {status.replace('_', ' ')}{summary}" + (f"\n{test}" if test else ""))
         self.progress_label.setVisible(True)
         error = data.get("error")
         diverged = error["message"] if error and error.get("kind") == "diverged" else None

@@ -28,6 +28,7 @@ from engine.runs.record import run_record, write_record
 from engine.runs.store import lock_run_folder
 from engine.training.doctor import diagnose
 from engine.training.health import final_health
+from engine.training.score_report import test_score_line
 
 EXIT_FAILED = 1
 OVERRIDES = {"epochs": "epochs", "batch_size": "batch_size", "device": "device", "seed": "seed"}
@@ -178,6 +179,8 @@ def _train(args) -> int:
         print(final_health(trainer.history).line())  # the editor shows the same as badges on the layers
         if recorder.failure:  # the run went on without its recording
             print(f"warning: {recorder.failure}", file=sys.stderr)
+        if trainer.test_metrics:
+            print(test_score_line(trainer.test_metrics, trainer.data.test_source))
     _close(dist)
     if error:
         print(f"error: {error}", file=sys.stderr)

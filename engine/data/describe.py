@@ -85,6 +85,8 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "noise": 0.1,
     "classes": [],
     "val_split": 0.2,
+    "test_set": "none",
+    "test_split": 0.1,
     "shuffle": True,
 }
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from engine.data.classic_sets import CLASSIC_SETS, read_classic_part
 from engine.data.describe import source_of, with_defaults
 from engine.data.files import os_error_message
 from engine.data.info import DataError, DatasetInfo, RawDataset
@@ -26,6 +27,8 @@ from engine.data.subset import subset_raw
 
 if TYPE_CHECKING:
     import torch
+
+TEST_SEED_OFFSET = 7919  # the test split's own random stream: changing val_split never moves test samples
 
 
 @dataclass
@@ -51,6 +54,10 @@ class LoadedData:
     stratified: bool = False
     feature_mean: torch.Tensor | None = None
     feature_std: torch.Tensor | None = None
+    # the test set: scored once, after training (empty [0, ...] tensors when the Dataset node has none)
+    test_x: torch.Tensor | None = None
+    test_y: torch.Tensor | None = None
+    test_source: str = "none"  # none, held_out (a share of the samples) or test_files (the publisher's)
 
 
 def load_dataset(params: dict[str, Any], seed: int = 0) -> LoadedData:
@@ -64,13 +71,30 @@ def load_dataset(params: dict[str, Any], seed: int = 0) -> LoadedData:
         raise DataError(os_error_message(exc)) from None
     val_split = float(params["val_split"])
     stratify = raw.info.y.is_labels
-    train_idx, val_idx, stratified = split_indices(raw.y, val_split, seed, stratify)
-    train_x, val_x = raw.x[train_idx], raw.x[val_idx]
+    test_source = params["test_set"]
+    test = raw.x[:0], raw.y[:0]
+    kept = np.arange(len(raw.y))
+    if test_source == "held_out":
+        # the test share first, then validation from the rest: val_split stays a share of all samples
+        test_split = float(params["test_split"])
+        if test_split + val_split >= 1:
+            raise DataError(f"val_split {val_split} and test_split {test_split} leave no samples to train on")
+        kept, test_idx, _ = split_indices(raw.y, test_split, seed + TEST_SEED_OFFSET, stratify)
+        test = raw.x[test_idx], raw.y[test_idx]
+        val_split = val_split / (1 - test_split)
+    elif test_source == "test_files":
+        test_raw = subset_raw(read_test_files(params), params["classes"])
+        test = test_raw.x, test_raw.y
+    train_idx, val_idx, stratified = split_indices(raw.y[kept], val_split, seed, stratify)
+    train_idx, val_idx = kept[train_idx], kept[val_idx]
+    train_x, val_x, test_x = raw.x[train_idx], raw.x[val_idx], test[0]
     mean = std = None
     if raw.standardize:
         mean, std = feature_stats(train_x)
-        train_x, val_x = (train_x - mean) / std, (val_x - mean) / std
-    identity = {"dataset": params["dataset"], "val_split": val_split, "seed": seed, **raw.identity}
+        train_x, val_x, test_x = (train_x - mean) / std, (val_x - mean) / std, (test_x - mean) / std
+    identity = {"dataset": params["dataset"], "val_split": float(params["val_split"]), "seed": seed, **raw.identity}
+    if test_source != "none":
+        identity.update(test_set=test_source, test_split=float(params["test_split"]), test_samples=len(test_x))
 
     def tensor(array: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(np.ascontiguousarray(array))
@@ -87,7 +111,20 @@ def load_dataset(params: dict[str, Any], seed: int = 0) -> LoadedData:
         stratified=stratified,
         feature_mean=None if mean is None else tensor(mean),
         feature_std=None if std is None else tensor(std),
+        test_x=tensor(test_x.astype(x_type)),
+        test_y=tensor(test[1]),
+        test_source=test_source,
     )
+
+
+def read_test_files(params: dict[str, Any]) -> RawDataset:
+    """The publisher's test files of a classic image set; DataError for any other dataset."""
+    if params["dataset"] not in CLASSIC_SETS:
+        raise DataError(
+            f"test_set test_files: the {params['dataset']} dataset has no test files of its own "
+            f"(only {', '.join(CLASSIC_SETS)} do); use held_out to hold out a share of the samples"
+        )
+    return read_classic_part(params, "test")
 
 
 def split_indices(y: np.ndarray, val_split: float, seed: int, stratify: bool):

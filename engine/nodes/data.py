@@ -9,6 +9,11 @@ from engine.registry import NodeType, NoImport, Param, Port, ShapeError, TensorS
 
 
 def _infer_dataset(params, inputs):
+    if params.get("test_set") == "test_files" and params.get("dataset") not in CLASSIC_SETS:
+        raise ShapeError(
+            f"test_set test_files: the {params.get('dataset')} dataset has no test files of its own; "
+            "choose held_out to keep a share of the samples apart as the test set"
+        )
     try:
         info = describe(params)
     except DataError as exc:
@@ -150,6 +155,28 @@ register(
                 "Share of samples held out for validation (0: train on everything, no validation).",
                 minimum=0.0,
                 maximum=0.9,
+            ),
+            Param(
+                "test_set",
+                "choice",
+                _DEFAULT["test_set"],
+                "A test set, scored once after training and reported apart from validation: the model's "
+                "settings are chosen by validation, so only untouched test samples say how it will do.",
+                choices=("none", "held_out", "test_files"),
+                choice_descriptions={
+                    "none": "No test set.",
+                    "held_out": "Hold out test_split of the samples before the validation split.",
+                    "test_files": "The publisher's test files (mnist, fashion_mnist, kmnist, cifar10, cifar100).",
+                },
+            ),
+            Param(
+                "test_split",
+                "float",
+                _DEFAULT["test_split"],
+                "held_out: share of all samples kept apart as the test set.",
+                minimum=0.01,
+                maximum=0.5,
+                applies_when={"test_set": ("held_out",)},
             ),
             Param("shuffle", "bool", _DEFAULT["shuffle"], "Shuffle the training samples every epoch."),
         ),

@@ -59,6 +59,8 @@ def run_record(
         "monitor": trainer.monitor.name,
         "restored_best_weights": bool(restored),
         "final_metrics": final,
+        # scored once after training on samples neither training nor validation saw ({} without a test set)
+        "test_metrics": trainer.test_metrics,
         "seconds": seconds,
         "versions": versions(),
     }

@@ -35,6 +35,7 @@ from engine.fileio import write_failure
 from engine.runs.record import run_record, write_record
 from engine.runs.store import BATCHES, METRICS, WEIGHTS
 from engine.training.callbacks import BatchEnd, Callback, MetricsWriter, TrainingEvent
+from engine.training.score_report import test_score_line
 from engine.training.threads import ThreadChoice, apply_threads, choose_threads, training_thread_choice
 
 WRITE_ERRNOS = (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM)
@@ -352,6 +353,10 @@ def _run_job(job: dict[str, Any], events, control) -> None:
             "job_received_at": received,
             "first_batch_at": stream.first_batch_at,
             "samples_trained": (trainer.step_count and len(trainer.history) * trainer.num_train),
+            "test_metrics": trainer.test_metrics,
+            "test_line": test_score_line(trainer.test_metrics, trainer.data.test_source)
+            if trainer.test_metrics
+            else None,
         },
     )
 

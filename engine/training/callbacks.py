@@ -229,6 +229,10 @@ class MetricsWriter(Callback):
         self._flush_batches()  # a run stopped mid-epoch keeps the batches it trained
         self._writes.drain()
 
+    def wait_until_written(self) -> None:
+        """Return once everything received so far is on disk (raises the first write that failed)."""
+        self._writes.drain()
+
     def on_exception(self, trainer: Trainer, error: BaseException) -> None:
         with contextlib.suppress(OSError):  # the run's own error is the one to report
             self._flush_batches()  # the curve up to a divergence is worth keeping

@@ -54,6 +54,8 @@ class TrainingResult:
     best_value: float | None
     restored_best: bool = False
     final_metrics: dict[str, Any] = field(default_factory=dict)
+    # the test set's loss and accuracy, scored once with the final weights ({} without a test set)
+    test_metrics: dict[str, Any] = field(default_factory=dict)
 
 
 class Trainer:
@@ -94,6 +96,10 @@ class Trainer:
         self.data = data
         self._tensors("train", data.train_x, data.train_y)
         self._tensors("val", data.val_x, data.val_y)
+        self.num_test = len(data.test_x) if getattr(data, "test_x", None) is not None else 0
+        self.test_metrics: dict[str, Any] = {}
+        if self.num_test:
+            self._tensors("test", data.test_x, data.test_y)
         self.num_train = self.shard_size = len(data.train_x)
         if distributed is not None:
             self.shard_size = distributed.shard_size(self.num_train)
@@ -181,6 +187,7 @@ class Trainer:
         try:
             status = self._run_epochs()
             restored = self._finish()
+            test = self._test()
         except BaseException as exc:
             self.callbacks.on_exception(self, exc)
             raise
@@ -198,6 +205,7 @@ class Trainer:
             None if not self.monitor.best_epoch else self.monitor.best,
             restored,
             final,
+            test,
         )
         self.callbacks.on_train_end(self, result)
         return result
@@ -355,16 +363,29 @@ class Trainer:
 
     @torch.no_grad()
     def _validate(self) -> dict[str, Any]:
-        n = len(self.data.val_x)
+        return self._evaluate("val", len(self.data.val_x))
+
+    def _test(self) -> dict[str, Any]:
+        """The test set, scored once after training with the weights the run ends with."""
+        if not self.num_test:
+            return {}
+        with torch.no_grad():
+            row = self._evaluate("test", self.num_test)
+        row.pop("dead_relu", None)
+        self.test_metrics = {**row, "test_samples": self.num_test}
+        return self.test_metrics
+
+    def _evaluate(self, split: str, n: int) -> dict[str, Any]:
         if n == 0:
             return {}
+        inputs = getattr(self, f"{split}_inputs")
         self.modules.eval()
-        probe = DeadReluProbe(self.modules, self.plan.relus)
+        probe = DeadReluProbe(self.modules, self.plan.relus if split == "val" else [])
         generator = torch.Generator(device=self.device).manual_seed(self.seed + 2) if self.plan.noise else None
         totals: list[torch.Tensor] = []
         try:
             for start in range(0, n, VAL_CHUNK):
-                batch = {name: t[start : start + VAL_CHUNK] for name, t in self.val_inputs.items()}
+                batch = {name: t[start : start + VAL_CHUNK] for name, t in inputs.items()}
                 size = min(VAL_CHUNK, n - start)
                 self._add_noise(batch, size, generator)
                 out = self.eval_program(**{name: batch[name] for name in self.eval_args})
@@ -381,9 +402,9 @@ class Trainer:
         loss_sums, correct = numbers[:nl], numbers[nl:nm]
         dead = dict(zip(relus, numbers[nm:], strict=True))
         losses = [v / n for v in loss_sums]
-        row = self._named("val_loss", self.plan.losses, losses, total=self._weighted(losses))
+        row = self._named(f"{split}_loss", self.plan.losses, losses, total=self._weighted(losses))
         if self.plan.accuracy:
-            row.update(self._named("val_acc", [a.loss for a in self.plan.accuracy], [c / n for c in correct]))
+            row.update(self._named(f"{split}_acc", [a.loss for a in self.plan.accuracy], [c / n for c in correct]))
         row["dead_relu"] = dead
         return row
 

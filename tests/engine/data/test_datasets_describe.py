@@ -13,7 +13,9 @@ import pytest
 from PIL import Image
 
 from engine.data import DATASETS, DEFAULT_PARAMS, DataError, describe
+from engine.data.classic_sets import CLASSIC_SETS
 from engine.registry import ShapeError, catalog
+from tests.engine.data.test_datasets_classic_sets import mnist_folder
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -25,11 +27,18 @@ def test_describe_never_imports_torch(tmp_path):
     np.savez(npz_path, x=np.ones((4, 3)), y=np.array([0, 1, 0, 1]))
     (tmp_path / "imgs" / "a").mkdir(parents=True)
     Image.new("L", (3, 3)).save(tmp_path / "imgs" / "a" / "i.png")
-    all_params = [{"dataset": name} for name in DATASETS if name not in ("csv", "npz", "image_folder")]
+    (tmp_path / "mnist").mkdir()
+    mnist_folder(tmp_path / "mnist")
+    (tmp_path / "cifar").mkdir()
+    (tmp_path / "cifar" / "train.bin").write_bytes(bytes(2 * 3074))
+    user_files = ("csv", "npz", "image_folder", *CLASSIC_SETS)
+    all_params = [{"dataset": name} for name in DATASETS if name not in user_files]
     all_params += [
         {"dataset": "csv", "path": str(csv_path)},
         {"dataset": "npz", "path": str(npz_path)},
         {"dataset": "image_folder", "path": str(tmp_path / "imgs")},
+        {"dataset": "mnist", "path": str(tmp_path / "mnist")},
+        {"dataset": "cifar100", "path": str(tmp_path / "cifar")},
     ]
     code = (
         "import json, sys, engine.data\n"
@@ -76,8 +85,8 @@ def test_a_remembered_error_is_raised_again(tmp_path):
 
 
 def test_unknown_dataset_lists_the_available_ones():
-    with pytest.raises(DataError, match=r"unknown dataset 'mnist' \(available: digits_images, "):
-        describe({"dataset": "mnist"})
+    with pytest.raises(DataError, match=r"unknown dataset 'imagenet' \(available: digits_images, "):
+        describe({"dataset": "imagenet"})
 
 
 def test_dataset_node_defaults_come_from_the_data_package():

@@ -104,19 +104,21 @@ def test_a_disk_that_fills_before_a_resume_changes_nothing_and_the_run_continues
 class FillTheDiskAfterEpoch(Callback):
     """Fills the disk once epoch `epoch` has written its checkpoint and metrics; remembers the files then."""
 
-    def __init__(self, disk: Path, epoch: int):
-        self.disk, self.epoch, self.files = disk, epoch, None
+    def __init__(self, disk: Path, epoch: int, writer: MetricsWriter):
+        self.disk, self.epoch, self.files, self.writer = disk, epoch, None, writer
 
     def on_epoch_end(self, trainer, epoch, metrics):
         if epoch == self.epoch:
+            self.writer.wait_until_written()  # the metrics are written beside training
             self.files = listing(self.disk)
             fill(self.disk)
 
 
 def test_a_disk_that_fills_mid_run_keeps_the_last_good_checkpoint_whole(digits, tmp_path):
     with small_disk(tmp_path / "disk", 512) as disk:
-        filler = FillTheDiskAfterEpoch(disk, 2)
-        callbacks = [MetricsWriter(disk / "metrics.jsonl", disk / "batches.jsonl"), filler]
+        writer = MetricsWriter(disk / "metrics.jsonl", disk / "batches.jsonl")
+        filler = FillTheDiskAfterEpoch(disk, 2, writer)
+        callbacks = [writer, filler]
         trainer = Trainer(tiny_mlp(epochs=4), data=digits, callbacks=callbacks, checkpoint_dir=disk / "checkpoints")
         with pytest.raises(OSError, match="No space left on device"):
             trainer.fit()
