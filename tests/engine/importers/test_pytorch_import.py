@@ -190,3 +190,36 @@ def test_cli_bad_constructor_arguments_are_one_line(extra, message, tmp_path, ca
     code = main(["import", "pytorch", str(ZOO), *extra, "--input-shape", "5", "-o", str(tmp_path / "g.json")])
     err = capsys.readouterr().err
     assert code == 2 and message in err and err.count("\n") == 1
+
+
+def test_torch_export_fallback_keeps_modules_scopes_and_reused_stateless_modules():
+    class Block(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 3, 3, padding=1)
+            self.relu = torch.nn.ReLU()
+
+        def forward(self, x):
+            return self.relu(self.conv(x) + x)
+
+    class Branchy(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ngpu = 1
+            self.blocks = torch.nn.Sequential(Block(), Block())
+            self.relu = torch.nn.ReLU()
+            self.fc = torch.nn.Linear(48, 2)
+
+        def forward(self, x):
+            if x.is_cuda and self.ngpu > 1:  # torch.fx cannot trace this branch
+                return x
+            x = self.blocks(self.relu(x))
+            return self.fc(torch.flatten(self.relu(x), 1))
+
+    result = import_module(Branchy(), (3, 4, 4))
+    assert result.notes[0].startswith("traced with torch.export (torch.fx could not: TraceError")
+    graph = result.graph
+    assert {"relu", "relu_1"} <= set(graph.nodes)  # self.relu called twice: two nodes
+    assert graph.blocks["blocks_0"].title == "Block"
+    assert set(graph.blocks["blocks_0"].nodes) == {"blocks_0_conv", "blocks_0_add", "blocks_0_relu"}
+    assert result.max_abs_diff <= 1e-5
