@@ -45,7 +45,7 @@ register(
             "gaussian_ring gives 2-D points from 8 blobs on a circle, the classic test of "
             "whether a GAN learns every mode; moons, circles, spiral, xor and blobs give 2-D points "
             "in 2 or 3 classes, to watch a classifier's decision boundary form (the Inspector draws "
-            "it). The classic image sets MNIST, Fashion-MNIST, KMNIST (28x28 grayscale) and CIFAR-10/100 "
+            "it); keyword_tokens gives sentences of token ids for an Embedding (a text classifier). The classic image sets MNIST, Fashion-MNIST, KMNIST (28x28 grayscale) and CIFAR-10/100 "
             "(32x32 colour) are read from their standard files in the folder `path` names (nothing is "
             "downloaded; the node says where to get them). Or use your own CSV file (numeric columns and one "
             "target column), image folder (one subfolder per class) or .npz file (arrays x and "

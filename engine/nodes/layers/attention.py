@@ -92,8 +92,7 @@ register(
         params=(),
         infer=_infer_positions,
         build=_build_positions,
-        has_weights=True,
-        weight_init=False,  # the table starts as torch's normal(0, 0.02), as BERT's does
+        has_weights=True,  # init default: BERT's normal(0, 0.02)
         # an nn.Embedding holds the [T, features] table in the python export: same state_dict, plain torch
         codegen=LayerCode(
             lambda c: call("nn.Embedding", *c.spec.dims), lambda c: [f"{c.node_id} = {c.x} + self.{c.node_id}.weight"]
