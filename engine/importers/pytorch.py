@@ -312,6 +312,10 @@ class _Pieces:
     sizes: list[int]
 
 
+MANY_INPUTS_KEPT = "has no Netwright node (and takes more than one input, so it cannot be kept whole)"
+# Calls the mapper itself handles (views, parts of a split or of a recurrent layer's output, sizes).
+STRUCTURAL_CALLS = ("getitem", "getattr", "size", "dim", "contiguous", "clone", "flatten", "view", "reshape")
+STRUCTURAL_CALLS += ("squeeze", "unsqueeze", "chunk", "split", "tensor_split", "cat", "transpose", "swapaxes")
 SHAPE_ARITHMETIC = ("floordiv", "mul", "add", "sub", "truediv", "mod", "neg")
 SHAPE = object()  # a value derived from a tensor's shape (x.size(0)): used by views, not a node
 
@@ -358,10 +362,33 @@ class _Mapper:
                 self.values[node.name] = None
             except _Downstream:
                 self.values[node.name] = None
+                self._check_alone(node)
             for node_id in list(self.builder.graph.nodes)[made:]:
                 self.scopes[node_id] = node.meta.get("scope", "")
         self.blockers.refuse(self.name)
         return output
+
+    def _check_alone(self, node: fx.Node) -> None:
+        """A part after one that failed is still reported when it would fail on its own (a missing node
+        type, a setting no node has), so the list shows the whole gap, not only its first layer."""
+        try:
+            if node.op == "call_module":
+                module = self.modules[node.target]
+                try:
+                    self._module_type(module).pytorch_import.module_params(module)
+                except Unmapped:
+                    cls = type(module)
+                    if getattr(nn, cls.__name__, None) is not cls:  # torch.nn layers can be kept whole
+                        raise
+                    if len(node.args) != 1 or node.kwargs:
+                        raise Unmapped(MANY_INPUTS_KEPT) from None
+            elif node.op in ("call_function", "call_method"):
+                name = _call_name(node)
+                known = STRUCTURAL_CALLS + SHAPE_ARITHMETIC + tuple(self.index.function_claimants)
+                if name not in known:
+                    raise Unmapped("has no Netwright node")
+        except Unmapped as exc:
+            self.blockers.add(*self._kind_and_place(node), str(exc))
 
     def _kind_and_place(self, node: fx.Node) -> tuple[str, str]:
         """`nn.ReLU6` and `features.1.2`, or `channel_shuffle()` and where in the model it is called."""
@@ -446,7 +473,7 @@ class _Mapper:
     def _kept(self, node: fx.Node, module: nn.Module) -> Ref:
         """A torch.nn layer no type claims, as an opaque PyTorch module node (engine/importers/pytorch_kept.py)."""
         if len(node.args) != 1 or node.kwargs:
-            raise Unmapped("has no Netwright node (and takes more than one input, so it cannot be kept whole)")
+            raise Unmapped(MANY_INPUTS_KEPT)
         source = self._tensor(node.args[0])
         before = node.args[0].meta.get("tensor_meta")
         params = kept_module_params(module, self._meta(node.args[0]), before.dtype, self._meta(node))

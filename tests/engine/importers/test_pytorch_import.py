@@ -223,3 +223,20 @@ def test_torch_export_fallback_keeps_modules_scopes_and_reused_stateless_modules
     assert graph.blocks["blocks_0"].title == "Block"
     assert set(graph.blocks["blocks_0"].nodes) == {"blocks_0_conv", "blocks_0_add", "blocks_0_relu"}
     assert result.max_abs_diff <= 1e-5
+
+
+def test_a_part_after_a_failed_one_is_listed_when_it_would_fail_on_its_own():
+    class Chain(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = torch.nn.Linear(4, 4)
+            self.pair = torch.nn.Bilinear(4, 4, 4)
+
+        def forward(self, x):
+            h = self.fc(torch.erf(x))  # fc would import: not listed
+            return torch.erfc(self.pair(h, h))  # Bilinear and erfc would not: both listed
+
+    with pytest.raises(ModelImportError) as caught:
+        import_module(Chain(), (4,))
+    kinds = [line.strip().split(" x ")[0] for line in str(caught.value).splitlines()[1:]]
+    assert kinds == ["erf()", "nn.Bilinear", "erfc()"]
