@@ -3,8 +3,9 @@
 Matching goes by structure and never guesses between equal shapes:
 1. by id: a tensor keyed exactly like the graph's (`fc1.weight`) with the same shape;
 2. by module path: the file's layer `layer1.0.bn2` is the graph's node `layer1_0_bn2` (how the
-   PyTorch importer and the Python export name a submodule's layer; a `module.` or `_orig_mod.`
-   prefix from DataParallel or torch.compile is looked through);
+   PyTorch importer names a submodule's layer), and so is `layer1.layer1_0.bn2` (where the Python
+   export's block classes put it); a `module.` or `_orig_mod.` prefix from DataParallel or
+   torch.compile is looked through;
 3. by name and shape, only where exactly one unused layer of the file has the layer's parameter
    names and shapes and no other unmatched layer of the graph has them too.
 Where several layers of the graph and of the file share their shapes (a ResNet's `bn2` and
@@ -129,19 +130,33 @@ def _match_by_path(
     pending: dict[str, dict[str, torch.Tensor]], file_layers: dict[str, dict[str, str]], tensors: dict
 ) -> dict[str, str]:
     """Graph layer -> the file layer at the module path its id spells (`layer1_0_bn2` <- `layer1.0.bn2`)."""
-    spelled: dict[str, list[str]] = {}
+    tiers: list[dict[str, list[str]]] = [{}, {}]  # node id -> file layers spelling it: as torch names it, as exported
     for prefix in file_layers:
         bare = prefix
         while bare.startswith(WRAPPER_PREFIXES):
             bare = bare.split(".", 1)[1]
-        spelled.setdefault(re.sub(r"[^A-Za-z0-9_]", "_", bare), []).append(prefix)
+        for tier, spelling in zip(tiers, _spellings(bare), strict=True):
+            tier.setdefault(spelling, []).append(prefix)
     found = {}
     for node_id, params in pending.items():
-        prefixes = spelled.get(node_id, [])
         wanted = {p: tuple(v.shape) for p, v in params.items()}
-        if len(prefixes) == 1 and _fits(_signature(file_layers[prefixes[0]], tensors), wanted):
-            found[node_id] = prefixes[0]
+        for tier in tiers:
+            prefixes = tier.get(node_id, [])
+            if len(prefixes) == 1 and _fits(_signature(file_layers[prefixes[0]], tensors), wanted):
+                found[node_id] = prefixes[0]
+                break
     return found
+
+
+def _spellings(path: str) -> tuple[str, str]:
+    """The node id a module path stands for, as the PyTorch importer spells it (`layer1.0.bn2` ->
+    layer1_0_bn2) and as the Python export nests it: a block's attribute is its own id or its id
+    without its parent's prefix (`layer1.layer1_0.bn2` and `layer1.0.bn2` -> layer1_0_bn2)."""
+    parts = [re.sub(r"[^A-Za-z0-9_]", "_", part) for part in path.split(".")]
+    current = parts[0]
+    for part in parts[1:]:
+        current = part if part.startswith(current + "_") else f"{current}_{part}"
+    return "_".join(parts), current
 
 
 def _signature(keys: dict[str, str], tensors: dict) -> dict[str, tuple[int, ...]]:

@@ -126,3 +126,26 @@ def test_equal_shapes_without_names_that_tie_them_are_an_error_not_a_guess():
     message = str(caught.value)
     assert message.startswith("cannot match 2 layers of the graph without guessing")
     assert "norm_a (" in message and "norm_b (" in message and "layer2.0.downsample.1" in message
+
+
+def test_weights_saved_from_the_python_export_match_back_by_module_path(tmp_path):
+    import importlib.util
+
+    from engine.export import export_model
+    from engine.importers import import_module
+    from tests.engine.importers.models import zoo
+
+    torch.manual_seed(0)
+    result = import_module(zoo.ResNet().eval(), (3, 16, 16))  # with blocks: nested classes in the export
+    weights = result.save(tmp_path / "resnet.json")
+    assert export_model(result.graph, tmp_path / "resnet.py", "python", weights=weights).ok
+    spec = importlib.util.spec_from_file_location("exported_resnet", tmp_path / "resnet.py")
+    exported = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(exported)
+    state = exported.load_model().state_dict()  # keys like layer1.layer1_0.conv1.weight
+    assert any(key.startswith("layer1.layer1_0.") for key in state)
+    report = match_weights(result.graph, state)
+    assert not report.unmatched and not report.unused
+    assert {m.how for m in report.matched} <= {"id", "module path"}
+    for match in report.matched:
+        assert torch.equal(report.tensors[match.key], result.weights[match.key])
