@@ -2,13 +2,16 @@
 
     python bench/bench_inspection.py                       # mlp_digits and cnn_digits, 5 repeats
     python bench/bench_inspection.py --repeats 7 --epochs 20 --examples mlp_digits
+    python bench/bench_inspection.py --every 1                 # every epoch, not spaced by cost
 
 Each repeat trains the example twice from the same seed, once with the recorder off and once
-on (every epoch, the default settings: 16 probe samples, 20 MB bound), the order alternating
-between repeats so a machine whose load drifts slows both alike. Times are CPU seconds of this
+on (the default settings: spaced by cost, 16 probe samples, 20 MB bound; `--every` for a fixed
+spacing), the order alternating between repeats so a machine whose load drifts slows both alike. Times are CPU seconds of this
 process (`time.process_time`) and wall seconds, one torch thread (what `train` picks for these
-models). Prints each repeat's on/off ratio, their median, the recording's size on disk and the
-cost of one 64x64 decision map of a small 2-D classifier (the editor redraws it live).
+models). Prints each repeat's on/off ratio, their median, the recording's size on disk, the time the
+recorder itself took as a share of the epochs' time (measured inside the run, so a load that
+drifts between runs does not blur it) and the cost of one 64x64 decision map of a small 2-D
+classifier (the editor redraws it live).
 """
 
 from __future__ import annotations
@@ -31,38 +34,42 @@ from engine.training.trainer import Trainer  # noqa: E402
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 
 
-def train_once(graph, epochs: int, record: bool, folder: Path) -> tuple[float, float]:
-    """(CPU seconds, wall seconds) of one fit."""
-    recorder = InspectionRecorder(folder, enabled=record)
+def train_once(graph, epochs: int, record: bool, folder: Path, every: int = 0) -> tuple[float, float, float]:
+    """(CPU seconds, wall seconds) of one fit, and the share of its epochs' wall time spent recording."""
+    recorder = InspectionRecorder(folder, enabled=record, every=every)
     trainer = Trainer(graph, settings={"epochs": epochs, "seed": 0}, callbacks=[recorder])
     cpu, wall = time.process_time(), time.perf_counter()
     trainer.fit()
-    return time.process_time() - cpu, time.perf_counter() - wall
+    share = recorder.spent / recorder.trained if record and recorder.trained else 0.0
+    return time.process_time() - cpu, time.perf_counter() - wall, share
 
 
-def bench_example(name: str, epochs: int, repeats: int) -> float:
+def bench_example(name: str, epochs: int, repeats: int, every: int = 0) -> float:
     graph = load_graph(EXAMPLES / f"{name}.json")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         train_once(graph, 1, True, folder)  # warm-up: imports, kernels, the data's first read
-        ratios, rows = [], []
+        ratios, rows, shares = [], [], []
         for repeat in range(repeats):
             order = (False, True) if repeat % 2 == 0 else (True, False)
-            times = {record: train_once(graph, epochs, record, folder) for record in order}
+            times = {record: train_once(graph, epochs, record, folder, every) for record in order}
             ratio = times[True][0] / times[False][0]
             ratios.append(ratio)
+            shares.append(times[True][2])
             rows.append(
                 f"  repeat {repeat + 1} ({'off, on' if order[0] is False else 'on, off'}): "
                 f"off {times[False][0]:.2f} s CPU ({times[False][1]:.2f} wall), "
-                f"on {times[True][0]:.2f} s CPU ({times[True][1]:.2f} wall), ratio {ratio:.3f}"
+                f"on {times[True][0]:.2f} s CPU ({times[True][1]:.2f} wall), ratio {ratio:.3f}, "
+                f"recorder's own time {times[True][2]:.1%} of the epochs'"
             )
         size = sum(f.stat().st_size for f in (folder / "inspection").iterdir())
         recorded = len(list((folder / "inspection").glob("epoch_*.safetensors")))
-    print(f"{name}: {epochs} epochs, {repeats} repeats")
+    print(f"{name}: {epochs} epochs, {repeats} repeats, inspect_every {every or '0 (auto)'}")
     print("\n".join(rows))
     print(
         f"  median ratio on/off {statistics.median(ratios):.3f} (min {min(ratios):.3f}, max {max(ratios):.3f}); "
-        f"recording {size / 2**20:.2f} MB, {recorded} epochs"
+        f"recording {size / 2**20:.2f} MB, {recorded} epochs; recorder's own time (wall, measured inside the run) "
+        f"median {statistics.median(shares):.1%} of the epochs' time"
     )
     return statistics.median(ratios)
 
@@ -113,10 +120,11 @@ def main() -> None:
     parser.add_argument("--examples", nargs="+", default=["mlp_digits", "cnn_digits"])
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--every", type=int, default=0, help="inspect_every (0: auto, the default)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     for name in args.examples:
-        bench_example(name, args.epochs, args.repeats)
+        bench_example(name, args.epochs, args.repeats, args.every)
     bench_decision_map()
 
 

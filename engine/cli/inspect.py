@@ -132,7 +132,8 @@ def _trained(args, store):
     from engine.inspection.replay import load_epoch_weights
     from engine.inspection.trained import load_trained_run
 
-    trained = load_trained_run(args.run_dir)
+    # at a recorded epoch, a run still training will do: that epoch's weights are in the recording
+    trained = load_trained_run(args.run_dir, require_weights=args.epoch is None)
     if args.epoch is not None:
         load_epoch_weights(trained, store, args.epoch)
     return trained

@@ -10,7 +10,7 @@ samples, or training samples when there is no validation set) is chosen once fro
 classes taken in turn so each appears. Epoch 0 (the initial weights) is recorded, then every
 `inspect_every` epochs, and the last one. `inspect_every` 0 (the default) spaces recordings by
 their cost: an epoch is recorded when the time spent recording so far (setting up included)
-plus one more recording stays within 3 % of the time spent training, so a tiny model whose
+plus this recording and the last epoch's stays within 3 % of the time spent training, so a tiny model whose
 epochs take milliseconds is recorded every few epochs and a large one every epoch; which
 epochs that is depends on the machine's speed, so set a number for a fixed spacing. The folder never exceeds
 `inspect_max_mb`: when the next epoch would not fit, every other recorded epoch is dropped
@@ -107,14 +107,14 @@ class InspectionRecorder(Callback):
         if not self.active:
             return
         self.trained += time.perf_counter() - self.mark
-        # auto: only while recording, this one included, stays within its share of the time trained
-        due = epoch % self.every == 0 if self.every else self.spent + self.cost <= self.share * self.trained
+        # auto: only while recording, this one and the last epoch's included, stays within its share
+        due = epoch % self.every == 0 if self.every else self.spent + 2 * self.cost <= self.share * self.trained
         if due:
             self.record(epoch)
 
     def on_train_end(self, trainer: Trainer, result: TrainingResult) -> None:
-        if not self.active or not trainer.history:
-            return
+        if not self.active or not trainer.history or result.status == "stopped":
+            return  # a stop comes mid-epoch: its weights belong to no epoch's end, so they are not labelled one
         # The weights the run ends with: the best epoch's when early stopping restored them.
         final = result.best_epoch if result.restored_best and result.best_epoch else trainer.history[-1]["epoch"]
         if final not in self.attempted:

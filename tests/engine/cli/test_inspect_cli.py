@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 import torch
@@ -80,6 +82,15 @@ def test_an_earlier_epoch_is_drawn_from_its_recorded_weights(runs, tmp_path):
     np.testing.assert_allclose(run.run(probe, ["fc2"])["fc2"].numpy(), store.read(0, "fc2").logits, atol=1e-6)
     load_epoch_weights(run, store, 2)
     np.testing.assert_allclose(run.run(probe, ["fc2"])["fc2"].numpy(), store.read(2, "fc2").logits, atol=1e-6)
+
+
+def test_a_run_still_training_is_drawn_at_its_recorded_epochs(runs, tmp_path, capsys):
+    live = tmp_path / "live"
+    shutil.copytree(runs["moons"], live)
+    (live / "weights.safetensors").unlink()  # written when the run ends
+    assert cli(["inspect", str(live), "--what", "boundary", "--epoch", "1", "-o", str(tmp_path / "b.png")]) == 0
+    assert cli(["inspect", str(live), "--what", "boundary", "-o", str(tmp_path / "c.png")]) == 2
+    assert "no trained weights yet" in capsys.readouterr().err
 
 
 def test_without_what_it_lists_the_recording(runs, capsys):
