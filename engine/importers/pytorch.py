@@ -312,6 +312,7 @@ class _Pieces:
     sizes: list[int]
 
 
+SEVERAL_OUTPUTS = "forward returns several values; a Netwright model has one output"
 MANY_INPUTS_KEPT = "has no Netwright node (and takes more than one input, so it cannot be kept whole)"
 # Calls the mapper itself handles (views, parts of a split or of a recurrent layer's output, sizes).
 STRUCTURAL_CALLS = ("getitem", "getattr", "size", "dim", "contiguous", "clone", "flatten", "view", "reshape")
@@ -382,6 +383,8 @@ class _Mapper:
                         raise
                     if len(node.args) != 1 or node.kwargs:
                         raise Unmapped(MANY_INPUTS_KEPT) from None
+            elif node.op == "output" and not isinstance(node.args[0], fx.Node):
+                raise Unmapped(SEVERAL_OUTPUTS)
             elif node.op in ("call_function", "call_method"):
                 name = _call_name(node)
                 known = STRUCTURAL_CALLS + SHAPE_ARITHMETIC + tuple(self.index.function_claimants)
@@ -401,6 +404,8 @@ class _Mapper:
             return f"{_call_name(node)}()", f"{node.name} in {scope}"
         if node.op == "get_attr":
             return "a parameter or buffer used directly", str(node.target)
+        if node.op == "output":
+            return "the return value", "forward"
         return node.op, node.name
 
     # -- values ----------------------------------------------------------------------------------------
@@ -655,6 +660,11 @@ class _Mapper:
             raise Unmapped(f"changes the batch axis ({list(before)} -> {list(after)}); Netwright keeps it")
         if after == before:
             return source
+        if len(after) == 1:
+            raise Unmapped(
+                f"leaves one number per sample with no axis ({list(before)} -> {list(after)}); Netwright keeps at "
+                "least one axis per sample (end with [B, 1] instead)"
+            )
         if len(after) == 2 and len(before) > 2:
             return self._add("layers.Flatten", node, {}, [source])
         return self._add("layers.Reshape", node, {"shape": list(after[1:])}, [source])
@@ -662,7 +672,7 @@ class _Mapper:
     def _output(self, node: fx.Node) -> str:
         result = node.args[0]
         if not isinstance(result, fx.Node):
-            raise Unmapped("forward returns several values; a Netwright model has one output")
+            raise Unmapped(SEVERAL_OUTPUTS)
         value = self.values.get(result.name)
         if isinstance(value, _RecurrentPart) and value.path == ():
             raise Unmapped(f"forward returns the (output, state) tuple of `{value.rec.target}`")

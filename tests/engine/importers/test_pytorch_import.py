@@ -240,3 +240,40 @@ def test_a_part_after_a_failed_one_is_listed_when_it_would_fail_on_its_own():
         import_module(Chain(), (4,))
     kinds = [line.strip().split(" x ")[0] for line in str(caught.value).splitlines()[1:]]
     assert kinds == ["erf()", "nn.Bilinear", "erfc()"]
+
+
+def test_the_examples_vae_as_written_lists_its_whole_gap():
+    class VAE(torch.nn.Module):  # pytorch/examples vae/main.py: samples in eval too, returns three values
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.fc21, self.fc22 = torch.nn.Linear(16, 8), torch.nn.Linear(8, 2), torch.nn.Linear(8, 2)
+            self.fc3, self.fc4 = torch.nn.Linear(2, 8), torch.nn.Linear(8, 16)
+
+        def forward(self, x):
+            h1 = torch.relu(self.fc1(x.view(-1, 16)))
+            mu, logvar = self.fc21(h1), self.fc22(h1)
+            std = torch.exp(0.5 * logvar)
+            z = mu + torch.randn_like(std) * std
+            return torch.sigmoid(self.fc4(torch.relu(self.fc3(z)))), mu, logvar
+
+    with pytest.raises(ModelImportError) as caught:
+        import_module(VAE(), (16,))
+    lines = [line.strip() for line in str(caught.value).splitlines()]
+    assert lines[1:] == [
+        "exp() x 1: has no Netwright node (exp in forward)",
+        "randn_like() x 1: has no Netwright node (randn_like in forward)",
+        "the return value x 1: forward returns several values; a Netwright model has one output (forward)",
+    ]
+
+
+def test_a_per_sample_scalar_output_is_one_line():
+    class Scores(torch.nn.Module):  # DCGAN's discriminator ends with output.view(-1, 1).squeeze(1)
+        def __init__(self):
+            super().__init__()
+            self.fc = torch.nn.Linear(4, 1)
+
+        def forward(self, x):
+            return torch.sigmoid(self.fc(x)).view(-1, 1).squeeze(1)
+
+    with pytest.raises(ModelImportError, match=r"squeeze\(\) x 1: leaves one number per sample with no axis"):
+        import_module(Scores(), (4,))
