@@ -51,7 +51,8 @@ LESSONS: tuple[Lesson, ...] = (
         do="Train `overfitting_plain` (100 epochs, a few seconds). Then open and train each cure and compare "
         "their curves, or tick the runs in the Runs panel to overlay them.",
         look="The loss chart: training loss falls towards zero while validation loss bottoms out after about ten "
-        "epochs and then climbs for the rest of the run: the gap between the two curves is overfitting. "
+        "epochs and then climbs for the rest of the run: the gap between the two curves is overfitting, and "
+        "the training doctor's card names it (overfitting since epoch 11) with the cures to try. "
         "With dropout the minimum comes later and lower; with L2 validation loss stays flat near its minimum; "
         "with early stopping the run ends 10 epochs after the best epoch, which the chart marks, and the "
         "final metrics are that epoch's (its weights are restored).",
@@ -76,7 +77,9 @@ LESSONS: tuple[Lesson, ...] = (
             LessonGraph("vanishing_relu_batchnorm", "the sigmoid stack with ReLU and BatchNorm1d instead"),
             LessonGraph("vanishing_residual", "the same sigmoid layers with a residual path around each"),
         ),
-        do="Train `vanishing_sigmoid` (10 epochs, a second or two). Then train the cures and compare their gradient norms.",
+        do="Open `vanishing_sigmoid`: before any training, the Problems panel already warns that `act4` is the "
+        "fourth saturating activation in a row with no normalization (its quick fix inserts a BatchNorm). Train it "
+        "(10 epochs, a second or two), then train the cures and compare their gradient norms.",
         look="The gradient-norm badges on the layers and the Gradient norms chart: the head's gradient is about "
         "0.5, fc8's ten times smaller, and so on down to fc1 at about 1e-7, blue badges on the first layers. "
         "Accuracy stays at chance (10 %). Swapping in ReLU is not enough with PyTorch's default initial "
