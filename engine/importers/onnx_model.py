@@ -32,6 +32,7 @@ from engine.importers.common import (
     compiled_with_weights,
     layout,
 )
+from engine.importers.onnx_patterns import find_gelu
 from engine.registry import Unmapped, catalog
 
 SHAPE = "shape"  # a value computed from a tensor's shape: only a Reshape's target may use it
@@ -144,7 +145,13 @@ class _OnnxMapper:
             params |= {"dtype": "long", "num_classes": self.num_ids}
         node_id = self.builder.add("data.Input", inputs[0].name, params, [])
         self.values[inputs[0].name] = (node_id, "out")
+        fused = {f.first: f for f in find_gelu(list(self.graph.node), self._known_constants())}
+        members = {name for f in fused.values() for name in f.members}
         for node in self.graph.node:
+            if node.output and node.output[0] in members:  # part of one layer's pattern: made at its first
+                if node.output[0] in fused:
+                    self._fuse(fused[node.output[0]], node)
+                continue
             if any(self.values.get(i, 0) is None for i in node.input if i):
                 for out in node.output:
                     self.values[out] = None  # downstream of a failure: reported once, at the cause
@@ -169,6 +176,29 @@ class _OnnxMapper:
         return ref[0]
 
     # -- helpers ---------------------------------------------------------------------------------------
+
+    def _known_constants(self) -> dict[str, np.ndarray]:
+        """Stored tensors and Constant operators' values, for finding patterns before mapping."""
+        known = dict(self.consts)
+        for node in self.graph.node:
+            if node.op_type == "Constant":
+                try:
+                    known[node.output[0]] = _constant(node)
+                except Unmapped:
+                    continue
+        return known
+
+    def _fuse(self, pattern, node) -> None:
+        source = self.values.get(pattern.source)
+        if source is None:
+            self.values[pattern.output] = None
+            return
+        try:
+            params = {"approximate": "none"} if pattern.type_id == "activations.GELU" else {}
+            self.values[pattern.output] = self._add(pattern.type_id, node, params, [self._tensor(pattern.source)])[0]
+        except Unmapped as exc:
+            self.blockers.add(f"ONNX {node.op_type}", node.name or node.output[0], str(exc))
+            self.values[pattern.output] = None
 
     def _id_count(self, name: str) -> int:
         """How many distinct ids an integer input takes: the rows of the table its first Gather looks up."""

@@ -1,0 +1,82 @@
+"""Operator patterns that exporters write for one layer, found before mapping: exact GELU.
+
+Below opset 20 ONNX has no Gelu operator, so torch writes the exact GELU as
+x * 0.5 * (1 + erf(x / sqrt(2))): Div, Erf, Add, then two Muls in either order (the dynamo
+and legacy exporters differ). Found here, the five operators become one GELU node.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Fused:
+    """Operators (by first output name) that together compute `type_id` from tensor `source` into `output`."""
+
+    type_id: str
+    source: str
+    output: str
+    members: frozenset[str]
+    first: str  # the member met first in graph order: the node is made there
+
+
+def _scalar(consts: dict, name: str) -> float | None:
+    value = consts.get(name)
+    if value is None or np.asarray(value).size != 1:
+        return None
+    return float(np.asarray(value).reshape(-1)[0])
+
+
+def _other(node, name: str) -> str | None:
+    """The input of a two-input node that is not `name`."""
+    inputs = list(node.input)
+    if len(inputs) != 2 or name not in inputs:
+        return None
+    return inputs[1] if inputs[0] == name else inputs[0]
+
+
+def find_gelu(nodes, consts: dict) -> list[Fused]:
+    """Every exact GELU written as Div, Erf, Add, Mul, Mul whose inner values nothing else reads."""
+    producer = {out: n for n in nodes for out in n.output}
+    users: dict[str, list] = {}
+    for n in nodes:
+        for name in n.input:
+            users.setdefault(name, []).append(n)
+
+    def only_user(name: str, op_type: str):
+        found = users.get(name, [])
+        return found[0] if len(found) == 1 and found[0].op_type == op_type else None
+
+    fused = []
+    for erf in (n for n in nodes if n.op_type == "Erf"):
+        div = producer.get(erf.input[0])
+        if (
+            div is None
+            or div.op_type != "Div"
+            or not math.isclose(_scalar(consts, div.input[1]) or 0, math.sqrt(2), rel_tol=1e-5)
+        ):
+            continue
+        x = div.input[0]
+        add = only_user(erf.output[0], "Add")
+        if add is None or _scalar(consts, _other(add, erf.output[0]) or "") != 1.0:
+            continue
+        first_mul = only_user(add.output[0], "Mul")
+        if first_mul is None:
+            continue
+        other = _other(first_mul, add.output[0])
+        second_mul = only_user(first_mul.output[0], "Mul")
+        if second_mul is None:
+            continue
+        last = _other(second_mul, first_mul.output[0])
+        halves = (_scalar(consts, other or ""), _scalar(consts, last or ""))
+        if not ((other == x and halves[1] == 0.5) or (last == x and halves[0] == 0.5)):
+            continue
+        if len(users.get(div.output[0], [])) != 1:
+            continue
+        members = frozenset(n.output[0] for n in (div, erf, add, first_mul, second_mul))
+        fused.append(Fused("activations.GELU", x, second_mul.output[0], members, div.output[0]))
+    return fused
