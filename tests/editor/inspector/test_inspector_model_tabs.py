@@ -11,7 +11,7 @@ from PySide6 import QtCore
 from editor.inspector.panel import InspectorPanel
 from engine.cli import main as cli
 from engine.graph import save_graph
-from engine.inspection.live_input import frame_drawing, image_to_sample
+from engine.inspection.live_input import features_to_sample, frame_drawing, image_to_sample, predict, typical_features
 from engine.inspection.trained import load_trained_run
 from tests.engine.conftest import make_mlp
 
@@ -120,3 +120,35 @@ def test_tabs_that_need_weights_say_so_for_images_features_and_no_run(panel, dig
     assert "Train the graph first" in tabs.map_view.message
     panel.set_run(digits_run)
     assert "two features" in tabs.map_view.message and "[64]" in tabs.map_view.message
+
+
+def test_while_a_run_trains_the_decision_map_is_redrawn_at_most_once_a_second(panel, qtbot, moons_run):
+    panel.set_run(moons_run, live=True)
+    tabs = panel.model_tabs
+    panel.tabs.setCurrentIndex(tabs.map_tab)
+    first = tabs.map_view.map
+    assert first is not None
+    panel.slider.show_epoch(0)  # a new epoch right after: drawn a little later, not at once
+    assert tabs.map_view.map is first and tabs.later.isActive()
+    qtbot.waitUntil(lambda: tabs.map_view.map is not first, timeout=3000)
+    assert "weights of epoch 0" in tabs.map_view.subtitle
+    panel.set_run(moons_run, live=False)
+
+
+def test_typed_feature_values_give_the_engines_prediction(panel, tmp_path):
+    graph = make_mlp(8)
+    graph.nodes["data"].params["dataset"] = "iris"
+    graph.nodes["fc2"].params["out_features"] = 3
+    graph.training.update({"epochs": 2, "seed": 3})
+    run_dir = trained(tmp_path, graph)
+    panel.set_run(run_dir)
+    tabs = panel.model_tabs
+    panel.tabs.setCurrentIndex(tabs.try_tab)
+    boxes = tabs.try_view.feature_boxes
+    assert len(boxes) == 4 and tabs.try_view.image_box.isHidden()
+    run = load_trained_run(run_dir)
+    np.testing.assert_allclose([b.value() for b in boxes], typical_features(run), atol=1e-3)  # starts at the means
+    boxes[2].setValue(6.1)  # a long petal
+    expected = predict(run, features_to_sample(run, [b.value() for b in boxes]))
+    np.testing.assert_allclose(tabs.last_prediction.probabilities, expected.probabilities, atol=1e-6)
+    assert tabs.try_view.verdict.text().startswith(f"Predicts {expected.predicted_name}")
