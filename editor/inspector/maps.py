@@ -8,7 +8,16 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from editor.inspector.painting import DIVERGING, FRAME, View, colour_image, font, symmetric_range
+from editor.inspector.painting import (
+    DIVERGING,
+    FRAME,
+    ImageGrid,
+    View,
+    colour_image,
+    font,
+    grey_image,
+    symmetric_range,
+)
 from editor.training.plots import PALETTE
 
 MAP_SIDE_MAX = 360.0
@@ -208,3 +217,49 @@ class ProjectionView(QtWidgets.QWidget):
         self.caption.show()
         self.plot.show()
         self.plot.autoRange()
+
+
+class AttributionView(QtWidgets.QWidget):
+    """The probe images, the saliency of each prediction (|gradient|) and Grad-CAM, as three grids."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.inputs = ImageGrid("Probe samples", "", max_side=56)
+        self.saliency = ImageGrid("Saliency", "", max_side=56)
+        self.grad_cam = ImageGrid("Grad-CAM", "", max_side=56)
+        self.message = QtWidgets.QLabel()
+        self.message.setWordWrap(True)
+        self.message.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.message.setMargin(24)
+        self.message.setStyleSheet("color: #8a90a0;")
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(1)
+        layout.addWidget(self.message)
+        for grid in (self.inputs, self.saliency, self.grad_cam):
+            grid.setMinimumHeight(170)
+            layout.addWidget(grid)
+        layout.addStretch(1)
+        self.show_message("Select an image classifier's run: which pixels its predictions rest on shows here.")
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
+        for grid in (self.inputs, self.saliency, self.grad_cam):
+            grid.hide()
+
+    def show_attributions(self, pictures, levels, saliency, grad_cam, layer, captions, note) -> None:
+        self.message.hide()
+        self.inputs.set_images([grey_image(p, *levels) for p in pictures], captions)
+        self.inputs.subtitle = f"each with the class it predicts · {note}"
+        grey = [s if s.ndim == 2 else s.max(axis=2) for s in saliency]
+        self.saliency.set_images([colour_image(s, 0.0, float(s.max()) or 1.0) for s in grey])  # each to its own peak
+        self.saliency.subtitle = "how much each pixel moves the predicted class's score (bright: most, per image)"
+        self.inputs.show()
+        self.saliency.show()
+        if grad_cam is None:
+            self.grad_cam.hide()
+            return
+        self.grad_cam.set_images([colour_image(c, 0.0, float(np.max(c)) or 1.0) for c in grad_cam])
+        self.grad_cam.subtitle = f"where {layer}'s feature maps speak for the predicted class (bright: most)"
+        self.grad_cam.show()

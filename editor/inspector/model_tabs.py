@@ -18,7 +18,7 @@ import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from editor.inspector.cell_view import PICK_A_CELL, CellSamplesView
-from editor.inspector.maps import DecisionMapView, ProjectionView
+from editor.inspector.maps import AttributionView, DecisionMapView, ProjectionView
 from editor.inspector.try_view import TryInputView
 
 if TYPE_CHECKING:
@@ -84,11 +84,14 @@ class ModelTabs(QtCore.QObject):
         self.cell_tab = tabs.addTab(_scrolled(self.cell_view), "Cell")
         self.try_tab = tabs.addTab(self.try_view, "Try it")
         self.map_tab = tabs.addTab(_scrolled(self.map_view), "Map")
+        self.why_view = AttributionView()
+        self.why_tab = tabs.addTab(_scrolled(self.why_view), "Why")
         for index, tip in (
             (self.projection_tab, "The selected node's outputs on the validation samples, in two dimensions"),
             (self.cell_tab, "The samples of the confusion-matrix cell you click in Insights"),
             (self.try_tab, "Your own input: draw a digit, open or drop an image, or type feature values"),
             (self.map_tab, "A two-feature dataset's decision map, with each small layer's units"),
+            (self.why_tab, "Which pixels each probe prediction rests on: saliency and Grad-CAM (Captum)"),
         ):
             tabs.setTabToolTip(index, tip)
         self.cell: tuple[int, int] | None = None
@@ -100,7 +103,11 @@ class ModelTabs(QtCore.QObject):
         self.later = QtCore.QTimer(self)
         self.later.setSingleShot(True)
         self.later.timeout.connect(self.refresh)
-        self.live_spacing = {self.projection_tab: PROJECTION_LIVE_S, self.map_tab: MAP_LIVE_S}
+        self.live_spacing = {
+            self.projection_tab: PROJECTION_LIVE_S,
+            self.map_tab: MAP_LIVE_S,
+            self.why_tab: PROJECTION_LIVE_S,
+        }
         self.try_view.request.connect(self.try_input)
         self.projection.method_changed.connect(lambda _m: self.refresh())
         self.map_view.show_message(
@@ -158,6 +165,8 @@ class ModelTabs(QtCore.QObject):
             self._try_tab()
         elif index == self.map_tab:
             self._decision_map()
+        elif index == self.why_tab:
+            self._attribution()
         elif index == self.cell_tab and self.cell is not None:
             self._cell()
 
@@ -311,3 +320,46 @@ class ModelTabs(QtCore.QObject):
         step = max(1, len(raw) // MAP_POINTS)
         subtitle = f"colour: the class it predicts, faint where unsure · {note}"
         self.map_view.set_map(view, raw.numpy()[::step], labels[::step], run.class_names, subtitle)
+
+    def _attribution(self) -> None:
+        node = self.panel.node_id
+        key = self._key(node)
+        if self.shown.get(self.why_tab) == key:
+            return
+        self.shown[self.why_tab] = key
+        run, note = self.model()
+        if note is None:
+            self.why_view.show_message(run)
+            return
+        if run.image_shape is None or run.accuracy is None:
+            self.why_view.show_message(
+                "Saliency and Grad-CAM are drawn for image classifiers: this run's data are not images."
+            )
+            return
+        import torch
+
+        from engine.inspection.attribution import AttributionError, explain
+
+        probe = self.panel.store.probe() if self.panel.store is not None else None
+        inputs = torch.from_numpy(probe.inputs) if probe is not None else run.data.val_x[:16]
+        # Grad-CAM on the selected node when it is a stack of feature maps, else on the last convolution
+        info = (
+            self.panel.store.node_info(node)
+            if self.panel.store is not None and node in self.panel.store.nodes()
+            else {}
+        )
+        layer = node if len(info.get("full_shape") or []) == 3 else None
+        try:
+            found = explain(run, inputs, layer)
+        except AttributionError as exc:
+            self.why_view.show_message(str(exc))
+            return
+        from engine.inspection.live_input import pixel_range, to_image_layout
+
+        pictures = [to_image_layout(run, x) for x in run.raw_x(torch.from_numpy(found.inputs)).numpy()]
+        saliency = [np.abs(to_image_layout(run, s)) for s in found.saliency]
+        names = run.class_names
+        captions = [names[int(t)] if int(t) < len(names) else str(int(t)) for t in found.target]
+        self.why_view.show_attributions(
+            pictures, pixel_range(run), saliency, found.grad_cam, found.layer, captions, note
+        )

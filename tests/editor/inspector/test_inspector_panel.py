@@ -153,3 +153,16 @@ def test_every_empty_state_says_why(panel, cnn_run, tmp_path):
     assert "`conv9` was not in the graph when this run trained" in said()
     panel.set_node("conv1")
     assert panel.message.isHidden() and not panel.scroll.isHidden()
+
+
+def test_why_shows_saliency_and_grad_cam_of_each_probe_sample(panel, cnn_run):
+    panel.set_run(cnn_run)
+    panel.set_node("relu1")  # feature maps: Grad-CAM looks at them
+    tabs = panel.model_tabs
+    panel.tabs.setCurrentIndex(tabs.why_tab)
+    why = tabs.why_view
+    assert why.message.isHidden()
+    assert len(why.inputs.images) == len(why.saliency.images) == len(why.grad_cam.images) == 16
+    assert "relu1" in why.grad_cam.subtitle and "weights of epoch 3" in why.inputs.subtitle
+    panel.set_node("fc1")  # not a stack of feature maps: the last convolution
+    assert "conv1" in why.grad_cam.subtitle
