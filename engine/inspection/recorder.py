@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from engine.fileio import current_umask
 from engine.inspection.capture import Capture, GradientSource, Limits
 from engine.inspection.store import FOLDER, FORMAT, INDEX, PROBE, VERSION, epoch_file
 from engine.training.callbacks import Callback
@@ -296,6 +297,7 @@ def replace_file(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(tmp, 0o666 & ~current_umask())  # what open() would give it, not mkstemp's 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
