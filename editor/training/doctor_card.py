@@ -17,7 +17,10 @@ from engine.training.doctor import Diagnosis, diagnose
 PROBLEM = "#f0a050"
 HEALTHY = "#5ac86e"
 NOTE = "#8a90a0"
-WAITING = "The training doctor reads the curves after each epoch: overfitting, a learning rate too high, a plateau, vanishing gradients, dead units."
+WAITING = (
+    "it reads the curves after each epoch: overfitting, a learning rate too high, a plateau, vanishing "
+    "gradients, dead units"
+)
 
 
 class DoctorCard(QtWidgets.QFrame):
@@ -57,14 +60,18 @@ class DoctorCard(QtWidgets.QFrame):
 
 
 def card_html(diagnosis: Diagnosis) -> str:
+    """The headline only for a healthy run (problems name themselves), then one line per finding."""
+    label = "<b style='color:#c8ccd6'>Training doctor</b>"
     if not diagnosis.epochs and not diagnosis.findings:
-        return f"<span style='color:{NOTE}'>🩺 {escape(WAITING)}</span>"
-    color = HEALTHY if diagnosis.healthy else PROBLEM
-    parts = [f"<b style='color:{color}'>🩺 {escape(diagnosis.headline)}</b>"]
+        return f"{label} <span style='color:{NOTE}'>· {escape(WAITING)}</span>"
+    lines = []
+    if diagnosis.healthy:
+        lines.append(f"{label} · <b style='color:{HEALTHY}'>{escape(diagnosis.headline)}</b>")
     for finding in diagnosis.findings:
         tone = PROBLEM if finding.severity == "problem" else NOTE
-        parts.append(
-            f"<br><span style='color:{tone}'>●</span> <b>{escape(finding.title)}</b>: {escape(finding.evidence)}."
-            f" <span style='color:#9fc3ff'>Try: {escape(finding.fix)}.</span>"
+        lead = f"{label} · " if not lines else ""
+        lines.append(
+            f"{lead}<span style='color:{tone}'>●</span> <b style='color:{tone}'>{escape(finding.title)}</b>: "
+            f"{escape(finding.evidence)}. <span style='color:#9fc3ff'>Try: {escape(finding.fix)}.</span>"
         )
-    return "".join(parts)
+    return "<br>".join(lines)

@@ -22,13 +22,13 @@ TRUTH = QtGui.QColor(235, 238, 245)
 
 
 def regression_titles(samples: dict[str, Any]) -> tuple[str, str]:
-    r2 = f"R² {samples['r2']:.2f} on {len(samples['actual'])} validation samples"
+    r2 = f"R² {samples['r2']:.2f} ({len(samples['actual'])} samples)"
     if samples["kind"] == "forecast":
-        return "Forecasts", f"{r2} · white: the true next value, blue: the forecast"
+        return "Forecasts", f"{r2} · white: truth, blue: forecast"
     if "fit" in samples:
-        return "Fitted curve", f"{r2} · grey: the data, blue: the model"
-    first = " (first output)" if samples.get("outputs", 1) > 1 else ""
-    return "Predicted vs actual", f"{r2}{first} · on the dashed line the prediction is exact"
+        return "Fitted curve", f"{r2} · grey: data, blue: model"
+    first = ", first output" if samples.get("outputs", 1) > 1 else ""
+    return "Predicted vs actual", f"{r2}{first} · dashed: exact"
 
 
 def paint_regression_kind(painter: QtGui.QPainter, body: QtCore.QRectF, samples: dict[str, Any]) -> None:
@@ -42,6 +42,7 @@ def paint_regression_kind(painter: QtGui.QPainter, body: QtCore.QRectF, samples:
         _dots(painter, place, fit["x"], samples["actual"], DATA, 2.2)
         _line(painter, place, fit["grid"], fit["curve"], MODEL, 2.0)
         _axis_labels(painter, box, "x (input feature)", "y")
+        _range_labels(painter, box, fit["x"], np.concatenate([samples["actual"], fit["curve"]]))
     else:
         actual, predicted = samples["actual"], samples["predicted"]
         both = np.concatenate([actual, predicted])
@@ -51,6 +52,7 @@ def paint_regression_kind(painter: QtGui.QPainter, body: QtCore.QRectF, samples:
         painter.drawLine(place(lo, lo), place(hi, hi))
         _dots(painter, place, actual, predicted, QtGui.QColor(91, 140, 255, 190), 2.4)
         _axis_labels(painter, box, "actual", "predicted")
+        _range_labels(painter, box, both, both)
 
 
 def _paint_forecasts(painter: QtGui.QPainter, body: QtCore.QRectF, samples: dict[str, Any]) -> None:
@@ -66,15 +68,21 @@ def _paint_forecasts(painter: QtGui.QPainter, body: QtCore.QRectF, samples: dict
     for k in range(count):
         r, c = divmod(k, columns)
         cell = QtCore.QRectF(body.left() + c * (width + gap), body.top() + r * (height + gap), width, height)
-        steps = np.arange(len(series[k]) + 1, dtype=float)
+        last = len(series[k])  # the step after the window: where the forecast lands
+        steps = np.arange(last + 3, dtype=float)  # two steps of room right of it
         values = np.concatenate([series[k], [samples["actual"][k], samples["predicted"][k]]])
         _, place = _axes(painter, cell, steps, values)
-        _line(painter, place, steps[:-1], series[k], DATA, 1.4)
-        last = len(series[k])
+        painter.setPen(QtGui.QPen(AXIS, 1, QtCore.Qt.PenStyle.DashLine))
+        painter.drawLine(place(last - 0.5, float(values.min())), place(last - 0.5, float(values.max())))
+        _line(painter, place, steps[:last], series[k], DATA, 1.4)
+        end = place(last - 1, float(series[k][-1]))
         for value, color in ((samples["actual"][k], TRUTH), (samples["predicted"][k], MODEL)):
+            point = place(last, float(value))
+            painter.setPen(QtGui.QPen(color, 1.0, QtCore.Qt.PenStyle.DotLine))
+            painter.drawLine(end, point)
             painter.setPen(QtCore.Qt.PenStyle.NoPen)
             painter.setBrush(color)
-            painter.drawEllipse(place(last, float(value)), 3.6, 3.6)
+            painter.drawEllipse(point, 3.6, 3.6)
 
 
 def _axes(painter, rect: QtCore.QRectF, xs, ys, square: bool = False):
@@ -132,3 +140,18 @@ def _axis_labels(painter, box: QtCore.QRectF, x_label: str, y_label: str) -> Non
         QtCore.QRectF(-box.height() / 2, -14, box.height(), 14), QtCore.Qt.AlignmentFlag.AlignCenter, y_label
     )
     painter.restore()
+
+
+def _range_labels(painter, box: QtCore.QRectF, xs, ys) -> None:
+    """The smallest and largest value at the ends of each axis, so the units can be read."""
+    painter.setPen(LABEL)
+    font = painter.font()
+    font.setPointSizeF(7.0)
+    painter.setFont(font)
+    left, right = QtCore.Qt.AlignmentFlag.AlignLeft, QtCore.Qt.AlignmentFlag.AlignRight
+    below = QtCore.QRectF(box.left() + 2, box.bottom() + 1, box.width() - 4, 12)
+    painter.drawText(below, left, f"{float(np.min(xs)):.3g}")
+    painter.drawText(below, right, f"{float(np.max(xs)):.3g}")
+    inside = box.adjusted(4, 2, -4, -2)
+    painter.drawText(inside, left | QtCore.Qt.AlignmentFlag.AlignTop, f"{float(np.max(ys)):.3g}")
+    painter.drawText(inside, left | QtCore.Qt.AlignmentFlag.AlignBottom, f"{float(np.min(ys)):.3g}")

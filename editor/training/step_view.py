@@ -47,6 +47,11 @@ def gradient_color(norm: float) -> tuple[int, int, int]:
     return STOPS[-1][1]
 
 
+def _short(value: float) -> str:
+    """`1e-07` -> `1e-7`: a badge on a node header has room for little."""
+    return f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e")
+
+
 class StepPanel(QtWidgets.QWidget):
     """The Step tab: the last step's batch and loss, a table of layers, and the colour legend."""
 
@@ -83,10 +88,13 @@ class StepPanel(QtWidgets.QWidget):
         layout.addWidget(self.table, 1)
 
     def show_report(self, report: StepReport) -> None:
-        losses = ", ".join(f"{name} {value:.4g}" for name, value in report.losses.items())
+        if len(report.losses) == 1:
+            losses = f"loss {next(iter(report.losses.values())):.4g}"
+        else:
+            losses = ", ".join(f"{name} {value:.4g}" for name, value in report.losses.items())
         self.summary.setText(
             f"<b>Step {report.step}</b>: epoch {report.epoch}, batch {report.batch + 1} of {report.batches} "
-            f"({report.size} samples) · loss {losses}. The gradient flows back from the loss: each layer's "
+            f"({report.size} samples) · {losses}. The gradient flows back from the loss: each layer's "
             "weights move by the learning rate times it."
         )
         self.table.setRowCount(len(report.layers))
@@ -118,7 +126,7 @@ class Legend(QtWidgets.QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         painter = QtGui.QPainter(self)
-        bar = QtCore.QRectF(4, 4, self.width() - 8, 10)
+        bar = QtCore.QRectF(16, 4, self.width() - 32, 10)  # room for the end labels
         gradient = QtGui.QLinearGradient(bar.topLeft(), bar.topRight())
         for t, rgb in STOPS:
             gradient.setColorAt(t, QtGui.QColor(*rgb))
@@ -190,7 +198,7 @@ class StepMode(QtCore.QObject):
         self.window.canvas.show_health(
             {
                 layer.node_id: (
-                    f"∇ {layer.grad_norm:.0e} · Δ {layer.relative_change:.0e}",
+                    f"∇{_short(layer.grad_norm)} Δ{_short(layer.relative_change)}",
                     gradient_color(layer.grad_norm),
                 )
                 for layer in report.layers

@@ -31,7 +31,7 @@ def test_a_step_shows_the_layers_gradients_and_colours_the_edges(window):
     assert panel.table.rowCount() == len(report.layers) == 2  # mlp_digits: fc1 and fc2
     assert panel.table.item(0, 0).text() == "fc1" and "Step 1" in panel.summary.text()
     fc1 = report.layers[0]
-    assert window.canvas.canvas_node("fc1").view.health[0].startswith("∇ ")
+    assert window.canvas.canvas_node("fc1").view.health[0].startswith("∇")
     [edge] = pipes_from(window, "fc1")
     assert edge.gradient_color == gradient_color(report.port_gradients[("fc1", "out")])
     assert edge.pen().color().getRgb()[:3] == edge.gradient_color and fc1.grad_norm > 0
