@@ -120,6 +120,7 @@ class _OnnxMapper:
         self.shapes = {v.name: _dims(v) for v in (*self.graph.value_info, *self.graph.input, *self.graph.output)}
         self.input_dims: list[int] = []
         self.batch = 2  # the batch compared with onnxruntime: the file's own when it fixes one
+        self.partial_sizes: dict[str, list[int | None]] = {}  # Shape outputs: the sizes, None for the batch
         self.num_ids: int | None = None  # integer ids in [0, num_ids) for a model whose input is token ids
         self.index = catalog().import_index()
         self.blockers = Blockers()
@@ -268,6 +269,25 @@ class _OnnxMapper:
 
     # -- operators --------------------------------------------------------------------------------------
 
+    def _sizes(self, node, a: dict) -> list[Any]:
+        """Arithmetic on a tensor's shape. Sizes that do not involve the batch (the channels // 3 of a
+        chunk in the legacy exporter) are known here and become stored numbers; the rest stay SHAPE."""
+        if node.op_type == "Shape":
+            source = self.values.get(node.input[0])
+            spec = analyze(self.builder.graph).specs.get(source) if isinstance(source, tuple) else None
+            if spec is not None:
+                sizes = [None, *spec.dims][int(a.get("start", 0)) : a.get("end")]
+                self.partial_sizes[node.output[0]] = sizes
+            return [SHAPE]
+        if node.op_type == "Gather" and node.input[0] in self.partial_sizes and node.input[1] in self.consts:
+            picked = np.asarray(self.partial_sizes[node.input[0]], dtype=object)[self.consts[node.input[1]]]
+            if all(v is not None for v in np.atleast_1d(picked)):
+                self.consts[node.output[0]] = np.asarray(picked, dtype=np.int64)
+                return [CONST]
+            return [SHAPE]
+        known = all(i in self.consts for i in node.input if i)
+        return (self._folded(node) if known else None) or [SHAPE]
+
     def _folded(self, node) -> list[Any] | None:
         """An operator computing only from stored tensors (the legacy exporter's pads for Pad, a weight
         transposed) is computed here, once, with onnx's reference evaluator, and becomes a stored tensor."""
@@ -315,7 +335,7 @@ class _OnnxMapper:
                 return [CONST]
             return [self._tensor(node.input[0])]
         if op == "Shape" or (op in SHAPE_OPS and self._is_shape_math(node)):
-            return [SHAPE]
+            return self._sizes(node, a)
         if op == "MatMul":
             return self._matmul(node)
         if op == "Add":
@@ -330,6 +350,8 @@ class _OnnxMapper:
                 return [source]  # already flat
         if op == "Reshape":
             return self._reshape(node)
+        if op == "Split":
+            return self._split(node, a)
         return self._registered(node, a)
 
     def _recurrent_parts(self, node, a: dict) -> list[Any] | None:
@@ -418,6 +440,29 @@ class _OnnxMapper:
         if int(a.get("keepdims", 1)):
             return pooled
         return self._add("layers.Flatten", node, {}, pooled)
+
+    def _split(self, node, a: dict) -> list[Ref]:
+        """Split (torch's chunk and split) into one Slice node per output."""
+        source = self._tensor(node.input[0])
+        spec = analyze(self.builder.graph).specs.get(source)
+        if spec is None:
+            raise Unmapped("its input has no known shape")
+        axis = int(a.get("axis", 0)) % spec.rank
+        if axis == 0:
+            raise Unmapped("splits the batch axis; Netwright keeps each sample whole")
+        size, count = spec.dims[axis - 1], len(node.output)
+        sizes = self._const(node, 1, required=False)
+        if sizes is None:
+            sizes = a.get("split") or [-(-size // count)] * (count - 1) + [size - -(-size // count) * (count - 1)]
+        sizes = [int(v) for v in sizes]
+        if sum(sizes) != size or len(sizes) != count or min(sizes) < 1:
+            raise Unmapped(f"splits {size} values into {sizes}")
+        outputs, start = [], 0
+        for width in sizes:
+            params = {"dim": axis - 1, "start": start, "end": start + width if start + width < size else 0}
+            outputs += self._add("layers.Slice", node, params, [source])
+            start += width
+        return outputs
 
     def _reshape(self, node) -> list[Ref]:
         source = self._tensor(node.input[0])

@@ -203,3 +203,40 @@ def test_token_ids_import_as_an_input_of_ids_and_an_embedding(tmp_path):
     assert source.params["dtype"] == "long" and source.params["num_classes"] == 20
     assert [n.type_id for n in result.graph.nodes.values()][1:] == ["layers.Embedding", "layers.Mean", "layers.Linear"]
     assert result.max_abs_diff is not None and result.max_abs_diff <= 1e-6
+
+
+class Thirds(nn.Module):
+    """torch.chunk: dynamo writes ONNX Split; legacy writes Slices whose bounds it computes from the shape."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(6, 2, 1)
+
+    def forward(self, x):
+        a, b, c = x.chunk(3, dim=1)
+        return torch.cat([self.conv(x), a * 2, b, c], 1)
+
+
+@pytest.mark.slow  # torch's ONNX exporter
+@pytest.mark.parametrize("dynamo", [True, False], ids=["dynamo", "legacy"])
+def test_a_chunk_imports_as_slices(dynamo, tmp_path):
+    path = tmp_path / "thirds.onnx"
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            Thirds().eval(),
+            (torch.randn(2, 6, 3, 3),),
+            str(path),
+            input_names=["x"],
+            dynamo=dynamo,
+            external_data=False,
+            verbose=False,
+            **({} if dynamo else {"dynamic_axes": {"x": {0: "B"}}}),
+        )
+    result = import_onnx(path)
+    slices = [
+        (n.params["start"], n.params["end"] or 6) for n in result.graph.nodes.values() if n.type_id == "layers.Slice"
+    ]
+    assert slices == [(0, 2), (2, 4), (4, 6)]
+    assert result.max_abs_diff is not None and result.max_abs_diff <= 1e-6
