@@ -6,9 +6,15 @@ file and the compiled graph on the same batch to report how closely they agree.
 
 Which node an operator becomes is the registry entry's `onnx_import` (Gemm, Conv, MaxPool,
 Relu, BatchNormalization, Concat, ...). This module handles what concerns no single type:
-MatMul (+ Add of a bias), ReduceMean over height and width, Flatten and Reshape, Identity,
-Dropout (inference), and the Shape/Gather/Concat arithmetic exporters emit to compute a
-Reshape's target.
+MatMul (+ Add of a bias), ReduceMean over height and width, Flatten and Reshape, Split (one
+Slice per output), Identity (also of a stored tensor: the legacy exporter's shared weights),
+Dropout (inference), operators computed from stored tensors alone (folded once with onnx's
+reference evaluator), and the Shape/Gather/Concat arithmetic exporters emit for a Reshape's
+target or a chunk's bounds (sizes that do not involve the batch become numbers). Patterns of
+several operators for one layer are found first (engine/importers/onnx_patterns.py: exact
+GELU), and recurrent operators have their own module (engine/importers/onnx_recurrent.py).
+The file is compared at its own batch size when it fixes one; every operator that cannot be
+imported is listed, grouped by kind with a count.
 """
 
 from __future__ import annotations
