@@ -62,6 +62,10 @@ satisfied hinge margin gives, is not that); a steep climb (red badge) means <b>e
 lower the learning rate or set grad_clip.</p>
 <p><b>Dead units</b> (ReLU, ReLU6 and the other rectifiers): units that output 0 for every input no longer learn. Above about {MANY_DEAD:.0%}
 (amber badge), lower the learning rate or try LeakyReLU.</p>
+<p>The <b>training doctor</b> card above the plots reads all of this for you after each epoch and
+names the pattern (overfitting since epoch N, a plateau, vanishing gradients in fc1-fc4...) with the
+fix to try. <b>Step</b> (F8) trains a single batch: each layer shows its gradient and how far its
+weights moved, and the edges are coloured by the gradient flowing back along them.</p>
 <p><b>Confusion matrix</b>: rows are the true class, columns the prediction. The diagonal is
 what the model gets right; a bright cell off it shows which classes it mixes up.</p>
 """
