@@ -32,6 +32,7 @@ from editor.inspector import install_inspector
 from editor.lessons import install_lessons
 from editor.live_analysis import LiveAnalysis
 from editor.panels.code_view import install_code_view
+from editor.panels.data_preview import install_data_preview
 from editor.panels.help import HelpPane
 from editor.panels.palette import Palette
 from editor.panels.problems import ProblemsPanel
@@ -128,6 +129,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabifyDockWidget(self.help_dock, self.insights_dock)
         self.inspector = install_inspector(self)  # tabbed beside Insights
         self.code_dock = install_code_view(self)  # the graph's Python, tabbed beside Help
+        self.data_dock = install_data_preview(self)  # the Dataset's samples, balance and columns, beside Help
         self.help_dock.raise_()
         self.addDockWidget(Area.BottomDockWidgetArea, self.problems_dock)
         self.tabifyDockWidget(self.problems_dock, self.summary_dock)
@@ -290,6 +292,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.insights_dock,
             self.inspector.dock,
             self.code_dock,
+            self.data_dock,
         ):
             view_menu.addAction(dock.toggleViewAction())
         train_menu = bar.addMenu("&Train")

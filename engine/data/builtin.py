@@ -36,8 +36,13 @@ def read_builtin(params: dict[str, Any], seed: int) -> RawDataset:
     if name == "diabetes":
         bunch = datasets.load_diabetes(scaled=False)
         y = bunch.target.astype(np.float32).reshape(-1, 1)
-        return RawDataset(bunch.data.astype(np.float32), y, info, standardize=True)
+        return RawDataset(bunch.data.astype(np.float32), y, info, standardize=True, feature_names=_names(bunch))
     bunch = {"iris": datasets.load_iris, "wine": datasets.load_wine, "breast_cancer": datasets.load_breast_cancer}[
         name
     ]()
-    return RawDataset(bunch.data.astype(np.float32), bunch.target.astype(np.int64), info, standardize=True)
+    x = bunch.data.astype(np.float32)
+    return RawDataset(x, bunch.target.astype(np.int64), info, standardize=True, feature_names=_names(bunch))
+
+
+def _names(bunch) -> tuple[str, ...]:
+    return tuple(str(name) for name in getattr(bunch, "feature_names", ()))

@@ -49,13 +49,13 @@ def describe_csv(params: dict[str, Any]) -> DatasetInfo:
 
 def read_csv(params: dict[str, Any], seed: int) -> RawDataset:
     path = user_path(params, "file")
-    info, x, y = _parse(path, params["target_column"], params["task"], None)
+    info, x, y, names = _parse(path, params["target_column"], params["task"], None)
     identity = {"target_column": params["target_column"], "task": info.task, "classes": list(info.class_names)}
-    return RawDataset(x, y, info, standardize=True, identity=identity)
+    return RawDataset(x, y, info, standardize=True, identity=identity, feature_names=names)
 
 
 def _parse(path: Path, target_column: str, task: str, feature_rows: int | None):
-    """(info, x, y); x holds only the first `feature_rows` rows when that is set."""
+    """(info, x, y, feature column names); x holds only the first `feature_rows` rows when that is set."""
     name = path.name
     try:
         with io.TextIOWrapper(open_regular(path), encoding="utf-8-sig", newline="") as handle:
@@ -96,7 +96,7 @@ def _parse(path: Path, target_column: str, task: str, feature_rows: int | None):
     y, task, class_names = _targets(name, column_label(columns, target), target_cells, task)
     y_spec = labels(len(class_names)) if task == "classification" else floats(1)
     info = DatasetInfo(floats(len(features)), y_spec, task, class_names, len(target_cells))
-    return info, x, y
+    return info, x, y, tuple(columns[i] for i in features)
 
 
 def _check_header(name: str, header: list[str]) -> list[str]:

@@ -41,6 +41,7 @@ class RawDataset:
     info: DatasetInfo
     standardize: bool = False
     identity: dict = field(default_factory=dict)
+    feature_names: tuple[str, ...] = ()  # a table's column names (the data preview shows them)
 
 
 # Built-in datasets have fixed shapes: describing them loads nothing.

@@ -1,0 +1,308 @@
+"""The Data panel: see the data before training — samples, class balance, column statistics, problems.
+
+It follows the selected Dataset node (or the graph's only one). The data is read on a worker
+thread (a folder of images or a large table takes a while, and the GUI thread never reads data);
+an edit of the node's settings reads it again after a short pause. What it shows comes from
+`engine.data.preview`, in the data's own units (before standardization and the split).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from editor import theme
+from engine.data.info import DataError
+from engine.data.preview import DataPreview, preview_dataset
+
+if TYPE_CHECKING:
+    from editor.mainwindow import MainWindow
+
+DATASET_TYPE = "data.Dataset"
+DELAY_MS = 300
+TILE_PX = 56  # each sample image is drawn at this size (nearest-neighbour, so pixels stay crisp)
+WARNING = QtGui.QColor(*theme.WARNING).name()
+BAR = QtGui.QColor(*theme.INFO).name()
+
+
+def image_tile(sample: np.ndarray, size: int = TILE_PX) -> QtGui.QPixmap:
+    """One [C, H, W] sample as a pixmap: grayscale for 1 channel, colour for 3, scaled to its own range."""
+    array = np.asarray(sample, dtype=np.float32)
+    if array.ndim == 2:
+        array = array[None]
+    low, high = float(np.nanmin(array)), float(np.nanmax(array))
+    scaled = np.zeros_like(array) if high <= low else (array - low) / (high - low)
+    pixels = np.ascontiguousarray((np.nan_to_num(scaled) * 255).astype(np.uint8))
+    height, width = pixels.shape[1:]
+    if pixels.shape[0] == 3:
+        rgb = np.ascontiguousarray(pixels.transpose(1, 2, 0))
+        image = QtGui.QImage(rgb.data, width, height, 3 * width, QtGui.QImage.Format.Format_RGB888).copy()
+    else:
+        gray = np.ascontiguousarray(pixels[0])
+        image = QtGui.QImage(gray.data, width, height, width, QtGui.QImage.Format.Format_Grayscale8).copy()
+    return QtGui.QPixmap.fromImage(image).scaled(
+        size, size, QtCore.Qt.AspectRatioMode.KeepAspectRatio, QtCore.Qt.TransformationMode.FastTransformation
+    )
+
+
+class ClassBalance(QtWidgets.QWidget):
+    """One horizontal bar per class, its count beside it; rare classes in the warning colour."""
+
+    ROW = 16
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.counts: dict[str, int] = {}
+        self.rare: set[str] = set()
+
+    def set_counts(self, counts: dict[str, int], rare: set[str]) -> None:
+        self.counts, self.rare = counts, rare
+        self.setMinimumHeight(self.ROW * len(counts) + 4)
+        self.updateGeometry()
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if not self.counts:
+            return
+        painter = QtGui.QPainter(self)
+        metrics = painter.fontMetrics()
+        label_w = min(160, max(metrics.horizontalAdvance(name) for name in self.counts) + 8)
+        count_w = metrics.horizontalAdvance("000000") + 6
+        bar_w = max(20, self.width() - label_w - count_w)
+        top = max(self.counts.values()) or 1
+        for row, (name, count) in enumerate(self.counts.items()):
+            y = 2 + row * self.ROW
+            painter.setPen(QtGui.QColor(*theme.TEXT))
+            label = metrics.elidedText(name, QtCore.Qt.TextElideMode.ElideRight, label_w - 6)
+            painter.drawText(QtCore.QRect(0, y, label_w - 6, self.ROW), QtCore.Qt.AlignmentFlag.AlignRight, label)
+            colour = QtGui.QColor(WARNING if name in self.rare else BAR)
+            painter.fillRect(QtCore.QRect(label_w, y + 3, int(bar_w * count / top), self.ROW - 6), colour)
+            painter.drawText(
+                QtCore.QRect(label_w + int(bar_w * count / top) + 4, y, count_w, self.ROW),
+                QtCore.Qt.AlignmentFlag.AlignLeft,
+                f"{count:,}",
+            )
+        painter.end()
+
+
+class DataPreviewPanel(QtWidgets.QWidget):
+    """Shows `engine.data.preview.DataPreview` for one Dataset node."""
+
+    _loaded = QtCore.Signal(str, object)  # from the reading thread: (request key, DataPreview or error text)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.key = ""
+        self.preview: DataPreview | None = None
+        self._per_row = 0
+        self._cache: dict[str, DataPreview | str] = {}
+        self._loaded.connect(self._on_loaded)
+        self.title = QtWidgets.QLabel("Select a Dataset node to see its data.")
+        self.title.setWordWrap(True)
+        self.warnings = QtWidgets.QLabel()
+        self.warnings.setWordWrap(True)
+        self.warnings.setStyleSheet(f"color: {WARNING};")
+        self.samples = QtWidgets.QWidget()
+        self.sample_grid = QtWidgets.QGridLayout(self.samples)
+        self.sample_grid.setContentsMargins(0, 0, 0, 0)
+        self.sample_grid.setSpacing(4)
+        self.sample_grid.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
+        self.sample_table = QtWidgets.QTableWidget()
+        self.balance = ClassBalance()
+        self.columns = QtWidgets.QTableWidget()
+        for table in (self.sample_table, self.columns):
+            table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+            table.verticalHeader().setVisible(False)
+            table.setMinimumHeight(120)
+        self.balance_title = QtWidgets.QLabel("<b>Class balance</b>")
+        self.columns_title = QtWidgets.QLabel("<b>Columns</b> (in the file's units)")
+        body = QtWidgets.QWidget()
+        layout = QtWidgets.QVBoxLayout(body)
+        for widget in (
+            self.title,
+            self.warnings,
+            self.samples,
+            self.sample_table,
+            self.balance_title,
+            self.balance,
+            self.columns_title,
+            self.columns,
+        ):
+            layout.addWidget(widget)
+        layout.addStretch(1)
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self._show_nothing()
+
+    # -- requests ---------------------------------------------------------------------------------
+    def request(self, params: dict[str, Any] | None, seed: int = 0) -> None:
+        """Show the data `params` select (None: nothing selected); reads on a worker thread if not cached."""
+        if params is None:
+            self.key = ""
+            self._show_nothing()
+            return
+        key = json.dumps({"params": params, "seed": seed}, sort_keys=True, default=str)
+        if key == self.key:
+            return
+        self.key = key
+        if key in self._cache:
+            self._show(self._cache[key])
+            return
+        self.title.setText(f"Reading the {params.get('dataset', '')} data…")
+        thread = threading.Thread(target=self._read, args=(key, params, seed), name="netwright-preview", daemon=True)
+        thread.start()
+
+    def _read(self, key: str, params: dict[str, Any], seed: int) -> None:
+        try:
+            result: DataPreview | str = preview_dataset(params, seed)
+        except DataError as exc:
+            result = str(exc)
+        except Exception as exc:  # noqa: BLE001 - the panel says what went wrong instead of dying
+            result = f"cannot preview this data: {exc}"
+        self._loaded.emit(key, result)
+
+    def _on_loaded(self, key: str, result: DataPreview | str) -> None:
+        self._cache[key] = result
+        if key == self.key:  # not a read for settings edited since
+            self._show(result)
+
+    # -- drawing ----------------------------------------------------------------------------------
+    def _show_nothing(self) -> None:
+        self.preview = None
+        self.title.setText("Select a Dataset node to see its data: samples, class balance and column statistics.")
+        for widget in (self.warnings, self.samples, self.sample_table, self.balance_title, self.balance):
+            widget.setVisible(False)
+        self.columns_title.setVisible(False)
+        self.columns.setVisible(False)
+
+    def _show(self, result: DataPreview | str) -> None:
+        if isinstance(result, str):
+            self._show_nothing()
+            self.title.setText(f"<b>The data cannot be read:</b> {result}")
+            return
+        self.preview = p = result
+        shape = "x".join(str(d) for d in p.sample_shape)
+        self.title.setText(
+            f"<b>{p.dataset}</b>: {p.num_samples:,} samples of {shape} ({p.kind}), {p.task}. "
+            f"{len(p.samples)} samples below{', one class after another' if p.class_counts else ''}."
+        )
+        self.warnings.setText("<br>".join(f"⚠ {w}" for w in p.warnings))
+        self.warnings.setVisible(bool(p.warnings))
+        self._show_samples(p)
+        rare = {w.split("'")[1] for w in p.warnings if w.startswith("class '")}
+        self.balance.set_counts(p.class_counts, rare)
+        self.balance_title.setVisible(bool(p.class_counts))
+        self.balance.setVisible(bool(p.class_counts))
+        stats = p.columns + ([p.target_stats] if p.target_stats else [])
+        self.columns_title.setVisible(bool(stats))
+        self.columns.setVisible(bool(stats))
+        self._fill(
+            self.columns,
+            ["column", "mean", "std", "min", "max", "missing"],
+            [[c.name, *(f"{v:.4g}" for v in (c.mean, c.std, c.minimum, c.maximum)), str(c.missing)] for c in stats],
+        )
+
+    def _show_samples(self, p: DataPreview) -> None:
+        while self.sample_grid.count():
+            item = self.sample_grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        images = p.kind == "images"
+        self.samples.setVisible(images)
+        self.sample_table.setVisible(not images)
+        if images:
+            per_row = max(2, (self.width() - 28) // (TILE_PX + 6))  # as many as fit: never a sideways scroll
+            self._per_row = per_row
+            for index, (sample, target) in enumerate(zip(p.samples, p.sample_targets, strict=True)):
+                tile = QtWidgets.QLabel()
+                tile.setPixmap(image_tile(sample))
+                tile.setToolTip(f"sample {index + 1}: {target}")
+                caption = QtWidgets.QLabel(target)
+                caption.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter)
+                caption.setMaximumWidth(TILE_PX + 8)
+                cell = QtWidgets.QWidget()
+                cell_layout = QtWidgets.QVBoxLayout(cell)
+                cell_layout.setContentsMargins(0, 0, 0, 0)
+                cell_layout.setSpacing(1)
+                cell_layout.addWidget(tile)
+                cell_layout.addWidget(caption)
+                self.sample_grid.addWidget(cell, index // per_row, index % per_row)
+            return
+        flat = p.samples.reshape(len(p.samples), -1)
+        shown = min(flat.shape[1], 12)
+        names = [c.name for c in p.columns][:shown] if p.columns else [f"x[{i}]" for i in range(shown)]
+        header = ["target", *names] + (["…"] if flat.shape[1] > shown else [])
+        rows = []
+        for target, values in zip(p.sample_targets, flat, strict=True):
+            cells = [f"{int(v)}" if p.kind == "tokens" else f"{v:.4g}" for v in values[:shown]]
+            rows.append([target, *cells] + (["…"] if flat.shape[1] > shown else []))
+        self._fill(self.sample_table, header, rows)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        fits = max(2, (self.width() - 28) // (TILE_PX + 6))
+        if self.preview is not None and self.preview.kind == "images" and fits != self._per_row:
+            self._show_samples(self.preview)
+
+    @staticmethod
+    def _fill(table: QtWidgets.QTableWidget, header: list[str], rows: list[list[str]]) -> None:
+        table.clear()
+        table.setColumnCount(len(header))
+        table.setRowCount(len(rows))
+        table.setHorizontalHeaderLabels(header)
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                table.setItem(r, c, QtWidgets.QTableWidgetItem(text))
+        table.resizeColumnsToContents()
+
+
+class DataPreviewFollower(QtCore.QObject):
+    """Feeds the panel the Dataset node that is selected, or the graph's only one, after each edit."""
+
+    def __init__(self, window: MainWindow, panel: DataPreviewPanel):
+        super().__init__(window)
+        self.window, self.panel = window, panel
+        self.node_id: str | None = None
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DELAY_MS)
+        self._timer.timeout.connect(self.refresh)
+        window.document.changed.connect(self._timer.start)
+        window.canvas.selection_changed.connect(self.on_selection)
+
+    def on_selection(self, node_ids: list[str]) -> None:
+        graph = self.window.document.graph
+        chosen = [n for n in node_ids if n in graph.nodes and graph.nodes[n].type_id == DATASET_TYPE]
+        if chosen:
+            self.node_id = chosen[0]
+            self.refresh()
+
+    def refresh(self) -> None:
+        graph = self.window.document.graph
+        datasets = [n for n, node in graph.nodes.items() if node.type_id == DATASET_TYPE]
+        if self.node_id not in datasets:
+            self.node_id = datasets[0] if len(datasets) == 1 else None
+        if self.node_id is None:
+            self.panel.request(None)
+            return
+        self.panel.request(graph.resolved_params(self.node_id), int(graph.training.get("seed", 0)))
+
+
+def install_data_preview(window: MainWindow) -> QtWidgets.QDockWidget:
+    """The Data dock, tabbed with Help on the right; View > Data toggles it."""
+    panel = DataPreviewPanel(window)
+    dock = window._dock("Data", panel, "data")
+    window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, dock)
+    window.tabifyDockWidget(window.help_dock, dock)
+    window.help_dock.raise_()
+    window.data_preview = panel
+    window.data_preview_follower = DataPreviewFollower(window, panel)
+    return dock

@@ -1,0 +1,48 @@
+"""The Data panel follows the selected Dataset node and shows what engine.data.preview reads."""
+
+from __future__ import annotations
+
+from editor.files import EXAMPLES_DIR
+from editor.panels.data_preview import DataPreviewPanel, image_tile
+from engine.data.preview import preview_dataset
+
+
+def test_selecting_the_dataset_shows_its_samples_and_balance(window, qtbot):
+    assert window.files.load_path(EXAMPLES_DIR / "cnn_digits.json", remember=False)
+    panel = window.data_preview
+    data_id = next(n for n, node in window.document.graph.nodes.items() if node.type_id == "data.Dataset")
+    window.canvas.select([data_id])  # as a click on the node does
+    qtbot.waitUntil(lambda: panel.preview is not None, timeout=20_000)
+    expected = preview_dataset(window.document.graph.resolved_params(data_id), 0)
+    assert panel.preview.sample_targets == expected.sample_targets
+    assert panel.sample_grid.count() == len(expected.samples)  # one tile per sample
+    assert panel.balance.counts == expected.class_counts
+    assert "digits_images" in panel.title.text() and "1,797 samples" in panel.title.text()
+
+
+def test_an_edit_of_the_dataset_reads_the_data_again(window, qtbot):
+    assert window.files.load_path(EXAMPLES_DIR / "mlp_digits.json", remember=False)
+    panel = window.data_preview
+    data_id = next(n for n, node in window.document.graph.nodes.items() if node.type_id == "data.Dataset")
+    window.canvas.select([data_id])
+    qtbot.waitUntil(lambda: panel.preview is not None and panel.preview.dataset == "digits_flat", timeout=20_000)
+    window.document.edit("dataset", lambda g: g.nodes[data_id].params.__setitem__("dataset", "iris"))
+    qtbot.waitUntil(lambda: panel.preview is not None and panel.preview.dataset == "iris", timeout=20_000)
+    assert panel.columns.rowCount() == 4 and panel.columns.item(0, 0).text() == "sepal length (cm)"
+    assert panel.sample_table.isVisibleTo(panel) and not panel.samples.isVisibleTo(panel)
+
+
+def test_a_dataset_that_cannot_be_read_says_why(qtbot):
+    panel = DataPreviewPanel()
+    qtbot.addWidget(panel)
+    panel.request({"dataset": "mnist", "path": ""})
+    qtbot.waitUntil(lambda: "cannot be read" in panel.title.text(), timeout=10_000)
+    assert "set path on the Dataset node" in panel.title.text()
+
+
+def test_tiles_keep_the_samples_pixels(qtbot):
+    sample = preview_dataset({"dataset": "digits_images"}, count=1).samples[0]
+    image = image_tile(sample, size=8).toImage()
+    assert image.width() == 8 and image.height() == 8
+    brightest = divmod(int(sample[0].argmax()), 8)
+    assert image.pixelColor(brightest[1], brightest[0]).value() == 255
