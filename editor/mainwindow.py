@@ -24,6 +24,7 @@ from editor.canvas.find import FindBar
 from editor.canvas.minimap import Minimap
 from editor.document import GraphDocument
 from editor.example_path import example_summary, grouped_examples
+from editor.experiments import install_experiments
 from editor.export_import import ExportImportController
 from editor.files import FileController, example_files, example_title, start_example
 from editor.gui_gc import collect_garbage_on_gui_thread
@@ -134,6 +135,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addDockWidget(Area.BottomDockWidgetArea, self.problems_dock)
         self.tabifyDockWidget(self.problems_dock, self.summary_dock)
         self.tabifyDockWidget(self.summary_dock, self.training_dock)
+        self.experiments = install_experiments(self)  # sweeps, tabbed beside Training
         self.problems_dock.raise_()
         self.resizeDocks([self.palette_dock, self.properties_dock], [190, 350], QtCore.Qt.Orientation.Horizontal)
         self.resizeDocks([self.properties_dock, self.help_dock], [430, 470], QtCore.Qt.Orientation.Vertical)
@@ -291,6 +293,7 @@ class MainWindow(QtWidgets.QMainWindow):
             self.training_dock,
             self.insights_dock,
             self.inspector.dock,
+            self.experiments.dock,
             self.code_dock,
             self.data_dock,
         ):

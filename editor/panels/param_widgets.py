@@ -14,6 +14,24 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from engine.registry import Param
 
 INT_LIMIT = 2**31 - 1
+SWEEPABLE_KINDS = ("int", "float", "bool", "choice")  # what an experiment can sweep (engine/sweeps/space.py)
+
+
+def with_sweep_button(field: QtWidgets.QWidget, on_sweep: Callable[[], None]) -> QtWidgets.QWidget:
+    """`field` with a small "sweep" button after it that adds the setting to the graph's experiment."""
+    row = QtWidgets.QWidget()
+    layout = QtWidgets.QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(4)
+    button = QtWidgets.QToolButton()
+    button.setText("sweep")
+    button.setObjectName("sweepButton")
+    button.setToolTip("Sweep this setting: add it to the experiment (Experiments panel)")
+    button.clicked.connect(lambda _checked=False: on_sweep())
+    layout.addWidget(field, 1)
+    layout.addWidget(button)
+    row.sweep_button = button  # type: ignore[attr-defined]
+    return row
 
 
 def _out_of_range(box: QtWidgets.QAbstractSpinBox, text: str, number: type) -> bool:

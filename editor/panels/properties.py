@@ -13,7 +13,7 @@ from PySide6 import QtCore, QtWidgets
 
 from editor import theme
 from editor.document import GraphDocument
-from editor.panels.param_widgets import ParamEditor
+from editor.panels.param_widgets import SWEEPABLE_KINDS, ParamEditor, with_sweep_button
 from editor.richtext import plain
 from engine.graph import GraphError
 from engine.registry import ParamError, catalog
@@ -30,6 +30,7 @@ def _shown(value: Any) -> str:
 
 class PropertiesPanel(QtWidgets.QScrollArea):
     renamed = QtCore.Signal(str, str)  # old id, new id
+    sweep_requested = QtCore.Signal(str, str)  # node id, parameter: add it to the experiment
 
     def __init__(self, document: GraphDocument, parent: QtWidgets.QWidget | None = None):
         super().__init__(parent)
@@ -178,9 +179,13 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         editor.widget.setToolTip(param.description)
         label = QtWidgets.QLabel(param.name.replace("_", " "))
         label.setToolTip(param.description)
-        form.addRow(label, editor.widget)
+        field = editor.widget
+        if param.kind in SWEEPABLE_KINDS and self.node_id is not None:
+            node_id, name = self.node_id, param.name
+            field = with_sweep_button(field, lambda: self.sweep_requested.emit(node_id, name))
+        form.addRow(label, field)
         self.editors[param.name] = editor
-        self.rows[param.name] = (form, [editor.widget])
+        self.rows[param.name] = (form, [field])
         if param.choice_descriptions:  # one line under a chooser: what the chosen option is
             hint = QtWidgets.QLabel()
             hint.setObjectName("muted")

@@ -218,21 +218,8 @@ class RunsPanel(QtWidgets.QWidget):
         self._update_diff()
 
     def _update_plot(self) -> None:
-        self.plot.clear_all()
-        key = self.metric_box.currentData()
-        for index, run_id in enumerate(self.checked_ids()):
-            run = self._run(run_id)
-            if run is None:
-                continue
-            rows = [r for r in run.history() if isinstance(r.get(key), (int, float))]
-            if not rows:
-                continue
-            curve = self.plot.curve(
-                run_id, run.started.strftime("%H:%M:%S"), PALETTE[index % len(PALETTE)], width=2.0, symbol="o"
-            )
-            curve.extend([r["epoch"] for r in rows], [r[key] for r in rows])
-        self.plot.getPlotItem().setLabel("left", self.metric_box.currentText())
-        self.plot.redraw()
+        runs = [run for run in map(self._run, self.checked_ids()) if run is not None]
+        overlay_runs(self.plot, runs, self.metric_box.currentData(), self.metric_box.currentText())
 
     def _diff_pair(self) -> tuple[RunInfo, RunInfo] | None:
         ids = self.checked_ids()
@@ -278,3 +265,18 @@ class RunsPanel(QtWidgets.QWidget):
         if answer == QtWidgets.QMessageBox.StandardButton.Yes:
             self.store.delete(run.id)
             self.refresh()
+
+
+def overlay_runs(plot: Plot, runs: list[RunInfo], key: str, label: str, names: list[str] | None = None) -> None:
+    """Draw each run's per-epoch `key` on `plot`, one colour per run (the Runs panel and the Experiments
+    panel's trial curves both use it); `names` label the curves (default: each run's start time)."""
+    plot.clear_all()
+    for index, run in enumerate(runs):
+        rows = [r for r in run.history() if isinstance(r.get(key), (int, float))]
+        if not rows:
+            continue
+        name = names[index] if names is not None else run.started.strftime("%H:%M:%S")
+        curve = plot.curve(run.id, name, PALETTE[index % len(PALETTE)], width=2.0, symbol="o")
+        curve.extend([r["epoch"] for r in rows], [r[key] for r in rows])
+    plot.getPlotItem().setLabel("left", label)
+    plot.redraw()

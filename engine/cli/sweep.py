@@ -45,6 +45,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--epochs", type=_positive, help="epochs of every trial (default: the graph's)")
     parser.add_argument("--jobs", type=_positive, help="trials at once (default: as many as the cores allow)")
     parser.add_argument("--out", help="experiment folder (default: <graph>.experiments/NAME)")
+    parser.add_argument("--runs", help="folder of the trials' runs (default: <graph>.runs beside the graph file)")
     parser.add_argument("--storage", help="Optuna storage URL shared by several machines (default: DIR/study.db)")
     parser.add_argument("--resume", action="store_true", help="continue (or join) the experiment in DIR")
     parser.add_argument("--save", action="store_true", help="also save the experiment into the graph file")
@@ -88,9 +89,7 @@ def run(args) -> int:
         if args.save:
             store_in_graph(graph, experiment)
             save_graph(graph, args.file)
-        sweep = Sweep(
-            graph, args.file, experiment, folder, storage=args.storage, resume=args.resume, overrides=overrides
-        )
+        sweep = Sweep(graph, args.file, experiment, folder, args.storage, args.resume, overrides, runs_folder=args.runs)
     except SweepSpecError as exc:
         raise UserError(str(exc)) from None
     bar = _Progress(experiment.planned_trials(), sweep.metric, enabled=args.progress)

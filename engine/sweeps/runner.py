@@ -89,6 +89,7 @@ class Sweep:
         storage: str | None = None,
         resume: bool = False,
         overrides: dict[str, Any] | None = None,
+        runs_folder: str | os.PathLike | None = None,
     ):
         self.graph, self.graph_file, self.experiment = graph, str(graph_file), experiment
         self.folder = Path(folder)
@@ -96,7 +97,8 @@ class Sweep:
         self.resume = resume
         self.overrides = dict(overrides or {})
         self.metric, self.direction = experiment.metric_for(graph)
-        self.runs = RunStore.beside(graph_file)
+        # the graph's runs folder; the editor names its own (it sweeps a snapshot of the open graph)
+        self.runs = RunStore(runs_folder) if runs_folder else RunStore.beside(graph_file)
         self._stopping = False
         self._ctx = multiprocessing.get_context("spawn")
         self._control = None
