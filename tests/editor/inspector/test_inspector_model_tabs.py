@@ -152,3 +152,23 @@ def test_typed_feature_values_give_the_engines_prediction(panel, tmp_path):
     expected = predict(run, features_to_sample(run, [b.value() for b in boxes]))
     np.testing.assert_allclose(tabs.last_prediction.probabilities, expected.probabilities, atol=1e-6)
     assert tabs.try_view.verdict.text().startswith(f"Predicts {expected.predicted_name}")
+
+
+def test_an_image_file_dropped_on_the_pad_is_predicted_as_the_engine_reads_it(panel, digits_run, tmp_path):
+    from PIL import Image
+
+    from engine.inspection.live_input import image_file_to_sample
+
+    run = load_trained_run(digits_run)
+    digit = run.raw_x(run.data.val_x[:1])[0].numpy().reshape(8, 8)
+    page = (255 - np.kron(digit, np.ones((10, 10))) * 255).astype(np.uint8)  # dark ink on white, 80 x 80
+    Image.fromarray(page).save(tmp_path / "digit.png")
+    panel.set_run(digits_run)
+    tabs = panel.model_tabs
+    panel.tabs.setCurrentIndex(tabs.try_tab)
+    tabs.try_view.pad.file_dropped.emit(str(tmp_path / "digit.png"))
+    expected = predict(run, image_file_to_sample(run, tmp_path / "digit.png"))
+    np.testing.assert_allclose(tabs.last_prediction.probabilities, expected.probabilities, atol=1e-6)
+    np.testing.assert_allclose(expected.raw_input, digit.reshape(64), atol=0.01)  # the same digit came back
+    tabs.try_view.pad.file_dropped.emit(str(tmp_path / "missing.png"))
+    assert "missing.png: no such file" in tabs.try_view.verdict.text()
