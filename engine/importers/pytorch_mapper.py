@@ -51,6 +51,15 @@ class _RecurrentPart:
     path: tuple[int, ...] = field(default_factory=tuple)  # () the tuple, (0,) out, (1,) state, (1, 0) LSTM h_n
 
 
+@dataclass(frozen=True)
+class _Element:
+    """A module call that returns a tuple (self-attention's (output, weights)): its node is element `index`."""
+
+    ref: Ref
+    index: int
+    target: str
+
+
 @dataclass
 class _Pieces:
     """The parts of a chunk or split: each becomes a Slice node when it is taken (`x1, x2 = x.chunk(2, 1)`)."""
@@ -181,6 +190,8 @@ class Mapper:
             return self._materialize(value.rec, "all_steps")
         if value is SHAPE:
             raise Unmapped("computes with a tensor's shape")
+        if isinstance(value, _Element):
+            raise Unmapped(f"uses the whole tuple `{value.target}` returns; its node gives element {value.index}")
         return value
 
     def _meta(self, node: fx.Node) -> torch.Size:
@@ -219,6 +230,11 @@ class Mapper:
         params = node_type.pytorch_import.module_params(module)
         if isinstance(module, nn.RNNBase):
             return self._recurrent(node, module, node_type, params)
+        if node_type.pytorch_import.module_call is not None:  # several arguments, or a tuple returned
+            sources, element = node_type.pytorch_import.module_call(node.args, dict(node.kwargs))
+            weights = module.state_dict() if any(True for _ in module.state_dict()) else None
+            ref = self._add(node_type.type_id, node, params, [self._tensor(a) for a in sources], weights)
+            return ref if element is None else _Element(ref, element, node.target)
         if len(node.args) != 1 or node.kwargs:
             raise Unmapped("is called with more than one input")
         source = self._tensor(node.args[0])
@@ -275,6 +291,12 @@ class Mapper:
         first = self.values.get(args[0].name) if args and isinstance(args[0], fx.Node) else None
         if name == "getitem" and isinstance(first, _RecurrentPart):
             return self._recurrent_item(first, args[1])
+        if name == "getitem" and isinstance(first, _Element):
+            if args[1] != first.index:
+                raise Unmapped(
+                    f"takes element {args[1]!r} of what `{first.target}` returns; its node gives element {first.index}"
+                )
+            return first.ref
         if name == "getitem" and isinstance(first, _Pieces):
             return self._piece(node, first, args[1])
         if name in ("chunk", "split", "tensor_split") and not self._computes_with_shapes_only(node):

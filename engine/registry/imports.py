@@ -52,6 +52,10 @@ class PyTorchImport:
     signature: tuple[str, ...] = ("input",)
     function_params: Callable[[dict[str, Any]], dict[str, Any] | None] = _no_params
     tensor_args: tuple[str, ...] = ("input",)
+    # Modules called with more than their input or returning a tuple (self-attention's attn(x, x, x)[0]):
+    # (args, kwargs) -> (the arguments feeding the input ports, the index of the returned tuple's element
+    # that is the node's output, None for a plain tensor); raises Unmapped for a call the node cannot express.
+    module_call: Callable[[tuple, dict[str, Any]], tuple[list[Any], int | None]] | None = None
     # Calls whose params are read differently from the others' (`x / 4` is a Scale by 0.25, `x * 4` by 4)
     per_call: dict[str, Callable[[dict[str, Any]], dict[str, Any] | None]] = field(default_factory=dict)
 

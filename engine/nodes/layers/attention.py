@@ -121,6 +121,32 @@ def _build_attention(params, inputs):
     return SelfAttention(features, params["num_heads"], dropout=params["dropout"], bias=params["bias"])
 
 
+def _attention_params(m) -> dict:
+    if not m.batch_first:
+        raise Unmapped("takes [T, B, features] (batch_first=False); Netwright's sequences are batch first")
+    if not m._qkv_same_embed_dim or m.bias_k is not None or m.add_zero_attn:
+        raise Unmapped(
+            "has its own key/value sizes, bias_k/bias_v or add_zero_attn; Netwright's is plain self-attention"
+        )
+    return {"num_heads": m.num_heads, "dropout": float(m.dropout), "bias": m.in_proj_bias is not None}
+
+
+def _self_attention_call(args: tuple, kwargs: dict) -> tuple[list, int]:
+    """attn(x, x, x, need_weights=False)[0]: self-attention on x, its output the tuple's first element."""
+    names = ("query", "key", "value", "key_padding_mask", "need_weights", "attn_mask", "average_attn_weights")
+    bound = dict(zip(names, args, strict=False)) | dict(kwargs)
+    if not all(k in bound for k in names[:3]) or not (bound["query"] is bound["key"] is bound["value"]):
+        raise Unmapped(
+            "attends from one sequence to another (query, key and value differ); Netwright's is self-attention"
+        )
+    for name in ("key_padding_mask", "attn_mask"):
+        if bound.get(name) is not None:
+            raise Unmapped(f"is given a {name}; Netwright's self-attention attends to every token")
+    if bound.get("is_causal"):
+        raise Unmapped("is causal; Netwright's self-attention attends to every token")
+    return [bound["query"]], 0
+
+
 HEADS = Param("num_heads", "int", 2, "Attention heads; each looks at features / heads values.", minimum=1, maximum=256)
 ATTENTION_DROPOUT = Param(
     "dropout", "float", 0.0, "Dropout on the attention weights while training.", minimum=0.0, maximum=0.99
@@ -156,9 +182,8 @@ register(
             ),
             lambda c: [f"{c.node_id} = self.{c.node_id}({c.x}, {c.x}, {c.x}, need_weights=False)[0]"],
         ),
-        pytorch_import=NoImport(
-            "nn.MultiheadAttention is called with query, key and value and returns (output, weights); the importer "
-            "maps modules of one input and one output, so it reports it by name"
+        pytorch_import=PyTorchImport(
+            modules=("MultiheadAttention",), module_params=_attention_params, module_call=_self_attention_call
         ),
         onnx_import=NoImport(DECOMPOSED),
     )
