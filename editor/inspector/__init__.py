@@ -36,6 +36,9 @@ class InspectorController(QtCore.QObject):
         window.document.loaded.connect(self.show_latest)
         training.dashboard.runs.tree.itemSelectionChanged.connect(self._on_run_selected)
         training.insights.confusion.cell_clicked.connect(self.show_cell)
+        # behind another tab the panel draws nothing; a live run's epochs are drawn when it shows again
+        self.dock.visibilityChanged.connect(lambda visible: self.panel.set_paused(not visible))
+        self.panel.set_paused(not self.dock.isVisible())
         self.show_latest()
 
     def _on_selection(self, node_ids: list[str]) -> None:

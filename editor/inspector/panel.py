@@ -51,6 +51,8 @@ class InspectorPanel(QtWidgets.QWidget):
         self.look: ProbeLook | None = None
         self._probe = None
         self._stamp: Any = None
+        self.paused = False
+        self._stale = False
         self.title = QtWidgets.QLabel()
         self.title.setObjectName("inspectorTitle")
         self.title.setTextFormat(QtCore.Qt.TextFormat.RichText)
@@ -198,8 +200,18 @@ class InspectorPanel(QtWidgets.QWidget):
                 return str((node.get("params") or {}).get("dataset", ""))
         return ""
 
+    def set_paused(self, paused: bool) -> None:
+        """Paused (its dock hidden behind another tab): new epochs are not drawn until it shows again."""
+        self.paused = paused
+        if not paused and self._stale:
+            self.show_node()
+
     def show_node(self) -> None:
         """Draw the selected node at the slider's epoch, or say why not."""
+        if self.paused:
+            self._stale = True
+            return
+        self._stale = False
         message = self._run_message()
         if message is None and self.node_id is None:
             message = NO_NODE

@@ -78,6 +78,7 @@ def test_clicking_a_confusion_cell_lists_exactly_its_samples(make_window, qtbot,
     assert window.files.load_path(digits_run.parent.parent / "g.json")  # runs live beside the file
     inspector = window.inspector
     assert inspector.panel.run_dir == digits_run  # the graph's latest run, opened with it
+    assert inspector.panel.paused  # behind the Help tab: draws nothing until shown
     run = load_trained_run(digits_run)
     with torch.no_grad():
         predicted = run.modules.fc2(run.modules.relu1(run.modules.fc1(run.data.val_x))).argmax(1).numpy()
@@ -96,6 +97,7 @@ def test_clicking_a_confusion_cell_lists_exactly_its_samples(make_window, qtbot,
     np.testing.assert_array_equal(cell.indices, expected)
     assert cell.total == matrix[tuple(wrong)]
     assert inspector.panel.tabs.currentIndex() == inspector.panel.model_tabs.cell_tab
+    assert not inspector.panel.paused and inspector.dock.isVisible()
     window.canvas.select(["fc1"])
     assert inspector.panel.node_id == "fc1"
 
