@@ -25,8 +25,11 @@ def add_parser(subparsers) -> None:
 
     pytorch = kinds.add_parser(
         "pytorch",
-        help="an nn.Module traced with torch.fx; " + PYTHON_WARNING,
-        description="Trace an nn.Module with torch.fx into a graph with its weights. This " + PYTHON_WARNING + ".",
+        help="an nn.Module traced with torch.fx (torch.export where fx cannot follow it); " + PYTHON_WARNING,
+        description="Trace an nn.Module with torch.fx, or torch.export where fx meets control flow, into a graph "
+        "with its weights: submodules become blocks, torch.nn layers without a node are kept whole. This "
+        + PYTHON_WARNING
+        + ".",
     )
     pytorch.add_argument("source", help="a Python file (with --class), or a dotted name like package.module:Class")
     pytorch.add_argument("--class", dest="class_name", help="the nn.Module class in the file")
