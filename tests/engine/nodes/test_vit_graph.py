@@ -3,6 +3,7 @@ Transpose, learned positions, an encoder layer, a mean over tokens and a Linear 
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from engine.analysis import analyze
@@ -30,6 +31,7 @@ def vit() -> Graph:
     return graph
 
 
+@pytest.mark.slow  # 30 optimizer steps of a transformer: a few seconds on a busy machine
 def test_a_small_vision_transformer_validates_compiles_and_fits_a_batch(one_torch_thread):
     graph = vit()
     analysis = analyze(graph)
