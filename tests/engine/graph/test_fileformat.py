@@ -70,7 +70,7 @@ def test_document_shape(mlp):
     assert doc["nodes"][1] == {
         "id": "fc1",
         "type": "layers.Linear",
-        "params": {"out_features": 32, "bias": True, "trainable": True},
+        "params": {"out_features": 32, "bias": True, "init": "default", "init_std": 0.01, "trainable": True},
     }
 
 
