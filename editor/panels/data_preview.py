@@ -13,11 +13,13 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import torch
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from editor import theme
 from engine.data.info import DataError
 from engine.data.preview import DataPreview, preview_dataset
+from engine.training.augmentation import AUGMENT_SEED_OFFSET, Augmentation
 
 if TYPE_CHECKING:
     from editor.mainwindow import MainWindow
@@ -99,6 +101,7 @@ class DataPreviewPanel(QtWidgets.QWidget):
         self.key = ""
         self.preview: DataPreview | None = None
         self._per_row = 0
+        self.seed = 0
         self._cache: dict[str, DataPreview | str] = {}
         self._loaded.connect(self._on_loaded)
         self.title = QtWidgets.QLabel("Select a Dataset node to see its data.")
@@ -112,6 +115,14 @@ class DataPreviewPanel(QtWidgets.QWidget):
         self.sample_grid.setSpacing(4)
         self.sample_grid.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
         self.sample_table = QtWidgets.QTableWidget()
+        self.augmented_title = QtWidgets.QLabel()
+        self.augmented_title.setWordWrap(True)
+        self.augmented = QtWidgets.QWidget()
+        self.augmented_grid = QtWidgets.QGridLayout(self.augmented)
+        self.augmented_grid.setContentsMargins(0, 0, 0, 0)
+        self.augmented_grid.setSpacing(4)
+        self.augmented_grid.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
+        self.augmentation = Augmentation()
         self.balance = ClassBalance()
         self.columns = QtWidgets.QTableWidget()
         for table in (self.sample_table, self.columns):
@@ -126,6 +137,8 @@ class DataPreviewPanel(QtWidgets.QWidget):
             self.title,
             self.warnings,
             self.samples,
+            self.augmented_title,
+            self.augmented,
             self.sample_table,
             self.balance_title,
             self.balance,
@@ -153,6 +166,8 @@ class DataPreviewPanel(QtWidgets.QWidget):
         if key == self.key:
             return
         self.key = key
+        self.augmentation = Augmentation.from_params(params)
+        self.seed = seed
         if key in self._cache:
             self._show(self._cache[key])
             return
@@ -178,7 +193,15 @@ class DataPreviewPanel(QtWidgets.QWidget):
     def _show_nothing(self) -> None:
         self.preview = None
         self.title.setText("Select a Dataset node to see its data: samples, class balance and column statistics.")
-        for widget in (self.warnings, self.samples, self.sample_table, self.balance_title, self.balance):
+        for widget in (
+            self.warnings,
+            self.samples,
+            self.augmented_title,
+            self.augmented,
+            self.sample_table,
+            self.balance_title,
+            self.balance,
+        ):
             widget.setVisible(False)
         self.columns_title.setVisible(False)
         self.columns.setVisible(False)
@@ -211,31 +234,45 @@ class DataPreviewPanel(QtWidgets.QWidget):
         )
 
     def _show_samples(self, p: DataPreview) -> None:
-        while self.sample_grid.count():
-            item = self.sample_grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
         images = p.kind == "images"
+        augmenting = images and self.augmentation.active
         self.samples.setVisible(images)
         self.sample_table.setVisible(not images)
-        if images:
-            per_row = max(2, (self.width() - 28) // (TILE_PX + 6))  # as many as fit: never a sideways scroll
-            self._per_row = per_row
-            for index, (sample, target) in enumerate(zip(p.samples, p.sample_targets, strict=True)):
-                tile = QtWidgets.QLabel()
-                tile.setPixmap(image_tile(sample))
-                tile.setToolTip(f"sample {index + 1}: {target}")
-                caption = QtWidgets.QLabel(target)
-                caption.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter)
-                caption.setMaximumWidth(TILE_PX + 8)
-                cell = QtWidgets.QWidget()
-                cell_layout = QtWidgets.QVBoxLayout(cell)
-                cell_layout.setContentsMargins(0, 0, 0, 0)
-                cell_layout.setSpacing(1)
-                cell_layout.addWidget(tile)
-                cell_layout.addWidget(caption)
-                self.sample_grid.addWidget(cell, index // per_row, index % per_row)
+        self.augmented_title.setVisible(augmenting)
+        self.augmented.setVisible(augmenting)
+        if not images:
+            self._table_samples(p)
             return
+        self._per_row = max(2, (self.width() - 28) // (TILE_PX + 6))  # as many as fit: never a sideways scroll
+        self._tiles(self.sample_grid, p.samples, p.sample_targets)
+        if augmenting:
+            # the same samples as one training batch gets them (the trainer's function and seed)
+            generator = torch.Generator().manual_seed(self.seed + AUGMENT_SEED_OFFSET)
+            changed = self.augmentation.apply(torch.from_numpy(np.ascontiguousarray(p.samples)), generator)
+            self.augmented_title.setText("<b>As training sees them</b> (augmented; validation and test never are)")
+            self._tiles(self.augmented_grid, changed.numpy(), p.sample_targets)
+
+    def _tiles(self, grid: QtWidgets.QGridLayout, samples: np.ndarray, targets: list[str]) -> None:
+        while grid.count():
+            item = grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        for index, (sample, target) in enumerate(zip(samples, targets, strict=True)):
+            tile = QtWidgets.QLabel()
+            tile.setPixmap(image_tile(sample))
+            tile.setToolTip(f"sample {index + 1}: {target}")
+            caption = QtWidgets.QLabel(target)
+            caption.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter)
+            caption.setMaximumWidth(TILE_PX + 8)
+            cell = QtWidgets.QWidget()
+            cell_layout = QtWidgets.QVBoxLayout(cell)
+            cell_layout.setContentsMargins(0, 0, 0, 0)
+            cell_layout.setSpacing(1)
+            cell_layout.addWidget(tile)
+            cell_layout.addWidget(caption)
+            grid.addWidget(cell, index // self._per_row, index % self._per_row)
+
+    def _table_samples(self, p: DataPreview) -> None:
         flat = p.samples.reshape(len(p.samples), -1)
         shown = min(flat.shape[1], 12)
         names = [c.name for c in p.columns][:shown] if p.columns else [f"x[{i}]" for i in range(shown)]

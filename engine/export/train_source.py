@@ -16,6 +16,7 @@ training runs (a GAN's discriminator), with one method per optimizer computing w
 
 from __future__ import annotations
 
+import inspect
 import keyword
 from typing import Any
 
@@ -25,6 +26,7 @@ from engine.export.model_part import ModelPart
 from engine.export.training_networks import NETWORKS, ContextOf, TrainingStep, networks_class, training_steps
 from engine.graph.training import default_training
 from engine.registry import catalog
+from engine.training.augmentation import AUGMENT_SEED_OFFSET, Augmentation, augment_batch
 from engine.training.errors import TrainingError
 from engine.training.plan import TrainingPlan, make_plan
 from engine.training.schedules import monitor_mode
@@ -81,6 +83,8 @@ class _TrainWriter:
         used = {a for s in self.steps for a in s.args}
         self.data = {name: port for name, (_, port) in plan.inputs.items() if name in used}
         self.uses_y = "y" in self.data.values()
+        # the Dataset's augmentation, drawn from its own generator as the trainer draws it
+        self.augmentation = Augmentation.from_params(self.graph.nodes[plan.dataset].params)
 
     # -- what the plan asks for -------------------------------------------------------------
     def _type(self, node_id: str):
@@ -107,7 +111,10 @@ class _TrainWriter:
 
     def helpers(self) -> list[str]:
         codes = [self._type(n).codegen for n in self.plan.losses]
-        return list(dict.fromkeys(c.helper for c in codes if c.helper))
+        helpers = list(dict.fromkeys(c.helper for c in codes if c.helper))
+        if self.augmentation.active:  # the trainer's own function, so the same seed draws the same changes
+            helpers.append(inspect.getsource(augment_batch).rstrip())
+        return helpers
 
     # -- the file ---------------------------------------------------------------------------------
     def lines(self) -> list[str]:
@@ -130,6 +137,11 @@ class _TrainWriter:
         out.append(f"{I1}shuffle_generator = torch.Generator().manual_seed(seed)")
         if self.plan.noise:
             out.append(f"{I1}noise_generator = torch.Generator().manual_seed(seed + 1)  # the trainer's noise seed")
+        if self.augmentation.active:
+            out.append(
+                f"{I1}augment_generator = torch.Generator().manual_seed(seed + {AUGMENT_SEED_OFFSET})"
+                "  # training batches only"
+            )
         if full_batch:
             out.append(f"{I1}batch_size = len(x)  # Gradient Descent: one step per epoch on the whole set")
         if self.model_alone:
@@ -169,6 +181,7 @@ class _TrainWriter:
             f"{I2}for start in range(0, len(x), batch_size):",
             f"{I3}index = order[start:start + batch_size]",
             *self._batch_lines(I3, "len(index)", {"x": "x[index]", "y": "y[index]"}, "noise_generator"),
+            *self._augment_lines(I3),
         ]
         seen: set[str] = set()
         for step in self.steps:
@@ -217,6 +230,16 @@ class _TrainWriter:
             else:
                 out.append(f"{indent}{name} = torch.randn({size}, {width}, generator={generator})")
         return out
+
+    def _augment_lines(self, indent: str) -> list[str]:
+        if not self.augmentation.active:
+            return []
+        settings = ", ".join(f"{k}={v!r}" for k, v in self.augmentation.kwargs().items())
+        return [
+            f"{indent}{name} = augment_batch({name}, augment_generator, {settings})"
+            for name, port in self.data.items()
+            if port == "x"
+        ]
 
     def _forward(self, step: TrainingStep, indent: str) -> list[str]:
         """The step's forward pass, leaving each of its losses in a variable named after the loss node."""

@@ -18,6 +18,12 @@ def _infer_dataset(params, inputs):
         info = describe(params)
     except DataError as exc:
         raise ShapeError(f"cannot use its data: {exc}") from None
+    augmenting = [name for name in _AUGMENT_PARAMS if params.get(name)]
+    if augmenting and len(info.x.dims) != 3:
+        raise ShapeError(
+            f"{augmenting[0]} changes images [channels, height, width], but this data gives samples of "
+            f"{list(info.x.dims)}; set it to 0 (off) or choose image data"
+        )
     return {"x": info.x, "y": info.y}
 
 
@@ -28,6 +34,8 @@ _TABLE_FILES = {"dataset": ("csv", "npz")}
 _IMAGES = {"dataset": ("image_folder",)}
 _SYNTHETIC = {"dataset": ("sine_wave", "gaussian_ring", "line_outliers", *PLANAR_DATASETS)}
 _SINE = {"dataset": ("sine_wave",)}
+_AUGMENTABLE = {"dataset": ("digits_images", "image_folder", *CLASSIC_SETS)}
+_AUGMENT_PARAMS = ("augment_flip", "augment_crop", "augment_rotation", "augment_noise", "augment_jitter")
 
 register(
     NodeType(
@@ -179,6 +187,52 @@ register(
                 applies_when={"test_set": ("held_out",)},
             ),
             Param("shuffle", "bool", _DEFAULT["shuffle"], "Shuffle the training samples every epoch."),
+            Param(
+                "augment_flip",
+                "bool",
+                False,
+                "Augmentation (training batches only): mirror half the images left to right. Right for photos, "
+                "wrong for digits and letters, whose mirror image is another symbol.",
+                applies_when=_AUGMENTABLE,
+            ),
+            Param(
+                "augment_crop",
+                "int",
+                0,
+                "Augmentation: shift each image by up to this many pixels (a random crop of the image padded "
+                "with zeros); the model learns that a small move does not change the class. 0: off.",
+                minimum=0,
+                maximum=64,
+                applies_when=_AUGMENTABLE,
+            ),
+            Param(
+                "augment_rotation",
+                "float",
+                0.0,
+                "Augmentation: rotate each image by a random angle up to this many degrees either way. 0: off.",
+                minimum=0.0,
+                maximum=180.0,
+                applies_when=_AUGMENTABLE,
+            ),
+            Param(
+                "augment_noise",
+                "float",
+                0.0,
+                "Augmentation: add Gaussian noise of this standard deviation to every pixel. 0: off.",
+                minimum=0.0,
+                maximum=10.0,
+                applies_when=_AUGMENTABLE,
+            ),
+            Param(
+                "augment_jitter",
+                "float",
+                0.0,
+                "Augmentation: change brightness and contrast by up to this much (0.2: contrast x0.8-1.2, "
+                "brightness -0.2 to +0.2). 0: off.",
+                minimum=0.0,
+                maximum=1.0,
+                applies_when=_AUGMENTABLE,
+            ),
         ),
         infer=_infer_dataset,
         pytorch_import=NoImport("a data source feeds training; an imported model's input becomes an Input node"),

@@ -22,6 +22,7 @@ from engine.compiler import build_modules, compile_graph
 from engine.graph import Graph
 from engine.graph.training import default_training
 from engine.training import checkpoint as ckpt
+from engine.training.augmentation import AUGMENT_SEED_OFFSET, Augmentation
 from engine.training.callbacks import BatchEnd, Callback, CallbackList, TrainingEvent
 from engine.training.control import TrainingControl
 from engine.training.data_checks import check_finite_validation_data
@@ -130,6 +131,11 @@ class Trainer:
         if rank:  # same initial weights everywhere (built above), but each process its own dropout and noise
             torch.manual_seed(self.seed + rank)
         self.noise_gen = torch.Generator(device=self.device).manual_seed(self.seed + 1 + 1000 * rank)
+        self.augmentation = Augmentation.from_params(graph.nodes[self.plan.dataset].params)
+        self.augment_gen = torch.Generator(device=self.device).manual_seed(
+            self.seed + AUGMENT_SEED_OFFSET + 1000 * rank
+        )
+        self._augmented = [name for name, (_, port) in self.plan.inputs.items() if port == "x"]
         self.shuffle = bool(graph.nodes[self.plan.dataset].params.get("shuffle", True))
         self.history: list[dict[str, Any]] = []
         self._pending = PendingBatches(self._loss_slots, self._acc_slots)  # the current epoch's, see _train_epoch
@@ -235,6 +241,7 @@ class Trainer:
         if permuted:  # one gather per epoch; each batch is then a slice (a view): two ops less a step
             inputs = {name: t.index_select(0, order) for name, t in inputs.items()}
         noise, last, log_every = bool(self.plan.noise), self.batches_per_epoch - 1, self.log_every
+        augment = self.augmentation.active
         pending = PendingBatches(self._loss_slots, self._acc_slots)
         sums = {"loss": [0.0] * len(self.plan.losses), "correct": [0] * len(self.plan.accuracy)}
         grad_samples: list[list[torch.Tensor]] = [[] for _ in steps]
@@ -256,6 +263,9 @@ class Trainer:
             size = (hi if hi < n else n) - lo
             if noise:
                 self._add_noise(batch, size, self.noise_gen)
+            if augment:
+                for name in self._augmented:
+                    batch[name] = self.augmentation.apply(batch[name], self.augment_gen)
             self.step_count += 1
             sample = self.step_count % log_every == 0 or index == last
             for k, step in enumerate(steps):

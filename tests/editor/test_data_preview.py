@@ -46,3 +46,14 @@ def test_tiles_keep_the_samples_pixels(qtbot):
     assert image.width() == 8 and image.height() == 8
     brightest = divmod(int(sample[0].argmax()), 8)
     assert image.pixelColor(brightest[1], brightest[0]).value() == 255
+
+
+def test_augmentation_shows_the_samples_as_training_batches_get_them(qtbot):
+    panel = DataPreviewPanel()
+    qtbot.addWidget(panel)
+    panel.resize(500, 800)
+    panel.request({"dataset": "digits_images", "augment_noise": 0.3})
+    qtbot.waitUntil(lambda: panel.preview is not None, timeout=20_000)
+    assert panel.augmented.isVisibleTo(panel) and panel.augmented_grid.count() == len(panel.preview.samples)
+    panel.request({"dataset": "digits_images"})
+    qtbot.waitUntil(lambda: not panel.augmented.isVisibleTo(panel), timeout=20_000)

@@ -204,3 +204,37 @@ def test_an_autoencoder_trains_through_the_model_alone(tmp_path):
     trained, exported, initial, theirs, mine = _both_runs(graph, None, tmp_path)
     assert _changed(initial, mine) == _changed(initial, theirs) == set(initial)
     _assert_same_losses(trained, exported)
+
+
+def test_augmentation_is_drawn_as_the_trainer_draws_it(tmp_path):
+    """digits images -> Flatten -> Linear, with every augmentation on: the same losses and weights for the seed."""
+    g = Graph(name="augmented digits")
+    g.add_node(
+        "data.Dataset",
+        {
+            "dataset": "digits_images",
+            "augment_flip": True,
+            "augment_crop": 1,
+            "augment_rotation": 10.0,
+            "augment_noise": 0.05,
+            "augment_jitter": 0.1,
+        },
+        node_id="data",
+    )
+    g.add_node("layers.Flatten", node_id="flat")
+    g.add_node("layers.Linear", {"out_features": 10}, node_id="fc")
+    g.add_node("losses.CrossEntropy", node_id="loss")
+    g.add_node("optimizers.Adam", {"lr": 0.01}, node_id="adam")
+    for edge in (
+        ("data", "x", "flat", "in"),
+        ("flat", "out", "fc", "in"),
+        ("fc", "out", "loss", "prediction"),
+        ("data", "y", "loss", "target"),
+        ("loss", "loss", "adam", "losses"),
+    ):
+        g.connect(*edge)
+    g.training.update(epochs=2, batch_size=64, device="cpu")
+    trained, exported, _, theirs, mine = _both_runs(g, "fc", tmp_path)
+    _assert_same_losses(trained, exported)
+    for key, value in theirs.items():
+        assert torch.allclose(mine[key], value, atol=1e-5), key
