@@ -78,3 +78,18 @@ def test_cli_init_weights(trained_weights, tmp_path):
     assert "fc1.weight <- fc1.weight (by id)" in ok.stderr
     refused = train("--init-nodes", "fc1")
     assert refused.returncode == 2 and refused.stderr.strip() == "error: --init-nodes needs --init-weights"
+
+
+def test_layers_of_equal_shapes_without_matching_names_stop_the_run_instead_of_a_guess(tmp_path):
+    from safetensors.torch import save_file
+
+    trainer = Trainer(make_mlp(hidden=64), settings={"epochs": 1})  # fc1 [64, 64]
+    path = tmp_path / "other_names.safetensors"
+    tensors = {f"encoder.{i}.weight": torch.full((64, 64), float(i)) for i in (0, 1)}
+    tensors |= {f"encoder.{i}.bias": torch.zeros(64) for i in (0, 1)}
+    save_file(tensors, str(path))  # two layers fc1 could take, named nothing like it
+    with pytest.raises(TrainingError, match="cannot match 1 layer of the graph without guessing") as caught:
+        load_initial_weights(trainer, path)
+    assert (
+        "\n" not in str(caught.value) and "fc1 (" in str(caught.value) and "encoder.0, encoder.1" in str(caught.value)
+    )
