@@ -11,12 +11,14 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from editor.inspector.painting import (
     DIVERGING,
     FRAME,
+    SEQUENTIAL,
     ImageGrid,
     View,
     colour_image,
     font,
     grey_image,
     symmetric_range,
+    value_range,
 )
 from editor.training.plots import PALETTE
 
@@ -186,14 +188,21 @@ class ProjectionView(QtWidgets.QWidget):
         self.plot.hide()
         self.caption.hide()
 
-    def show_projection(self, projection, note: str) -> None:
+    def show_projection(self, projection, note: str, targets: np.ndarray | None = None) -> None:
+        """`targets`: each point's target number, for colouring a regression's points (dark low, bright high)."""
         self.projection = projection
         self.plot.clear()
         self.legend.clear()
         points = projection.points
         labels = projection.labels
         names = projection.class_names or []
-        if labels is None:
+        if labels is None and targets is not None and len(targets) == len(points):
+            lo, hi = value_range(targets)
+            index = np.clip((targets - lo) / (hi - lo) * 255, 0, 255).astype(int)
+            brushes = [pg.mkBrush(*SEQUENTIAL[i], 220) for i in index]
+            self.plot.addItem(pg.ScatterPlotItem(points[:, 0], points[:, 1], size=5, pen=None, brush=brushes))
+            note += f" · colour: the target, dark {lo:.3g} to bright {hi:.3g}"
+        elif labels is None:
             self.plot.addItem(
                 pg.ScatterPlotItem(points[:, 0], points[:, 1], size=5, pen=None, brush=(91, 140, 255, 170))
             )

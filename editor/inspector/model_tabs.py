@@ -197,7 +197,12 @@ class ModelTabs(QtCore.QObject):
             return
         QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
         try:
-            self.projection.show_projection(project(run, run.data, node, method, seed=run.seed), note)
+            projection = project(run, run.data, node, method, seed=run.seed)
+            targets = None
+            if projection.labels is None:  # a regression: colour by the (first) target number
+                y = run.data.val_y if projection.split == "val" else run.data.train_y
+                targets = y[projection.indices].reshape(len(projection.indices), -1)[:, 0].float().numpy()
+            self.projection.show_projection(projection, note, targets)
         except ProjectionError as exc:
             self.projection.show_message(str(exc))
         finally:

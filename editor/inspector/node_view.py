@@ -134,6 +134,10 @@ class NodeView(QtWidgets.QWidget):
                 self.units.set_values(one[:MAX_BARS])
                 more = f" (first {MAX_BARS} of {len(one)})" if len(one) > MAX_BARS else ""
                 self.units.subtitle = f"sample {sample + 1}: {len(one)} units{more}, {_span(one)}"
+                if len(one) == 1:  # one number (a regression's output): say it, beside the target
+                    target = np.asarray(probe.targets[sample]).reshape(-1)
+                    aim = f" (target {float(target[0]):.4g})" if target.size == 1 else ""
+                    self.units.subtitle = f"sample {sample + 1}: {float(one[0]):.4g}{aim}"
                 shown.add(self.units)
         if record.softmax is not None and len(record.softmax) > sample:
             names = class_names or [str(i) for i in range(record.softmax.shape[1])]

@@ -289,6 +289,7 @@ class TryInputView(QtWidgets.QWidget):
             values = prediction.outputs.reshape(-1)
             self.probabilities.title = "Output"
             self.probabilities.set_values(values)
+            self.probabilities.subtitle = "the model's output for your input"
             self.verdict.setText("Output: " + ", ".join(f"{v:.4g}" for v in values[:6]))
         if picture is not None:
             pixmap = QtGui.QPixmap.fromImage(grey_image(picture, *levels)).scaled(
