@@ -129,6 +129,10 @@ def _train(args) -> int:
         )
         threads = training_thread_choice(trainer, args.threads)
         apply_threads(threads)
+        if trainer.data.skipped and main:
+            print(f"warning: skipped {len(trainer.data.skipped)} unreadable files:", file=sys.stderr)
+            for reason in trainer.data.skipped:
+                print(f"  {reason}", file=sys.stderr)
         if args.init_nodes and not args.init_weights:
             raise TrainingError("--init-nodes needs --init-weights")
         if args.init_weights:

@@ -44,14 +44,25 @@ def read_image_folder(params: dict[str, Any], seed: int) -> RawDataset:
     x = np.empty((info.num_samples, *info.x.dims), dtype=np.float32)
     y = np.empty(info.num_samples, dtype=np.int64)
     i = 0
-    for label, files in enumerate(_listing(root).values()):
+    skipped: list[str] = []  # one damaged file among thousands must not stop a run: skip it and say so
+    for label, (name, files) in enumerate(_listing(root).items()):
+        kept = 0
         for file in files:
-            pixels = _pixels(root, file, mode, size)
+            try:
+                pixels = _pixels(root, file, mode, size)
+            except DataError as exc:
+                skipped.append(str(exc))
+                continue
             x[i] = (pixels.reshape(size, size, -1).transpose(2, 0, 1)) / 255.0
             y[i] = label
             i += 1
-    identity = {"image_size": size, "color": params["color"], "classes": list(info.class_names)}
-    return RawDataset(x, y, info, identity=identity)
+            kept += 1
+        if not kept:
+            raise DataError(f"class folder '{root.name}/{name}' has no readable images ({skipped[-1]})")
+    if skipped:
+        info = DatasetInfo(info.x, info.y, info.task, info.class_names, i)
+    identity = {"image_size": size, "color": params["color"], "classes": list(info.class_names), "skipped": skipped}
+    return RawDataset(x[:i], y[:i], info, identity=identity, skipped=tuple(skipped))
 
 
 def _pixels(root: Path, file: str, mode: str, size: int) -> np.ndarray:

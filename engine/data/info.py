@@ -42,6 +42,7 @@ class RawDataset:
     standardize: bool = False
     identity: dict = field(default_factory=dict)
     feature_names: tuple[str, ...] = ()  # a table's column names (the data preview shows them)
+    skipped: tuple[str, ...] = ()  # why each unreadable file was left out (one line each, naming the file)
 
 
 # Built-in datasets have fixed shapes: describing them loads nothing.

@@ -58,6 +58,7 @@ class LoadedData:
     test_x: torch.Tensor | None = None
     test_y: torch.Tensor | None = None
     test_source: str = "none"  # none, held_out (a share of the samples) or test_files (the publisher's)
+    skipped: tuple[str, ...] = ()  # unreadable files left out of the data, one line each
 
 
 def load_dataset(params: dict[str, Any], seed: int = 0) -> LoadedData:
@@ -114,6 +115,7 @@ def load_dataset(params: dict[str, Any], seed: int = 0) -> LoadedData:
         test_x=tensor(test_x.astype(x_type)),
         test_y=tensor(test[1]),
         test_source=test_source,
+        skipped=raw.skipped,
     )
 
 

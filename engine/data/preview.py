@@ -78,6 +78,9 @@ def preview_dataset(params: dict[str, Any], seed: int = 0, count: int = PREVIEW_
         column_names = raw.feature_names or tuple(f"feature {i + 1}" for i in range(x.shape[1]))
         preview.columns = [_stats(name, x[:, i]) for i, name in enumerate(column_names)]
     preview.warnings = _warnings(preview, x)
+    if raw.skipped:
+        shown = "; ".join(raw.skipped[:3]) + (f"; and {len(raw.skipped) - 3} more" if len(raw.skipped) > 3 else "")
+        preview.warnings.insert(0, f"{len(raw.skipped)} unreadable files were skipped: {shown}")
     return preview
 
 

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from engine.data import DataError, describe, load_dataset
+from engine.data.preview import preview_dataset
 
 
 def csv_text(x: np.ndarray, y, header=("a", "b", "c", "label")) -> str:
@@ -173,12 +174,22 @@ def test_image_folder_class_without_images(image_folder):
         describe({"dataset": "image_folder", "path": str(image_folder)})
 
 
-def test_unreadable_image_names_the_file(image_folder):
+def test_an_unreadable_image_is_skipped_counted_and_named(image_folder):
     (image_folder / "cat" / "broken.png").write_bytes(b"not really a png")
     params = {"dataset": "image_folder", "path": str(image_folder)}
     assert describe(params).num_samples == 8  # listing only: describe does not open images
-    with pytest.raises(DataError, match=r"'pets/cat/broken.png' is not a readable image"):
-        load_dataset(params, seed=0)
+    data = load_dataset({**params, "val_split": 0.0}, seed=0)
+    assert len(data.train_x) == 7 and data.info.num_samples == 7
+    assert data.skipped == ("'pets/cat/broken.png' is not a readable image (UnidentifiedImageError)",)
+    warning = preview_dataset(params).warnings[0]
+    assert warning.startswith("1 unreadable files were skipped: 'pets/cat/broken.png'")
+
+
+def test_a_class_with_no_readable_image_is_an_error(image_folder):
+    for file in (image_folder / "cat").iterdir():
+        file.write_bytes(b"broken")
+    with pytest.raises(DataError, match=r"class folder 'pets/cat' has no readable images"):
+        load_dataset({"dataset": "image_folder", "path": str(image_folder)}, seed=0)
 
 
 def test_image_folder_path_that_is_a_file(write_csv):
