@@ -82,7 +82,8 @@ _METHODS = {"sym_size": "size", "view": "reshape", "_unsafe_view": "reshape", "c
 
 
 def _module_level(model: nn.Module, program: torch.export.ExportedProgram, name: str) -> fx.GraphModule:
-    user_inputs = {spec.arg.name for spec in program.graph_signature.input_specs if spec.kind.name == "USER_INPUT"}
+    specs = {spec.arg.name: spec for spec in program.graph_signature.input_specs}
+    user_inputs = {name for name, spec in specs.items() if spec.kind.name == "USER_INPUT"}
     nodes = list(program.graph.nodes)
     leaf_of = {node: _leaf_call(model, node) for node in nodes}
     members: dict[str, list[fx.Node]] = {}
@@ -94,8 +95,16 @@ def _module_level(model: nn.Module, program: torch.export.ExportedProgram, name:
     env: dict[fx.Node, fx.Node] = {}
     root: dict[str, Any] = {}
 
+    def value_of(node: fx.Node) -> fx.Node:
+        if node not in env:  # a parameter, buffer or constant used outside any leaf module: read as an attribute
+            target = specs[node.name].target
+            root[target] = program.constants[target] if target in program.constants else _attribute(model, target)
+            env[node] = graph.get_attr(target)
+            env[node].meta["scope"] = ""
+        return env[node]
+
     def mapped(value: Any) -> Any:
-        return fx.node.map_arg(value, lambda n: env[n])
+        return fx.node.map_arg(value, value_of)
 
     for node in nodes:
         if node.op == "placeholder":
@@ -115,6 +124,11 @@ def _module_level(model: nn.Module, program: torch.export.ExportedProgram, name:
             env[node] = _torch_call(graph, node, mapped)
             env[node].meta["scope"] = _scope(node)
     return fx.GraphModule(root, graph, class_name=name)
+
+
+def _attribute(model: nn.Module, target: str) -> Any:
+    holder, _, name = target.rpartition(".")
+    return getattr(model.get_submodule(holder) if holder else model, name)
 
 
 def _leaf_call(model: nn.Module, node: fx.Node) -> tuple[str, str, str] | None:
@@ -149,7 +163,7 @@ def _fold_leaf(
     inputs: list[fx.Node] = []
     for node in group:
         for arg in node.all_input_nodes:
-            if arg not in inside and arg in env and arg not in inputs:
+            if arg not in inside and arg in env and arg.op != "get_attr" and arg not in inputs:  # not constants
                 inputs.append(arg)
     outputs = [n for n in group if any(user not in inside for user in n.users)]
     root[path] = model.get_submodule(path)

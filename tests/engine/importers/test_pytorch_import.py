@@ -277,3 +277,24 @@ def test_a_per_sample_scalar_output_is_one_line():
 
     with pytest.raises(ModelImportError, match=r"squeeze\(\) x 1: leaves one number per sample with no axis"):
         import_module(Scores(), (4,))
+
+
+def test_torch_export_path_reports_parameters_used_outside_layers_in_one_line():
+    class Scaled(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc, self.ngpu = torch.nn.Linear(4, 4), 1
+            self.scale = torch.nn.Parameter(torch.ones(4))
+            self.register_buffer("offset", torch.zeros(4))
+
+        def forward(self, x):
+            if x.is_cuda and self.ngpu > 1:
+                return x
+            return self.fc(x) * self.scale + self.offset
+
+    with pytest.raises(ModelImportError) as caught:
+        import_module(Scaled(), (4,))
+    assert str(caught.value).splitlines()[1].strip() == (
+        "a parameter or buffer used directly x 2: uses a parameter or buffer directly "
+        "(only layers' own weights can be imported) (scale, offset)"
+    )
