@@ -13,13 +13,11 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import torch
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from editor import theme
 from engine.data.info import DataError
 from engine.data.preview import DataPreview, preview_dataset
-from engine.training.augmentation import AUGMENT_SEED_OFFSET, Augmentation
 
 if TYPE_CHECKING:
     from editor.mainwindow import MainWindow
@@ -122,7 +120,7 @@ class DataPreviewPanel(QtWidgets.QWidget):
         self.augmented_grid.setContentsMargins(0, 0, 0, 0)
         self.augmented_grid.setSpacing(4)
         self.augmented_grid.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
-        self.augmentation = Augmentation()
+        self.augment_settings: dict[str, Any] = {}
         self.balance = ClassBalance()
         self.columns = QtWidgets.QTableWidget()
         for table in (self.sample_table, self.columns):
@@ -166,7 +164,7 @@ class DataPreviewPanel(QtWidgets.QWidget):
         if key == self.key:
             return
         self.key = key
-        self.augmentation = Augmentation.from_params(params)
+        self.augment_settings = {k: v for k, v in params.items() if k.startswith("augment_") and v}
         self.seed = seed
         if key in self._cache:
             self._show(self._cache[key])
@@ -235,7 +233,7 @@ class DataPreviewPanel(QtWidgets.QWidget):
 
     def _show_samples(self, p: DataPreview) -> None:
         images = p.kind == "images"
-        augmenting = images and self.augmentation.active
+        augmenting = images and bool(self.augment_settings)
         self.samples.setVisible(images)
         self.sample_table.setVisible(not images)
         self.augmented_title.setVisible(augmenting)
@@ -246,9 +244,15 @@ class DataPreviewPanel(QtWidgets.QWidget):
         self._per_row = max(2, (self.width() - 28) // (TILE_PX + 6))  # as many as fit: never a sideways scroll
         self._tiles(self.sample_grid, p.samples, p.sample_targets)
         if augmenting:
-            # the same samples as one training batch gets them (the trainer's function and seed)
+            # the same samples as one training batch gets them (the trainer's function and seed); torch is
+            # imported here, not with the window, which must show before torch loads
+            import torch
+
+            from engine.training.augmentation import AUGMENT_SEED_OFFSET, Augmentation
+
             generator = torch.Generator().manual_seed(self.seed + AUGMENT_SEED_OFFSET)
-            changed = self.augmentation.apply(torch.from_numpy(np.ascontiguousarray(p.samples)), generator)
+            augmentation = Augmentation.from_params(self.augment_settings)
+            changed = augmentation.apply(torch.from_numpy(np.ascontiguousarray(p.samples)), generator)
             self.augmented_title.setText("<b>As training sees them</b> (augmented; validation and test never are)")
             self._tiles(self.augmented_grid, changed.numpy(), p.sample_targets)
 
