@@ -16,6 +16,7 @@ A bad run folder, node or epoch is one line and exit status 2.
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 
 from engine.cli.errors import UserError
@@ -23,6 +24,7 @@ from engine.fileio import atomic_write_bytes, write_failure
 
 RECORDED_VIEWS = ("activations", "weights", "histogram")
 MODEL_VIEWS = ("projection", "saliency", "boundary")
+UNRECORDED_VIEWS = ("projection", "boundary")  # these run the trained model only
 VIEWS = RECORDED_VIEWS + MODEL_VIEWS
 
 
@@ -41,23 +43,30 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
-    from engine.inspection.store import InspectionError, InspectionStore
+    from engine.inspection.store import InspectionError, InspectionMissing, InspectionStore
 
     try:
-        store = InspectionStore(args.run_dir)
+        try:
+            store = InspectionStore(args.run_dir)
+        except InspectionMissing:
+            if args.what not in UNRECORDED_VIEWS or args.epoch is not None:
+                raise
+            store = None  # a projection or decision map of the final weights needs no recording
         if args.what is None:
             print(listing(store))
             return 0
         if not args.out:
             raise UserError(f"--what {args.what} needs -o OUT.png")
-        needs_node = args.what in RECORDED_VIEWS + ("projection",)
-        if needs_node and not args.node:
-            raise UserError(f"--what {args.what} needs --node (recorded: {', '.join(store.nodes())})")
-        if args.node:
+        if args.what in RECORDED_VIEWS + ("projection",) and not args.node:
+            known = f"recorded: {', '.join(store.nodes())}" if store is not None else "see `summary` for the node ids"
+            raise UserError(f"--what {args.what} needs --node ({known})")
+        if args.node and store is not None:
             store.node_info(args.node)  # an unknown node: one line naming the close ones
-        epoch = store.latest_epoch() if args.epoch is None else args.epoch
-        if args.epoch is not None or args.what in RECORDED_VIEWS:
-            store.read(epoch, store.nodes()[0] if not args.node else args.node)  # an unrecorded epoch: one line
+        epoch = args.epoch
+        if store is not None and (epoch is not None or args.what in RECORDED_VIEWS):
+            epoch = store.latest_epoch() if epoch is None else epoch
+            if epoch not in store.epochs():
+                store.read(epoch, args.node or "")  # raises: one line naming the nearest recorded epoch
         png = _draw(args, store, epoch)
     except InspectionError as exc:
         raise UserError(str(exc)) from None
@@ -100,10 +109,17 @@ def _draw(args, store, epoch: int) -> bytes:
             raise UserError(f"{node}: {exc} (it has: {', '.join(store.node_info(node)['recorded'])})") from None
     trained = _trained(args, store)
     when = f"epoch {args.epoch}" if args.epoch is not None else "final weights"
+    names = store.class_names if store is not None else (trained.class_names or None)
+    if node and node not in trained.graph.nodes:
+        close = difflib.get_close_matches(node, list(trained.graph.nodes), n=3, cutoff=0.5)
+        raise UserError(
+            f"the run's graph has no node {node!r}" + (f"; did you mean {', '.join(close)}?" if close else "")
+        )
     if what == "projection":
         from engine.inspection.projection import project
 
         projection = project(trained, trained.data, node, args.method, args.seed)
+        projection.class_names = projection.class_names or names
         return figures.projection_png(projection, f"{node}, {when}")
     if what == "saliency":
         import torch
@@ -125,7 +141,7 @@ def _draw(args, store, epoch: int) -> bytes:
     points = trained.raw_x(trained.data.val_x if len(trained.data.val_x) else trained.data.train_x)
     labels = trained.data.val_y if len(trained.data.val_x) else trained.data.train_y
     view = decision_map(trained, bounds_of(trained.raw_x(trained.data.train_x)), 64, units, prediction)
-    return figures.boundary_png(view, points.numpy(), labels.numpy(), f"decision map, {when}", store.class_names)
+    return figures.boundary_png(view, points.numpy(), labels.numpy(), f"decision map, {when}", names)
 
 
 def _trained(args, store):

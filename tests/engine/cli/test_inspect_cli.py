@@ -93,6 +93,21 @@ def test_a_run_still_training_is_drawn_at_its_recorded_epochs(runs, tmp_path, ca
     assert "no trained weights yet" in capsys.readouterr().err
 
 
+def test_a_run_without_a_recording_still_gives_projections_and_decision_maps(tmp_path, capsys):
+    graph = make_moons_mlp()
+    graph.training.update({"epochs": 1, "inspect": False})
+    save_graph(graph, tmp_path / "g.json")
+    assert cli(["train", str(tmp_path / "g.json"), "--out", str(tmp_path / "run"), "--no-progress"]) == 0
+    run = str(tmp_path / "run")
+    assert cli(["inspect", run, "--what", "boundary", "-o", str(tmp_path / "b.png")]) == 0
+    assert cli(["inspect", run, "--what", "projection", "--node", "act1", "-o", str(tmp_path / "p.png")]) == 0
+    capsys.readouterr()
+    assert cli(["inspect", run, "--what", "projection", "--node", "act2", "-o", str(tmp_path / "q.png")]) == 2
+    assert capsys.readouterr().err.startswith("error: the run's graph has no node 'act2'; did you mean act1")
+    assert cli(["inspect", run, "--what", "weights", "--node", "fc1", "-o", str(tmp_path / "w.png")]) == 2
+    assert "no inspection recorded" in capsys.readouterr().err
+
+
 def test_without_what_it_lists_the_recording(runs, capsys):
     assert cli(["inspect", str(runs["cnn"])]) == 0
     out = capsys.readouterr().out
