@@ -49,12 +49,14 @@ def activations_png(record: NodeRecord, title: str, targets: np.ndarray | None, 
         fig, axes = plt.subplots(n, 1, figsize=(max(4, 0.45 * classes), 1.1 * n), squeeze=False, sharex=True)
         for i in range(n):
             ax = axes[i, 0]
-            ax.bar(range(classes), record.softmax[i], color="#4c72b0")
+            truth = int(targets[i]) if targets is not None and targets.ndim == 1 else -1
+            colours = ["#dd8452" if c == truth else "#4c72b0" for c in range(classes)]
+            ax.bar(range(classes), record.softmax[i], color=colours)
             ax.set_ylim(0, 1)
             ax.set_ylabel(label[i], rotation=0, ha="right", va="center", fontsize=8)
             ax.set_yticks([])
         axes[-1, 0].set_xticks(range(classes), [_class(names, c) for c in range(classes)], rotation=45, fontsize=8)
-        fig.suptitle(f"{title}: softmax per probe sample")
+        fig.suptitle(f"{title}: softmax per probe sample (orange: the true class)")
         return _png(fig)
     if values.ndim == 4:  # [samples, channels, h, w]
         channels = min(values.shape[1], MAX_CHANNELS)
@@ -142,7 +144,7 @@ def histograms_png(record: NodeRecord, title: str) -> bytes:
         ax.set_title(kind)
         ax.set_yscale("symlog")
     extra = f", {record.zero_weight_share:.1%} of weights exactly zero" if record.zero_weight_share is not None else ""
-    fig.suptitle(f"{title}{extra}")
+    fig.suptitle(f"{title}{extra}", y=1.06)
     return _png(fig)
 
 
