@@ -99,25 +99,25 @@ def run_trial(trial: optuna.Trial, context: TrialContext) -> float:
     except Exception as exc:  # noqa: BLE001 - any error fails this trial only; the sweep goes on
         status, error = "failed", _one_line(exc)
     seconds = time.perf_counter() - started
-    trial.set_user_attr("seconds", round(seconds, 3))
-    trial.set_user_attr("epochs", len(trainer.history) if trainer is not None else 0)
-    trial.set_user_attr("best", reporter.best)
     if trainer is not None:
         _record(folder, graph, trainer, status, error, seconds, context, trial.number, values, threads)
     else:
         _record_unbuilt(folder, graph, status, error, context, trial.number, values)
+    if error is None and status != "stopped" and reporter.best is None:
+        status, error = "failed", f"the run measured no finite {context.metric}"
+    if error is None and trainer is not None and status in ("completed", "early_stopped"):
+        save_weights(trainer.modules, folder / WEIGHTS, {"graph_hash": trainer.graph_hash})
+    result = {"seconds": round(seconds, 3), "epochs": len(trainer.history) if trainer else 0, "best": reporter.best}
+    if error is not None and status != "stopped":
+        result["message"] = f"{status}: {error}" if status == "diverged" else error
+    # one write (each is a database commit): the table reads "result" (engine/sweeps/study.py)
+    trial.set_user_attr("result", result)
     if status == "stopped":
         raise TrialInterrupted("stopped")
     if status == "pruned":
-        trial.set_user_attr("message", error)
         raise optuna.TrialPruned(error)
-    if error is None and reporter.best is None:
-        status, error = "failed", f"the run measured no finite {context.metric}"
     if error is not None:
-        trial.set_user_attr("message", f"{status}: {error}" if status == "diverged" else error)
         raise TrialFailed(error)
-    if trainer is not None and status in ("completed", "early_stopped"):
-        save_weights(trainer.modules, folder / WEIGHTS, {"graph_hash": trainer.graph_hash})
     return reporter.best
 
 
