@@ -10,8 +10,10 @@ LEARNING_PATH: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("First steps", ("mlp_digits", "regression_diabetes", "iris_hinge")),
     ("Images: convolutions", ("cnn_digits", "cnn_residual_digits")),
     ("Sequences: recurrent networks", ("rnn_digits", "lstm_digits", "sine_forecast")),
+    ("Attention: transformers", ("transformer_text",)),
     ("Transfer learning", ("transfer_digits_base", "transfer_digits")),
     ("Unsupervised and generative", ("autoencoder_digits", "gan_ring", "gan_digits")),
+    ("Experiments: hyperparameters", ("lr_batch_digits",)),
 )
 MORE = "More examples"
 

@@ -128,9 +128,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.insights_dock = self._dock("Insights", self.training.insights, "insights")
         self.addDockWidget(Area.RightDockWidgetArea, self.insights_dock)
         self.tabifyDockWidget(self.help_dock, self.insights_dock)
+        self.data_dock = install_data_preview(self)  # the Dataset's samples, balance and columns, beside Help
         self.inspector = install_inspector(self)  # tabbed beside Insights
         self.code_dock = install_code_view(self)  # the graph's Python, tabbed beside Help
-        self.data_dock = install_data_preview(self)  # the Dataset's samples, balance and columns, beside Help
         self.help_dock.raise_()
         self.addDockWidget(Area.BottomDockWidgetArea, self.problems_dock)
         self.tabifyDockWidget(self.problems_dock, self.summary_dock)
@@ -686,6 +686,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.files.discard_recovery()
         self.live.shutdown(wait)
         self.code_view.shutdown(wait)
+        self.data_preview.shutdown(wait)
 
 
 def show_shortcuts_in_tooltips(actions: list[QtGui.QAction]) -> None:

@@ -100,6 +100,7 @@ class DataPreviewPanel(QtWidgets.QWidget):
         self.preview: DataPreview | None = None
         self._per_row = 0
         self.seed = 0
+        self._threads: list[threading.Thread] = []
         self._cache: dict[str, DataPreview | str] = {}
         self._loaded.connect(self._on_loaded)
         self.title = QtWidgets.QLabel("Select a Dataset node to see its data.")
@@ -171,7 +172,16 @@ class DataPreviewPanel(QtWidgets.QWidget):
             return
         self.title.setText(f"Reading the {params.get('dataset', '')} data…")
         thread = threading.Thread(target=self._read, args=(key, params, seed), name="netwright-preview", daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
+
+    def shutdown(self, wait: bool = True, timeout: float = 30.0) -> None:
+        """Let reads under way finish (`wait`), so none outlives the window; a quitting app does not wait."""
+        self.key = ""
+        if wait:
+            for thread in self._threads:
+                thread.join(timeout)
+        self._threads = []
 
     def _read(self, key: str, params: dict[str, Any], seed: int) -> None:
         try:
@@ -308,10 +318,11 @@ class DataPreviewPanel(QtWidgets.QWidget):
 class DataPreviewFollower(QtCore.QObject):
     """Feeds the panel the Dataset node that is selected, or the graph's only one, after each edit."""
 
-    def __init__(self, window: MainWindow, panel: DataPreviewPanel):
+    def __init__(self, window: MainWindow, panel: DataPreviewPanel, dock: QtWidgets.QDockWidget):
         super().__init__(window)
-        self.window, self.panel = window, panel
+        self.window, self.panel, self.dock = window, panel, dock
         self.node_id: str | None = None
+        dock.visibilityChanged.connect(lambda visible: self.refresh() if visible else None)
         self._timer = QtCore.QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DELAY_MS)
@@ -326,7 +337,13 @@ class DataPreviewFollower(QtCore.QObject):
             self.node_id = chosen[0]
             self.refresh()
 
+    def shown(self) -> bool:
+        """Whether the Data tab is in front (a dock behind another tab still reports itself visible)."""
+        return self.panel.isVisible() and not self.dock.visibleRegion().isEmpty()
+
     def refresh(self) -> None:
+        if not self.shown():  # a hidden panel reads nothing; showing it reads what is selected then
+            return
         graph = self.window.document.graph
         datasets = [n for n, node in graph.nodes.items() if node.type_id == DATASET_TYPE]
         if self.node_id not in datasets:
@@ -345,5 +362,5 @@ def install_data_preview(window: MainWindow) -> QtWidgets.QDockWidget:
     window.tabifyDockWidget(window.help_dock, dock)
     window.help_dock.raise_()
     window.data_preview = panel
-    window.data_preview_follower = DataPreviewFollower(window, panel)
+    window.data_preview_follower = DataPreviewFollower(window, panel, dock)
     return dock

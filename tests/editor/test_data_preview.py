@@ -10,6 +10,7 @@ from engine.data.preview import preview_dataset
 def test_selecting_the_dataset_shows_its_samples_and_balance(window, qtbot):
     assert window.files.load_path(EXAMPLES_DIR / "cnn_digits.json", remember=False)
     panel = window.data_preview
+    window.data_dock.raise_()  # the Data tab in front: a hidden panel reads nothing
     data_id = next(n for n, node in window.document.graph.nodes.items() if node.type_id == "data.Dataset")
     window.canvas.select([data_id])  # as a click on the node does
     qtbot.waitUntil(lambda: panel.preview is not None, timeout=20_000)
@@ -23,6 +24,7 @@ def test_selecting_the_dataset_shows_its_samples_and_balance(window, qtbot):
 def test_an_edit_of_the_dataset_reads_the_data_again(window, qtbot):
     assert window.files.load_path(EXAMPLES_DIR / "mlp_digits.json", remember=False)
     panel = window.data_preview
+    window.data_dock.raise_()
     data_id = next(n for n, node in window.document.graph.nodes.items() if node.type_id == "data.Dataset")
     window.canvas.select([data_id])
     qtbot.waitUntil(lambda: panel.preview is not None and panel.preview.dataset == "digits_flat", timeout=20_000)
@@ -38,6 +40,14 @@ def test_a_dataset_that_cannot_be_read_says_why(qtbot):
     panel.request({"dataset": "mnist", "path": ""})
     qtbot.waitUntil(lambda: "cannot be read" in panel.title.text(), timeout=10_000)
     assert "set path on the Dataset node" in panel.title.text()
+    panel.shutdown()
+
+
+def test_a_hidden_panel_reads_nothing(window, qtbot):
+    assert window.files.load_path(EXAMPLES_DIR / "mlp_digits.json", remember=False)
+    window.help_dock.raise_()
+    qtbot.wait(500)
+    assert window.data_preview.preview is None and window.data_preview._threads == []
 
 
 def test_tiles_keep_the_samples_pixels(qtbot):
@@ -57,3 +67,4 @@ def test_augmentation_shows_the_samples_as_training_batches_get_them(qtbot):
     assert panel.augmented.isVisibleTo(panel) and panel.augmented_grid.count() == len(panel.preview.samples)
     panel.request({"dataset": "digits_images"})
     qtbot.waitUntil(lambda: not panel.augmented.isVisibleTo(panel), timeout=20_000)
+    panel.shutdown()
