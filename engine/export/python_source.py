@@ -14,7 +14,7 @@ from engine.export.model_part import ModelPart
 from engine.export.train_source import train_source
 from engine.graph import Graph
 from engine.registry import NodeContext, catalog
-from engine.registry.weight_init import INIT_SOURCE, uses_init
+from engine.registry.weight_init import FORGET_SOURCE, INIT_SOURCE, uses_forget_bias, uses_init
 
 INDENT = "    "
 
@@ -65,6 +65,8 @@ def python_source(part: ModelPart, weights_name: str) -> str:
     lines += READER.splitlines()
     if any(uses_init(node.params) for node in graph.nodes.values()):  # layers drawn as the graph's init says
         lines += ["", ""] + INIT_SOURCE.strip("\n").splitlines()
+    if any(uses_forget_bias(node.params) for node in graph.nodes.values()):  # LSTM forget gates' starting bias
+        lines += ["", ""] + FORGET_SOURCE.strip("\n").splitlines()
     for block_class in _block_classes(part, cls):
         lines += ["", ""] + block_class
     lines += ["", ""] + _module_class(part, cls)

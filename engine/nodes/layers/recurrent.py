@@ -20,6 +20,7 @@ from engine.registry import (
     register,
 )
 from engine.registry.codegen import call, non_default
+from engine.registry.weight_init import FORGET_BIAS
 
 # --- Embeddings and recurrent layers ---------------------------------------------------------
 
@@ -247,7 +248,7 @@ register(
         ),
         inputs=IN,
         outputs=OUT,
-        params=RECURRENT_PARAMS,
+        params=RECURRENT_PARAMS + (FORGET_BIAS,),
         infer=_infer_recurrent,
         build=_recurrent_build("LSTM"),
         has_weights=True,
