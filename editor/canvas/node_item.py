@@ -66,6 +66,7 @@ class NetwrightNodeItem(NodeItem):
         self._analysis_severity: str | None = None
         self._base_tooltip = ""
         self._icon_item.setVisible(False)
+        self._overview = False  # drawn as the zoomed-out card: ports and their texts not painted
 
     # -- state set by the canvas ----------------------------------------------------------------
     def set_texts(self, title: str, subtitle: str, footer: str) -> None:
@@ -163,8 +164,25 @@ class NetwrightNodeItem(NodeItem):
         QtWidgets.QGraphicsItem.mouseDoubleClickEvent(self, event)
 
     # -- painting -------------------------------------------------------------------------------
+    def auto_switch_mode(self):
+        """NodeGraphQt maps the node's corners to the screen on every paint to choose its proxy mode; the
+        level of detail is decided in `_paint_horizontal` from the painter's scale instead."""
+
+    def _show_overview(self, overview: bool) -> None:
+        """Zoomed out, ports are transparent: Qt then skips them without asking their Python boundingRect
+        (1,100 ports on the 500-node graph), and their texts are hidden (NodeGraphQt's proxy mode)."""
+        self._overview = overview
+        self.set_proxy_mode(overview)
+        for port in (*self._input_items, *self._output_items):
+            port.setOpacity(0.0 if overview else 1.0)
+
     def _paint_horizontal(self, painter, option, widget):
-        if QtWidgets.QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform()) < OVERVIEW_ZOOM:
+        overview = (
+            QtWidgets.QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform()) < OVERVIEW_ZOOM
+        )
+        if overview != self._overview:
+            self._show_overview(overview)
+        if overview:
             self._paint_overview(painter)
             return
         painter.save()

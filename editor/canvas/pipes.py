@@ -116,6 +116,17 @@ class ShapePipeItem(PipeItem):
         super().__init__(input_port, output_port)
         self.label = ShapeLabel(self)
         self.label.setVisible(False)
+        self._overview = False  # zoomed out: the label and the direction arrow are not painted
+
+    def paint(self, painter, option, widget=None):
+        overview = QtWidgets.QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform()) < (
+            LABEL_MIN_ZOOM
+        )
+        if overview != self._overview:  # transparent children are skipped by Qt without a Python call each frame
+            self._overview = overview
+            for child in self.childItems():
+                child.setOpacity(0.0 if overview else 1.0)
+        super().paint(painter, option, widget)
         self.gradient_color: tuple[int, int, int] | None = None  # step mode: the gradient that flowed back
 
     def set_gradient_color(self, rgb: tuple[int, int, int] | None) -> None:
