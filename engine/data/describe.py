@@ -19,6 +19,7 @@ from engine.data.image_folder import describe_image_folder, read_image_folder
 from engine.data.info import BUILTIN_INFO, DataError, DatasetInfo, RawDataset
 from engine.data.npz_file import describe_npz, read_npz
 from engine.data.planar import PLANAR_DATASETS, describe_planar, read_planar
+from engine.data.recall import describe_first_token, read_first_token
 from engine.data.subset import subset_info
 from engine.data.synthetic import describe_synthetic, read_synthetic
 from engine.data.tokens import describe_tokens, read_tokens
@@ -38,6 +39,7 @@ SOURCES: dict[str, Source] = {
     "sine_wave": _SYNTHETIC,
     "gaussian_ring": _SYNTHETIC,
     "line_outliers": _SYNTHETIC,
+    "first_token": Source(describe_first_token, read_first_token),
     **{name: Source(describe_planar, read_planar) for name in PLANAR_DATASETS},
     "csv": Source(describe_csv, read_csv),
     "image_folder": Source(describe_image_folder, read_image_folder),
@@ -60,6 +62,7 @@ DATASET_DESCRIPTIONS: dict[str, str] = {
     "sine_wave": "Synthetic: windows of a noisy sine wave; predict its next value (regression).",
     "gaussian_ring": "Synthetic: 2-D points from 8 Gaussian blobs on a ring, the classic GAN test.",
     "line_outliers": "Synthetic: points on the line y = 2x + 1 with noise, one in ten an outlier far above it.",
+    "first_token": "Synthetic sequences: name the first of sequence_length tokens, the rest distractors (memory).",
     "moons": "Synthetic 2-D: two interleaving half circles, 2 classes (decision boundaries).",
     "circles": "Synthetic 2-D: a circle inside a circle, 2 classes; no straight line separates them.",
     "spiral": "Synthetic 2-D: three spiral arms, 3 classes; needs several layers to untangle.",

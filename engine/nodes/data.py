@@ -33,7 +33,8 @@ _FILES = {"dataset": ("csv", "image_folder", "npz", *CLASSIC_SETS)}
 _TABLE_FILES = {"dataset": ("csv", "npz")}
 _IMAGES = {"dataset": ("image_folder",)}
 _SYNTHETIC = {"dataset": ("sine_wave", "gaussian_ring", "line_outliers", *PLANAR_DATASETS)}
-_SINE = {"dataset": ("sine_wave",)}
+_SEQUENCES = {"dataset": ("sine_wave", "first_token")}
+_GENERATED = {"dataset": (*_SYNTHETIC["dataset"], "first_token")}
 _AUGMENTABLE = {"dataset": ("digits_images", "image_folder", *CLASSIC_SETS)}
 _AUGMENT_PARAMS = ("augment_flip", "augment_crop", "augment_rotation", "augment_noise", "augment_jitter")
 
@@ -51,7 +52,8 @@ register(
             "(measurements to classify) or diabetes (a number to predict). Synthetic data: "
             "sine_wave gives windows of a noisy wave whose next value is to be forecast; "
             "gaussian_ring gives 2-D points from 8 blobs on a circle, the classic test of "
-            "whether a GAN learns every mode; moons, circles, spiral, xor and blobs give 2-D points "
+            "whether a GAN learns every mode; first_token gives sequences whose first token is to "
+            "be recalled past distractors (a test of memory); moons, circles, spiral, xor and blobs give 2-D points "
             "in 2 or 3 classes, to watch a classifier's decision boundary form (the Inspector draws "
             "it); keyword_tokens gives sentences of token ids for an Embedding (a text classifier). The classic image sets MNIST, Fashion-MNIST, KMNIST (28x28 grayscale) and CIFAR-10/100 "
             "(32x32 colour) are read from their standard files in the folder `path` names (nothing is "
@@ -125,16 +127,17 @@ register(
                 "Synthetic datasets: how many samples to generate.",
                 minimum=16,
                 maximum=1_000_000,
-                applies_when=_SYNTHETIC,
+                applies_when=_GENERATED,
             ),
             Param(
                 "sequence_length",
                 "int",
                 _DEFAULT["sequence_length"],
-                "Sine waves: time steps the model sees before predicting the next.",
+                "Sine waves: time steps the model sees before predicting the next; first_token: steps in "
+                "each sequence (the first token, then distractors).",
                 minimum=2,
                 maximum=4096,
-                applies_when=_SINE,
+                applies_when=_SEQUENCES,
             ),
             Param(
                 "noise",
