@@ -244,7 +244,7 @@ class Plot(pg.PlotWidget):
         self.title = title
         self.legend_entries: list[tuple[str, str]] = []  # (plain text, html) per curve
         self.notes: list[str] = []  # plain text of each mark's note, e.g. "lr 0.001 → 0.0003 at epoch 12"
-        self.setMinimumSize(120, 110)  # five side by side fit the centre of a 1280-pixel window
+        self.setMinimumSize(150, 110)
         # the view paints every pixel: without these, each repaint also repaints the (styled)
         # dock, tab widget and main window behind it
         for widget in (self, self.viewport()):

@@ -112,7 +112,7 @@ def test_no_plot_is_squashed_to_a_sliver(plots, qtbot, width, height):
     for plot in plots.plots:
         if plot.isVisible():
             view = plot.getViewBox().sceneBoundingRect()
-            assert plot.height() >= 110 and plot.width() >= 120, (plot.title, plot.size())
+            assert plot.height() >= 110 and plot.width() >= 150, (plot.title, plot.size())
             assert view.height() >= 40 and view.width() >= 60, (plot.title, view)
 
 
