@@ -280,6 +280,8 @@ def worker_main(job: dict[str, Any], events, control, stop_event, lock) -> None:
     import engine.data.builtin  # noqa: F401 - loaded before the first trial's clock starts, like any warm worker
     import engine.training.trainer  # noqa: F401
 
+    _warm_lazy_imports()
+
     graph = loads_graph(job["graph"], job["graph_file"])
     graph.base_dir = Path(job["base_dir"]) if job["base_dir"] else None
     experiment = Experiment.from_dict(job["experiment"], graph)
@@ -328,6 +330,18 @@ class _HeldOnce:
         if self.held:
             self.held = False
             self.manager.__exit__(None, None, None)
+
+
+def _warm_lazy_imports() -> None:
+    """What the first trial would otherwise load on its clock (seconds on a busy machine): torch's
+    optimizers import its compiler on first use, the built-in datasets scikit-learn."""
+    import contextlib
+
+    import torch
+
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+    with contextlib.suppress(ImportError):
+        import sklearn.datasets  # noqa: F401
 
 
 def _worker_number(study, storage_url: str, lock) -> int:

@@ -136,10 +136,9 @@ def used_budget(trials: list[FrozenTrial]) -> int:
 
 def has_work(study: optuna.Study, experiment: Experiment) -> bool:
     """Whether a worker should start another trial: a queued grid point, or budget left."""
-    trials = study.get_trials(deepcopy=False)
-    if experiment.strategy == "grid":
-        return any(t.state == TrialState.WAITING for t in trials)
-    return used_budget(trials) < experiment.trials
+    if experiment.strategy == "grid":  # reads the queued trials only: this runs before every trial
+        return bool(study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
+    return used_budget(study.get_trials(deepcopy=False)) < experiment.trials
 
 
 def queue_missing_grid_points(study: optuna.Study, experiment: Experiment) -> int:
