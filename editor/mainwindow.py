@@ -98,8 +98,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_status_bar()
         self._connect()
         self.resize(1600, 1000)
-        self.restore_layout()
+        if not self.restore_layout():
+            # tabbed docks show the one added last until the window is up: put Help and Problems in front then
+            QtCore.QTimer.singleShot(0, self._front_tabs)
         self._update_title()
+
+    def _front_tabs(self) -> None:
+        self.help_dock.raise_()
+        self.problems_dock.raise_()
 
     # -- layout -------------------------------------------------------------------------------
     def _dock(self, title: str, widget: QtWidgets.QWidget, name: str) -> QtWidgets.QDockWidget:
