@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 LEARNING_PATH: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("First steps", ("mlp_digits", "regression_diabetes", "iris_hinge", "lr_batch_digits")),
+    ("First steps", ("mlp_digits", "regression_diabetes", "iris_hinge")),
     ("Images: convolutions", ("cnn_digits", "cnn_residual_digits")),
     ("Sequences: recurrent networks", ("rnn_digits", "lstm_digits", "sine_forecast")),
     ("Attention: transformers", ("transformer_text",)),
