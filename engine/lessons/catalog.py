@@ -151,6 +151,33 @@ LESSONS: tuple[Lesson, ...] = (
         concepts=("optimizer", "gradient descent", "stochastic gradient descent", "momentum", "learning rate"),
     ),
     Lesson(
+        5,
+        "memory",
+        "Memory: a plain RNN against an LSTM",
+        (LessonGraph("memory_race", "a plain RNN and an LSTM recall the first of 50 tokens, side by side"),),
+        do="Train `memory_race` (20 epochs, under a minute): one run trains both networks on the same "
+        "sequences. Then set the LSTM's `forget_bias` to 0 and train again; then try other seeds.",
+        look="The loss chart overlays `loss_rnn` and `loss_lstm`, and the Runs panel shows each one's accuracy. "
+        "The RNN's validation loss stays near ln 4 = 1.39 and its accuracy at chance (25 %) for the whole run; "
+        "the LSTM's loss drops after a few epochs and its accuracy reaches 100 % by epoch 8. With `forget_bias` "
+        "0 the LSTM stays at chance too: the gates alone are not enough if they start out forgetting. Other "
+        "seeds move the epoch where the LSTM takes off, and sometimes let the RNN tell two of the four tokens "
+        "apart (50 %), no more in the seeds measured.",
+        why="Each sequence is 50 steps: its first token (one of four, marked by a start flag), then 49 random "
+        "tokens from the same four. A plain RNN adds every step's input into its state through the same "
+        "weights, so each distractor overwrites a little of the first token, and the gradient that should "
+        "teach it to keep that token is multiplied by the recurrent weights and tanh's slope 49 times on its "
+        "way back: it vanishes, and the RNN never learns which step matters. An LSTM keeps a separate cell "
+        "state that its forget gate multiplies by a number near 1 and its input gate can shut, so the first "
+        "token can ride to the end untouched and the gradient flows back along the cell. But a fresh forget "
+        "gate sits near 0.5, halving the cell every step (0.5^49 = 2e-15); `forget_bias` 6 starts it at "
+        "0.998, so a memory lasts from the start and the input gate can learn to open only on the flagged step.",
+        measured="seed 0, 20 epochs (Adam, learning rate 0.02, 32 units each), validation accuracy: RNN 0.25 "
+        "(chance), LSTM 1.00 from epoch 8; the LSTM with forget_bias 0 stays at 0.27 (chance). Seeds 1, 2, 3 at "
+        "epoch 20: RNN 0.26, 0.50, 0.51; LSTM 0.74, 0.75, 1.00.",
+        concepts=("vanishing gradients", "weight initialization"),
+    ),
+    Lesson(
         6,
         "losses",
         "Losses",
