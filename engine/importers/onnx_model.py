@@ -44,7 +44,20 @@ from engine.registry import Unmapped, catalog
 SHAPE = "shape"  # a value computed from a tensor's shape: only a Reshape's target may use it
 CONST = "constant"
 INTEGER_TYPES = (6, 7)  # TensorProto.INT32, INT64
-SHAPE_OPS = {"Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast", "Slice", "Mul", "Div", "Add", "Sub"}
+SHAPE_OPS = {
+    "Shape",
+    "Gather",
+    "Unsqueeze",
+    "Squeeze",
+    "Concat",
+    "Cast",
+    "Slice",
+    "Mul",
+    "Div",
+    "Add",
+    "Sub",
+    "Reshape",
+}
 
 Ref = tuple[str, str]
 
@@ -127,6 +140,8 @@ class _OnnxMapper:
         self.input_dims: list[int] = []
         self.batch = 2  # the batch compared with onnxruntime: the file's own when it fixes one
         self.partial_sizes: dict[str, list[int | None]] = {}  # Shape outputs: the sizes, None for the batch
+        # values that are [batch, sizes...] (a Shape, x.size(0) as [], a Concat after it): the sizes after the batch
+        self.batch_led: dict[str, list[int | None]] = {}
         self.num_ids: int | None = None  # integer ids in [0, num_ids) for a model whose input is token ids
         self.index = catalog().import_index()
         self.blockers = Blockers()
@@ -284,15 +299,43 @@ class _OnnxMapper:
             if spec is not None:
                 sizes = [None, *spec.dims][int(a.get("start", 0)) : a.get("end")]
                 self.partial_sizes[node.output[0]] = sizes
+                if int(a.get("start", 0)) == 0:
+                    self.batch_led[node.output[0]] = sizes[1:]
             return [SHAPE]
         if node.op_type == "Gather" and node.input[0] in self.partial_sizes and node.input[1] in self.consts:
             picked = np.asarray(self.partial_sizes[node.input[0]], dtype=object)[self.consts[node.input[1]]]
             if all(v is not None for v in np.atleast_1d(picked)):
                 self.consts[node.output[0]] = np.asarray(picked, dtype=np.int64)
                 return [CONST]
+            if (
+                node.input[0] in self.batch_led
+                and self.consts[node.input[1]].shape == ()
+                and self.consts[node.input[1]] == 0
+            ):
+                self.batch_led[node.output[0]] = []  # the batch size alone (x.size(0))
+            return [SHAPE]
+        led = self._batch_led_sizes(node, a)
+        if led is not None:
+            self.batch_led[node.output[0]] = led
             return [SHAPE]
         known = all(i in self.consts for i in node.input if i)
         return (self._folded(node) if known else None) or [SHAPE]
+
+    def _batch_led_sizes(self, node, a: dict) -> list[Any] | None:
+        """The sizes after the batch of a target shape built as [x.size(0), numbers...]: the legacy exporter's
+        view(batch, groups, c // groups, h, w) of a channel shuffle with a dynamic batch; None for other math."""
+        first = node.input[0] if node.input else ""
+        if node.op_type == "Unsqueeze" and self.batch_led.get(first) == []:
+            axes = a.get("axes") or (self.consts.get(node.input[1]) if len(node.input) > 1 else None)
+            return [] if axes is not None and list(np.atleast_1d(axes)) == [0] else None
+        if node.op_type == "Concat" and int(a.get("axis", 0)) == 0 and first in self.batch_led:
+            rest = self.batch_led[first]
+            for name in node.input[1:]:
+                if name not in self.consts:
+                    return None
+                rest = [*rest, *(int(v) for v in np.atleast_1d(self.consts[name]))]
+            return rest
+        return None
 
     def _folded(self, node) -> list[Any] | None:
         """An operator computing only from stored tensors (the legacy exporter's pads for Pad, a weight
@@ -365,6 +408,23 @@ class _OnnxMapper:
         op, inputs = node.op_type, [self.values.get(i) for i in node.input if i]
         if op in ("LSTM", "GRU", "RNN"):
             return rec.recurrent(self, node, a)
+        if op == "Transpose" and isinstance(inputs[0], rec.TimeMajorSteps):
+            if [int(p) for p in a.get("perm", [])] != [1, 0, 2]:
+                raise Unmapped("permutes a recurrent layer's steps in a way Netwright cannot express")
+            return [rec.materialize(self, inputs[0].op, "all_steps")]  # back to batch-first [B, T, H]
+        if op == "Transpose" and isinstance(inputs[0], rec.RecurrentOutput):
+            return rec.direction_inside(node, inputs[0], a)
+        if op == "Reshape" and isinstance(inputs[0], rec.DirectionInside):
+            return rec.merged_direction(self, node, inputs[0])
+        if op == "Squeeze" and inputs and isinstance(inputs[0], rec.RecurrentOutput):
+            return rec.squeezed_steps(self, node, inputs[0], a)
+        if (
+            op == "ConstantOfShape"
+            and SHAPE in inputs
+            and ("value" not in a or not np.any(_constant(node)))  # ONNX's default value is 0
+            and self._users_are_zero_state(node.output[0])
+        ):
+            return [rec.ZEROS]  # the legacy exporter's zero initial state for a dynamic batch
         if op == "Transpose" and isinstance(inputs[0], tuple) and self._users_are_recurrent(node.output[0]):
             return [rec.time_major([int(p) for p in a.get("perm", [])], inputs[0]) or self._registered(node, a)[0]]
         if (
@@ -380,9 +440,21 @@ class _OnnxMapper:
             return rec.last_step(self, node, inputs[0], a)
         return None
 
+    def _users_are_zero_state(self, name: str) -> bool:
+        """Whether a tensor only feeds initial states (directly or sliced per layer) of recurrent operators."""
+        users = [n for n in self.graph.node if name in n.input]
+        return bool(users) and all(
+            (n.op_type in ("LSTM", "GRU", "RNN") and name not in n.input[:5])
+            or (n.op_type == "Slice" and n.input[0] == name and self._users_are_zero_state(n.output[0]))
+            for n in users
+        )
+
     def _users_are_recurrent(self, name: str) -> bool:
         users = [n for n in self.graph.node if name in n.input]
-        return bool(users) and all(n.op_type in ("LSTM", "GRU", "RNN") for n in users)
+        # the legacy exporter also reads its shape, for the batch of the zero initial state
+        return any(n.op_type in ("LSTM", "GRU", "RNN") for n in users) and all(
+            n.op_type in ("LSTM", "GRU", "RNN", "Shape") for n in users
+        )
 
     def _registered(self, node, attrs: dict[str, Any]) -> list[Ref]:
         claimants = self.index.onnx_ops.get(node.op_type, ())
@@ -478,6 +550,8 @@ class _OnnxMapper:
             rest = shape[1:]
             if shape[0] == -1 and -1 in rest:
                 raise Unmapped(f"reshapes to {shape}, which may move values across the batch")
+        elif self.values.get(target) is SHAPE and _all_sizes(self.batch_led.get(target)):
+            rest = list(self.batch_led[target])
         elif self.values.get(target) is SHAPE:
             dims = self.shapes.get(node.output[0]) or []
             if len(dims) < 1 or any(not isinstance(d, int) for d in dims[1:]):
@@ -488,6 +562,11 @@ class _OnnxMapper:
         if len(rest) == 1 and self._rank(source) > 2:
             return self._add("layers.Flatten", node, {}, [source])
         return self._add("layers.Reshape", node, {"shape": rest}, [source])
+
+
+def _all_sizes(rest: list[Any] | None) -> bool:
+    """Whether a target shape's sizes after the batch are all known numbers (none is 0: a copied size)."""
+    return bool(rest) and all(isinstance(v, (int, np.integer)) and v != 0 for v in rest)
 
 
 def _dims(value_info) -> list[int | str | None]:

@@ -55,6 +55,52 @@ class RecurrentOutput:
     index: int  # 0: Y, every step; 1: Y_h, the final state
 
 
+@dataclass(frozen=True)
+class TimeMajorSteps:
+    """Y squeezed of its direction axis: every step's hidden state, time-major [T, B, H] (the legacy exporter's
+    output of a stacked layer, read by the next layer as it is and transposed back to batch-first after the last)."""
+
+    op: RecurrentOp
+
+
+@dataclass(frozen=True)
+class DirectionInside:
+    """Y [T, 1, B, H] transposed to [T, B, 1, H] (the dynamo exporter's way to drop the direction axis)."""
+
+    op: RecurrentOp
+
+
+def direction_inside(node, part: RecurrentOutput, attrs: dict) -> list[DirectionInside]:
+    if part.index != 0 or [int(p) for p in attrs.get("perm", [])] != [0, 2, 1, 3]:
+        raise Unmapped("transposes the recurrent layer's outputs in a way Netwright cannot express")
+    return [DirectionInside(part.op)]
+
+
+def merged_direction(mapper, node, part: DirectionInside) -> list[TimeMajorSteps]:
+    """Reshape [T, B, 1, H] -> [T, B, H]: a stored target [T, B, H], or one computed from the shape whose
+    result the file records as rank 3 (its sizes unknown where the batch is dynamic)."""
+    hidden = part.op.params["hidden_size"]
+    target = mapper.consts.get(node.input[1])
+    recorded = mapper.shapes.get(node.output[0]) or []
+    if target is not None:
+        fits = len(target) == 3 and int(target[2]) in (hidden, -1) and 0 not in list(target)
+    else:
+        fits = len(recorded) == 3 and recorded[2] in (hidden, None)
+    if not fits:
+        raise Unmapped("reshapes the recurrent layer's outputs in a way Netwright cannot express")
+    return [TimeMajorSteps(part.op)]
+
+
+def squeezed_steps(mapper, node, part: RecurrentOutput, attrs: dict) -> list[TimeMajorSteps]:
+    """Squeeze(Y, axis 1) of a one-direction operator."""
+    axes = attrs.get("axes")
+    if axes is None and len(node.input) > 1:
+        axes = mapper._const(node, 1)
+    if part.index != 0 or axes is None or [int(v) for v in np.atleast_1d(axes)] != [1]:
+        raise Unmapped("squeezes the recurrent layer's outputs in a way Netwright cannot express")
+    return [TimeMajorSteps(part.op)]
+
+
 def time_major(perm: list[int], source: Ref) -> TimeMajor | None:
     return TimeMajor(source) if perm == [1, 0, 2] else None
 
@@ -63,6 +109,8 @@ def recurrent(mapper, node, attrs: dict) -> list:
     """The outputs of an ONNX LSTM/GRU/RNN: markers that become one node when used."""
     op_type = node.op_type
     x = mapper.values.get(node.input[0])
+    if isinstance(x, TimeMajorSteps):  # a stacked layer: reads every step of the layer below
+        x = TimeMajor(materialize(mapper, x.op, "all_steps"))
     if not isinstance(x, TimeMajor):
         raise Unmapped("reads a time-major input that is not a transposed batch-first sequence")
     direction = attrs.get("direction", "forward")
@@ -72,7 +120,8 @@ def recurrent(mapper, node, attrs: dict) -> list:
         raise Unmapped("uses layout 1")
     for index in range(4, len(node.input)):
         name = node.input[index]
-        if name and index != 4 and mapper.values.get(name) is not ZEROS:
+        stored_zeros = name in mapper.consts and not np.any(mapper.consts[name])  # a fixed batch's zero state
+        if name and index != 4 and mapper.values.get(name) is not ZEROS and not stored_zeros:
             raise Unmapped("starts from a state that is not zeros; Netwright's recurrent layers start from zeros")
         if name and index == 4:
             raise Unmapped("takes sequence lengths; Netwright's sequences all have the same length")
@@ -101,7 +150,10 @@ def last_step(mapper, node, part: RecurrentOutput, attrs: dict) -> list[Ref]:
 
 
 def materialize(mapper, op: RecurrentOp, mode: str) -> Ref:
+    if op.node is not None and op.params.get("output") != mode:
+        raise Unmapped("uses both the last step and every step of one recurrent layer; a node gives one of them")
     if op.node is None:
+        op.params["output"] = mode
         type_id = TYPE_OF[op.op_type]
         node_id = mapper.builder.add(type_id, op.name, {**op.params, "output": mode}, [op.source], op.weights)
         op.node = (node_id, "out")
