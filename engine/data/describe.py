@@ -90,6 +90,11 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "val_split": 0.2,
     "test_set": "none",
     "test_split": 0.1,
+    "augment_flip": False,
+    "augment_crop": 0,
+    "augment_rotation": 0.0,
+    "augment_noise": 0.0,
+    "augment_jitter": 0.0,
     "shuffle": True,
 }
 

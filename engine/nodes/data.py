@@ -193,7 +193,7 @@ register(
             Param(
                 "augment_flip",
                 "bool",
-                False,
+                _DEFAULT["augment_flip"],
                 "Augmentation (training batches only): mirror half the images left to right. Right for photos, "
                 "wrong for digits and letters, whose mirror image is another symbol.",
                 applies_when=_AUGMENTABLE,
@@ -201,7 +201,7 @@ register(
             Param(
                 "augment_crop",
                 "int",
-                0,
+                _DEFAULT["augment_crop"],
                 "Augmentation: shift each image by up to this many pixels (a random crop of the image padded "
                 "with zeros); the model learns that a small move does not change the class. 0: off.",
                 minimum=0,
@@ -211,7 +211,7 @@ register(
             Param(
                 "augment_rotation",
                 "float",
-                0.0,
+                _DEFAULT["augment_rotation"],
                 "Augmentation: rotate each image by a random angle up to this many degrees either way. 0: off.",
                 minimum=0.0,
                 maximum=180.0,
@@ -220,7 +220,7 @@ register(
             Param(
                 "augment_noise",
                 "float",
-                0.0,
+                _DEFAULT["augment_noise"],
                 "Augmentation: add Gaussian noise of this standard deviation to every pixel. 0: off.",
                 minimum=0.0,
                 maximum=10.0,
@@ -229,7 +229,7 @@ register(
             Param(
                 "augment_jitter",
                 "float",
-                0.0,
+                _DEFAULT["augment_jitter"],
                 "Augmentation: change brightness and contrast by up to this much (0.2: contrast x0.8-1.2, "
                 "brightness -0.2 to +0.2). 0: off.",
                 minimum=0.0,
