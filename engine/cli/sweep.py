@@ -105,6 +105,9 @@ def run(args) -> int:
         values = ", ".join(f"{k}={_value(v)}" for k, v in best["params"].items())
         print(f"best: trial {best['trial']}, {summary.metric} {best['best']:.4g} with {values} (run {best['run_id']})")
     print(f"table: {summary.folder / 'trials.csv'}")
+    if summary.problem:
+        print(f"error: {summary.problem}; continue with --resume", file=sys.stderr)
+        return EXIT_FAILED
     if summary.status == "stopped":
         print("stopped: finished trials are kept; continue with --resume", file=sys.stderr)
         return EXIT_STOPPED

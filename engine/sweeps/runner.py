@@ -46,6 +46,7 @@ from engine.sweeps.study import (
 )
 
 POLL_S = 0.2
+MAX_CRASHES = 3  # workers dying in a row (no trial ending in between) before the sweep gives up
 STOP_WAIT_S = 60  # how long stopped workers get to write their runs before they are killed
 
 
@@ -58,6 +59,7 @@ class SweepSummary:
     best: dict[str, Any] | None
     folder: Path
     counts: dict[str, int] = field(default_factory=dict)
+    problem: str | None = None  # why it ended before its trials were done, when it did
 
 
 def default_jobs(graph: Graph, cores: int | None = None) -> int:
@@ -100,6 +102,7 @@ class Sweep:
         # the graph's runs folder; the editor names its own (it sweeps a snapshot of the open graph)
         self.runs = RunStore(runs_folder) if runs_folder else RunStore.beside(graph_file)
         self._stopping = False
+        self.problem: str | None = None  # why the sweep ended early, when it did
         self._ctx = multiprocessing.get_context("spawn")
         self._control = None
         self._stop_event = None
@@ -178,6 +181,7 @@ class Sweep:
         }
         workers: dict[int, Any] = {}
         current: dict[int, int] = {}  # worker slot -> trial id it is training
+        crashes = 0  # workers that died since a trial last started or ended
         next_slot = 0
 
         def start_worker() -> None:
@@ -197,6 +201,8 @@ class Sweep:
         try:
             while workers:
                 changed = self._drain(events, current)
+                if changed:  # a trial started or ended: the workers are working
+                    crashes = 0
                 for slot, process in list(workers.items()):
                     if process.is_alive():
                         continue
@@ -204,11 +210,16 @@ class Sweep:
                     del workers[slot]
                     self._drain(events, current)
                     trial_id = current.pop(slot, None)
-                    if process.exitcode != 0 and trial_id is not None:
+                    if process.exitcode == 0:
+                        continue
+                    if trial_id is not None:  # its trial is failed with the reason; the sweep goes on
                         _fail_crashed(study, trial_id, process.exitcode)
                         changed = True
-                        if not self._stopping and has_work(study, self.experiment):
-                            start_worker()
+                    crashes += 1
+                    if crashes > MAX_CRASHES:  # dying before any trial ends, again and again: say so, stop
+                        self.problem = f"worker processes keep ending unexpectedly (last: {_how(process.exitcode)})"
+                    elif not self._stopping and has_work(study, self.experiment):
+                        start_worker()
                 if changed:
                     self._publish(study, on_change, "running")
         except KeyboardInterrupt:
@@ -224,7 +235,7 @@ class Sweep:
         for row in rows:
             counts[row["state"]] = counts.get(row["state"], 0) + 1
         return SweepSummary(
-            status, self.metric, self.direction, rows, best_row(rows, self.direction), self.folder, counts
+            status, self.metric, self.direction, rows, best_row(rows, self.direction), self.folder, counts, self.problem
         )
 
     def stop(self) -> None:
@@ -252,8 +263,8 @@ class Sweep:
                 kind, slot, trial_id = message
                 if kind == "started":
                     current[slot] = trial_id
-                elif current.get(slot) == trial_id:
-                    del current[slot]
+                else:
+                    current.pop(slot, None)
                 changed = True
                 message = events.get_nowait()
         except queue.Empty:
@@ -362,11 +373,14 @@ def _fail_crashed(study, trial_id: int, exitcode: int | None) -> None:
     try:
         if storage.get_trial(trial_id).state != TrialState.RUNNING:
             return
-        how = f"killed by signal {-exitcode}" if exitcode is not None and exitcode < 0 else f"exit code {exitcode}"
-        storage.set_trial_user_attr(trial_id, "message", f"the trial's process ended unexpectedly ({how})")
+        storage.set_trial_user_attr(trial_id, "message", f"the trial's process ended unexpectedly ({_how(exitcode)})")
         storage.set_trial_state_values(trial_id, TrialState.FAIL)
     except Exception:  # noqa: BLE001 - already finished by someone else (heartbeat): nothing to do
         pass
+
+
+def _how(exitcode: int | None) -> str:
+    return f"killed by signal {-exitcode}" if exitcode is not None and exitcode < 0 else f"exit code {exitcode}"
 
 
 def _install_sigterm():
