@@ -19,6 +19,7 @@ imported is listed, grouped by kind with a count.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ from engine.importers.common import (
     compiled_with_weights,
     layout,
 )
-from engine.importers.onnx_patterns import find_gelu
+from engine.importers.onnx_patterns import find_gelu, find_group_norm
 from engine.registry import Unmapped, catalog
 
 SHAPE = "shape"  # a value computed from a tensor's shape: only a Reshape's target may use it
@@ -167,7 +168,8 @@ class _OnnxMapper:
             params |= {"dtype": "long", "num_classes": self.num_ids}
         node_id = self.builder.add("data.Input", inputs[0].name, params, [])
         self.values[inputs[0].name] = (node_id, "out")
-        fused = {f.first: f for f in find_gelu(list(self.graph.node), self._known_constants())}
+        patterns = (find_gelu, find_group_norm)
+        fused = {f.first: f for find in patterns for f in find(list(self.graph.node), self._known_constants())}
         members = {name for f in fused.values() for name in f.members}
         for node in self.graph.node:
             if node.output and node.output[0] in members:  # part of one layer's pattern: made at its first
@@ -216,8 +218,14 @@ class _OnnxMapper:
             self.values[pattern.output] = None
             return
         try:
-            params = {"approximate": "none"} if pattern.type_id == "activations.GELU" else {}
-            self.values[pattern.output] = self._add(pattern.type_id, node, params, [self._tensor(pattern.source)])[0]
+            params = {"approximate": "none"} if pattern.type_id == "activations.GELU" else dict(pattern.params)
+            ref = self._tensor(pattern.source)
+            if pattern.type_id == "layers.TorchModule":  # a shape-keeping layer (GroupNorm) kept whole
+                spec = analyze(self.builder.graph).specs.get(ref)
+                if spec is None:
+                    raise Unmapped("its input has no known shape")
+                params |= {"in_shape": list(spec.dims), "out_shape": list(spec.dims)}
+            self.values[pattern.output] = self._add(pattern.type_id, node, params, [ref], pattern.weights)[0]
         except Unmapped as exc:
             self.blockers.add(f"ONNX {node.op_type}", node.name or node.output[0], str(exc))
             self.values[pattern.output] = None
@@ -401,7 +409,27 @@ class _OnnxMapper:
             return self._reshape(node)
         if op == "Split":
             return self._split(node, a)
+        if op == "DepthToSpace":
+            return self._pixel_shuffle(node, a)
         return self._registered(node, a)
+
+    def _pixel_shuffle(self, node, a: dict) -> list[Ref]:
+        """DepthToSpace in CRD mode is torch's PixelShuffle, kept whole as a PyTorch module node."""
+        factor, mode = int(a["blocksize"]), a.get("mode", "DCR")
+        if mode != "CRD":
+            raise Unmapped(f"uses mode {mode}; torch's PixelShuffle is DepthToSpace in mode CRD")
+        source = self._tensor(node.input[0])
+        spec = analyze(self.builder.graph).specs.get(source)
+        if spec is None or spec.rank != 4:
+            raise Unmapped("its input is not a known [B, C, H, W] shape")
+        c, h, w = spec.dims
+        params = {
+            "module": "PixelShuffle",
+            "arguments": json.dumps({"upscale_factor": factor}),
+            "in_shape": [c, h, w],
+            "out_shape": [c // factor**2, h * factor, w * factor],
+        }
+        return self._add("layers.TorchModule", node, params, [source])
 
     def _recurrent_parts(self, node, a: dict) -> list[Any] | None:
         """A batch-first recurrent layer's pieces (engine/importers/onnx_recurrent.py), or None."""

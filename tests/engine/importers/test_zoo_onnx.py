@@ -3,8 +3,8 @@
 importer and reproduces the original PyTorch model within the importer's tolerance (ATOL + RTOL x |original|, as
 numpy.allclose), on a fresh input: a batch of 3 where the file's batch is dynamic, of 1 where it fixes one.
 
-A combination the importer cannot take yet is named in NOT_REIMPORTED with its reason and the refusal it gives:
-it is tested to be refused with that one readable message, so a fix shows up here as a failure to update the table.
+A combination the importer cannot take is named in NOT_REIMPORTED with its reason and the refusal it gives: it
+is tested to be refused with that one readable message, so a fix shows up here as a failure to update the table.
 """
 
 from __future__ import annotations
@@ -25,15 +25,8 @@ EXPORTERS = ("dynamo", "legacy")
 BATCHES = ("dynamic", "fixed")
 
 # (model, exporter, batch) -> (the refusal it gives today, why): each is asserted to be refused exactly so.
-_GROUP_NORM = (
-    "GroupNorm is exported as Reshape + InstanceNormalization + Reshape and Netwright has no GroupNorm node "
-    "(the PyTorch importer keeps it as a PyTorch module node; an ONNX file has no module to keep)"
-)
-NOT_REIMPORTED: dict[tuple[str, str, str], tuple[str, str]] = {
-    ("super_resolution", exporter, batch): ("ONNX InstanceNormalization x 1: has no Netwright node", _GROUP_NORM)
-    for exporter in EXPORTERS
-    for batch in BATCHES
-}
+# Empty: every combination imports back (GroupNorm and PixelShuffle become kept PyTorch module nodes).
+NOT_REIMPORTED: dict[tuple[str, str, str], tuple[str, str]] = {}
 
 CASES = [(name, exporter, batch) for name in MODELS for exporter in EXPORTERS for batch in BATCHES]
 
@@ -96,6 +89,43 @@ def test_torch_onnx_export_of_the_zoo_imports_back_within_tolerance(name, export
 def test_the_exclusions_name_real_cases_and_give_reasons():
     assert set(NOT_REIMPORTED) <= set(CASES)
     assert all(refusal and len(why) > 40 for refusal, why in NOT_REIMPORTED.values())
+
+
+class NormShuffle(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(2, 8, 3, padding=1)
+        self.norm = torch.nn.GroupNorm(4, 8, eps=1e-3)
+        self.shuffle = torch.nn.PixelShuffle(2)
+
+    def forward(self, x):
+        return self.shuffle(self.norm(self.conv(x)))
+
+
+@pytest.mark.parametrize("batch", BATCHES)
+def test_group_norm_and_depth_to_space_import_as_kept_pytorch_modules(batch, tmp_path):
+    """GroupNorm (Reshape, InstanceNormalization, Reshape, Mul, Add) and PixelShuffle (DepthToSpace, CRD)."""
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
+    torch.manual_seed(0)
+    model, path = NormShuffle().eval(), tmp_path / "norm_shuffle.onnx"
+    with torch.no_grad():  # weights that are not the identity, so a swapped or lost tensor shows
+        model.norm.weight.uniform_(0.5, 1.5)
+        model.norm.bias.uniform_(-0.5, 0.5)
+    options = {"dynamic_axes": {"x": {0: "batch"}}} if batch == "dynamic" else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.randn(2, 2, 5, 5),), str(path), input_names=["x"], dynamo=False, **options)
+    result = import_onnx(path)
+    kept = {n.params["module"]: n for n in result.graph.nodes.values() if n.type_id == "layers.TorchModule"}
+    assert set(kept) == {"GroupNorm", "PixelShuffle"}
+    assert kept["GroupNorm"].params["arguments"] == '{"num_groups": 4, "num_channels": 8, "eps": 0.001}'
+    assert kept["PixelShuffle"].params["out_shape"] == [2, 10, 10]
+    assert torch.equal(result.weights[f"{kept['GroupNorm'].id}.weight"], model.norm.weight.detach())
+    assert result.max_abs_diff is not None and result.max_abs_diff <= 1e-5
+    module = compiled_with_weights(result.graph, result.output, result.weights).eval()
+    x = torch.randn(3 if batch == "dynamic" else 2, 2, 5, 5)
+    with torch.no_grad():
+        assert outputs_match(module(x), model(x))[0]
 
 
 def test_a_target_shape_of_the_batch_and_numbers_is_a_reshape(tmp_path):
