@@ -173,10 +173,10 @@ class Canvas(QtCore.QObject):
                     self._drawn.pop(node.id, None)
             if self.block_nodes.sync(graph, drawn):
                 self._edges_drawn = None
-            edges = drawn_edges(graph, drawn) if graph.blocks else set(graph.edges)
-            if self._edges_drawn != edges:
+            edges = drawn_edges(graph, drawn) if graph.blocks else graph.edges
+            if self._edges_drawn != set(edges):
                 self._sync_edges(edges)
-                self._edges_drawn = edges
+                self._edges_drawn = set(edges)
             self._redraw_rerouted(graph)
             for node_id, canvas_node in self._nodes.items():
                 canvas_node.view.set_notes(notes.get(node_id, []))
@@ -249,14 +249,17 @@ class Canvas(QtCore.QObject):
                     edges[Edge(node_id, port.name(), other.node().name(), other.name())] = (port, other)
         return edges
 
-    def _sync_edges(self, wanted: set[Edge]) -> None:
-        """Draw exactly `wanted`: edges between drawn items (see `collapsed.drawn_edges`)."""
+    def _sync_edges(self, edges: list[Edge]) -> None:
+        """Draw exactly `edges`: edges between drawn items (see `collapsed.drawn_edges`), connected in the
+        graph's order: NodeGraphQt walks downstream of each new edge's end to refuse cycles, which stays
+        short when sources are connected first (in another order, opening 500 nodes took minutes)."""
+        wanted = set(edges)
         present = self._canvas_edges()
         items = self._items()
         for edge, (out_port, in_port) in present.items():
             if edge not in wanted:
                 out_port.disconnect_from(in_port, push_undo=False, emit_signal=False)
-        for edge in sorted(wanted):
+        for edge in edges:
             if edge in present:
                 continue
             src, dst = items.get(edge.src), items.get(edge.dst)

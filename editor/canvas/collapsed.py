@@ -90,17 +90,18 @@ def drawn_as(graph: Graph, opened: str | None) -> dict[str, str]:
     return drawn
 
 
-def drawn_edges(graph: Graph, drawn: dict[str, str]) -> set[Edge]:
-    """The edges between drawn items; an end inside a collapsed block is that block's port (`conv1.in`)."""
-    edges = set()
+def drawn_edges(graph: Graph, drawn: dict[str, str]) -> list[Edge]:
+    """The edges between drawn items, in the graph's order; an end inside a collapsed block is that
+    block's port (`conv1.in`)."""
+    edges: dict[Edge, None] = {}
     for edge in graph.edges:
         src, dst = drawn.get(edge.src, edge.src), drawn.get(edge.dst, edge.dst)
         if src == dst and src != edge.src:
             continue  # both ends inside one collapsed block
         src_port = edge.src_port if src == edge.src else f"{edge.src}.{edge.src_port}"
         dst_port = edge.dst_port if dst == edge.dst else f"{edge.dst}.{edge.dst_port}"
-        edges.add(Edge(src, src_port, dst, dst_port))
-    return edges
+        edges[Edge(src, src_port, dst, dst_port)] = None
+    return list(edges)
 
 
 def graph_end(graph: Graph, item: str, port: str) -> tuple[str, str]:
