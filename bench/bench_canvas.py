@@ -100,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--profile", choices=sorted(BUDGETS_MS))
+    parser.add_argument(
+        "--steps", default="open,edit,zoom,layout", help="which steps to time, comma-separated (default: all)"
+    )
     args = parser.parse_args(argv)
 
     folder = Path(tempfile.mkdtemp(prefix="netwright-bench-canvas-"))
@@ -161,28 +164,34 @@ def main(argv: list[str] | None = None) -> int:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
         return _close(window)
 
+    steps_wanted = set(args.steps.split(","))
     opened = Timed()
-    for _ in range(args.repeats):
+    for _ in range(args.repeats if "open" in steps_wanted else 0):
         opened.run(open_graph)
         empty()
     open_graph()
     shown = window.document.graph
     print(f"graph: {len(shown.nodes)} nodes, {len(shown.edges)} edges, {len(window.live.analysis.specs)} shapes")
-    print(opened.line("open", "open from file to drawn, laid out and fitted"))
+    if "open" in steps_wanted:
+        print(opened.line("open", "open from file to drawn, laid out and fitted"))
 
     window.canvas.select([EDITED_NODE])
     _settle(app)
     edited = Timed()
-    for _ in range(args.repeats * 3):
+    for _ in range(args.repeats * 3 if "edit" in steps_wanted else 0):
         edited.run(edit)
-    print(edited.line("edit", "one parameter edit, re-validated and repainted"))
+    if "edit" in steps_wanted:
+        print(edited.line("edit", "one parameter edit, re-validated and repainted"))
 
     window.canvas.fit()
     _settle(app)
     zoomed = Timed()
-    for _ in range(args.repeats * 3):
+    for _ in range(args.repeats * 3 if "zoom" in steps_wanted else 0):
         zoomed.run(zoom)
-    print(zoomed.line("zoom", "one zoom step, whole graph in view, repainted"))
+    if "zoom" in steps_wanted:
+        print(zoomed.line("zoom", "one zoom step, whole graph in view, repainted"))
+    if "layout" not in steps_wanted:
+        return _close(window)
 
     laid_out = Timed()
     for _ in range(args.repeats):

@@ -250,10 +250,21 @@ class Canvas(QtCore.QObject):
         return edges
 
     def _sync_edges(self, edges: list[Edge]) -> None:
-        """Draw exactly `edges`: edges between drawn items (see `collapsed.drawn_edges`), connected in the
-        graph's order: NodeGraphQt walks downstream of each new edge's end to refuse cycles, which stays
-        short when sources are connected first (in another order, opening 500 nodes took minutes)."""
+        """Draw exactly `edges`: edges between drawn items (see `collapsed.drawn_edges`), in the graph's order.
+
+        NodeGraphQt's cycle check is off meanwhile: it walks every path downstream of a new edge's end
+        without remembering visited nodes, exponential in the residual blocks below it (collapsing a
+        block near the start of the 500-node graph never finished); the engine refused cycles already."""
         wanted = set(edges)
+        acyclic = self.node_graph.acyclic()
+        self.node_graph.set_acyclic(False)
+        try:
+            self._connect(edges, wanted)
+        finally:
+            self.node_graph.set_acyclic(acyclic)
+        self._sync_pipes()
+
+    def _connect(self, edges: list[Edge], wanted: set[Edge]) -> None:
         present = self._canvas_edges()
         items = self._items()
         for edge, (out_port, in_port) in present.items():
@@ -267,7 +278,6 @@ class Canvas(QtCore.QObject):
             in_port = dst.inputs().get(edge.dst_port) if dst else None
             if out_port is not None and in_port is not None:
                 out_port.connect_to(in_port, push_undo=False, emit_signal=False)
-        self._sync_pipes()
 
     def _sync_pipes(self) -> None:
         """Make the drawn pipes match NodeGraphQt's model: the viewer deletes and restores

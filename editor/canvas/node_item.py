@@ -52,6 +52,8 @@ def paint_port(painter: QtGui.QPainter, rect: QtCore.QRectF, info: dict) -> None
 class NetwrightNodeItem(NodeItem):
     """The graphics item of every Netwright node; its text comes from the engine node type."""
 
+    MIN_TITLE_POINTS = 3.5  # below this drawn size the overview's title is not drawn (text layout is most of a paint)
+
     def __init__(self, name: str = "node", parent=None):
         super().__init__(name, parent)
         self.title = name
@@ -275,6 +277,10 @@ class NetwrightNodeItem(NodeItem):
         painter.setPen(QtGui.QPen(self._overview_border(), 3.0))
         painter.setBrush(QtGui.QColor(theme.qcolor(self.accent)).darker(210))
         painter.drawRoundedRect(rect, RADIUS, RADIUS)
+        scale = QtWidgets.QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
+        if scale * OVERVIEW_TITLE_FONT.pointSizeF() < self.MIN_TITLE_POINTS:
+            painter.restore()  # a title a few pixels high is a smudge: the whole graph in view draws cards only
+            return
         painter.setFont(OVERVIEW_TITLE_FONT)
         painter.setPen(theme.qcolor(theme.TEXT))
         text = QtGui.QFontMetricsF(OVERVIEW_TITLE_FONT).elidedText(
