@@ -177,7 +177,8 @@ class CodeView(QtWidgets.QWidget):
             self.editor.setEnabled(False)
             return
         self.editor.setEnabled(True)
-        self.status.setText("The model as plain PyTorch (what File > Export writes as Python); click a line")
+        self.status.setText("Plain PyTorch, as the Python export writes it")
+        self.status.setToolTip("Click a line to select its node; select nodes to see their lines")
         if result.text != self.source.text:
             bar = self.editor.verticalScrollBar()
             scrolled = bar.value()
