@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import importlib.machinery
 import importlib.util
+import io
 import json
 import logging
 import sys
@@ -157,6 +158,9 @@ def _write_onnx(part: ModelPart, path: Path) -> list[Path]:
             f"ONNX export needs the onnx and onnxscript packages ({exc.name} is missing): "
             "pip install 'netwright[export]'"
         ) from None
+    if _has_plain_rnn(part):
+        atomic_write_bytes(path, _legacy_onnx_bytes(part))
+        return [path]
     with quiet():
         program = torch.onnx.export(
             part.program,
@@ -173,6 +177,34 @@ def _write_onnx(part: ModelPart, path: Path) -> list[Path]:
         data = program.model_proto.SerializeToString()  # one file, weights inside (under protobuf's 2 GB)
     atomic_write_bytes(path, data)
     return [path]
+
+
+def _has_plain_rnn(part: ModelPart) -> bool:
+    return any(isinstance(module, torch.nn.RNN) for module in part.program.modules())
+
+
+def _legacy_onnx_bytes(part: ModelPart) -> bytes:
+    """The TorchScript-based exporter's file: it keeps an Elman RNN as one ONNX `RNN` operator.
+
+    The dynamo exporter has no translation for aten.rnn_tanh/rnn_relu and unrolls the recurrence
+    into one MatMul per time step, a graph that is fixed to the example's sequence length and that
+    no importer (Netwright's included) can read back as a recurrent layer. LSTM and GRU keep their
+    ONNX operators under dynamo, so only graphs with a plain RNN take this path.
+    """
+    output_file = io.BytesIO()
+    batch = {0: "batch"}
+    with quiet(), torch.no_grad():
+        torch.onnx.export(
+            part.program,
+            example_inputs(part, EXAMPLE_BATCH),
+            output_file,
+            dynamo=False,
+            opset_version=ONNX_OPSET,
+            input_names=[i.name for i in part.inputs],
+            output_names=[part.output],
+            dynamic_axes={**{i.name: batch for i in part.inputs}, part.output: batch},
+        )
+    return output_file.getvalue()
 
 
 def _load_onnx(part: ModelPart, path: Path) -> Runner:

@@ -76,9 +76,9 @@ def test_examples_export_to_every_format(example, fmt, tmp_path):
         assert imported.max_abs_diff is not None and imported.max_abs_diff <= 1e-5
 
 
-# torch's exporter unrolls an RNN into per-step MatMuls and decomposes a transformer encoder layer into
-# MatMul/Softmax/LayerNormalization: the ONNX importer has no mapping back for those patterns yet.
-ONNX_NOT_REIMPORTED = {"rnn_digits", "transformer_text"}
+# torch's exporter decomposes a transformer encoder layer into MatMul/Softmax/LayerNormalization: the
+# ONNX importer has no mapping back for that pattern yet.
+ONNX_NOT_REIMPORTED = {"transformer_text"}
 
 
 def test_examples_with_several_outputs_name_what_can_be_exported():
