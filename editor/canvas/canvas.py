@@ -458,12 +458,17 @@ class Canvas(QtCore.QObject):
         self._emit_selection()
 
     def select(self, node_ids: list[str], centre: bool = False) -> None:
+        """Select nodes; a node inside a collapsed block selects that block (the item that draws it)."""
         self.node_graph.clear_selection()
-        for node_id in node_ids:
-            if node_id in self._nodes:
-                self._nodes[node_id].set_selected(True)
-        if centre and node_ids and node_ids[0] in self._nodes:
-            self.node_graph.center_on([self._nodes[node_ids[0]]])
+        items = self._items()
+        hidden = [n for n in node_ids if n not in items and n in self.document.graph.nodes]
+        drawn = drawn_as(self.document.graph, self.frames.opened) if hidden else {}
+        chosen = [drawn.get(n, n) for n in node_ids]
+        for item_id in chosen:
+            if item_id in items:
+                items[item_id].set_selected(True)
+        if centre and chosen and chosen[0] in items:
+            self.node_graph.center_on([items[chosen[0]]])
         self._emit_selection()
 
     def _emit_selection(self, *_args) -> None:

@@ -159,3 +159,10 @@ def test_delete_a_collapsed_block_removes_its_nodes_in_one_undo_step(residual):
     assert "block1" not in graph.blocks and not set(MEMBERS) & set(graph.nodes)
     residual.document.undo_stack.undo()
     assert "block1" in residual.canvas.block_nodes.nodes and set(MEMBERS) <= set(residual.document.graph.nodes)
+
+
+def test_selecting_a_node_inside_a_collapsed_block_selects_the_block(residual):
+    canvas = residual.canvas
+    _collapse(residual)
+    canvas.select(["res_bn1", "stem"])
+    assert canvas.selected_blocks() == ["block1"] and canvas.selected_ids() == ["stem"]
