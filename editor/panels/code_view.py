@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from editor import theme
-from engine.export.source_map import SourceMap
+from engine.export.source_map_types import SourceMap  # torch-free: this module loads with the window
 
 if TYPE_CHECKING:
     from editor.mainwindow import MainWindow

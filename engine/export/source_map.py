@@ -11,7 +11,6 @@ The model is compiled on torch's meta device, so no weights are made: the text d
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 import torch
 
@@ -19,6 +18,7 @@ from engine.compiler import class_name
 from engine.export.block_classes import block_classes, block_layout
 from engine.export.model_part import ModelPart, model_part
 from engine.export.python_source import python_source, variable
+from engine.export.source_map_types import SourceMap
 from engine.graph import Graph
 from engine.graph.grouping import nodes_in
 from engine.registry import catalog
@@ -27,18 +27,6 @@ WEIGHTS_NAME = "model.safetensors"  # the name the code view shows; an export wr
 SELF_ASSIGN = re.compile(r"^\s+self\.(\w+)\s*=[^=]")
 ASSIGN = re.compile(r"^\s+([A-Za-z_][\w, ]*?)\s*=[^=]")
 SELF_CALL = re.compile(r"self\.(\w+)\(")
-
-
-@dataclass(frozen=True)
-class SourceMap:
-    """Generated text and, for each node id, the 0-based numbers of the lines it wrote."""
-
-    text: str
-    lines: dict[str, tuple[int, ...]] = field(default_factory=dict)
-
-    def nodes_at(self, line: int) -> list[str]:
-        """The nodes that wrote line `line` (0-based), in graph order; empty for shared code."""
-        return [node_id for node_id, numbers in self.lines.items() if line in numbers]
 
 
 def live_source(graph: Graph, output: str | None = None) -> SourceMap:
