@@ -39,7 +39,7 @@ from engine.importers.common import (
     compiled_with_weights,
     layout,
 )
-from engine.importers.onnx_patterns import find_gelu, find_group_norm
+from engine.importers.onnx_patterns import find_gelu, find_group_norm, find_transformer_encoder
 from engine.registry import Unmapped, catalog
 
 SHAPE = "shape"  # a value computed from a tensor's shape: only a Reshape's target may use it
@@ -168,7 +168,7 @@ class _OnnxMapper:
             params |= {"dtype": "long", "num_classes": self.num_ids}
         node_id = self.builder.add("data.Input", inputs[0].name, params, [])
         self.values[inputs[0].name] = (node_id, "out")
-        patterns = (find_gelu, find_group_norm)
+        patterns = (find_gelu, find_group_norm, find_transformer_encoder)
         fused = {f.first: f for find in patterns for f in find(list(self.graph.node), self._known_constants())}
         members = {name for f in fused.values() for name in f.members}
         for node in self.graph.node:

@@ -297,6 +297,8 @@ register(
         has_weights=True,
         codegen=LayerCode(_encoder_code),
         pytorch_import=PyTorchImport(modules=("TransformerEncoderLayer",), module_params=_encoder_params),
+        # No per-operator mapping: the post-norm ReLU layer is found as a whole pattern of its operators
+        # by engine.importers.onnx_patterns.find_transformer_encoder; other forms import as their parts.
         onnx_import=NoImport(DECOMPOSED),
     )
 )

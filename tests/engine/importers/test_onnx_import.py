@@ -105,6 +105,22 @@ def test_the_exact_gelu_an_exporter_decomposes_imports_as_one_gelu(tmp_path):
     # every unsupported operator listed by kind: tests/engine/importers/test_onnx_roundtrips.py
 
 
+@pytest.mark.parametrize("heads, feedforward", [(2, 32), (4, 48)])  # 48 = 3 x 16: an FFN shaped like in_proj
+def test_the_transformer_encoder_layer_an_exporter_decomposes_imports_as_one_layer(heads, feedforward, tmp_path):
+    torch.manual_seed(0)
+    layer = torch.nn.TransformerEncoderLayer(16, heads, dim_feedforward=feedforward, dropout=0.0, batch_first=True)
+    with torch.no_grad():  # no zero biases or unit norms: every tensor must land in its place
+        for tensor in layer.parameters():
+            tensor.add_(0.3 * torch.randn_like(tensor))
+    path = tmp_path / "encoder.onnx"
+    _export(torch.nn.Sequential(layer, torch.nn.ReLU()).eval(), (5, 16), path)
+    result = import_onnx(path)
+    encoders = [n for n in result.graph.nodes.values() if n.type_id == "layers.TransformerEncoderLayer"]
+    assert len(encoders) == 1 and encoders[0].params["num_heads"] == heads
+    assert encoders[0].params["feedforward"] == feedforward
+    assert result.max_abs_diff is not None and result.max_abs_diff <= 1e-5
+
+
 def test_cli_imports_onnx_and_refuses_bad_files(mixed, tmp_path, capsys):
     _, path = mixed
     assert main(["import", "onnx", str(path), "-o", str(tmp_path / "g.json")]) == 0
