@@ -205,7 +205,10 @@ def _recurrent_params(m) -> dict:
     return params
 
 
-RECURRENT_ONNX = NoImport("the ONNX LSTM, GRU and RNN operators are not mapped yet (their weight layout differs)")
+# The ONNX LSTM, GRU and RNN operators do import, through engine/importers/onnx_recurrent.py: their gate order
+# and weight layout must be converted and their surrounding transposes and states folded, which a one-operator
+# mapping cannot say.
+RECURRENT_ONNX = NoImport("imported by the recurrent pattern (engine/importers/onnx_recurrent.py), not per operator")
 
 
 register(
