@@ -351,7 +351,11 @@ class DataPreviewFollower(QtCore.QObject):
         if self.node_id is None:
             self.panel.request(None)
             return
-        self.panel.request(graph.resolved_params(self.node_id), int(graph.training.get("seed", 0)))
+        try:
+            seed = int(graph.training.get("seed", 0))
+        except (TypeError, ValueError):  # a seed of the wrong kind is a problem on the form; preview as seed 0
+            seed = 0
+        self.panel.request(graph.resolved_params(self.node_id), seed)
 
 
 def install_data_preview(window: MainWindow) -> QtWidgets.QDockWidget:

@@ -705,7 +705,10 @@ class TrainingController(QtCore.QObject):
 
     def _diagnose(self, diverged: str | None = None) -> None:
         """The training doctor's card, read from this run's epochs (engine/training/doctor.py)."""
-        clip = float(self.document.graph.training.get("grad_clip") or 0.0)
+        try:
+            clip = float(self.document.graph.training.get("grad_clip") or 0.0)
+        except (TypeError, ValueError):  # a value of the wrong kind is a problem on the form, not a crash here
+            clip = 0.0
         self.dashboard.doctor.show_history(self.history, diverged, clip)
 
     def _summary(self) -> str:
