@@ -76,7 +76,8 @@ def host_main(jobs, events, control, threads: int | None = None) -> None:
                     "pid": os.getpid(),
                     "devices": available_devices(),
                     "threads": torch.get_num_threads(),
-                    "torch": torch.__version__,
+                    # a plain str: torch's TorchVersion would make the window import torch to unpickle it
+                    "torch": str(torch.__version__),
                 },
             )
         ]

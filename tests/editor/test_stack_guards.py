@@ -57,3 +57,17 @@ def test_window_shows_before_torch_is_imported():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip().splitlines()[-1] == "False", out.stderr
+
+
+def test_the_training_process_greeting_does_not_load_torch_in_the_window():
+    # the window imports torch on its own schedule (a worker thread counts parameters); a message that needs
+    # torch to unpickle would import it on the GUI thread at the same time (the bundle failed on that)
+    code = (
+        "import os, sys, time; os.environ['QT_QPA_PLATFORM'] = 'offscreen'; sys.path.insert(0, '.');"
+        "from editor.app import create_application; from editor.training.session import TrainingSession;"
+        "app = create_application(); s = TrainingSession(); s.prewarm(); t = time.time()\n"
+        "while not s.warm and time.time() - t < 60: s.poll(); time.sleep(0.05)\n"
+        "print(s.warm, 'torch' in sys.modules); s.close()"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip().splitlines()[-1] == "True False", out.stderr
