@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from editor.training.insights_view import to_qimage
+
 PANEL = QtGui.QColor(29, 32, 38)
 FRAME = QtGui.QColor(58, 63, 75)
 TEXT = QtGui.QColor(226, 229, 236)
@@ -54,13 +56,7 @@ def colour_image(values: np.ndarray, lo: float, hi: float, table: np.ndarray = S
 
 def grey_image(image: np.ndarray, lo: float, hi: float) -> QtGui.QImage:
     """A picture (H, W) grey or (H, W, 3) colour, `lo`..`hi` mapped to black..white."""
-    span = hi - lo if hi > lo else 1.0
-    data = np.ascontiguousarray((np.clip((np.asarray(image) - lo) / span, 0, 1) * 255).astype(np.uint8))
-    if data.ndim == 2:
-        h, w = data.shape
-        return QtGui.QImage(data.data, w, h, w, QtGui.QImage.Format.Format_Grayscale8).copy()
-    h, w, _ = data.shape
-    return QtGui.QImage(data.data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888).copy()
+    return to_qimage(np.asarray(image), (lo, hi))
 
 
 def symmetric_range(values: np.ndarray) -> tuple[float, float]:

@@ -16,6 +16,8 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from editor import theme
+from editor.training.insights_view import to_qimage
+from engine.data.describe import AUGMENT_PARAMS
 from engine.data.info import DataError
 from engine.data.preview import DataPreview, preview_dataset
 
@@ -35,15 +37,9 @@ def image_tile(sample: np.ndarray, size: int = TILE_PX) -> QtGui.QPixmap:
     if array.ndim == 2:
         array = array[None]
     low, high = float(np.nanmin(array)), float(np.nanmax(array))
-    scaled = np.zeros_like(array) if high <= low else (array - low) / (high - low)
-    pixels = np.ascontiguousarray((np.nan_to_num(scaled) * 255).astype(np.uint8))
-    height, width = pixels.shape[1:]
-    if pixels.shape[0] == 3:
-        rgb = np.ascontiguousarray(pixels.transpose(1, 2, 0))
-        image = QtGui.QImage(rgb.data, width, height, 3 * width, QtGui.QImage.Format.Format_RGB888).copy()
-    else:
-        gray = np.ascontiguousarray(pixels[0])
-        image = QtGui.QImage(gray.data, width, height, width, QtGui.QImage.Format.Format_Grayscale8).copy()
+    array = np.where(np.isnan(array), low, array)  # a missing value shows black
+    picture = array.transpose(1, 2, 0) if array.shape[0] == 3 else array[0]
+    image = to_qimage(picture, (low, high))
     return QtGui.QPixmap.fromImage(image).scaled(
         size, size, QtCore.Qt.AspectRatioMode.KeepAspectRatio, QtCore.Qt.TransformationMode.FastTransformation
     )
@@ -165,7 +161,7 @@ class DataPreviewPanel(QtWidgets.QWidget):
         if key == self.key:
             return
         self.key = key
-        self.augment_settings = {k: v for k, v in params.items() if k.startswith("augment_") and v}
+        self.augment_settings = {k: params[k] for k in AUGMENT_PARAMS if params.get(k)}
         self.seed = seed
         if key in self._cache:
             self._show(self._cache[key])
@@ -228,8 +224,7 @@ class DataPreviewPanel(QtWidgets.QWidget):
         self.warnings.setText("<br>".join(f"⚠ {w}" for w in p.warnings))
         self.warnings.setVisible(bool(p.warnings))
         self._show_samples(p)
-        rare = {w.split("'")[1] for w in p.warnings if w.startswith("class '")}
-        self.balance.set_counts(p.class_counts, rare)
+        self.balance.set_counts(p.class_counts, set(p.rare_classes))
         self.balance_title.setVisible(bool(p.class_counts))
         self.balance.setVisible(bool(p.class_counts))
         stats = p.columns + ([p.target_stats] if p.target_stats else [])

@@ -140,6 +140,16 @@ def read_classic_part(params: dict[str, Any], part: str) -> RawDataset:
     return RawDataset(x, y, _sized(info, len(x)), identity={"files": [f.name for f in files], "part": part})
 
 
+def test_files_problem(params: dict[str, Any]) -> str | None:
+    """Why `test_set` test_files cannot be met by the chosen dataset, or None."""
+    if params.get("test_set") != "test_files" or params.get("dataset") in CLASSIC_SETS:
+        return None
+    return (
+        f"test_set test_files: the {params.get('dataset')} dataset has no test files of its own (only "
+        f"{', '.join(CLASSIC_SETS)} do); choose held_out to keep a share of the samples apart as the test set"
+    )
+
+
 # -- locating the files ---------------------------------------------------------------------------
 
 

@@ -99,6 +99,10 @@ DEFAULT_PARAMS: dict[str, Any] = {
 }
 
 
+# image augmentation (engine/training/augmentation.py applies them to training batches)
+AUGMENT_PARAMS = ("augment_flip", "augment_crop", "augment_rotation", "augment_noise", "augment_jitter")
+
+
 def with_defaults(params: dict[str, Any]) -> dict[str, Any]:
     """The params with defaults filled in for any that are missing."""
     return {**DEFAULT_PARAMS, **params}

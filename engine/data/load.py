@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from engine.data.classic_sets import CLASSIC_SETS, read_classic_part
+from engine.data.classic_sets import read_classic_part, test_files_problem
 from engine.data.describe import source_of, with_defaults
 from engine.data.files import os_error_message
 from engine.data.info import DataError, DatasetInfo, RawDataset
@@ -121,11 +121,8 @@ def load_dataset(params: dict[str, Any], seed: int = 0) -> LoadedData:
 
 def read_test_files(params: dict[str, Any]) -> RawDataset:
     """The publisher's test files of a classic image set; DataError for any other dataset."""
-    if params["dataset"] not in CLASSIC_SETS:
-        raise DataError(
-            f"test_set test_files: the {params['dataset']} dataset has no test files of its own "
-            f"(only {', '.join(CLASSIC_SETS)} do); use held_out to hold out a share of the samples"
-        )
+    if problem := test_files_problem(params):
+        raise DataError(problem)
     return read_classic_part(params, "test")
 
 

@@ -44,6 +44,7 @@ class DataPreview:
     class_counts: dict[str, int] = field(default_factory=dict)
     columns: list[ColumnStats] = field(default_factory=list)
     target_stats: ColumnStats | None = None  # regression and forecasting targets
+    rare_classes: list[str] = field(default_factory=list)  # too few samples (or none) to learn or judge
     warnings: list[str] = field(default_factory=list)
 
 
@@ -133,11 +134,14 @@ def _warnings(preview: DataPreview, x: np.ndarray) -> list[str]:
     if preview.kind != "table" and x.dtype.kind == "f" and np.isnan(x).any():
         warnings.append(f"{int(np.isnan(x).sum())} feature values are missing (NaN)")
     counts = preview.class_counts
-    if counts:
-        even = preview.num_samples / max(1, len(counts))
-        for name, count in counts.items():
-            if count == 0:
-                warnings.append(f"class '{name}' has no samples")
-            elif count < RARE_CLASS_SAMPLES or count < RARE_CLASS_SHARE * even:
-                warnings.append(f"class '{name}' has only {count} samples ({count / preview.num_samples:.1%})")
+    even = preview.num_samples / max(1, len(counts))
+    preview.rare_classes = [
+        name for name, count in counts.items() if count < RARE_CLASS_SAMPLES or count < RARE_CLASS_SHARE * even
+    ]
+    for name in preview.rare_classes:
+        count = counts[name]
+        if count == 0:
+            warnings.append(f"class '{name}' has no samples")
+        else:
+            warnings.append(f"class '{name}' has only {count} samples ({count / preview.num_samples:.1%})")
     return warnings

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from engine.data import DATASET_DESCRIPTIONS, DATASETS, DEFAULT_PARAMS, DataError, describe
-from engine.data.classic_sets import CLASSIC_SETS
+from engine.data.classic_sets import CLASSIC_SETS, test_files_problem
+from engine.data.describe import AUGMENT_PARAMS
 from engine.data.planar import PLANAR_DATASETS
 from engine.registry import NodeType, NoImport, Param, Port, ShapeError, TensorSpec, register
 
 
 def _infer_dataset(params, inputs):
-    if params.get("test_set") == "test_files" and params.get("dataset") not in CLASSIC_SETS:
-        raise ShapeError(
-            f"test_set test_files: the {params.get('dataset')} dataset has no test files of its own; "
-            "choose held_out to keep a share of the samples apart as the test set"
-        )
+    if problem := test_files_problem(params):
+        raise ShapeError(problem)
     try:
         info = describe(params)
     except DataError as exc:
         raise ShapeError(f"cannot use its data: {exc}") from None
-    augmenting = [name for name in _AUGMENT_PARAMS if params.get(name)]
+    augmenting = [name for name in AUGMENT_PARAMS if params.get(name)]
     if augmenting and len(info.x.dims) != 3:
         raise ShapeError(
             f"{augmenting[0]} changes images [channels, height, width], but this data gives samples of "
@@ -36,7 +34,6 @@ _SYNTHETIC = {"dataset": ("sine_wave", "gaussian_ring", "line_outliers", *PLANAR
 _SEQUENCES = {"dataset": ("sine_wave", "first_token")}
 _GENERATED = {"dataset": (*_SYNTHETIC["dataset"], "first_token")}
 _AUGMENTABLE = {"dataset": ("digits_images", "image_folder", *CLASSIC_SETS)}
-_AUGMENT_PARAMS = ("augment_flip", "augment_crop", "augment_rotation", "augment_noise", "augment_jitter")
 
 register(
     NodeType(

@@ -18,7 +18,6 @@ from typing import Any
 
 import torch
 
-AUGMENT_PARAMS = ("augment_flip", "augment_crop", "augment_rotation", "augment_noise", "augment_jitter")
 AUGMENT_SEED_OFFSET = 3  # the generator's seed is the run's seed plus this (noise uses +1, validation +2)
 
 
