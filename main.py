@@ -38,4 +38,7 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    code = main(sys.argv)
+    if "editor.launch" in sys.modules:  # the editor ran: leave as the `netwright` command does
+        sys.modules["editor.launch"].leave(code)
+    sys.exit(code)

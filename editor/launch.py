@@ -9,6 +9,7 @@ without the gui extra (a server, CI), and a missing gui extra is one line, not a
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -35,6 +36,25 @@ def main(argv: list[str] | None = None) -> int:
     if len(argv) == 1 and argv[0].endswith(".json") and not argv[0].startswith("-"):
         return open_editor(Path(argv[0]))  # `netwright graph.json`, as a file manager would call it
     return cli.main(argv, prog=PROG, description=DESCRIPTION, add_commands=add_edit_command)
+
+
+def console_main() -> None:
+    """The `netwright` console script and the bundle's entry point: `main`, then leave the process."""
+    leave(main())
+
+
+def leave(code: int) -> None:
+    """End the process with `code`. After the editor (Qt loaded) the interpreter's teardown is
+    skipped: the window has already saved its settings, ended the training process and removed
+    its recovery file, and tearing down a process that loaded Qt and imported torch on a worker
+    thread crashed about every other exit in the bundle (SIGSEGV in torch's autograd types while
+    Python cleared `torch._C._functions`; gdb on the core, 2026-11-26). The engine's commands
+    exit normally: their writer threads must finish."""
+    if "PySide6.QtWidgets" in sys.modules:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def add_edit_command(subparsers: argparse._SubParsersAction) -> None:
@@ -138,4 +158,4 @@ def _start_training_process(window, timeout_s: float = 120.0) -> str | None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

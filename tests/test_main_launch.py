@@ -125,6 +125,7 @@ def test_edit_check_opens_a_real_window_offscreen_and_validates():
     opened, trainer = result.stdout.splitlines()
     assert opened == f"{EXAMPLE}: opened in the editor (7 nodes); OK"
     assert trainer.startswith("training process: ready, devices Auto, CPU")  # then each GPU, if any
+    assert "leaked" not in result.stderr  # the training process's semaphores were released, not left behind
 
 
 def test_edit_check_reports_the_problems_of_a_broken_graph(tmp_path):
@@ -136,3 +137,16 @@ def test_edit_check_reports_the_problems_of_a_broken_graph(tmp_path):
     assert result.returncode == 2
     assert f"{broken}: opened in the editor (7 nodes)" in result.stderr
     assert "1 problem:" in result.stderr and "`fc1`" in result.stderr
+
+
+def test_after_the_editor_the_process_leaves_without_teardown_and_keeps_its_exit_code():
+    # Qt loaded: atexit handlers (the interpreter's teardown) are skipped, output is still flushed
+    code = (
+        "import atexit, sys\nimport PySide6.QtWidgets\nfrom editor.launch import leave\n"
+        "atexit.register(print, 'teardown')\nsys.stdout.write('flushed')\nleave(3)\n"
+    )
+    result = _python(code)
+    assert result.returncode == 3 and result.stdout == "flushed", result.stderr
+    # no Qt (an engine command): a normal exit, whose teardown lets writer threads finish
+    result = _python(code.replace("import PySide6.QtWidgets\n", ""))
+    assert result.returncode == 3 and result.stdout == "flushedteardown\n", result.stderr

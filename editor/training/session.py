@@ -139,6 +139,9 @@ class TrainingSession(QtCore.QObject):
         self._events.cancel_join_thread()
         self.process.close()
         self.process = None
+        # let go of the queue, pipe and control now: their finalizers unlink the semaphores they
+        # hold, which quitting cannot leave to the interpreter's teardown (editor.launch.leave)
+        self._events = self._jobs = self.control = None
         self.ready = self.warm = False
         if self.state != "idle":
             self._set_state("idle")
