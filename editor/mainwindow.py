@@ -206,7 +206,7 @@ class MainWindow(QtWidgets.QMainWindow):
             "Find Pre&vious", self.find_bar.find_previous, "Shift+F3", "Go to the previous node found"
         )
         self.make_block_action = self._action(
-            "Make &Block", lambda: make_block_from_selection(c), "Ctrl+G", "Group the selected nodes into a block"
+            "Make &Block", lambda: make_block_from_selection(c), "Ctrl+G", "Collapse the selected nodes into one block"
         )
         self.ungroup_action = self._action(
             "&Ungroup", lambda: ungroup_selection(c), "Ctrl+Shift+G", "Dissolve the block the selected nodes are in"

@@ -1,9 +1,10 @@
 """Blocks on the canvas: titled frames behind their nodes, and the edits that make, dissolve and insert them.
 
 The engine owns what a block is (engine/graph/grouping.py, engine/graph/blocks.py); the canvas
-draws each block as a frame around its nodes (nested blocks inside their parent's frame, like
-Blender's node frames) and sends Make Block, Ungroup and Insert Block through the document's
-undo stack like every other edit.
+draws an open block as a frame around its nodes (nested blocks inside their parent's frame, like
+Blender's node frames; a collapsed block is one card, editor/canvas/collapsed.py) and sends Make
+Block (which collapses the selection into one card), Ungroup and Insert Block through the
+document's undo stack like every other edit.
 """
 
 from __future__ import annotations
@@ -227,7 +228,9 @@ def _bridges(graph: Graph, block_id: str, views: dict) -> list[QtCore.QRectF]:
 
 
 def make_block_from_selection(canvas: Canvas, title: str = "") -> str | None:
-    """Ctrl+G: group the selected nodes (with the blocks they sit in at their level) into a new block."""
+    """Ctrl+G: group the selected nodes (with the blocks they sit in at their level) into a new block,
+    drawn at once as one collapsed card whose ports are the crossing edges (one undo step); it is left
+    selected, so a double-click opens it and Ctrl+Shift+G dissolves it."""
     selected, blocks = canvas.selected_ids(), canvas.selected_blocks()  # collapsed blocks are selected as nodes
     if not selected and not blocks:
         canvas.message.emit("Select the nodes to group into a block")
@@ -235,10 +238,12 @@ def make_block_from_selection(canvas: Canvas, title: str = "") -> str | None:
     made: list[str] = []
 
     def group(graph: Graph) -> None:
-        # collapsed=False: the canvas draws blocks open, as frames around their nodes
-        made.append(make_block(graph, _level_items(graph, selected + blocks), title, collapsed=False).id)
+        made.append(make_block(graph, _level_items(graph, selected + blocks), title, collapsed=True).id)
 
-    return made[0] if _edit(canvas, "Make Block", group) and made else None
+    if not (_edit(canvas, "Make Block", group) and made):
+        return None
+    canvas.select_blocks(made)
+    return made[0]
 
 
 def ungroup_selection(canvas: Canvas) -> list[str]:
@@ -250,11 +255,16 @@ def ungroup_selection(canvas: Canvas) -> list[str]:
         canvas.message.emit("The selected nodes are in no block")
         return []
 
+    freed: list[str] = []
+
     def dissolve(graph: Graph) -> None:
         for block_id in blocks:
-            ungroup(graph, block_id)
+            freed.extend(ungroup(graph, block_id))
 
-    return blocks if _edit(canvas, "Ungroup", dissolve) else []
+    if not _edit(canvas, "Ungroup", dissolve):
+        return []
+    canvas.select(freed)  # what the block held comes back selected (nested collapsed blocks as their cards)
+    return blocks
 
 
 def insert_template(canvas: Canvas, template: BlockTemplate) -> str | None:
@@ -287,12 +297,15 @@ def insert_builtin(canvas: Canvas, name: str) -> str | None:
 
 
 def save_selection_block(canvas: Canvas, folder: Path | None = None) -> Path | None:
-    """Save the innermost block of the first selected node to the user's library."""
+    """Save the selected collapsed block, or else the innermost block of the first selected node, to the user's
+    library."""
     graph = canvas.document.graph
     owner = parents(graph)
-    block_id = next((owner[n] for n in canvas.selected_ids() if n in owner), None)
+    block_id = next(iter(canvas.selected_blocks()), None) or next(
+        (owner[n] for n in canvas.selected_ids() if n in owner), None
+    )
     if block_id is None:
-        canvas.message.emit("Select a node inside the block to save")
+        canvas.message.emit("Select a block, or a node inside the block, to save")
         return None
     try:
         path = save_to_library(graph, block_id, folder or library_folder())

@@ -54,7 +54,9 @@ class CollapsedBlockItem(NetwrightNodeItem):
 
     def mouseDoubleClickEvent(self, event):
         if self.on_open is not None and event.button() == QtCore.Qt.MouseButton.LeftButton:
-            self.on_open(self.name)
+            # after this event: opening deletes this card, and a scene whose mouse grabber was deleted
+            # inside its own handler ignored the next double-click (a block nested in an opened one)
+            QtCore.QTimer.singleShot(0, lambda open_=self.on_open, name=self.name: open_(name))
             event.accept()
             return
         super().mouseDoubleClickEvent(event)

@@ -1,5 +1,6 @@
-"""Blocks in the editor: Make Block (Ctrl+G) draws a titled frame, Ungroup removes it, Insert Block adds
-a built-in or library block after the selected node; every one is one undo step."""
+"""Blocks in the editor: Make Block (Ctrl+G) collapses the selection into one card (opened, it is a titled
+frame), Ungroup dissolves it, Insert Block adds a built-in or library block after the selected node; every one
+is one undo step."""
 
 from __future__ import annotations
 
@@ -25,34 +26,73 @@ def _frame_contains_nodes(window, block_id: str) -> bool:
     return all(frame.contains(views[n].sceneBoundingRect()) for n in nodes_in(window.document.graph, block_id))
 
 
-def test_ctrl_g_groups_the_selection_into_a_framed_block_and_undo_removes_it(residual, qtbot):
+def _make_block(window, members: list[str]) -> None:
+    window.canvas.select(members)
+    window.make_block_action.trigger()
+
+
+def test_ctrl_g_collapses_the_selection_into_one_card_and_undo_removes_it(residual, qtbot):
     canvas = residual.canvas
-    canvas.select(["res_conv1", "res_bn1", "res_relu"])
+    members = ["res_conv1", "res_bn1", "res_relu"]
+    canvas.select(members)
     canvas.viewer.setFocus()
     qtbot.keyClick(canvas.viewer, QtCore.Qt.Key.Key_G, QtCore.Qt.KeyboardModifier.ControlModifier)
     graph = residual.document.graph
     assert list(graph.blocks) == ["block1"]
-    assert graph.blocks["block1"].nodes == ["res_conv1", "res_bn1", "res_relu"]
+    assert graph.blocks["block1"].nodes == members and graph.blocks["block1"].collapsed is True
+    views = canvas.node_views()
+    assert "block1" in views and not set(members) & set(views)  # one card, the members are not drawn
+    assert canvas.frames.frames == {} and canvas.selected_blocks() == ["block1"]
+    assert residual.document.undo_stack.count() == 1  # Make Block is one step
+    residual.document.undo_stack.undo()
+    assert residual.document.graph.blocks == {} and canvas.block_nodes.nodes == {}
+    assert set(members) <= set(canvas.node_views())
+    residual.document.undo_stack.redo()
+    canvas.frames.open("block1")  # opened, it is drawn as a titled frame around its nodes
     assert canvas.frames.title_of("block1").startswith("block1  (block1)")  # then counts, once the analysis is in
     assert _frame_contains_nodes(residual, "block1")
-    residual.document.undo_stack.undo()
-    assert residual.document.graph.blocks == {} and canvas.frames.frames == {}
+
+
+def test_make_block_shows_the_crossing_ports_shapes_and_parameter_count_on_the_card(residual, qtbot):
+    canvas = residual.canvas
+    _make_block(residual, ["res_conv1", "res_bn1", "res_relu", "res_conv2"])
+    block = canvas.block_nodes.nodes["block1"]
+    graph = residual.document.graph
+    assert list(block.inputs()) == ["res_conv1.in"] and list(block.outputs()) == ["res_conv2.out"]
+    crossing_in = next(e for e in graph.edges if e.dst == "res_conv1")
+    crossing_out = next(e for e in graph.edges if e.src == "res_conv2")
+    drawn = {(e.src, e.src_port, e.dst, e.dst_port) for e in canvas._canvas_edges()}
+    assert (crossing_in.src, crossing_in.src_port, "block1", "res_conv1.in") in drawn
+    assert ("block1", "res_conv2.out", crossing_out.dst, crossing_out.dst_port) in drawn
+    view = block.view
+    assert view.subtitle == "block1 · block of 4 nodes"
+    qtbot.waitUntil(lambda: "parameters" in view.footer, timeout=10000)
+    assert view.footer == "4,672 parameters"  # conv 16*16*9+16 twice, bn 32
+    labels = {(p.output_port.node.name, p.input_port.node.name): p.label.full_text for p in canvas.viewer.all_pipes()}
+    assert labels[(crossing_in.src, "block1")] == "B x 16 x 8 x 8"
+    assert labels[("block1", crossing_out.dst)] == "B x 16 x 8 x 8"
 
 
 def test_nested_blocks_and_ungroup(residual):
     canvas = residual.canvas
-    canvas.select(["res_conv1", "res_bn1"])
-    residual.make_block_action.trigger()
-    canvas.select(["res_conv1", "res_conv2", "res_bn2"])  # res_conv1 stands for its block at this level
-    residual.make_block_action.trigger()
+    _make_block(residual, ["res_conv1", "res_bn1"])
+    _make_block(residual, ["res_conv1", "res_conv2", "res_bn2"])  # res_conv1 is drawn as, and stands for, block1
     graph = residual.document.graph
     assert graph.blocks["block2"].blocks == ["block1"] and graph.blocks["block2"].nodes == ["res_conv2", "res_bn2"]
+    assert list(canvas.block_nodes.nodes) == ["block2"]  # the outer card holds the inner one
+    canvas.frames.open("block2")
     outer = canvas.frames.frames["block2"].sceneBoundingRect()
-    assert outer.contains(canvas.frames.frames["block1"].sceneBoundingRect())
-    canvas.select(["res_bn1"])
+    assert outer.contains(canvas.node_views()["block1"].sceneBoundingRect())  # block1 still a card inside
+    canvas.select(["res_bn1"])  # selects block1's card
     residual.ungroup_action.trigger()
     assert list(residual.document.graph.blocks) == ["block2"]
     assert residual.document.graph.blocks["block2"].nodes == ["res_conv1", "res_bn1", "res_conv2", "res_bn2"]
+    assert sorted(canvas.selected_ids()) == ["res_bn1", "res_conv1"]  # what block1 held comes back selected
+    canvas.frames.open(None)
+    canvas.select(["res_bn2"])  # block2's card
+    residual.ungroup_action.trigger()
+    assert residual.document.graph.blocks == {} and canvas.block_nodes.nodes == {}
+    assert sorted(canvas.selected_ids()) == ["res_bn1", "res_bn2", "res_conv1", "res_conv2"]
 
 
 def test_a_frame_never_covers_a_node_outside_its_block(residual):
@@ -60,6 +100,7 @@ def test_a_frame_never_covers_a_node_outside_its_block(residual):
     members = ["res_conv1", "res_bn1", "res_relu", "res_conv2", "res_bn2", "add", "add_relu"]
     canvas.select(members)  # in the example's layout these sit on two rows, with other nodes between
     residual.make_block_action.trigger()
+    canvas.frames.open("block1")
     shape = canvas.frames.frames["block1"].path()
     views = canvas.node_views()
     outside = [n for n in residual.document.graph.nodes if n not in members]
@@ -95,7 +136,7 @@ def test_save_to_library_and_insert_it_from_the_menu(residual, tmp_path):
     canvas = residual.canvas
     canvas.select(["res_conv1", "res_bn1", "res_relu"])
     residual.make_block_action.trigger()
-    canvas.select(["res_bn1"])
+    canvas.select(["res_bn1"])  # selects the block's card
     residual.save_block_action.trigger()
     assert (tmp_path / "library" / "block1.json").is_file()
     menu = residual.insert_block_action.menu()
@@ -133,35 +174,45 @@ def test_the_palette_lists_blocks_filters_them_and_inserts_on_activation(residua
     assert palette.block_keys()[-1] == "block:user:Residual_block"
 
 
+def _double_click(canvas, qtbot, item) -> None:
+    canvas.viewer.centerOn(item)
+    spot = canvas.viewer.mapFromScene(item.sceneBoundingRect().center())
+    qtbot.mouseDClick(canvas.viewer.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=spot)
+
+
 def test_double_click_opens_a_block_with_breadcrumbs_back(residual, qtbot):
     canvas = residual.canvas
-    canvas.select(["res_conv1", "res_bn1"])
-    residual.make_block_action.trigger()
-    canvas.select(["res_conv1", "res_conv2", "res_bn2", "add"])
-    residual.make_block_action.trigger()
+    _make_block(residual, ["res_conv1", "res_bn1"])
+    _make_block(residual, ["res_conv1", "res_conv2", "res_bn2", "add"])
     frames = canvas.frames
-    title = frames.frames["block1"].childItems()[0]
-    spot = canvas.viewer.mapFromScene(title.sceneBoundingRect().center())
-    qtbot.mouseDClick(canvas.viewer.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=spot)
+    _double_click(canvas, qtbot, canvas.node_views()["block2"])  # the outer card: block1 is a card inside
+    qtbot.waitUntil(lambda: frames.opened == "block2")
+    assert frames.opened == "block2" and "block1" in canvas.block_nodes.nodes
+    _double_click(canvas, qtbot, canvas.node_views()["block1"])
+    qtbot.waitUntil(lambda: frames.opened == "block1")
     assert frames.opened == "block1"
     views = canvas.node_views()
     assert views["res_conv1"].opacity() == 1.0 and views["stem"].opacity() < 0.5
     assert frames.crumbs.isVisible() and "Graph" in frames.crumbs.text() and "block2" in frames.crumbs.text()
-    frames.crumbs.linkActivated.emit("block2")  # one step back
-    assert frames.opened == "block2" and views["res_conv2"].opacity() == 1.0
+    frames.crumbs.linkActivated.emit("block2")  # one step back: block1 folds into its card again
+    views = canvas.node_views()
+    assert frames.opened == "block2" and views["res_conv2"].opacity() == 1.0 and "res_conv1" not in views
     frames.crumbs.linkActivated.emit("graph")
+    views = canvas.node_views()
     assert frames.opened is None and not frames.crumbs.isVisible() and views["stem"].opacity() == 1.0
+    assert "res_conv2" not in views and "block2" in views
     frames.open("block1")
     residual.document.undo_stack.undo()  # block1's parent goes; block1 stays open
     assert frames.opened == "block1"
     residual.document.undo_stack.undo()
-    assert frames.opened is None and views["stem"].opacity() == 1.0
+    assert frames.opened is None and canvas.node_views()["stem"].opacity() == 1.0
 
 
 def test_a_frame_shows_parameters_problems_and_port_shapes(residual, qtbot):
     canvas = residual.canvas
     canvas.select(["res_conv1", "res_bn1", "res_relu"])
     residual.make_block_action.trigger()
+    canvas.frames.open("block1")
     qtbot.waitUntil(lambda: "parameters" in canvas.frames.title_of("block1"), timeout=10000)
     assert canvas.frames.title_of("block1") == "block1  (block1)  ·  2,352 parameters"  # conv 16*16*9+16, bn 32
     tip = canvas.frames.frames["block1"].toolTip()

@@ -1,5 +1,6 @@
 """Collapsed blocks on the canvas: one node whose ports are the edges crossing the block's boundary, with the
-block's title, shapes, problems and parameter count; double-click opens it; undo, redo, save and load keep it."""
+block's title, shapes, problems and parameter count; Make Block draws one at once, double-click opens it,
+Expand and Collapse flip it; undo, redo, save and load keep it."""
 
 from __future__ import annotations
 
@@ -23,18 +24,12 @@ def residual(make_window, tmp_path, monkeypatch):
     return window
 
 
-def _collapse(window) -> None:
-    window.canvas.select(["res_bn1"])
-    window.collapse_block_action.trigger()
-
-
 def _drawn_edges(canvas) -> set[tuple[str, str, str, str]]:
     return {(e.src, e.src_port, e.dst, e.dst_port) for e in canvas._canvas_edges()}
 
 
-def test_collapse_draws_one_node_whose_ports_are_the_crossing_edges(residual):
+def test_make_block_draws_one_node_whose_ports_are_the_crossing_edges(residual):
     canvas = residual.canvas
-    _collapse(residual)
     graph = residual.document.graph
     assert graph.blocks["block1"].collapsed is True
     block = canvas.block_nodes.nodes["block1"]
@@ -53,26 +48,27 @@ def test_collapse_draws_one_node_whose_ports_are_the_crossing_edges(residual):
     assert block.pos()[0] == min(xs)
 
 
-def test_collapse_undo_redo_and_expand(residual):
+def test_expand_collapse_undo_and_redo(residual):
     canvas, stack = residual.canvas, residual.document.undo_stack
-    _collapse(residual)
+    canvas.select_blocks(["block1"])
+    residual.expand_block_action.trigger()
+    assert residual.document.graph.blocks["block1"].collapsed is False
+    assert sorted(canvas.selected_ids()) == sorted(MEMBERS)
+    assert canvas.block_nodes.nodes == {} and "block1" in canvas.frames.frames
+    canvas.select(["res_bn1"])
+    residual.collapse_block_action.trigger()
+    assert residual.document.graph.blocks["block1"].collapsed is True and canvas.selected_blocks() == ["block1"]
     stack.undo()
     assert residual.document.graph.blocks["block1"].collapsed is False
     assert canvas.block_nodes.nodes == {} and set(MEMBERS) <= set(canvas.node_views())
     assert "block1" in canvas.frames.frames
     stack.redo()
     assert "block1" in canvas.block_nodes.nodes and "res_conv1" not in canvas.node_views()
-    canvas.select_blocks(["block1"])
-    residual.expand_block_action.trigger()
-    assert residual.document.graph.blocks["block1"].collapsed is False
-    assert sorted(canvas.selected_ids()) == sorted(MEMBERS)
-    assert canvas.block_nodes.nodes == {}
 
 
 def test_a_collapsed_block_shows_title_shapes_problems_and_parameters(residual, qtbot):
     canvas = residual.canvas
     residual.document.edit("title", lambda g: setattr(g.blocks["block1"], "title", "Residual half"))
-    _collapse(residual)
     view = canvas.block_nodes.nodes["block1"].view
     assert view.title == "Residual half" and view.subtitle.startswith("block1")
     qtbot.waitUntil(lambda: "parameters" in view.footer, timeout=10000)
@@ -93,14 +89,14 @@ def test_a_collapsed_block_shows_title_shapes_problems_and_parameters(residual, 
 
 def test_double_click_opens_a_collapsed_block_and_the_breadcrumb_folds_it_again(residual, qtbot):
     canvas = residual.canvas
-    _collapse(residual)
     view = canvas.block_nodes.nodes["block1"].view
     spot = canvas.viewer.mapFromScene(view.sceneBoundingRect().center())
     canvas.viewer.centerOn(view)
     spot = canvas.viewer.mapFromScene(view.sceneBoundingRect().center())
     qtbot.mouseDClick(canvas.viewer.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=spot)
     frames = canvas.frames
-    assert frames.opened == "block1" and frames.crumbs.isVisible()
+    qtbot.waitUntil(lambda: frames.opened == "block1")  # opened once the click's events are done (it deletes the card)
+    assert frames.crumbs.isVisible()
     views = canvas.node_views()
     assert set(MEMBERS) <= set(views) and "block1" not in canvas.block_nodes.nodes
     assert views["res_conv1"].opacity() == 1.0 and views["stem"].opacity() < 0.5
@@ -112,7 +108,6 @@ def test_double_click_opens_a_collapsed_block_and_the_breadcrumb_folds_it_again(
 
 def test_moving_a_collapsed_block_moves_its_nodes(residual):
     canvas, graph = residual.canvas, residual.document.graph
-    _collapse(residual)
     before = {n: (graph.nodes[n].ui["x"], graph.nodes[n].ui["y"]) for n in MEMBERS}
     item = canvas.block_nodes.nodes["block1"].view
     x, y = item.xy_pos
@@ -127,7 +122,6 @@ def test_moving_a_collapsed_block_moves_its_nodes(residual):
 
 def test_connecting_to_a_block_port_connects_the_member(residual):
     canvas = residual.canvas
-    _collapse(residual)
     graph = residual.document.graph
     edge = next(e for e in graph.edges if e.dst == "res_conv1")
     block = canvas.block_nodes.nodes["block1"]
@@ -140,7 +134,6 @@ def test_connecting_to_a_block_port_connects_the_member(residual):
 
 
 def test_save_and_load_keep_a_collapsed_block(residual, make_window, tmp_path):
-    _collapse(residual)
     path = tmp_path / "collapsed.json"
     assert residual.files._write(path)
     assert load_graph(path).blocks["block1"].collapsed is True
@@ -152,7 +145,6 @@ def test_save_and_load_keep_a_collapsed_block(residual, make_window, tmp_path):
 
 def test_delete_a_collapsed_block_removes_its_nodes_in_one_undo_step(residual):
     canvas = residual.canvas
-    _collapse(residual)
     canvas.select_blocks(["block1"])
     canvas.delete_selected()
     graph = residual.document.graph
@@ -163,6 +155,5 @@ def test_delete_a_collapsed_block_removes_its_nodes_in_one_undo_step(residual):
 
 def test_selecting_a_node_inside_a_collapsed_block_selects_the_block(residual):
     canvas = residual.canvas
-    _collapse(residual)
     canvas.select(["res_bn1", "stem"])
     assert canvas.selected_blocks() == ["block1"] and canvas.selected_ids() == ["stem"]
