@@ -15,11 +15,12 @@ from engine.data.builtin import describe_builtin, read_builtin
 from engine.data.classic_sets import CLASSIC_DESCRIPTIONS, CLASSIC_SETS, describe_classic, read_classic
 from engine.data.csv_file import describe_csv, read_csv
 from engine.data.files import os_error_message
-from engine.data.image_folder import describe_image_folder, read_image_folder
+from engine.data.image_folder import describe_image_folder
 from engine.data.info import BUILTIN_INFO, DataError, DatasetInfo, RawDataset
 from engine.data.npz_file import describe_npz, read_npz
 from engine.data.planar import PLANAR_DATASETS, describe_planar, read_planar
 from engine.data.recall import describe_first_token, read_first_token
+from engine.data.streaming import read_image_folder_source
 from engine.data.subset import subset_info
 from engine.data.synthetic import describe_synthetic, read_synthetic
 from engine.data.tokens import describe_tokens, read_tokens
@@ -42,7 +43,7 @@ SOURCES: dict[str, Source] = {
     "first_token": Source(describe_first_token, read_first_token),
     **{name: Source(describe_planar, read_planar) for name in PLANAR_DATASETS},
     "csv": Source(describe_csv, read_csv),
-    "image_folder": Source(describe_image_folder, read_image_folder),
+    "image_folder": Source(describe_image_folder, read_image_folder_source),
     "npz": Source(describe_npz, read_npz),
     **{name: Source(describe_classic, read_classic) for name in CLASSIC_SETS},
     "keyword_tokens": Source(describe_tokens, read_tokens),
@@ -96,6 +97,8 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "augment_noise": 0.0,
     "augment_jitter": 0.0,
     "shuffle": True,
+    "streaming": "auto",  # image folders: decode batch by batch (engine/data/streaming.py) or all at once
+    "stream_workers": 0,  # DataLoader worker processes that decode streamed batches (0: one per core but one)
 }
 
 

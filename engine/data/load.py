@@ -23,6 +23,8 @@ from engine.data.classic_sets import read_classic_part, test_files_problem
 from engine.data.describe import source_of, with_defaults
 from engine.data.files import os_error_message
 from engine.data.info import DataError, DatasetInfo, RawDataset
+from engine.data.streaming import LazyImages
+from engine.data.streaming_split import StreamedImages
 from engine.data.subset import subset_raw
 
 if TYPE_CHECKING:
@@ -98,6 +100,8 @@ def load_dataset(params: dict[str, Any], seed: int = 0) -> LoadedData:
         identity.update(test_set=test_source, test_split=float(params["test_split"]), test_samples=len(test_x))
 
     def tensor(array: np.ndarray) -> torch.Tensor:
+        if isinstance(array, LazyImages):  # a streamed image folder: decoded batch by batch while training
+            return StreamedImages(array)  # type: ignore[return-value]
         return torch.from_numpy(np.ascontiguousarray(array))
 
     x_type = np.int64 if raw.info.x.is_labels else np.float32  # token ids stay ids (for an Embedding)
@@ -156,6 +160,9 @@ def fingerprint(raw: RawDataset, identity: dict[str, Any]) -> str:
     """sha256 hex of the source arrays and the settings that define the split."""
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
     for array in (raw.x, raw.y):
+        if isinstance(array, LazyImages):  # the files' names, sizes and times stand for their pixels
+            digest.update(array.digest())
+            continue
         array = np.ascontiguousarray(array)
         digest.update(f"{array.dtype.str}{array.shape}".encode())
         digest.update(array.data)

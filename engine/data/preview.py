@@ -67,7 +67,7 @@ def preview_dataset(params: dict[str, Any], seed: int = 0, count: int = PREVIEW_
         kind=kind,
         num_samples=len(x),
         sample_shape=tuple(x.shape[1:]),
-        samples=x[picks],
+        samples=np.asarray(x[picks]),  # a streamed folder's images are decoded here, these few only
         sample_targets=targets,
     )
     if labelled:
@@ -131,7 +131,8 @@ def _warnings(preview: DataPreview, x: np.ndarray) -> list[str]:
             warnings.append(f"column '{column.name}' has {column.missing} missing values (NaN)")
         elif column.std == 0:
             warnings.append(f"column '{column.name}' is constant ({column.mean:.4g}): it tells the model nothing")
-    if preview.kind != "table" and x.dtype.kind == "f" and np.isnan(x).any():
+    # a streamed folder (not an ndarray) is not scanned: decoded pixels are never NaN
+    if preview.kind != "table" and isinstance(x, np.ndarray) and x.dtype.kind == "f" and np.isnan(x).any():
         warnings.append(f"{int(np.isnan(x).sum())} feature values are missing (NaN)")
     counts = preview.class_counts
     even = preview.num_samples / max(1, len(counts))

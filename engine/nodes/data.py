@@ -6,6 +6,7 @@ from engine.data import DATASET_DESCRIPTIONS, DATASETS, DEFAULT_PARAMS, DataErro
 from engine.data.classic_sets import CLASSIC_SETS, test_files_problem
 from engine.data.describe import AUGMENT_PARAMS
 from engine.data.planar import PLANAR_DATASETS
+from engine.data.streaming import STREAMING_CHOICES
 from engine.registry import NodeType, NoImport, Param, Port, ShapeError, TensorSpec, register
 
 
@@ -187,6 +188,29 @@ register(
                 applies_when={"test_set": ("held_out",)},
             ),
             Param("shuffle", "bool", _DEFAULT["shuffle"], "Shuffle the training samples every epoch."),
+            Param(
+                "streaming",
+                "choice",
+                _DEFAULT["streaming"],
+                "Image folders: decode the images batch by batch while training instead of all at once, "
+                "for folders larger than memory.",
+                choices=STREAMING_CHOICES,
+                choice_descriptions={
+                    "auto": "Stream when the decoded images would take more than 1 GB (NETWRIGHT_STREAM_ABOVE_MB).",
+                    "on": "Always stream: little memory, each epoch decodes every image again.",
+                    "off": "Decode every image once, before training (fastest epochs; needs the memory).",
+                },
+                applies_when=_IMAGES,
+            ),
+            Param(
+                "stream_workers",
+                "int",
+                _DEFAULT["stream_workers"],
+                "Streamed image folders: worker processes decoding batches (0: one per CPU core but one, at most 8).",
+                minimum=0,
+                maximum=64,
+                applies_when=_IMAGES,
+            ),
             Param(
                 "augment_flip",
                 "bool",

@@ -19,6 +19,8 @@ def check_finite_validation_data(data: Any, dataset_id: str) -> None:
 
     for name in ("x", "y"):
         tensor = getattr(data, f"val_{name}")
+        if not isinstance(tensor, torch.Tensor):  # streamed images: pixels decode to 0..1, never NaN
+            continue
         if not tensor.is_floating_point() or len(tensor) == 0:
             continue
         finite = torch.isfinite(tensor.reshape(len(tensor), -1)).all(dim=1)

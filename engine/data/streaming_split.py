@@ -1,0 +1,266 @@
+"""One split of a streamed image folder, standing where its [N, C, H, W] float32 tensor would.
+
+`len`, `shape`, `dim()` and `to(device)` answer without decoding; indexing (an int, a slice, an
+index tensor) and `index_select` decode just those images (on a few threads: Pillow releases the
+GIL while it decodes). Training reads it through `stream_batches`: a DataLoader whose worker
+processes decode each batch in the order the trainer drew (so a seed repeats the run exactly),
+kept alive between epochs (persistent_workers) and pinning memory for a CUDA device.
+
+An image that passed the header check but still fails to decode is left out of its batch (its
+label too), counted in `skipped` and named in a RuntimeWarning; the run goes on.
+
+torch is imported when a split is used, not when this module is.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import warnings
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from engine.data.info import DataError
+from engine.data.streaming import ImageFiles, LazyImages
+
+if TYPE_CHECKING:
+    import torch
+
+PREFETCH_BATCHES = 4  # batches each worker decodes ahead
+
+
+class SplitImages:
+    """The map-style dataset the DataLoader's workers index: position in the split -> decoded image.
+
+    `__getitems__` decodes a whole batch into one array (torch calls it instead of one
+    `__getitem__` per sample) and says which images could not be decoded.
+    """
+
+    def __init__(self, files: ImageFiles, indices: np.ndarray):
+        self.files = files
+        self.indices = indices
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, position: int) -> np.ndarray:
+        return self.files.decode(int(self.indices[position]))
+
+    def __getitems__(self, positions: list[int]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        return decode_batch(self.files, self.indices[np.asarray(positions, dtype=np.int64)])
+
+
+def decode_batch(files: ImageFiles, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(images [k, C, H, W] of those decoded, a decoded-or-not mask over `indices`, why each failed)."""
+    out = np.empty((len(indices), *files.sample_shape), dtype=np.float32)
+    ok = np.ones(len(indices), dtype=bool)
+    problems: list[str] = []
+    for row, index in enumerate(indices):
+        try:
+            out[row] = files.decode(int(index))
+        except DataError as exc:
+            ok[row] = False
+            problems.append(str(exc))
+    return (out if ok.all() else out[ok]), ok, problems
+
+
+def _as_tensors(decoded: tuple[np.ndarray, np.ndarray, list[str]]):
+    import torch
+
+    images, ok, problems = decoded
+    return torch.from_numpy(images), torch.from_numpy(ok), problems
+
+
+class _EpochBatches:
+    """The batch sampler: this epoch's batches of positions, set by the trainer's order before each epoch.
+
+    The DataLoader iterates it in the main process at the start of each epoch, so persistent
+    workers see the new order without being restarted.
+    """
+
+    def __init__(self) -> None:
+        self.batches: list[list[int]] = []
+
+    def __iter__(self) -> Iterator[list[int]]:
+        return iter(self.batches)
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+
+class StreamedImages:
+    """A split of a streamed image folder; see the module docstring for what it answers and how."""
+
+    def __init__(self, lazy: LazyImages, device: Any = "cpu", shared: dict | None = None):
+        self.lazy = lazy
+        self._device = device
+        # the loader and the skipped list belong to the split, whichever device copy asks
+        self._shared = shared if shared is not None else {"skipped": [], "loader": None, "sampler": None}
+
+    # -- what a tensor answers without data ------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.lazy)
+
+    @property
+    def shape(self) -> torch.Size:
+        import torch
+
+        return torch.Size(self.lazy.shape)
+
+    @property
+    def dtype(self) -> torch.dtype:
+        import torch
+
+        return torch.float32
+
+    @property
+    def device(self) -> torch.device:
+        import torch
+
+        return torch.device(self._device)
+
+    @property
+    def ndim(self) -> int:
+        return 4
+
+    @property
+    def nbytes(self) -> int:
+        return int(np.prod(self.lazy.shape)) * 4
+
+    @property
+    def skipped(self) -> list[str]:
+        """Images that failed to decode while streaming, one line each (the header check passed them)."""
+        return self._shared["skipped"]
+
+    def dim(self) -> int:
+        return 4
+
+    def numel(self) -> int:
+        return int(np.prod(self.lazy.shape))
+
+    def is_floating_point(self) -> bool:
+        return True
+
+    def min(self) -> torch.Tensor:
+        """The lowest value pixels can take (0): scanning every image for it would read the whole folder."""
+        import torch
+
+        return torch.tensor(0.0)
+
+    def max(self) -> torch.Tensor:
+        """The highest value pixels can take (1)."""
+        import torch
+
+        return torch.tensor(1.0)
+
+    def to(self, device: Any, non_blocking: bool = False) -> StreamedImages:
+        return StreamedImages(self.lazy, device, self._shared)
+
+    # -- decoding a few images -------------------------------------------------------------------
+    def __getitem__(self, key) -> torch.Tensor:
+        import torch
+
+        if isinstance(key, torch.Tensor):
+            key = key.cpu().numpy()
+        elif isinstance(key, list):
+            key = np.asarray(key, dtype=np.int64)
+        selected = self.lazy.indices[key]
+        if np.ndim(selected) == 0:
+            return self._decode(np.asarray([selected]))[0]
+        return self._decode(selected)
+
+    def index_select(self, dim: int, index: torch.Tensor) -> torch.Tensor:
+        if dim != 0:
+            raise ValueError("streamed images are selected along the sample dimension (0) only")
+        return self[index]
+
+    def numpy(self) -> np.ndarray:
+        return self[:].numpy()
+
+    def _decode(self, indices: np.ndarray) -> torch.Tensor:
+        """The images at these file indices, decoded on threads; one that fails is a DataError here,
+        since a caller indexing by position expects every row it asked for."""
+        import torch
+
+        files = self.lazy.files
+        out = np.empty((len(indices), *files.sample_shape), dtype=np.float32)
+
+        def decode(row: int) -> None:
+            out[row] = files.decode(int(indices[row]))
+
+        if len(indices) > 32:
+            with ThreadPoolExecutor(max(1, files.workers)) as pool:
+                list(pool.map(decode, range(len(indices))))
+        else:
+            for row in range(len(indices)):
+                decode(row)
+        return torch.from_numpy(out).to(self._device)
+
+    # -- training batches ------------------------------------------------------------------------
+    def batches(self, order: torch.Tensor, batch_size: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """(images, positions kept) per batch of `order` (positions in this split), decoded by the workers."""
+        positions = order.cpu().tolist()
+        loader, sampler = self._loader()
+        sampler.batches = [positions[lo : lo + batch_size] for lo in range(0, len(positions), batch_size)]
+        device = self.device
+        non_blocking = device.type == "cuda"
+        for batch, (images, ok, problems) in zip(sampler.batches, loader, strict=True):
+            kept = order.new_tensor(batch, device="cpu")
+            if problems:
+                kept = kept[ok]
+                for problem in problems:
+                    self.skipped.append(problem)
+                    warnings.warn(f"skipped while streaming: {problem}", RuntimeWarning, stacklevel=2)
+            yield images.to(device, non_blocking=non_blocking), kept
+
+    def _loader(self):
+        if self._shared["loader"] is None:
+            from torch.utils.data import DataLoader
+
+            files = self.lazy.files
+            # a daemonic process (a sweep's worker) may not start children: decode in the process itself
+            workers = 0 if multiprocessing.current_process().daemon else files.workers
+            sampler = _EpochBatches()
+            loader = DataLoader(
+                SplitImages(files, self.lazy.indices),
+                batch_sampler=sampler,
+                num_workers=workers,
+                collate_fn=_as_tensors,
+                pin_memory=self.device.type == "cuda",
+                persistent_workers=workers > 0,
+                prefetch_factor=PREFETCH_BATCHES if workers > 0 else None,
+            )
+            self._shared.update(loader=loader, sampler=sampler)
+        return self._shared["loader"], self._shared["sampler"]
+
+    def close(self) -> None:
+        """End the workers now rather than when the split is garbage collected."""
+        loader = self._shared.get("loader")
+        iterator = getattr(loader, "_iterator", None)
+        if iterator is not None and hasattr(iterator, "_shutdown_workers"):
+            iterator._shutdown_workers()
+        self._shared.update(loader=None, sampler=None)
+
+
+def stream_batches(
+    inputs: dict[str, Any], order: torch.Tensor, batch_size: int
+) -> Iterator[dict[str, torch.Tensor]] | None:
+    """The trainer's batches for an epoch when its x is streamed (None when nothing is).
+
+    Every streamed input gets the decoded images; every other input (the labels) the rows of
+    the images that were kept, in the same order.
+    """
+    streamed = [t for t in inputs.values() if isinstance(t, StreamedImages)]
+    if not streamed:
+        return None
+    return _batches(inputs, streamed[0], order, batch_size)
+
+
+def _batches(inputs, source: StreamedImages, order, batch_size) -> Iterator[dict[str, torch.Tensor]]:
+    for images, kept in source.batches(order, batch_size):
+        batch = {}
+        for name, t in inputs.items():
+            batch[name] = images if isinstance(t, StreamedImages) else t.index_select(0, kept.to(t.device))
+        yield batch
