@@ -84,9 +84,25 @@ def connection_refusal(graph: Graph, edge: Edge) -> str | None:
         return f"a loss value goes into an optimizer, not into {dst_type.title}"
     if dst_type.role == "optimizer" and src_type.role != "loss":
         return f"an optimizer minimizes a loss; {src_type.title} is not a loss"
-    if edge.dst in graph.ancestors([edge.src]):
+    if creates_cycle(graph, edge):
         return "that edge would make a cycle"
     return None
+
+
+def creates_cycle(graph: Graph, edge: Edge) -> bool:
+    """Whether adding `edge` closes a cycle: its source lies downstream of its end. One walk that visits
+    each node at most once (the canvas asks this for every wire dropped on a port)."""
+    if edge.src == edge.dst:
+        return True
+    seen, todo = {edge.dst}, [edge.dst]
+    while todo:
+        for node_id in graph.successors(todo.pop()):
+            if node_id == edge.src:
+                return True
+            if node_id not in seen:
+                seen.add(node_id)
+                todo.append(node_id)
+    return False
 
 
 def reconnect(graph: Graph, removed: list[Edge], added: list[Edge]) -> None:

@@ -94,6 +94,7 @@ class Canvas(QtCore.QObject):
         self._edges_drawn: set[Edge] | None = None  # the edges the canvas last drew; None: draw them all again
         self._routes_drawn: dict[str, object] = {}  # node id -> the `ui.routes` its incoming edges were drawn with
         self.viewer.routes_of = self._route_of
+        self.viewer.creates_cycle = self._creates_cycle  # NodeGraphQt's own cycle check is exponential
         self._spare_spot: tuple[float, float] | None = None  # where the next node without a usable position goes
         self._analysis_shown: Analysis | None = None  # for hover texts
         self._counts: dict[str, int] = {}
@@ -252,9 +253,8 @@ class Canvas(QtCore.QObject):
     def _sync_edges(self, edges: list[Edge]) -> None:
         """Draw exactly `edges`: edges between drawn items (see `collapsed.drawn_edges`), in the graph's order.
 
-        NodeGraphQt's cycle check is off meanwhile: it walks every path downstream of a new edge's end
-        without remembering visited nodes, exponential in the residual blocks below it (collapsing a
-        block near the start of the 500-node graph never finished); the engine refused cycles already."""
+        The cycle check is off meanwhile: the engine refused cycles already, and even the canvas's linear
+        check (`_creates_cycle`) would make drawing E edges cost E walks."""
         wanted = set(edges)
         acyclic = self.node_graph.acyclic()
         self.node_graph.set_acyclic(False)
@@ -383,6 +383,16 @@ class Canvas(QtCore.QObject):
         if drawn.src not in graph.blocks and drawn.dst not in graph.blocks:
             return drawn
         return Edge(*graph_end(graph, drawn.src, drawn.src_port), *graph_end(graph, drawn.dst, drawn.dst_port))
+
+    def _creates_cycle(self, out_view, in_view) -> bool:
+        """Whether a wire from `out_view` to `in_view` would close a cycle in the engine graph (the viewer's
+        `acyclic_check`). An end on a collapsed block's port stands for the member behind it; an end the
+        graph does not know is left to `_on_connection_changed`, which says why it cannot be made."""
+        try:
+            edge = self._graph_edge(self._edge_of(out_view, in_view))
+        except GraphError:
+            return False
+        return graph_ops.creates_cycle(self.document.graph, edge)
 
     def _on_connection_changed(self, disconnected: list, connected: list) -> None:
         try:

@@ -274,6 +274,7 @@ class CanvasViewer(NodeViewer):
 
     tab_pressed = QtCore.Signal()
     routes_of: Callable | None = None  # (out port view, in port view) -> Route; the canvas sets it
+    creates_cycle: Callable | None = None  # (out port view, in port view) -> bool, from the engine; the canvas sets it
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -307,6 +308,19 @@ class CanvasViewer(NodeViewer):
         self._cursor_text.setVisible(False)
         super().focusOutEvent(event)
 
+    def acyclic_check(self, start_port, end_port) -> bool:
+        """Whether connecting the two ports leaves the graph without a cycle; NodeGraphQt asks it when a
+        dragged wire is dropped on a port (and in `Port.connect_to`).
+
+        NodeGraphQt's own check walks every path below the new edge's end without remembering what it
+        visited: exponential in the residual blocks below it, so a wire dropped near the start of the
+        500-node graph hung the window. Here one walk visits each node once (the engine graph's, when
+        the canvas gave `creates_cycle`; else the drawn items')."""
+        out_view, in_view = ShapePipeItem._ordered(start_port, end_port)
+        if self.creates_cycle is not None:
+            return not self.creates_cycle(out_view, in_view)
+        return not _reaches(in_view.node, out_view.node)
+
     def establish_connection(self, start_port, end_port):
         pipe = ShapePipeItem()
         self.scene().addItem(pipe)
@@ -331,3 +345,20 @@ class CanvasViewer(NodeViewer):
         framed.moveCenter(rect.center())
         self._scene_range = framed
         self._update_scene()
+
+
+def _reaches(start, target) -> bool:
+    """Whether the drawn node item `target` lies downstream of `start` (each item visited once)."""
+    seen, todo = {id(start)}, [start]
+    while todo:
+        for port in todo.pop().outputs:
+            for pipe in port.connected_pipes:
+                node = pipe.input_port.node if pipe.input_port is not None else None
+                if node is None:
+                    continue
+                if node is target:
+                    return True
+                if id(node) not in seen:
+                    seen.add(id(node))
+                    todo.append(node)
+    return False
