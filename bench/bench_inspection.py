@@ -29,19 +29,23 @@ import torch  # noqa: E402
 
 from engine.graph import load_graph  # noqa: E402
 from engine.inspection.recorder import InspectionRecorder  # noqa: E402
+from engine.inspection.store import InspectionStore  # noqa: E402
 from engine.training.trainer import Trainer  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples"
 
 
-def train_once(graph, epochs: int, record: bool, folder: Path, every: int = 0) -> tuple[float, float, float]:
-    """(CPU seconds, wall seconds) of one fit, and the share of its epochs' wall time spent recording."""
+def train_once(graph, epochs: int, record: bool, folder: Path, every: int = 0) -> tuple[float, float, float, float]:
+    """(CPU seconds, wall seconds) of one fit, and the shares of its epochs' wall time spent recording:
+    on the training thread, and CPU time of the recorder's writer thread."""
     recorder = InspectionRecorder(folder, enabled=record, every=every)
     trainer = Trainer(graph, settings={"epochs": epochs, "seed": 0}, callbacks=[recorder])
     cpu, wall = time.process_time(), time.perf_counter()
     trainer.fit()
-    share = recorder.spent / recorder.trained if record and recorder.trained else 0.0
-    return time.process_time() - cpu, time.perf_counter() - wall, share
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    if not (record and recorder.trained):
+        return cpu, wall, 0.0, 0.0
+    return cpu, wall, recorder.on_thread / recorder.trained, recorder.written / recorder.trained
 
 
 def bench_example(name: str, epochs: int, repeats: int, every: int = 0) -> float:
@@ -49,27 +53,31 @@ def bench_example(name: str, epochs: int, repeats: int, every: int = 0) -> float
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         train_once(graph, 1, True, folder)  # warm-up: imports, kernels, the data's first read
-        ratios, rows, shares = [], [], []
+        ratios, walls, rows, shares, recorded = [], [], [], [], []
         for repeat in range(repeats):
             order = (False, True) if repeat % 2 == 0 else (True, False)
             times = {record: train_once(graph, epochs, record, folder, every) for record in order}
             ratio = times[True][0] / times[False][0]
             ratios.append(ratio)
-            shares.append(times[True][2])
+            walls.append(times[True][1] / times[False][1])
+            shares.append(times[True][2] + times[True][3])
+            recorded.append(InspectionStore(folder).epochs())
             rows.append(
                 f"  repeat {repeat + 1} ({'off, on' if order[0] is False else 'on, off'}): "
                 f"off {times[False][0]:.2f} s CPU ({times[False][1]:.2f} wall), "
-                f"on {times[True][0]:.2f} s CPU ({times[True][1]:.2f} wall), ratio {ratio:.3f}, "
-                f"recorder's own time {times[True][2]:.1%} of the epochs'"
+                f"on {times[True][0]:.2f} s CPU ({times[True][1]:.2f} wall), CPU ratio {ratio:.3f}, "
+                f"wall ratio {walls[-1]:.3f}; recorder's own time {shares[-1]:.1%} of the epochs' "
+                f"(training thread {times[True][2]:.1%}, writer thread CPU {times[True][3]:.1%}); "
+                f"{len(recorded[-1])} epochs {recorded[-1]}"
             )
         size = sum(f.stat().st_size for f in (folder / "inspection").iterdir())
-        recorded = len(list((folder / "inspection").glob("epoch_*.safetensors")))
     print(f"{name}: {epochs} epochs, {repeats} repeats, inspect_every {every or '0 (auto)'}")
     print("\n".join(rows))
+    counts = [len(r) for r in recorded]
     print(
-        f"  median ratio on/off {statistics.median(ratios):.3f} (min {min(ratios):.3f}, max {max(ratios):.3f}); "
-        f"recording {size / 2**20:.2f} MB, {recorded} epochs; recorder's own time (wall, measured inside the run) "
-        f"median {statistics.median(shares):.1%} of the epochs' time"
+        f"  median ratio on/off: CPU {statistics.median(ratios):.3f} (min {min(ratios):.3f}, max {max(ratios):.3f}), "
+        f"wall {statistics.median(walls):.3f}; recording {size / 2**20:.2f} MB, {min(counts)}-{max(counts)} epochs; "
+        f"recorder's own time (measured inside the run) median {statistics.median(shares):.1%} of the epochs' time"
     )
     return statistics.median(ratios)
 

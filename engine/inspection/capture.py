@@ -2,7 +2,9 @@
 
 A snapshot is one forward pass of the probe samples with forward hooks on every node's module
 (the compiled program has one child module per node, named by node id), in eval mode, and one
-`torch.autograd.grad` per optimizer of its own losses over the layers it updates. Nothing here
+`torch.autograd.grad` per optimizer of its own losses over the layers it updates. It comes in
+two halves: `take` (the pass and copies of the weights, where the model trains) and `summarise`
+(bounding and histograms, on any thread: the recorder runs it beside the training). Nothing here
 touches `.grad`, the optimizers, batch-norm running statistics or the global random state, so
 recording leaves the run exactly as it would have been without it.
 
@@ -40,6 +42,17 @@ class GradientSource:
 
     losses: dict[str, float]
     nodes: list[str]
+
+
+@dataclass
+class RawSnapshot:
+    """What `Capture.take` copied out of the network, on the CPU, before any summary (by node id)."""
+
+    outputs: dict[str, torch.Tensor]
+    params: dict[str, dict[str, torch.Tensor]]
+    stats: dict[str, dict[str, torch.Tensor]]  # batch-norm running statistics
+    grads: dict[str, list[torch.Tensor]]
+    probe_size: int
 
 
 @dataclass
@@ -90,9 +103,23 @@ class Capture:
         self.softmax = softmax
         self.limits = limits
         self.entries: dict[str, NodeEntry] = {}
+        # looked up once: a run's modules keep their parameters and buffers (the values change, not the tensors)
+        self._params = {n: dict(m.named_parameters()) for n, m in self.children.items()}
+        self._stats = {
+            n: {name: b for name, b in m.named_buffers() if name.startswith("running_")}
+            for n, m in self.children.items()
+        }
 
     def snapshot(self, args: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Every recorded tensor, keyed as in store.key, on the CPU; fills `entries` as it goes."""
+        return self.summarise(self.take(args))
+
+    def take(self, args: dict[str, torch.Tensor]) -> RawSnapshot:
+        """The network's state on the probe now: the only part that must run where the model trains.
+
+        The outputs and gradients are new tensors; weights and running statistics are copied, so
+        the training may go on while `summarise` (bounding, histograms) runs on another thread.
+        """
         outputs: dict[str, torch.Tensor] = {}
         handles = [
             module.register_forward_hook(self._keep(node_id, outputs)) for node_id, module in self.children.items()
@@ -107,13 +134,26 @@ class Capture:
             for handle in handles:
                 handle.remove()
             self.modules.train(was_training)
+        with torch.no_grad():
+            # weights and statistics are copied (the next update changes them in place); outputs and
+            # gradients are this pass's own tensors, which nothing changes once it is over
+            params = {n: {name: _cpu(p) for name, p in ps.items()} for n, ps in self._params.items()}
+            stats = {n: {name: _cpu(b) for name, b in bs.items()} for n, bs in self._stats.items()}
+            outputs = {n: v.detach().to("cpu") for n, v in outputs.items()}
+            grads = {n: [g.to("cpu") for g in gs] for n, gs in grads.items()}
         probe_size = next(iter(args.values())).shape[0] if args else 0
+        return RawSnapshot(outputs, params, stats, grads, probe_size)
+
+    def summarise(self, raw: RawSnapshot) -> dict[str, torch.Tensor]:
+        """The recorded tensors of one `take`, cut to the limits, with their histograms (any thread)."""
         tensors: dict[str, torch.Tensor] = {}
         with torch.no_grad():
             for node_id in self.node_ids:
                 entry = NodeEntry(node_id, self.node_types[node_id])
-                self._activations(entry, outputs.get(node_id), probe_size, tensors)
-                self._weights(entry, grads.get(node_id), tensors)
+                self._activations(entry, raw.outputs.get(node_id), raw.probe_size, tensors)
+                self._weights(
+                    entry, raw.params.get(node_id, {}), raw.stats.get(node_id, {}), raw.grads.get(node_id), tensors
+                )
                 if entry.recorded:
                     self.entries[node_id] = entry
         return tensors
@@ -153,7 +193,7 @@ class Capture:
     def _activations(self, entry: NodeEntry, value: torch.Tensor | None, probe: int, out: dict) -> None:
         if value is None or not value.is_floating_point() or value.dim() == 0 or value.shape[0] != probe:
             return  # a loss (one number for the batch) or a non-float output: nothing per sample to show
-        value = value.detach().float()
+        value = value.float()
         bounded = bound_activation(value, self.limits)
         out[key(entry.id, "activations")] = _cpu(bounded)
         entry.activation_shape = list(bounded.shape)
@@ -167,25 +207,29 @@ class Capture:
                 out[key(entry.id, "softmax")] = _cpu(torch.softmax(value, dim=1))
                 entry.recorded.append("softmax")
 
-    def _weights(self, entry: NodeEntry, grads: list[torch.Tensor] | None, out: dict) -> None:
-        module = self.children[entry.id]
-        params = dict(module.named_parameters())
+    def _weights(
+        self,
+        entry: NodeEntry,
+        params: dict[str, torch.Tensor],
+        stats: dict[str, torch.Tensor],
+        grads: list[torch.Tensor] | None,
+        out: dict,
+    ) -> None:
         if params:
             for name, p in params.items():
-                stored = bound_weight(p.detach().float(), self.limits.max_weight_values)
-                out[key(entry.id, f"weights/{name}")] = _cpu(stored)
+                stored = bound_weight(p.float(), self.limits.max_weight_values)
+                out[key(entry.id, f"weights/{name}")] = _cpu(stored)  # a copy: a view may not be saved alone
                 entry.weights[name] = list(stored.shape)
                 entry.weights_full[name] = list(p.shape)
-            flat = torch.cat([p.detach().float().reshape(-1) for p in params.values()])
+            flat = torch.cat([p.float().reshape(-1) for p in params.values()])
             entry.recorded += ["weights", "zero_weight_share"]
-            out[key(entry.id, "zero_weight_share")] = _cpu((flat == 0).float().mean())
+            out[key(entry.id, "zero_weight_share")] = (flat == 0).float().mean()
             self._histogram(entry, "weights", flat, out)
         if grads:
             self._histogram(entry, "gradients", torch.cat([g.float().reshape(-1) for g in grads]), out)
-        stats = {name: b for name, b in module.named_buffers() if name.startswith("running_")}
         if stats:
             for name, buffer in stats.items():
-                out[key(entry.id, f"bn_stats/{name}")] = _cpu(buffer.detach().float())
+                out[key(entry.id, f"bn_stats/{name}")] = buffer.float()
             entry.recorded.append("bn_stats")
 
     def _histogram(self, entry: NodeEntry, kind: str, values: torch.Tensor, out: dict) -> None:

@@ -10,7 +10,7 @@ import torch
 
 from engine.graph import Graph
 from engine.inspection import InspectionStore
-from engine.inspection.recorder import RECORD_SHARE, InspectionRecorder, choose_probe
+from engine.inspection.recorder import RECORD_SHARE, InspectionRecorder, auto_spacing, choose_probe
 from engine.inspection.store import FOLDER, INDEX
 from engine.training.trainer import Trainer
 from tests.engine.conftest import make_mlp
@@ -132,6 +132,7 @@ def test_the_folder_stays_within_its_bound_and_covers_the_whole_run(tmp_path):
     class Watch(InspectionRecorder):
         def record(self, epoch):
             super().record(epoch)
+            self.jobs.wait()  # the files are written on the recorder's thread
             sizes.append(sum(f.stat().st_size for f in (tmp_path / FOLDER).iterdir()))
 
     Trainer(graph, settings=settings, callbacks=[Watch(tmp_path)]).fit()
@@ -158,26 +159,39 @@ def test_auto_spacing_records_first_and_last_and_keeps_within_its_share(tmp_path
 
     class Watch(InspectionRecorder):
         def on_epoch_end(self, trainer, epoch, metrics):
-            before = (self.spent, self.cost)
+            self.jobs.wait()  # the numbers the decision reads are final
+            before = (self.spent, self.recording_time / max(1, self.recordings))
             super().on_epoch_end(trainer, epoch, metrics)
-            if epoch in self.attempted:
-                decisions.append((before, self.trained))
+            if epoch in self.attempted and epoch < 6:  # the last epoch is recorded whatever it costs
+                decisions.append((*before, self.trained / epoch, self.spacing, epoch))
 
     recorder = Watch(tmp_path)
     Trainer(make_small_mlp(16), settings={"epochs": 6, "seed": 0}, callbacks=[recorder]).fit()
     epochs = InspectionStore(tmp_path).epochs()
     assert epochs[0] == 0 and epochs[-1] == 6
-    for (spent, cost), trained in decisions:
-        assert spent + 2 * cost <= RECORD_SHARE * trained
+    assert recorder.grid == 1  # 6 planned epochs: every one, when it is cheap enough
+    for spent, cost, epoch_time, spacing, epoch in decisions:
+        assert epoch % spacing == 0
+        assert spent + 2 * cost <= RECORD_SHARE * epoch_time * 6  # this one and the last at least
     assert json.loads((tmp_path / FOLDER / INDEX).read_text())["every"] == 0
+
+
+def test_auto_spacing_is_the_smallest_even_step_whose_recordings_fit_the_budget():
+    # 20 epochs of 16 ms, 4 % of them: 12.8 ms; 3 ms spent (setting up, epoch 0), 1 ms a recording
+    plan = {"first": 0, "planned": 20, "budget": 0.04 * 0.016 * 20}
+    # every 2nd epoch from epoch 2 on would be 10 more (13 ms): every 3rd, 3 ... 18 and 20, is 7 (10 ms)
+    assert auto_spacing(spent=0.003, cost=0.001, epoch=1, minimum=2, **plan) == 3
+    assert auto_spacing(spent=0.0, cost=0.0001, epoch=1, minimum=2, **plan) == 2  # cheap: the grid itself
+    assert auto_spacing(spent=0.0, cost=0.0001, epoch=1, minimum=1, **plan) == 1  # a short run: every epoch
+    assert auto_spacing(spent=0.012, cost=0.001, epoch=5, minimum=2, **plan) == 20  # no room: only the last
 
 
 def test_a_failing_recording_stops_itself_not_the_training(tmp_path):
     class Broken(InspectionRecorder):
-        def _record(self, epoch):
+        def _record(self, epoch, raw):  # on the writer thread
             if epoch == 1:
                 raise RuntimeError("boom")
-            super()._record(epoch)
+            super()._record(epoch, raw)
 
     recorder = Broken(tmp_path, every=1)
     result = Trainer(make_small_mlp(), settings={"epochs": 3}, callbacks=[recorder]).fit()
