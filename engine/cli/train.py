@@ -133,6 +133,8 @@ def _train(args) -> int:
             print(f"warning: skipped {len(trainer.data.skipped)} unreadable files:", file=sys.stderr)
             for reason in trainer.data.skipped:
                 print(f"  {reason}", file=sys.stderr)
+        for note in trainer.data.table_notes if main else ():  # a table's gaps filled, rows dropped, constant columns
+            print(f"data: {note}", file=sys.stderr)
         if args.init_nodes and not args.init_weights:
             raise TrainingError("--init-nodes needs --init-weights")
         if args.init_weights:

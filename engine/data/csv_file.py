@@ -1,120 +1,85 @@
-"""The user's CSV file: numeric feature columns and one target column.
+"""The user's table (CSV, TSV or Parquet): feature columns of numbers, text or true/false, and one target column.
 
-describe reads the header, the whole target column (to count classes) and checks the
-feature columns of the first rows; read parses every value. Both share one parser.
+The file is read whole (table_read), each column's kind detected and the node's settings applied
+(table_columns, table_prep): text columns are one-hot encoded, embedded or numbered, gaps filled or
+their rows dropped, columns excluded. What is fitted (fills, known categories, standardization)
+is fitted later, on the training rows only (engine/data/load.py). The target becomes classes
+(text, or whole numbers with few values) or stays numbers (regression).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-from array import array
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from engine.data.files import open_regular, stat_key, user_path
+from engine.data.files import stat_key, user_path
 from engine.data.info import DataError, DatasetInfo, RawDataset
-from engine.data.quoting import column_label, names_list, quotable
+from engine.data.quoting import column_label, names_list
 from engine.data.read_cache import ReadCache
+from engine.data.table_columns import MISSING
+from engine.data.table_prep import plan_table
+from engine.data.table_read import read_table
 from engine.registry.spec import floats, labels
 
-# describe() checks this many rows of the feature columns; read() checks them all.
-DESCRIBE_ROWS = 200
 # auto task: an integer target with at most this many distinct values is a class label.
 MAX_AUTO_CLASSES = 20
-# The header line is read first to guess the delimiter: a longer "line" is not a CSV header.
-MAX_HEADER_CHARS = 1 << 20
-# Cells that mean "no value" (pandas' defaults, and the "?" of the UCI archive). A target that
-# is missing must be refused, not become a class named "NA". "None" is left out: it is a real
-# class in columns such as severity (none, mild, severe).
-MISSING = frozenset(
-    s.lower()
-    for s in (
-        "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-        "<NA>", "N/A", "NA", "NULL", "NaN", "n/a", "nan", "null", "?",
-    )
-)  # fmt: skip
+# the settings that decide what is read from a table (the preview's reads differ only in `strict`)
+TABLE_SETTINGS = ("target_column", "task", "columns", "categorical", "missing")
+# settings added after tables first were read: left out of a run's identity at their defaults, so
+# an all-numeric CSV keeps the data fingerprint it had
+_LATER_DEFAULTS = {"columns": "", "categorical": "onehot", "missing": "refuse"}
 
 _CACHE = ReadCache()
 
 
 def describe_csv(params: dict[str, Any]) -> DatasetInfo:
     path = user_path(params, "file")
-    key = (stat_key(path), params["target_column"], params["task"])
-    return _CACHE.get(key, lambda: _parse(path, params["target_column"], params["task"], DESCRIBE_ROWS)[0], path.name)
+    key = (stat_key(path), *(params.get(s) for s in TABLE_SETTINGS))
+    return _CACHE.get(key, lambda: read_table_dataset(path, params)[0].info, path.name)
 
 
 def read_csv(params: dict[str, Any], seed: int) -> RawDataset:
-    path = user_path(params, "file")
-    info, x, y, names = _parse(path, params["target_column"], params["task"], None)
-    identity = {"target_column": params["target_column"], "task": info.task, "classes": list(info.class_names)}
-    return RawDataset(x, y, info, standardize=True, identity=identity, feature_names=names)
+    raw, _ = read_table_dataset(user_path(params, "file"), params)
+    return raw
 
 
-def _parse(path: Path, target_column: str, task: str, feature_rows: int | None):
-    """(info, x, y, feature column names); x holds only the first `feature_rows` rows when that is set."""
-    name = path.name
-    try:
-        with io.TextIOWrapper(open_regular(path), encoding="utf-8-sig", newline="") as handle:
-            header_line = handle.readline(MAX_HEADER_CHARS)
-            if len(header_line) >= MAX_HEADER_CHARS:
-                raise DataError(
-                    f"'{name}' is not a CSV file: its first line is longer than {MAX_HEADER_CHARS} characters"
-                )
-            delimiter = max(",;\t", key=header_line.count)
-            handle.seek(0)
-            reader = csv.reader(handle, delimiter=delimiter)
-            header = [h.strip() for h in next(reader, [])]
-            columns = _check_header(name, header)
-            target = _target_index(name, columns, target_column)
-            features = [i for i in range(len(columns)) if i != target]
-            values = array("f")  # feature values, row after row: 4 bytes each, not a Python float's 24
-            kept = 0
-            target_cells: list[tuple[str, int]] = []
-            for row in reader:
-                if not any(cell.strip() for cell in row):
-                    continue  # blank line
-                if len(row) != len(columns):
-                    raise DataError(
-                        f"'{name}' line {reader.line_num} has {len(row)} values "
-                        f"but the header has {len(columns)} columns"
-                    )
-                target_cells.append((row[target].strip(), reader.line_num))
-                if feature_rows is None or kept < feature_rows:
-                    values.extend(_number(name, columns, i, row[i], reader.line_num) for i in features)
-                    kept += 1
-    except UnicodeDecodeError:
-        raise DataError(f"'{name}' is not a CSV text file (it is not UTF-8 text)") from None
-    except csv.Error as exc:
-        raise DataError(f"'{name}' is not a readable CSV file ({exc})") from None
-    if not target_cells:
-        raise DataError(f"'{name}' has a header but no data rows")
-    x = np.frombuffer(values, dtype=np.float32).reshape(kept, len(features))
-    y, task, class_names = _targets(name, column_label(columns, target), target_cells, task)
+def read_csv_for_preview(params: dict[str, Any], seed: int) -> RawDataset:
+    """As read_csv, but gaps no setting fills yet are kept (as NaN) for the preview to show, not refused."""
+    raw, _ = read_table_dataset(user_path(params, "file"), params, strict=False)
+    return raw
+
+
+def read_table_dataset(path: Path, params: dict[str, Any], strict: bool = True) -> tuple[RawDataset, Any]:
+    """(the dataset with its TablePlan in `raw.table`, the Table as read); `strict` False keeps unfilled gaps."""
+    table = read_table(path)
+    name = table.name
+    target = _target_index(name, table.columns, str(params.get("target_column", "")))
+    plan, coded, keep = plan_table(table, target, params, strict)
+    cells = table.cells[target][keep]
+    lines = table.lines[keep]
+    target_cells = [
+        ("" if c is None else (f"{c:g}" if isinstance(c, float) else str(c)).strip(), n)
+        for c, n in zip(cells, lines, strict=True)
+    ]
+    y, task, class_names = _targets(name, column_label(table.columns, target), target_cells, params["task"])
     y_spec = labels(len(class_names)) if task == "classification" else floats(1)
-    info = DatasetInfo(floats(len(features)), y_spec, task, class_names, len(target_cells))
-    return info, x, y, tuple(columns[i] for i in features)
-
-
-def _check_header(name: str, header: list[str]) -> list[str]:
-    if not any(header):
-        raise DataError(f"'{name}' is empty; a CSV needs a header row of column names")
-    if len(header) < 2:  # the line is not quoted: the path may name any file
-        raise DataError(
-            f"'{name}' has a single column (no comma, semicolon or tab in its first line); a CSV needs "
-            "a header row of feature columns and a target column separated by commas"
-        )
-    columns = [h or f"column {i + 1}" for i, h in enumerate(header)]
-    seen: set[str] = set()
-    for index, column in enumerate(columns):
-        if column in seen:
-            named = f"named '{column}'" if quotable(column) else f"with the same name (column {index + 1} and another)"
-            raise DataError(f"'{name}' has two columns {named}; rename one")
-        seen.add(column)
-    return columns
+    info = DatasetInfo(plan.x_spec(), y_spec, task, class_names, len(y))
+    plan.target = {"column": table.columns[target], "task": task, "class_names": list(class_names)}
+    identity = {"target_column": params["target_column"], "task": task, "classes": list(class_names)}
+    identity.update({k: params[k] for k, default in _LATER_DEFAULTS.items() if params.get(k, default) != default})
+    raw = RawDataset(
+        coded.astype(np.float32),
+        y,
+        info,
+        standardize=not plan.embeds,
+        identity=identity,
+        feature_names=tuple(f.name for f in plan.features),
+        table=plan,
+    )
+    return raw, table
 
 
 def _target_index(name: str, columns: list[str], target_column: str) -> int:
@@ -123,24 +88,6 @@ def _target_index(name: str, columns: list[str], target_column: str) -> int:
     if target_column.strip() not in columns:
         raise DataError(f"'{name}' has no column '{target_column}' (columns: {names_list(columns)})")
     return columns.index(target_column.strip())
-
-
-def _number(name: str, columns: list[str], index: int, cell: str, line: int) -> float:
-    """The cell as a finite float; errors name the line and column, never the cell's text."""
-    text = cell.strip()
-    column = column_label(columns, index)
-    if text.lower() in MISSING:
-        raise DataError(f"'{name}' {column} has a missing value on line {line}; fill in or drop missing values")
-    try:
-        value = float(text)
-    except ValueError:
-        raise DataError(
-            f"'{name}' {column} is not numeric (line {line}); "
-            "feature columns must hold numbers: drop the column or encode it as numbers"
-        ) from None
-    if not math.isfinite(value):
-        raise DataError(f"'{name}' {column} has a value that is not finite on line {line}; fill in or drop it")
-    return value
 
 
 def _targets(name: str, column: str, cells: list[tuple[str, int]], task: str):

@@ -13,7 +13,7 @@ from typing import Any
 
 from engine.data.builtin import describe_builtin, read_builtin
 from engine.data.classic_sets import CLASSIC_DESCRIPTIONS, CLASSIC_SETS, describe_classic, read_classic
-from engine.data.csv_file import describe_csv, read_csv
+from engine.data.csv_file import describe_csv, read_csv, read_csv_for_preview
 from engine.data.files import os_error_message
 from engine.data.image_folder import describe_image_folder
 from engine.data.info import BUILTIN_INFO, DataError, DatasetInfo, RawDataset
@@ -30,6 +30,8 @@ from engine.data.tokens import describe_tokens, read_tokens
 class Source:
     describe: Callable[[dict[str, Any]], DatasetInfo]
     read: Callable[[dict[str, Any], int], RawDataset]
+    # the data preview's read, where it differs: a table shows its gaps before the user chose how to fill them
+    preview_read: Callable[[dict[str, Any], int], RawDataset] | None = None
 
 
 _BUILTIN = Source(describe_builtin, read_builtin)
@@ -42,7 +44,7 @@ SOURCES: dict[str, Source] = {
     "line_outliers": _SYNTHETIC,
     "first_token": Source(describe_first_token, read_first_token),
     **{name: Source(describe_planar, read_planar) for name in PLANAR_DATASETS},
-    "csv": Source(describe_csv, read_csv),
+    "csv": Source(describe_csv, read_csv, preview_read=read_csv_for_preview),
     "image_folder": Source(describe_image_folder, read_image_folder_source),
     "npz": Source(describe_npz, read_npz),
     **{name: Source(describe_classic, read_classic) for name in CLASSIC_SETS},
@@ -69,7 +71,7 @@ DATASET_DESCRIPTIONS: dict[str, str] = {
     "spiral": "Synthetic 2-D: three spiral arms, 3 classes; needs several layers to untangle.",
     "xor": "Synthetic 2-D: class by the signs of x and y (XOR), 2 classes; not linearly separable.",
     "blobs": "Synthetic 2-D: three Gaussian blobs, 3 classes; separable by straight lines.",
-    "csv": "Your CSV file: numeric columns as features, one target column.",
+    "csv": "Your table (CSV, TSV or Parquet): number, text and true/false columns as features, one target column.",
     "image_folder": "Your images: one subfolder per class, resized to image_size.",
     "npz": "Your NumPy .npz file with arrays x and y.",
     **CLASSIC_DESCRIPTIONS,
@@ -82,6 +84,9 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "path": "",
     "target_column": "",
     "task": "auto",
+    "columns": "",  # tables: per-column settings, e.g. "id: exclude; city: embed; age: median" (table_columns.py)
+    "categorical": "onehot",  # tables: how text columns are encoded unless `columns` says otherwise
+    "missing": "refuse",  # tables: how gaps are handled unless `columns` says otherwise (refuse: an error)
     "image_size": 28,
     "color": "grayscale",
     "num_samples": 2000,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from engine.registry.spec import TensorSpec, floats, labels
 
@@ -43,6 +43,9 @@ class RawDataset:
     identity: dict = field(default_factory=dict)
     feature_names: tuple[str, ...] = ()  # a table's column names (the data preview shows them)
     skipped: tuple[str, ...] = ()  # why each unreadable file was left out (one line each, naming the file)
+    # a table's TablePlan (engine/data/table_prep.py): `x` then holds its coded columns, which
+    # load_dataset encodes with what the plan fits on the training rows only
+    table: Any = None
 
 
 # Built-in datasets have fixed shapes: describing them loads nothing.

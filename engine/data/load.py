@@ -61,6 +61,9 @@ class LoadedData:
     test_y: torch.Tensor | None = None
     test_source: str = "none"  # none, held_out (a share of the samples) or test_files (the publisher's)
     skipped: tuple[str, ...] = ()  # unreadable files left out of the data, one line each
+    # a table's preprocessing as JSON (engine/data/table_prep.py): fitted on the training rows, for new rows
+    preprocessing: dict[str, Any] | None = None
+    table_notes: tuple[str, ...] = ()  # a table's gaps filled, rows dropped, constant columns: one line each
 
 
 def load_dataset(params: dict[str, Any], seed: int = 0) -> LoadedData:
@@ -91,10 +94,15 @@ def load_dataset(params: dict[str, Any], seed: int = 0) -> LoadedData:
     train_idx, val_idx, stratified = split_indices(raw.y[kept], val_split, seed, stratify)
     train_idx, val_idx = kept[train_idx], kept[val_idx]
     train_x, val_x, test_x = raw.x[train_idx], raw.x[val_idx], test[0]
+    if raw.table is not None:  # a table's fills and known categories come from the training rows only
+        fitted = raw.table.fit(train_x)
+        train_x, val_x, test_x = (raw.table.encode(fitted, part) for part in (train_x, val_x, test_x))
     mean = std = None
     if raw.standardize:
         mean, std = feature_stats(train_x)
         train_x, val_x, test_x = (train_x - mean) / std, (val_x - mean) / std, (test_x - mean) / std
+    # what prepares new raw rows the same way: saved with the run, carried by the exports
+    preprocessing = None if raw.table is None else raw.table.preprocessing_json(fitted, len(train_x), mean, std)
     identity = {"dataset": params["dataset"], "val_split": float(params["val_split"]), "seed": seed, **raw.identity}
     if test_source != "none":
         identity.update(test_set=test_source, test_split=float(params["test_split"]), test_samples=len(test_x))
@@ -120,6 +128,8 @@ def load_dataset(params: dict[str, Any], seed: int = 0) -> LoadedData:
         test_y=tensor(test[1]),
         test_source=test_source,
         skipped=raw.skipped,
+        preprocessing=preprocessing,
+        table_notes=() if raw.table is None else (*raw.table.report_lines(), *raw.table.warnings),
     )
 
 

@@ -7,7 +7,7 @@ so the numbers are in the data's own units.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -16,6 +16,7 @@ from engine.data.describe import source_of, with_defaults
 from engine.data.files import os_error_message
 from engine.data.info import DataError
 from engine.data.subset import subset_raw
+from engine.data.table_preview import TableColumn, table_cells, table_columns
 
 PREVIEW_SAMPLES = 16
 RARE_CLASS_SAMPLES = 10  # fewer samples than this in a class: too few to learn it or to judge it
@@ -29,7 +30,10 @@ class ColumnStats:
     std: float
     minimum: float
     maximum: float
-    missing: int  # NaN values
+    missing: int  # NaN values (in a table: gaps no setting fills yet)
+    kind: str = ""  # tables: numeric, boolean, categorical, constant, empty or excluded
+    handling: str = ""  # tables: how the column becomes the model's input (one-hot, gaps: median, excluded)
+    filled: int = 0  # tables: gaps the chosen rule fills
 
 
 @dataclass
@@ -46,17 +50,20 @@ class DataPreview:
     target_stats: ColumnStats | None = None  # regression and forecasting targets
     rare_classes: list[str] = field(default_factory=list)  # too few samples (or none) to learn or judge
     warnings: list[str] = field(default_factory=list)
+    sample_cells: list[list[str]] = field(default_factory=list)  # tables: the samples as the file has them
+    report: list[str] = field(default_factory=list)  # tables: how many gaps were filled, rows dropped
 
 
 def preview_dataset(params: dict[str, Any], seed: int = 0, count: int = PREVIEW_SAMPLES) -> DataPreview:
     """The preview of the data the Dataset node's params select; DataError (one line) if unusable."""
     params = with_defaults(params)
     try:
-        raw = subset_raw(source_of(params).read(params, seed), params["classes"])
+        source = source_of(params)
+        raw = subset_raw((source.preview_read or source.read)(params, seed), params["classes"])
     except OSError as exc:
         raise DataError(os_error_message(exc)) from None
     x, y, info = raw.x, raw.y, raw.info
-    kind = _kind(x, info.x.is_labels)
+    kind = "table" if raw.table is not None else _kind(x, info.x.is_labels)
     labelled = info.y.is_labels
     names = list(info.class_names) or [str(i) for i in range(int(y.max()) + 1 if len(y) and labelled else 0)]
     picks = _picks(y, labelled, count, seed)
@@ -75,7 +82,11 @@ def preview_dataset(params: dict[str, Any], seed: int = 0, count: int = PREVIEW_
         preview.class_counts = {name: int(c) for name, c in zip(names, counts, strict=False)}
     else:
         preview.target_stats = _stats("target", y.reshape(len(y), -1)[:, 0])
-    if kind == "table":
+    if raw.table is not None:  # a table's columns as read, before encoding: kinds, gaps, categories
+        preview.columns = [_table_stats(c) for c in table_columns(raw.table, x)]
+        preview.sample_cells = table_cells(raw.table, preview.samples)
+        preview.report = raw.table.report_lines()
+    elif kind == "table":
         column_names = raw.feature_names or tuple(f"feature {i + 1}" for i in range(x.shape[1]))
         preview.columns = [_stats(name, x[:, i]) for i, name in enumerate(column_names)]
     preview.warnings = _warnings(preview, x)
@@ -119,6 +130,14 @@ def _stats(name: str, values: np.ndarray) -> ColumnStats:
     )
 
 
+def _table_stats(column: TableColumn) -> ColumnStats:
+    if column.numbers is not None:
+        stats = _stats(column.name, column.numbers)
+    else:
+        stats = ColumnStats(column.name, *(float("nan"),) * 4, 0)
+    return replace(stats, missing=column.gaps_left, kind=column.kind, handling=column.handling, filled=column.filled)
+
+
 def _number(value: Any) -> str:
     flat = np.asarray(value).reshape(-1)
     return ", ".join(f"{v:.4g}" for v in flat[:3]) + (" ..." if flat.size > 3 else "")
@@ -128,9 +147,12 @@ def _warnings(preview: DataPreview, x: np.ndarray) -> list[str]:
     warnings = []
     for column in preview.columns:
         if column.missing:
-            warnings.append(f"column '{column.name}' has {column.missing} missing values (NaN)")
-        elif column.std == 0:
-            warnings.append(f"column '{column.name}' is constant ({column.mean:.4g}): it tells the model nothing")
+            # a table's gaps left: no setting fills them, and training refuses them until one does
+            fix = ": choose missing on the Dataset node, or this column's in columns" if column.kind else ""
+            warnings.append(f"column '{column.name}' has {column.missing} missing values (NaN){fix}")
+        elif column.std == 0 or column.kind == "constant":
+            value = f" ({column.mean:.4g})" if np.isfinite(column.mean) else ""
+            warnings.append(f"column '{column.name}' is constant{value}: it tells the model nothing")
     # a streamed folder (not an ndarray) is not scanned: decoded pixels are never NaN
     if preview.kind != "table" and isinstance(x, np.ndarray) and x.dtype.kind == "f" and np.isnan(x).any():
         warnings.append(f"{int(np.isnan(x).sum())} feature values are missing (NaN)")

@@ -26,6 +26,7 @@ from engine.export.model_part import (
     first_line,
     model_part,
 )
+from engine.export.table_predict import write_preprocessing_beside
 from engine.fileio import OutputError, prepare_output_folder, write_failure
 from engine.graph import Graph
 
@@ -61,6 +62,7 @@ def export_model(
     try:
         prepare_output_folder(path.parent, "output folder")
         files = FORMATS[fmt].write(part, path)
+        files += write_preprocessing_beside(weights, path)  # a table's run: how to prepare raw rows
     except ExportError:
         raise
     except OutputError as exc:

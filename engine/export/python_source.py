@@ -11,6 +11,7 @@ from __future__ import annotations
 from engine.compiler import class_name
 from engine.export.block_classes import block_classes, block_layout, module_paths, scope_lines
 from engine.export.model_part import ModelPart
+from engine.export.table_predict import predict_lines, takes_table_rows
 from engine.export.train_source import train_source
 from engine.graph import Graph
 from engine.registry import NodeContext, catalog
@@ -52,10 +53,12 @@ def python_source(part: ModelPart, weights_name: str) -> str:
     lines += _describe(part, weights_name)
     train_lines, helpers = _train_function(part)
     functional = ["import torch.nn.functional as F"] if any("F." in h for h in helpers) else []
+    table = takes_table_rows(part)  # trained on a table: predict(rows) prepares raw rows as training did
     lines += [
         '"""',
         "",
         "import json",
+        *(["import math"] if table else []),
         "from pathlib import Path",
         "",
         "import torch",
@@ -73,6 +76,8 @@ def python_source(part: ModelPart, weights_name: str) -> str:
     for helper in helpers:
         lines += ["", ""] + helper.strip("\n").splitlines()
     lines += ["", ""] + train_lines
+    if table:
+        lines += ["", ""] + predict_lines(weights_name)
     lines += ["", ""] + _loader(part, cls, weights_name)
     return "\n".join(lines).rstrip("\n") + "\n"
 

@@ -7,6 +7,8 @@ from engine.data.classic_sets import CLASSIC_SETS, test_files_problem
 from engine.data.describe import AUGMENT_PARAMS
 from engine.data.planar import PLANAR_DATASETS
 from engine.data.streaming import STREAMING_CHOICES
+from engine.data.table_columns import ENCODINGS as TABLE_ENCODINGS
+from engine.data.table_columns import NODE_MISSING as TABLE_MISSING
 from engine.registry import NodeType, NoImport, Param, Port, ShapeError, TensorSpec, register
 
 
@@ -55,8 +57,8 @@ register(
             "in 2 or 3 classes, to watch a classifier's decision boundary form (the Inspector draws "
             "it); keyword_tokens gives sentences of token ids for an Embedding (a text classifier). The classic image sets MNIST, Fashion-MNIST, KMNIST (28x28 grayscale) and CIFAR-10/100 "
             "(32x32 colour) are read from their standard files in the folder `path` names (nothing is "
-            "downloaded; the node says where to get them). Or use your own CSV file (numeric columns and one "
-            "target column), image folder (one subfolder per class) or .npz file (arrays x and "
+            "downloaded; the node says where to get them). Or use your own table (CSV, TSV or Parquet: number, text "
+            "and true/false columns, one target column; text is one-hot encoded, gaps filled as you choose), image folder (one subfolder per class) or .npz file (arrays x and "
             "y). Table features are standardized (mean 0, std 1) with statistics of the training "
             "samples only, so the model never peeks at validation data. A share of the samples "
             "(val_split) is held out for validation: if training loss keeps falling while "
@@ -89,6 +91,45 @@ register(
                 "str",
                 _DEFAULT["target_column"],
                 "CSV column to predict (empty: the last column).",
+                applies_when={"dataset": ("csv",)},
+            ),
+            Param(
+                "columns",
+                "str",
+                _DEFAULT["columns"],
+                "Tables: settings per column, 'column: settings' separated by semicolons, e.g. "
+                "'id: exclude; city: embed most_frequent; age: median'. Settings: exclude (leave the column out), "
+                "onehot, embed or number (how text is encoded), mean, median, most_frequent or drop_rows "
+                "(how gaps are filled). Columns not named follow categorical and missing.",
+                applies_when={"dataset": ("csv",)},
+            ),
+            Param(
+                "categorical",
+                "choice",
+                _DEFAULT["categorical"],
+                "Tables: how text columns become numbers (unless columns says otherwise).",
+                choices=TABLE_ENCODINGS,
+                choice_descriptions={
+                    "onehot": "One 0/1 feature per category (the usual choice for a few categories).",
+                    "embed": "Integer ids for an Embedding node (every feature column must be text then).",
+                    "number": "The category's position in alphabetical order, as one number (for ordered categories).",
+                },
+                applies_when={"dataset": ("csv",)},
+            ),
+            Param(
+                "missing",
+                "choice",
+                _DEFAULT["missing"],
+                "Tables: what to do with gaps (empty cells, NA, ?) unless columns says otherwise; fills are "
+                "learnt from the training rows only and the count filled is reported.",
+                choices=TABLE_MISSING,
+                choice_descriptions={
+                    "refuse": "A gap is an error naming its column and line: choose how to handle it.",
+                    "mean": "Fill number columns with their mean (text columns with their most frequent value).",
+                    "median": "Fill number columns with their median (text columns with their most frequent value).",
+                    "most_frequent": "Fill every column with its most frequent value.",
+                    "drop_rows": "Leave out every row that has a gap.",
+                },
                 applies_when={"dataset": ("csv",)},
             ),
             Param(

@@ -13,6 +13,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from engine.data.table_prep import save_preprocessing
 from engine.fileio import atomic_write_text
 from engine.graph import Graph, dumps_graph
 from engine.runs.store import RECORD
@@ -49,6 +50,9 @@ def run_record(
         # intra-op CPU threads, and why that many (engine/training/threads.py)
         "threads": threads.facts() if threads is not None else None,
         "data_fingerprint": trainer.data.fingerprint,
+        # the class names (confusion matrix labels) and a table's preprocessing, fitted on the training rows
+        # (also written whole as preprocessing.json beside the weights, for the exports)
+        "data": {"class_names": list(trainer.data.class_names), "preprocessing": trainer.data.preprocessing},
         "graph_hash": trainer.graph_hash,
         # What the trainer ran, from its plan (not worked out again): optimizers in stepping order with
         # their scopes and updated layers, frozen layers, full batch, and the batch size each step took.
@@ -69,6 +73,9 @@ def run_record(
 def write_record(folder: str | os.PathLike, record: dict[str, Any]) -> Path:
     """Replace `folder`/run.json as a whole (never half-written); raises OSError naming it."""
     path = Path(folder) / RECORD
+    preprocessing = (record.get("data") or {}).get("preprocessing")
+    if preprocessing:  # first, so a run.json that names it never lies
+        save_preprocessing(folder, preprocessing)
     atomic_write_text(path, json.dumps(record, indent=2, allow_nan=True, default=str) + "\n")
     return path
 

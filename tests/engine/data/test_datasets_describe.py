@@ -63,8 +63,8 @@ def test_describe_reads_a_file_again_only_when_it_changes(tmp_path, monkeypatch)
     path = tmp_path / "t.csv"
     path.write_text("a,b\n1,0\n2,1\n")
     reads = []
-    real_parse = csv_file._parse
-    monkeypatch.setattr(csv_file, "_parse", lambda *a: reads.append(1) or real_parse(*a))
+    real_read = csv_file.read_table
+    monkeypatch.setattr(csv_file, "read_table", lambda *a: reads.append(1) or real_read(*a))
     params = {"dataset": "csv", "path": str(path)}
     for _ in range(3):
         assert describe(params).num_samples == 2
@@ -78,7 +78,7 @@ def test_describe_reads_a_file_again_only_when_it_changes(tmp_path, monkeypatch)
 
 def test_a_remembered_error_is_raised_again(tmp_path):
     path = tmp_path / "t.csv"
-    path.write_text("a,b\nx,0\ny,1\n")
+    path.write_text("a,b\n1,0\ny,1\n")  # a column of numbers but one: a typo, not categories
     for _ in range(2):
         with pytest.raises(DataError, match="'t.csv' column 'a' is not numeric"):
             describe({"dataset": "csv", "path": str(path)})
@@ -111,7 +111,7 @@ def test_impossible_paths_are_data_errors(path):
 
 
 def test_unreadable_file_is_a_data_error(tmp_path, monkeypatch):
-    from engine.data import csv_file
+    from engine.data import table_read
 
     path = tmp_path / "locked.csv"
     path.write_text("a,b\n1,0\n")
@@ -119,6 +119,6 @@ def test_unreadable_file_is_a_data_error(tmp_path, monkeypatch):
     def refuse(file, *args, **kwargs):
         raise PermissionError(13, "Permission denied", str(file))
 
-    monkeypatch.setattr(csv_file, "open_regular", refuse)
+    monkeypatch.setattr(table_read, "open_regular", refuse)
     with pytest.raises(DataError, match="cannot read 'locked.csv': Permission denied"):
         describe({"dataset": "csv", "path": str(path)})

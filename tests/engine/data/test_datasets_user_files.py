@@ -82,7 +82,7 @@ def test_csv_validation_rows_do_not_leak_into_training_features(write_csv, class
     "text, params, expected",
     [
         ("a,b,label\n1,2,0\n3,oops,1\n", {}, ["column 'b' is not numeric", "line 3"]),
-        ("a,city,label\n1,Paris,0\n2,Rome,1\n", {}, ["column 'city' is not numeric", "line 2"]),
+        ("a,city,label\n1,Paris,0\n2,Rome,1\n", {"categorical": "embed"}, ["column 'city' is set to embed", "'a'"]),
         ("a,b,label\n1,,0\n3,4,1\n", {}, ["column 'b'", "missing value", "line 2"]),
         ("a,b,label\n1,2,0\n3,4\n", {}, ["line 3 has 2 values", "3 columns"]),
         ("a,b,label\n", {}, ["no data rows"]),
@@ -107,8 +107,8 @@ def test_bad_csv_gives_one_line_naming_the_file(write_csv, text, params, expecte
 
 
 def test_describe_reports_a_bad_feature_column_without_loading(write_csv):
-    path = write_csv("a,city,label\n1,Paris,0\n2,Rome,1\n", "towns.csv")
-    with pytest.raises(DataError, match=r"'towns.csv' column 'city' is not numeric"):
+    path = write_csv("a,city,label\n1,Paris,0\n2,3,1\n", "towns.csv")
+    with pytest.raises(DataError, match=r"'towns.csv' column 'city' is not numeric \(line 2\)"):
         describe({"dataset": "csv", "path": str(path)})
 
 
