@@ -104,6 +104,8 @@ class DataPreviewPanel(QtWidgets.QWidget):
         self.warnings = QtWidgets.QLabel()
         self.warnings.setWordWrap(True)
         self.warnings.setStyleSheet(f"color: {WARNING};")
+        self.report = QtWidgets.QLabel()  # a table's gaps filled and rows dropped, as training will do
+        self.report.setWordWrap(True)
         self.samples = QtWidgets.QWidget()
         self.sample_grid = QtWidgets.QGridLayout(self.samples)
         self.sample_grid.setContentsMargins(0, 0, 0, 0)
@@ -131,6 +133,7 @@ class DataPreviewPanel(QtWidgets.QWidget):
         for widget in (
             self.title,
             self.warnings,
+            self.report,
             self.samples,
             self.augmented_title,
             self.augmented,
@@ -199,6 +202,7 @@ class DataPreviewPanel(QtWidgets.QWidget):
         self.title.setText("Select a Dataset node to see its data: samples, class balance and column statistics.")
         for widget in (
             self.warnings,
+            self.report,
             self.samples,
             self.augmented_title,
             self.augmented,
@@ -223,6 +227,8 @@ class DataPreviewPanel(QtWidgets.QWidget):
         )
         self.warnings.setText("<br>".join(f"⚠ {w}" for w in p.warnings))
         self.warnings.setVisible(bool(p.warnings))
+        self.report.setText("<br>".join(p.report))
+        self.report.setVisible(bool(p.report))
         self._show_samples(p)
         self.balance.set_counts(p.class_counts, set(p.rare_classes))
         self.balance_title.setVisible(bool(p.class_counts))
@@ -230,6 +236,13 @@ class DataPreviewPanel(QtWidgets.QWidget):
         stats = p.columns + ([p.target_stats] if p.target_stats else [])
         self.columns_title.setVisible(bool(stats))
         self.columns.setVisible(bool(stats))
+        if any(c.kind for c in stats):  # a table: what each column holds and how it is used
+            self._fill(
+                self.columns,
+                ["column", "kind", "used as", "mean", "std", "min", "max", "missing", "filled"],
+                [[c.name, c.kind, c.handling, *_numbers(c), str(c.missing), str(c.filled)] for c in stats],
+            )
+            return
         self._fill(
             self.columns,
             ["column", "mean", "std", "min", "max", "missing"],
@@ -282,6 +295,11 @@ class DataPreviewPanel(QtWidgets.QWidget):
             grid.addWidget(cell, index // self._per_row, index % self._per_row)
 
     def _table_samples(self, p: DataPreview) -> None:
+        if p.sample_cells:  # a table's rows as the file has them (text, and an empty cell for a gap)
+            names = [c.name for c in p.columns if c.kind != "excluded"]
+            rows = [[target, *cells] for target, cells in zip(p.sample_targets, p.sample_cells, strict=True)]
+            self._fill(self.sample_table, ["target", *names], rows)
+            return
         flat = p.samples.reshape(len(p.samples), -1)
         shown = min(flat.shape[1], 12)
         names = [c.name for c in p.columns][:shown] if p.columns else [f"x[{i}]" for i in range(shown)]
@@ -351,6 +369,12 @@ class DataPreviewFollower(QtCore.QObject):
         except (TypeError, ValueError):  # a seed of the wrong kind is a problem on the form; preview as seed 0
             seed = 0
         self.panel.request(graph.resolved_params(self.node_id), seed)
+
+
+def _numbers(column) -> list[str]:
+    """mean, std, min, max; blank for a column of text (no numbers to summarise)."""
+    values = (column.mean, column.std, column.minimum, column.maximum)
+    return ["" if np.isnan(v) else f"{v:.4g}" for v in values]
 
 
 def install_data_preview(window: MainWindow) -> QtWidgets.QDockWidget:

@@ -126,7 +126,8 @@ def profile_column(name: str, cells: np.ndarray, forced_text: bool = False) -> C
         return _finish(ColumnProfile(name, "boolean", "boolean", missing, numbers))
     if not forced_text and len(present) and number_count == len(present):
         numbers = np.full(len(cells), np.nan)
-        numbers[~missing] = parsed.to_numpy(dtype=np.float64)
+        # Python's float, correctly rounded: pandas' faster parser is off by one ulp for about one value in five
+        numbers[~missing] = np.array([float(v) for v in present], dtype=np.float64)
         return _finish(ColumnProfile(name, "numeric", "numeric", missing, numbers, number_count=number_count))
     categories, codes = np.unique(present.to_numpy(dtype=str), return_inverse=True)
     full_codes = np.full(len(cells), np.nan)

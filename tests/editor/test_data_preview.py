@@ -68,3 +68,24 @@ def test_augmentation_shows_the_samples_as_training_batches_get_them(qtbot):
     panel.request({"dataset": "digits_images"})
     qtbot.waitUntil(lambda: not panel.augmented.isVisibleTo(panel), timeout=20_000)
     panel.shutdown()
+
+
+def test_a_table_shows_each_columns_kind_and_how_its_gaps_are_filled(qtbot, tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text("age,city,member,species\n31,Paris,yes,cat\n,Rome,no,dog\n45,,yes,cat\n22,Rome,no,dog\n")
+    panel = DataPreviewPanel()
+    qtbot.addWidget(panel)
+    panel.request({"dataset": "csv", "path": str(path), "missing": "median"})
+    qtbot.waitUntil(lambda: panel.preview is not None, timeout=20_000)
+    header = [panel.columns.horizontalHeaderItem(i).text() for i in range(panel.columns.columnCount())]
+    assert header == ["column", "kind", "used as", "mean", "std", "min", "max", "missing", "filled"]
+    rows = {panel.columns.item(r, 0).text(): [panel.columns.item(r, c).text() for c in (1, 2, 8)] for r in range(3)}
+    assert rows == {
+        "age": ["numeric", "standardized; gaps: median", "1"],
+        "city": ["categorical", "one-hot, 2 categories; gaps: most frequent", "1"],
+        "member": ["boolean", "0/1; gaps: median", "0"],  # no gap here, but new rows with one are filled
+    }
+    assert panel.report.text() == "missing values filled: 'age' 1 (median), 'city' 1 (most frequent)"
+    cities = {panel.sample_table.item(r, 2).text() for r in range(panel.sample_table.rowCount())}
+    assert cities == {"Paris", "Rome", ""}  # the samples as the file has them, a gap left blank
+    panel.shutdown()
