@@ -8,7 +8,7 @@ from pathlib import Path
 
 LEARNING_PATH: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("First steps", ("mlp_digits", "regression_diabetes", "iris_hinge")),
-    ("Images: convolutions", ("cnn_digits", "cnn_residual_digits")),
+    ("Images: convolutions", ("cnn_digits", "cnn_residual_digits", "mnist_cnn")),
     ("Sequences: recurrent networks", ("rnn_digits", "lstm_digits", "sine_forecast")),
     ("Attention: transformers", ("transformer_text",)),
     ("Transfer learning", ("transfer_digits_base", "transfer_digits")),

@@ -473,6 +473,52 @@ LR_BATCH_TEXT = (
 )
 
 
+def mnist_cnn() -> Graph:
+    """A CNN on 28x28 images in MNIST's files (issue 18); the files beside it are stand-ins."""
+    b = Builder(
+        "MNIST CNN (28x28)",
+        "A convolutional network on 28x28 grayscale images read from MNIST's own files (the four IDX "
+        "files, gzipped or not). The files it reads as shipped, in data/mnist_standin beside this graph, "
+        "are NOT MNIST: a stand-in of 600 training and 150 test images made from scikit-learn's 8x8 digits "
+        "scaled up to 28x28 (resources/build_mnist_standin.py), so the example runs anywhere with nothing "
+        "downloaded. To train on MNIST itself, get train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+        "t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz from "
+        "https://ossci-datasets.s3.amazonaws.com/mnist/, put them in one folder and set the Dataset's path "
+        "to that folder (absolute, or relative to this graph file); fashion_mnist and kmnist read the same "
+        "layout. Training shifts each image by up to 2 pixels (augment_crop), and the publisher's test files "
+        "are scored once, after training. On the stand-in, validation accuracy passes 90 % within the 5 "
+        "epochs (tested).",
+        epochs=5,
+        batch_size=32,
+        seed=0,
+    )
+    b.node(
+        "data",
+        "data.Dataset",
+        dataset="mnist",
+        path="data/mnist_standin",
+        test_set="test_files",
+        augment_crop=2,
+    )
+    last = b.chain(
+        "data.x",
+        ("conv1", "layers.Conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}),
+        ("bn1", "layers.BatchNorm2d"),
+        ("relu1", "activations.ReLU"),
+        ("pool1", "layers.MaxPool2d", {"kernel_size": 2}),
+        ("conv2", "layers.Conv2d", {"out_channels": 16, "kernel_size": 3, "padding": 1}),
+        ("bn2", "layers.BatchNorm2d"),
+        ("relu2", "activations.ReLU"),
+        ("pool2", "layers.MaxPool2d", {"kernel_size": 2}),
+        ("flatten", "layers.Flatten"),
+        ("drop1", "layers.Dropout", {"p": 0.3}),
+        ("fc1", "layers.Linear", {"out_features": 10}),
+    )
+    classifier_head(b, last, 10, lr=0.003)
+    b.graph.base_dir = EXAMPLES  # its data path is relative to the graph file, as saved there
+    return b.done()
+
+
 EXAMPLE_BUILDERS: dict[str, Callable[[], Graph]] = {
     "lr_batch_digits": lr_batch_digits,
     "transformer_text": transformer_text,
@@ -486,6 +532,7 @@ EXAMPLE_BUILDERS: dict[str, Callable[[], Graph]] = {
     "transfer_digits": transfer_digits,
     "cnn_residual_digits": cnn_residual_digits,
     "cnn_digits": cnn_digits,
+    "mnist_cnn": mnist_cnn,
     "iris_hinge": iris_hinge,
     "regression_diabetes": regression_diabetes,
 }
