@@ -109,3 +109,33 @@ def test_an_export_without_a_run_writes_no_preprocessing(trained, tmp_path):
     graph, _, _ = trained
     result = export_model(graph, tmp_path / "model.pt", "pt")
     assert result.ok and not (tmp_path / "model.preprocessing.json").exists()
+
+
+def test_embedded_text_columns_export_as_ids_for_the_embedding(tmp_path):
+    path = tmp_path / "cats.csv"
+    path.write_text(
+        "colour,size,y\n" + "".join(f"{['red', 'blue'][i % 2]},{'SML'[i % 3]},{'ab'[i % 2]}\n" for i in range(12))
+    )
+    g = Graph(name="Embedded table")
+    g.add_node(
+        "data.Dataset", {"dataset": "csv", "path": str(path), "categorical": "embed", "val_split": 0.0}, node_id="data"
+    )
+    g.add_node("layers.Embedding", {"embedding_dim": 3}, node_id="emb")
+    g.add_node("layers.Flatten", node_id="flat")
+    g.add_node("layers.Linear", {"out_features": 2}, node_id="fc")
+    chain(g, ("data", "x"), ["emb", "flat", "fc"])
+    g.training.update({"epochs": 2, "batch_size": 4})
+    run = tmp_path / "run"
+    run.mkdir()
+    train_into(g, run)
+    out = tmp_path / "embedded.py"
+    assert export_model(g, out, "python", weights=run / "weights.safetensors").ok
+    spec = importlib.util.spec_from_file_location("embedded", out)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    data = load_dataset(g.resolved_params("data"), seed=0)
+    with torch.no_grad():
+        expected = model_part(g, None, run / "weights.safetensors").program(data.train_x)
+    with open(path, newline="") as handle:
+        names = module.predict(list(csv.DictReader(handle)))
+    assert names == [data.class_names[i] for i in expected.argmax(dim=1).tolist()]
