@@ -10,8 +10,8 @@ setting overrides, the run folder) it trains with these callbacks:
 - `InspectionRecorder`: the run folder's inspection/ (engine/inspection; the `inspect*` settings);
 - `Insights`: the confusion matrix and sample outputs after each epoch;
 - `EventStream`: everything the UI draws, as a list of (kind, data) messages put on the
-  events queue at most every `interval` seconds (and at once on epoch ends and events),
-  so the UI unpickles a few messages per poll however fast training runs.
+  events queue at most every `interval` seconds (0.1 s; at once for the first batch, user
+  events and the end), so the UI unpickles a few messages per poll however fast training runs.
 
 Message kinds: hello, warm (the first job's imports are loaded), started, rows (per-batch metrics), progress, epoch (epoch metrics),
 insights, event (paused, resumed, lr_changed, ...), finished (status, error, run folder).
@@ -34,7 +34,7 @@ from typing import Any
 from engine.fileio import write_failure
 from engine.runs.record import run_record, write_record
 from engine.runs.store import BATCHES, METRICS, WEIGHTS
-from engine.training.callbacks import BatchEnd, Callback, MetricsWriter, TrainingEvent
+from engine.training.callbacks import BatchRows, Callback, MetricsWriter, TrainingEvent
 from engine.training.score_report import test_score_line
 from engine.training.threads import ThreadChoice, apply_threads, choose_threads, training_thread_choice
 
@@ -142,15 +142,20 @@ def warm_up() -> None:
 
 
 class EventStream(Callback):
-    """Batches the run's events and puts them on `queue` at most every `interval` seconds."""
+    """Batches the run's messages and puts them on `queue` at most every `interval` seconds.
 
-    def __init__(self, queue, interval: float = 0.05, control=None):
+    Rows, progress, epoch metrics and insights wait for the next put, in the order they
+    happened (so the editor unpickles a few messages a second however short the epochs);
+    what the user did (a pause, an lr change, a stop) and the run's end go out at once.
+    Nothing is dropped: every batch row and every epoch's metrics reach the editor.
+    """
+
+    def __init__(self, queue, interval: float = 0.1, control=None):
         self.queue = queue
         self.interval = interval
         self.control = control
         self.pending: list[tuple[str, Any]] = []
-        self.rows: list[dict[str, Any]] = []
-        self.batch: BatchEnd | None = None
+        self.progress: BatchRows | None = None
         self.samples = 0
         self.last = self.started = time.perf_counter()
         self.last_samples = 0
@@ -170,19 +175,26 @@ class EventStream(Callback):
         self.started = self.last = time.perf_counter()
         self.send("started", describe_run(trainer))
 
-    def on_batch_end(self, trainer, batch: BatchEnd) -> None:
-        if self.first_batch_at is None:
+    def on_batch_rows(self, trainer, rows: BatchRows) -> None:
+        first = self.first_batch_at is None
+        if first:
             self.first_batch_at = time.time()  # wall clock: the editor compares it with when Train was pressed
-        if batch.rows:
-            self.rows.extend(batch.rows)
-        self.samples += batch.size
-        self.batch = batch
+        if rows.rows:
+            if self.pending and self.pending[-1][0] == "rows":  # one message for consecutive deliveries
+                self.pending[-1][1].extend(rows.rows)
+            else:
+                self.pending.append(("rows", list(rows.rows)))
+        self.samples += rows.samples
+        self.progress = rows
         now = time.perf_counter()
-        if now - self.last >= self.interval:
+        if first or now - self.last >= self.interval:  # the first batch at once: the run has visibly begun
             self.flush(now)
 
     def on_epoch_end(self, trainer, epoch: int, metrics: dict[str, Any]) -> None:
-        self.send("epoch", metrics)
+        self.pending.append(("epoch", metrics))
+        now = time.perf_counter()
+        if now - self.last >= self.interval:
+            self.flush(now)
 
     def on_event(self, trainer, event: TrainingEvent) -> None:
         if event.kind == "resumed":
@@ -198,29 +210,26 @@ class EventStream(Callback):
 
     def flush(self, now: float | None = None) -> None:
         now = time.perf_counter() if now is None else now
-        messages: list[tuple[str, Any]] = []
-        if self.rows:
-            messages.append(("rows", self.rows))
-            self.rows = []
-        if self.batch is not None and self.trainer is not None:
+        messages = self.pending
+        if self.progress is not None and self.trainer is not None:
             window = now - self.last
             rate = (self.samples - self.last_samples) / window if window > 0 else 0.0
-            b = self.batch
-            messages.append(
-                (
-                    "progress",
-                    {
-                        "epoch": b.epoch,
-                        "index": b.index,
-                        "step": b.step,
-                        "epochs": self.trainer.epochs,
-                        "batches_per_epoch": self.trainer.batches_per_epoch,
-                        "samples_per_s": rate,
-                        "elapsed": now - self.started,
-                    },
-                )
+            b = self.progress
+            progress = (
+                "progress",
+                {
+                    "epoch": b.epoch,
+                    "index": b.index,
+                    "step": b.step,
+                    "epochs": self.trainer.epochs,
+                    "batches_per_epoch": self.trainer.batches_per_epoch,
+                    "samples_per_s": rate,
+                    "elapsed": now - self.started,
+                },
             )
-        messages += self.pending  # after the rows and progress they follow (an epoch end, finished)
+            # right after the last rows: before the epochs, events and the end that followed them
+            at = next((i + 1 for i in range(len(messages) - 1, -1, -1) if messages[i][0] == "rows"), 0)
+            messages.insert(at, progress)
         if messages:
             self.queue.put(messages)
         self.pending = []
@@ -280,7 +289,7 @@ def _run_job(job: dict[str, Any], events, control) -> None:
     received = time.time()
     folder = Path(job["run_dir"])
     folder.mkdir(parents=True, exist_ok=True)
-    stream = EventStream(events, float(job.get("interval", 0.05)), control)
+    stream = EventStream(events, float(job.get("interval", 0.1)), control)
     control.pending_changes()  # a change left over from an earlier run is not for this one
     started = time.time()
     base = {

@@ -11,6 +11,7 @@ from typing import Any
 
 from engine.training.callbacks import (
     BatchEnd,
+    BatchRows,
     Callback,
     CallbackList,
     MetricsWriter,
@@ -32,6 +33,7 @@ _LAZY = {
 
 __all__ = [
     "BatchEnd",
+    "BatchRows",
     "Callback",
     "CallbackList",
     "DivergedError",

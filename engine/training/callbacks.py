@@ -1,19 +1,25 @@
 """The training loop's Callback API: no-op hooks, one dispatcher, progress bar, JSONL writer.
 
 The editor's live plots and the CLI's progress bar are both callbacks. Hooks run in the
-training process, between batches: keep them cheap. Per-batch losses reach callbacks as
-`BatchEnd.rows`, converted to floats in one go every few batches (the trainer's
-`log_every`), so nothing forces a device sync on every step.
+training process, between batches: keep them cheap. Per-batch losses reach callbacks in
+chunks, converted to floats in one go every few batches (the trainer's `log_every`), so
+nothing forces a device sync on every step: as `BatchRows` through `on_batch_rows`, at most
+every ROWS_EVERY_S seconds (the hook for anything that streams, writes or draws metrics: it
+costs nothing between deliveries), and as `BatchEnd.rows` through `on_batch_end`, which runs
+after every batch (only for callbacks that define it).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING, Any, TextIO
 
 from engine.fileio import append_whole, atomic_write_bytes, atomic_write_text
@@ -30,6 +36,22 @@ class BatchEnd:
     index: int  # 0-based within the epoch
     step: int  # batches since the run began, 1-based, continuing across resumes
     size: int  # samples in this batch
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class BatchRows:
+    """The per-batch metrics of the batches trained since the previous delivery, and where training is.
+
+    Delivered after the run's first batch, then on a `log_every` boundary once ROWS_EVERY_S has
+    passed, at every epoch's end, and before a pause or a stop; every batch's row exactly once.
+    """
+
+    epoch: int  # of the last batch trained
+    index: int  # of the last batch within its epoch, 0-based
+    step: int  # of the last batch, 1-based, continuing across resumes
+    batches: int  # batches trained since the previous delivery
+    samples: int  # samples in those batches
     rows: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -56,6 +78,9 @@ class Callback:
         pass
 
     def on_batch_end(self, trainer: Trainer, batch: BatchEnd) -> None:
+        pass
+
+    def on_batch_rows(self, trainer: Trainer, rows: BatchRows) -> None:
         pass
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, metrics: dict[str, Any]) -> None:
@@ -125,11 +150,12 @@ class ProgressBar(Callback):
     def on_epoch_start(self, trainer: Trainer, epoch: int) -> None:
         self.bar.set_description(f"epoch {epoch}/{trainer.epochs}")
 
-    def on_batch_end(self, trainer: Trainer, batch: BatchEnd) -> None:
-        self.bar.update(1)
-        if batch.rows:
-            last = batch.rows[-1]
+    def on_batch_rows(self, trainer: Trainer, rows: BatchRows) -> None:
+        # the bar moves with each delivery (several times a second), not after every batch
+        if rows.rows:
+            last = rows.rows[-1]
             self.bar.set_postfix({k: f"{v:.4g}" for k, v in last.items() if k.startswith("loss")}, refresh=False)
+        self.bar.update(rows.batches)
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, metrics: dict[str, Any]) -> None:
         shown = {k: f"{v:.4g}" for k, v in metrics.items() if isinstance(v, float) and (k.endswith(("_loss", "_acc")))}
@@ -191,53 +217,73 @@ class BackgroundWrites:
 
 
 class MetricsWriter(Callback):
-    """Writes one JSON object per epoch to `path` (and per logged batch to `batches_path`, if given).
+    """Writes one JSON object per epoch to `path` (and per batch to `batches_path`, if given).
 
     Neither file is ever left half-written: `path` is replaced as a whole (temporary file and
-    rename) after each epoch, and the batch rows of an epoch are appended in one piece at its
-    end, cut back if the disk fills. The writes run in the background (`BackgroundWrites`) and
-    are all on disk when training ends or fails. On a resumed run `path` is rewritten from the
-    restored history first, so its curves continue where the checkpoint left them.
+    rename), and batch rows are appended whole epochs at a time, cut back if the disk fills.
+    Both are written after an epoch once WRITE_EVERY_S has passed since the last write (so after
+    every epoch when epochs are slower than that), and always when training ends or fails or
+    `wait_until_written` is called. The writes run in the background (`BackgroundWrites`). On a
+    resumed run `path` is rewritten from the restored history first, so its curves continue
+    where the checkpoint left them.
     """
+
+    # Epochs of the digits MLP take ~15 ms: writing both files (with their fsyncs) after each one
+    # cost the training process ~2 % of its time and a thread hand-off per write.
+    WRITE_EVERY_S = 0.5
 
     def __init__(self, path: str | os.PathLike, batches_path: str | os.PathLike | None = None):
         self.path = path
         self.batches_path = batches_path
         self._epoch_lines: list[str] = []
+        self._epochs_held = False  # epoch lines not yet written
         self._batch_lines: list[str] = []
         self._replace_batches = False
+        self._written = -math.inf
         self._writes = BackgroundWrites()
 
     def on_train_start(self, trainer: Trainer) -> None:
         self._epoch_lines = [_line(row) for row in trainer.history]
+        self._epochs_held = False
         self._batch_lines = []
         self._replace_batches = not trainer.start_epoch  # a fresh run starts a fresh batch log
+        self._written = -math.inf
         if self._epoch_lines:
             atomic_write_text(self.path, "".join(self._epoch_lines))
 
-    def on_batch_end(self, trainer: Trainer, batch: BatchEnd) -> None:
-        if self.batches_path is not None:
-            self._batch_lines.extend(_line(row) for row in batch.rows)
+    def on_batch_rows(self, trainer: Trainer, rows: BatchRows) -> None:
+        if self.batches_path is not None and rows.rows:
+            self._batch_lines.append(batch_lines(rows.rows))
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, metrics: dict[str, Any]) -> None:
-        self._flush_batches()
         self._epoch_lines.append(_line(metrics))
-        text = "".join(self._epoch_lines)
-        self._writes.submit(lambda: atomic_write_text(self.path, text))
+        self._epochs_held = True
+        now = time.perf_counter()
+        if now - self._written >= self.WRITE_EVERY_S:
+            self._write_held()
+            self._written = now
 
     def on_train_end(self, trainer: Trainer, result: TrainingResult) -> None:
-        self._flush_batches()  # a run stopped mid-epoch keeps the batches it trained
+        self._write_held()  # a run stopped mid-epoch keeps the batches it trained
         self._writes.drain()
 
     def wait_until_written(self) -> None:
         """Return once everything received so far is on disk (raises the first write that failed)."""
+        self._write_held()
         self._writes.drain()
 
     def on_exception(self, trainer: Trainer, error: BaseException) -> None:
         with contextlib.suppress(OSError):  # the run's own error is the one to report
-            self._flush_batches()  # the curve up to a divergence is worth keeping
+            self._write_held()  # the curve up to a divergence is worth keeping
         with contextlib.suppress(OSError):
             self._writes.drain()
+
+    def _write_held(self) -> None:
+        self._flush_batches()
+        if self._epochs_held:
+            text = "".join(self._epoch_lines)
+            self._writes.submit(lambda: atomic_write_text(self.path, text))
+            self._epochs_held = False
 
     def _flush_batches(self) -> None:
         if self.batches_path is None or not (self._batch_lines or self._replace_batches):
@@ -254,3 +300,23 @@ class MetricsWriter(Callback):
 
 def _line(row: dict[str, Any]) -> str:
     return json.dumps(row, allow_nan=True) + "\n"
+
+
+def batch_lines(rows: list[dict[str, Any]]) -> str:
+    """`rows` as JSON lines, exactly as json.dumps writes them, in about half its time.
+
+    The rows of one delivery share their keys, and their values are plain ints and finite
+    floats, whose JSON is their repr: one %-template repeated for every row does the work in a
+    single call. Rows of several layouts, or with a NaN or a value of another type, go through
+    json.dumps.
+    """
+    if len(set(map(tuple, rows))) == 1:
+        values = tuple(chain.from_iterable(map(dict.values, rows)))
+        if set(map(type, values)) <= _PLAIN and all(map(math.isfinite, values)):
+            keys = (json.dumps(key).replace("%", "%%") for key in rows[0])
+            template = "{" + ", ".join(f"{key}: %r" for key in keys) + "}\n"
+            return (template * len(rows)) % values
+    return "".join(map(_line, rows))
+
+
+_PLAIN = {int, float}

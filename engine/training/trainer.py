@@ -19,12 +19,11 @@ from typing import Any
 import torch
 
 from engine.compiler import build_modules, compile_graph
-from engine.data.streaming_split import stream_batches
 from engine.graph import Graph
 from engine.graph.training import default_training
 from engine.training import checkpoint as ckpt
 from engine.training.augmentation import AUGMENT_SEED_OFFSET, Augmentation
-from engine.training.callbacks import BatchEnd, Callback, CallbackList, TrainingEvent
+from engine.training.callbacks import BatchEnd, BatchRows, Callback, CallbackList, TrainingEvent
 from engine.training.control import TrainingControl
 from engine.training.data_checks import check_finite_validation_data
 from engine.training.device import check_mixed_precision, resolve_device
@@ -43,7 +42,7 @@ from engine.training.steps import OptimizerStep
 
 VAL_CHUNK = 2048  # validation batch: large, since no gradients are kept
 PERMUTE_BYTES = 64 * 2**20  # training sets up to this size are shuffled once per epoch, not per batch
-ROWS_EVERY_S = 0.05  # per-batch rows reach callbacks at most this late (the editor streams every 0.05 s)
+ROWS_EVERY_S = 0.1  # per-batch rows reach callbacks at most this late (the editor streams every 0.1 s)
 
 
 @dataclass
@@ -141,7 +140,9 @@ class Trainer:
         self.history: list[dict[str, Any]] = []
         self._pending = PendingBatches(self._loss_slots, self._acc_slots)  # the current epoch's, see _train_epoch
         self._sums: dict[str, list] = {"loss": [], "correct": []}
-        self._held_rows: list[dict[str, Any]] = []
+        self._held_rows: list[dict[str, Any]] = []  # delivered rows the next on_batch_end has not had yet
+        self._listening = self._reading = False  # whether callbacks read on_batch_end, on_batch_rows
+        self._undelivered = [0, 0]  # batches and samples flushed since the last delivery
         self.start_epoch = 0
         self.step_count = 0
         self.best_weights: dict[str, torch.Tensor] | None = None
@@ -238,8 +239,7 @@ class Trainer:
         order = self._order(epoch)
         b, steps, control = self.batch_size, self.steps, self.control
         inputs = self.train_inputs
-        stream = stream_batches(inputs, order, b)  # a streamed image folder: batches decoded by DataLoader workers
-        permuted = stream is None and sum(t.nbytes for t in inputs.values()) <= PERMUTE_BYTES
+        permuted = sum(t.nbytes for t in inputs.values()) <= PERMUTE_BYTES
         if permuted:  # one gather per epoch; each batch is then a slice (a view): two ops less a step
             inputs = {name: t.index_select(0, order) for name, t in inputs.items()}
         noise, last, log_every = bool(self.plan.noise), self.batches_per_epoch - 1, self.log_every
@@ -248,23 +248,23 @@ class Trainer:
         sums = {"loss": [0.0] * len(self.plan.losses), "correct": [0] * len(self.plan.accuracy)}
         grad_samples: list[list[torch.Tensor]] = [[] for _ in steps]
         self.lr_changes = []
-        listening = self.callbacks.wants("on_batch_end")
+        listening = self._listening = self.callbacks.wants("on_batch_end")
+        self._reading = self.callbacks.wants("on_batch_rows")
         no_rows: list[dict[str, Any]] = []
         delivered = time.perf_counter()
+        first_epoch = epoch == self.start_epoch + 1  # the run's first batch is delivered at once
         n = len(order)
         self._pending, self._sums, self._held_rows = pending, sums, []  # for _poll's lr changes
         for index in range(self.batches_per_epoch):
-            if control is not None and not self._poll(epoch):
+            if control is not None and not self._poll(epoch, index):
                 return None
             lo, hi = index * b, (index + 1) * b
-            if stream is not None:
-                batch = next(stream)
-            elif permuted:
+            if permuted:
                 batch = {name: t[lo:hi] for name, t in inputs.items()}
             else:
                 idx = order[lo:hi]
                 batch = {name: t.index_select(0, idx) for name, t in inputs.items()}
-            size = (hi if hi < n else n) - lo if stream is None else len(next(iter(batch.values())))
+            size = (hi if hi < n else n) - lo
             if noise:
                 self._add_noise(batch, size, self.noise_gen)
             if augment:
@@ -280,15 +280,17 @@ class Trainer:
                     grad_samples[k].append(norms)
                 pending.add(step, out, batch)
             pending.end_batch(self.step_count, size)
-            rows = no_rows
             # Rows go out on a log_every boundary once ROWS_EVERY_S has passed (and at the epoch's
             # end): the same rows, converted in fewer, larger transfers when steps are fast.
-            if sample and (index == last or time.perf_counter() - delivered >= ROWS_EVERY_S):
-                rows = self._flush(pending, sums, epoch)
+            if sample and (index == last or time.perf_counter() - delivered >= ROWS_EVERY_S) or (
+                index == 0 and first_epoch
+            ):
+                self._deliver(epoch, index, self._flush(pending, sums, epoch))
                 delivered = time.perf_counter()
-            if self._held_rows:  # rows flushed early, under the learning rate they trained with
-                rows, self._held_rows = self._held_rows + rows, []
             if listening:
+                rows = no_rows
+                if self._held_rows:  # delivered since the last batch end
+                    rows, self._held_rows = self._held_rows, []
                 self.callbacks.on_batch_end(self, BatchEnd(epoch, index, self.step_count, size, rows))
         seconds = time.perf_counter() - started
         row = self._epoch_row(epoch, sums, seconds)
@@ -319,9 +321,18 @@ class Trainer:
         """The pending batches' losses and correct counts, to floats in one transfer; their rows."""
         batches = list(pending.steps)
         table = pending.take()
+        self._undelivered[0] += len(batches)
+        self._undelivered[1] += sum(size for _, size in batches)
         nl = len(self.plan.losses)
-        lrs = self._named("lr", [s.node_id for s in self.steps], [s.lr for s in self.steps])
         loss_sums, correct_sums = sums["loss"], sums["correct"]
+        if not (self._listening or self._reading):  # no callback reads rows: only the epoch's sums
+            for (_, size), numbers in zip(batches, table, strict=True):
+                for k in range(nl):
+                    loss_sums[k] += numbers[k] * size
+                for k, c in enumerate(numbers[nl:]):
+                    correct_sums[k] += c
+            return []
+        lrs = self._named("lr", [s.node_id for s in self.steps], [s.lr for s in self.steps])
         if nl == 1 and len(self._acc_ids) <= 1:  # the common case, without the general path's per-row calls
             rows = []
             for (step_no, size), numbers in zip(batches, table, strict=True):
@@ -448,17 +459,21 @@ class Trainer:
         return False
 
     # -- control, divergence, checkpoints ---------------------------------------------------------
-    def _poll(self, epoch: int) -> bool:
-        """Between batches: wait while paused, apply lr changes; False when asked to stop."""
+    def _poll(self, epoch: int, index: int) -> bool:
+        """Before batch `index`: wait while paused, apply lr changes; False when asked to stop.
+
+        The rows of the batches trained so far are delivered first, so they keep the rate they
+        trained with, and the plots are up to date while paused or once stopped.
+        """
         control = self.control
         if control.paused and not control.stopped:
+            self._deliver_pending(epoch, index)
             self._event("paused", epoch)
             control.wait_while_paused()
             if not control.stopped:
                 self._event("resumed", epoch)
         for change in control.pending_changes():
-            if self._pending.steps:  # the batches so far keep the rate they trained with in their rows
-                self._held_rows += self._flush(self._pending, self._sums, epoch)
+            self._deliver_pending(epoch, index)
             for step in self.steps:
                 if change.optimizer in (None, step.node_id):
                     record = {"step": self.step_count, "optimizer": step.node_id, "from": step.lr, "to": change.lr}
@@ -466,9 +481,24 @@ class Trainer:
                     self.lr_changes.append(record)
                     self._event("lr_changed", epoch, **record)
         if control.stopped:
+            self._deliver_pending(epoch, index)
             self._event("stop_requested", epoch)
             return False
         return True
+
+    def _deliver_pending(self, epoch: int, index: int) -> None:
+        """Deliver the rows of the batches trained since the last delivery (those before batch `index`)."""
+        if self._pending.steps:
+            self._deliver(epoch, index - 1, self._flush(self._pending, self._sums, epoch))
+
+    def _deliver(self, epoch: int, index: int, rows: list[dict[str, Any]]) -> None:
+        """Hand flushed rows to on_batch_rows now, and to the next on_batch_end."""
+        batches, samples = self._undelivered
+        self._undelivered = [0, 0]
+        if self._reading:
+            self.callbacks.on_batch_rows(self, BatchRows(epoch, index, self.step_count, batches, samples, rows))
+        if self._listening:
+            self._held_rows += rows
 
     def _event(self, kind: str, epoch: int, **data: Any) -> None:
         self.callbacks.on_event(self, TrainingEvent(kind, epoch, self.step_count, data))
