@@ -70,14 +70,14 @@ def test_a_read_that_hangs_runs_off_the_gui_thread_and_times_out_as_a_problem(
     write_csv(tmp_path / "data.csv")
     release = threading.Event()
     readers: list[threading.Thread] = []
-    parse = csv_file._parse
+    parse = csv_file.read_table
 
     def hanging_parse(*args, **kwargs):
         readers.append(threading.current_thread())
         release.wait(30)
         return parse(*args, **kwargs)
 
-    monkeypatch.setattr(csv_file, "_parse", hanging_parse)
+    monkeypatch.setattr(csv_file, "read_table", hanging_parse)
     window = make_window()
     window.live.data_reads.timeout_s = 0.5
     ticker = Ticker()
@@ -99,13 +99,13 @@ def test_a_read_that_hangs_runs_off_the_gui_thread_and_times_out_as_a_problem(
 def test_an_ordinary_file_is_read_off_the_gui_thread_without_a_reading_flash(make_window, qtbot, tmp_path, monkeypatch):
     write_csv(tmp_path / "data.csv")
     readers: list[threading.Thread] = []
-    parse = csv_file._parse
+    parse = csv_file.read_table
 
     def recording_parse(*args, **kwargs):
         readers.append(threading.current_thread())
         return parse(*args, **kwargs)
 
-    monkeypatch.setattr(csv_file, "_parse", recording_parse)
+    monkeypatch.setattr(csv_file, "read_table", recording_parse)
     window = make_window()
     shown: list[list[str]] = []
     window.live.updated.connect(lambda analysis: shown.append(data_problems(window)))
