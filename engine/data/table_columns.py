@@ -115,20 +115,25 @@ def profile_column(name: str, cells: np.ndarray, forced_text: bool = False) -> C
             return _finish(ColumnProfile(name, base, base, missing, numbers, number_count=int((~missing).sum())))
         cells = np.array([None if m else f"{v:g}" for v, m in zip(numbers, missing, strict=True)], dtype=object)
     text = pd.Series(cells, dtype=object)
-    missing = text.isna().to_numpy() | text.astype(str).str.lower().isin(MISSING).to_numpy()
+    lowered_all = text.astype(str).str.lower()
+    missing = text.isna().to_numpy() | lowered_all.isin(MISSING).to_numpy()
     present = text[~missing].astype(str)
-    parsed = pd.to_numeric(present, errors="coerce")
-    number_count = int(parsed.notna().sum())
-    lowered = present.str.lower()
+    lowered = lowered_all[~missing]
     if not forced_text and len(present) and lowered.isin(list(BOOLEAN_WORDS)).all() and _one_vocabulary(lowered):
         numbers = np.full(len(cells), np.nan)
         numbers[~missing] = lowered.map(BOOLEAN_WORDS).to_numpy(dtype=np.float64)
         return _finish(ColumnProfile(name, "boolean", "boolean", missing, numbers))
-    if not forced_text and len(present) and number_count == len(present):
-        numbers = np.full(len(cells), np.nan)
-        # Python's float, correctly rounded: pandas' faster parser is off by one ulp for about one value in five
-        numbers[~missing] = np.array([float(v) for v in present], dtype=np.float64)
-        return _finish(ColumnProfile(name, "numeric", "numeric", missing, numbers, number_count=number_count))
+    if not forced_text and len(present):
+        try:  # numpy converts with Python's float: correctly rounded (pandas' faster parser is an ulp off at times)
+            values = np.asarray(present.to_numpy(), dtype=np.float64)
+        except ValueError:
+            values = None  # some cell is not a number: counted below
+        if values is not None:
+            numbers = np.full(len(cells), np.nan)
+            numbers[~missing] = values
+            return _finish(ColumnProfile(name, "numeric", "numeric", missing, numbers, number_count=len(values)))
+    parsed = pd.to_numeric(present, errors="coerce")
+    number_count = int(parsed.notna().sum())
     categories, codes = np.unique(present.to_numpy(dtype=str), return_inverse=True)
     full_codes = np.full(len(cells), np.nan)
     full_codes[~missing] = codes
