@@ -64,7 +64,9 @@ def read_table_dataset(path: Path, params: dict[str, Any], strict: bool = True) 
         ("" if c is None else (f"{c:g}" if isinstance(c, float) else str(c)).strip(), n)
         for c, n in zip(cells, lines, strict=True)
     ]
-    y, task, class_names = _targets(name, column_label(table.columns, target), target_cells, params["task"])
+    y, task, class_names = _targets(
+        name, column_label(table.columns, target), target_cells, params["task"], table.line_word
+    )
     y_spec = labels(len(class_names)) if task == "classification" else floats(1)
     info = DatasetInfo(plan.x_spec(), y_spec, task, class_names, len(y))
     plan.target = {"column": table.columns[target], "task": task, "class_names": list(class_names)}
@@ -90,17 +92,18 @@ def _target_index(name: str, columns: list[str], target_column: str) -> int:
     return columns.index(target_column.strip())
 
 
-def _targets(name: str, column: str, cells: list[tuple[str, int]], task: str):
-    """(y, task, class_names) from the target column's cells; `column` is its label for messages."""
+def _targets(name: str, column: str, cells: list[tuple[str, int]], task: str, line_word: str = "line"):
+    """(y, task, class_names) from the target column's cells; `column` is its label for messages, and
+    each cell's number is its line (`line_word` "row" in a Parquet file)."""
     for text, line in cells:
         if text.lower() in MISSING:
             raise DataError(
-                f"'{name}' target {column} has a missing value on line {line}; "
-                "fill in or drop the rows whose target is missing"
+                f"'{name}' target {column} has a missing value on {line_word} {line}; "
+                "fill in or drop the rows whose target is missing (drop_rows)"
             )
         if not _finite_or_text(text):
             raise DataError(
-                f"'{name}' target {column} has a value that is not finite on line {line}; fill in or drop it"
+                f"'{name}' target {column} has a value that is not finite on {line_word} {line}; fill in or drop it"
             )
     numbers = _as_numbers([text for text, _ in cells])
     if task == "auto":
@@ -115,7 +118,7 @@ def _targets(name: str, column: str, cells: list[tuple[str, int]], task: str):
         if numbers is None:
             line = next(n for t, n in cells if _as_numbers([t]) is None)
             raise DataError(
-                f"'{name}' target {column} is not numeric (line {line}); "
+                f"'{name}' target {column} is not numeric ({line_word} {line}); "
                 "regression needs numbers, or set task to classification"
             )
         return numbers.astype(np.float32).reshape(-1, 1), task, ()

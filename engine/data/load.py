@@ -102,7 +102,11 @@ def load_dataset(params: dict[str, Any], seed: int = 0) -> LoadedData:
         mean, std = feature_stats(train_x)
         train_x, val_x, test_x = (train_x - mean) / std, (val_x - mean) / std, (test_x - mean) / std
     # what prepares new raw rows the same way: saved with the run, carried by the exports
-    preprocessing = None if raw.table is None else raw.table.preprocessing_json(fitted, len(train_x), mean, std)
+    preprocessing = (
+        None
+        if raw.table is None
+        else raw.table.preprocessing_json(fitted, len(train_x), mean, std, raw.info.class_names)
+    )
     identity = {"dataset": params["dataset"], "val_split": float(params["val_split"]), "seed": seed, **raw.identity}
     if test_source != "none":
         identity.update(test_set=test_source, test_split=float(params["test_split"]), test_samples=len(test_x))

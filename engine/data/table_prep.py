@@ -158,8 +158,12 @@ class TablePlan:
         training_rows: int,
         mean: np.ndarray | None,
         std: np.ndarray | None,
+        class_names: tuple[str, ...],
     ) -> dict[str, Any]:
-        """Everything `table_rows.prepare_rows` needs to turn raw rows into this model's input."""
+        """Everything `table_rows.prepare_rows` needs to turn raw rows into this model's input.
+
+        `class_names` are the model's classes in the order of its outputs (the Dataset's `classes` may keep some).
+        """
         columns = []
         for feature, fit in zip(self.features, fitted, strict=True):
             entry: dict[str, Any] = {"name": feature.name, "kind": feature.base, "encode": feature.encode}
@@ -176,7 +180,7 @@ class TablePlan:
             "version": VERSION,
             "source": self.file,
             "fitted_on_training_rows": training_rows,
-            "target": self.target,
+            "target": {**self.target, "class_names": list(class_names)},
             "excluded": list(self.excluded),
             "missing_markers": sorted(MISSING),
             "columns": columns,

@@ -109,3 +109,22 @@ def test_an_all_numeric_csv_reads_as_before(write_csv, classification_table):
     assert np.allclose(data.train_x.numpy(), expected, atol=1e-6)
     assert data.table_notes == ()
     assert json.loads(json.dumps(data.preprocessing))["outputs"] == ["a", "b", "c"]  # plain JSON, no pickle
+
+
+def test_kept_classes_are_the_preprocessings_class_names(write_csv):
+    path = write_csv(PEOPLE, "people.csv")
+    data = load_dataset({**PARAMS, "path": str(path), "classes": [2, 1], "val_split": 0.0}, seed=0)
+    assert data.class_names == ("dog", "cat")
+    assert data.preprocessing["target"]["class_names"] == ["dog", "cat"]  # in the order of the model's outputs
+
+
+def test_a_parquet_files_gap_is_named_by_row(tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "t.parquet"
+    pd.DataFrame({"a": [1.0, None, 3.0, 4.0], "label": ["x", "y", None, "y"]}).to_parquet(path)
+    with pytest.raises(DataError, match="'t.parquet' column 'a' has a missing value on row 2"):
+        describe({"dataset": "csv", "path": str(path)})
+    with pytest.raises(DataError, match="'t.parquet' target column 'label' has a missing value on row 3"):
+        describe({"dataset": "csv", "path": str(path), "missing": "mean"})
+    assert describe({"dataset": "csv", "path": str(path), "missing": "drop_rows"}).num_samples == 2
