@@ -3,6 +3,10 @@
     python bench/bench_inspection.py                       # mlp_digits and cnn_digits, 5 repeats
     python bench/bench_inspection.py --repeats 7 --epochs 20 --examples mlp_digits
     python bench/bench_inspection.py --every 1                 # every epoch, not spaced by cost
+    python bench/bench_inspection.py --ui --ui-epochs 12 --repeats 3   # the Inspector's GUI-thread cost, live
+
+`--ui` runs bench/bench_inspector_ui.py instead: the main window training cnn_digits live with the
+Inspector closed, open on conv1, and open with its pictures prepared on the GUI thread (see there).
 
 Each repeat trains the example twice from the same seed, once with the recorder off and once
 on (the default settings: spaced by cost, 16 probe samples, 20 MB bound; `--every` for a fixed
@@ -129,7 +133,14 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--every", type=int, default=0, help="inspect_every (0: auto, the default)")
+    parser.add_argument("--ui", action="store_true", help="the Inspector's GUI-thread lateness (bench_inspector_ui)")
+    parser.add_argument("--ui-epochs", type=int, default=12)
     args = parser.parse_args()
+    if args.ui:
+        from bench_inspector_ui import run
+
+        run(args.ui_epochs, args.repeats)
+        return
     torch.set_num_threads(1)
     for name in args.examples:
         bench_example(name, args.epochs, args.repeats, args.every)

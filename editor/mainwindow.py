@@ -446,10 +446,13 @@ class MainWindow(QtWidgets.QMainWindow):
         QtCore.QTimer.singleShot(0, self.canvas.fit)
 
     def show_training_panel(self) -> None:
-        """Bring the live plots and the insights to the front (a run started)."""
+        """Bring the live plots and the insights to the front (a run started), but not over the Inspector
+        in view (its tab is beside Insights: whoever watches a node goes on watching it train)."""
+        watching = not self.inspector.panel.paused
         for dock in (self.training_dock, self.insights_dock):
             dock.show()
-            dock.raise_()
+            if not (watching and dock is self.insights_dock):
+                dock.raise_()
         self.training.dashboard.tabs.setCurrentIndex(0)
         if self.training_dock.height() < 380:
             self.resizeDocks([self.training_dock], [420], QtCore.Qt.Orientation.Vertical)

@@ -8,7 +8,8 @@ feature maps, a 2-D weight a matrix), so a new node type needs no change here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -22,7 +23,9 @@ from editor.inspector.painting import (
     Histograms,
     ImageGrid,
     colour_image,
+    colour_images,
     grey_image,
+    heatmap_image,
     symmetric_range,
     value_range,
 )
@@ -110,122 +113,175 @@ class NodeView(QtWidgets.QWidget):
         class_names: list[str] | None,
         output: NodeRecord | None,
     ) -> None:
-        """Show `record`; `sample` is the probe sample whose activations are drawn; `output` is the
-        record of the output node at the same epoch (for the probe captions)."""
-        sample = min(sample, max(0, len(probe.inputs) - 1))
-        shown: set[QtWidgets.QWidget] = set()
-        self.arrays: dict[str, np.ndarray] = {}  # what each view draws, by view name (tests read it)
-        self._probe(probe, look, sample, class_names, output)
-        shown.add(self.probe_strip)
-        acts = record.activations
-        if acts is not None and len(acts) > sample:
-            one = acts[sample]
-            if one.ndim == 3:  # channels x height x width
-                self._feature_maps(one)
-                self.arrays["feature_maps"] = one
-                shown.add(self.feature_maps)
-            elif one.ndim == 2:  # time steps x features
-                self.arrays["timesteps"] = one
-                self.timesteps.set_matrix(one.T, diverging=False, row_label="features", column_label="time steps")
-                self.timesteps.subtitle = f"sample {sample + 1}: each column is one step's output, {_span(one)}"
-                shown.add(self.timesteps)
-            elif one.ndim == 1 and record.softmax is None:
-                self.arrays["units"] = one
-                self.units.set_values(one[:MAX_BARS])
-                more = f" (first {MAX_BARS} of {len(one)})" if len(one) > MAX_BARS else ""
-                self.units.subtitle = f"sample {sample + 1}: {len(one)} units{more}, {_span(one)}"
-                if len(one) == 1:  # one number (a regression's output): say it, beside the target
-                    target = np.asarray(probe.targets[sample]).reshape(-1)
-                    aim = f" (target {float(target[0]):.4g})" if target.size == 1 else ""
-                    self.units.subtitle = f"sample {sample + 1}: {float(one[0]):.4g}{aim}"
-                shown.add(self.units)
-        if record.softmax is not None and len(record.softmax) > sample:
-            names = class_names or [str(i) for i in range(record.softmax.shape[1])]
-            truth = _class_of(probe.targets, sample)
-            self.arrays["softmax"] = record.softmax[sample]
-            self.softmax.set_values(record.softmax[sample], names, probabilities=True, good=truth)
-            guess = int(np.argmax(record.softmax[sample]))
-            verdict = "right" if truth == guess else f"wrong (true: {names[truth]})" if truth is not None else ""
-            self.softmax.subtitle = f"sample {sample + 1}: predicts {names[guess]} — {verdict}".rstrip(" —")
-            shown.add(self.softmax)
-        weight = record.weights.get("weight")
-        if weight is not None and weight.ndim == 4:
-            self._kernels(weight)
-            self.arrays["kernels"] = weight
-            shown.add(self.kernels)
-        elif weight is not None and weight.ndim == 2:
-            self.arrays["weights"] = weight
-            self.weights.set_matrix(weight, diverging=True, row_label="outputs", column_label="inputs")
-            zero = f" · {record.zero_weight_share:.1%} exactly zero" if record.zero_weight_share else ""
-            self.weights.subtitle = f"{weight.shape[0]} x {weight.shape[1]}, {_span(weight)}{zero}"
-            shown.add(self.weights)
-        if record.histograms:
-            order = [k for k in ("weights", "activations", "gradients") if k in record.histograms]
-            self.histograms.set_histograms([(k, *record.histograms[k]) for k in order])
-            self.histograms.subtitle = "over the whole layer at this epoch"
-            shown.add(self.histograms)
-        if record.bn_stats:
-            mean, var = record.bn_stats.get("running_mean"), record.bn_stats.get("running_var")
-            if mean is not None:
-                values = np.concatenate([mean, var]) if var is not None else mean
-                labels = [f"μ{i}" for i in range(len(mean))] + (
-                    [f"σ²{i}" for i in range(len(var))] if var is not None else []
-                )
-                self.bn_stats.set_values(values[:MAX_BARS], labels[:MAX_BARS])
-                self.bn_stats.subtitle = "running mean of each channel, then running variance"
-                shown.add(self.bn_stats)
-        for view in self.views:
-            view.setVisible(view in shown)
+        """Show `record` at once (the panel prepares it on its loader thread and calls `apply`)."""
+        self.apply(prepare_node(record, probe, look, sample, class_names, output))
 
-    def _probe(
-        self, probe: Probe, look: ProbeLook, sample: int, class_names: list[str] | None, output: NodeRecord | None
-    ) -> None:
-        images, captions, colours = [], [], []
-        for k, x in enumerate(probe.inputs):
-            picture = look.picture(x)
-            if picture is not None:
-                images.append(grey_image(picture, *look.levels))
-            else:  # features: a one-row strip of the sample's values
-                row = np.asarray(x, dtype=np.float32).reshape(1, -1)
-                images.append(colour_image(row, *symmetric_range(probe.inputs)))
-            truth = _class_of(probe.targets, k)
-            short = bool(class_names) and max(len(n) for n in class_names) <= 2  # digits: "7→1" reads
-            if output is not None and output.softmax is not None and truth is not None and class_names:
-                guess = int(np.argmax(output.softmax[k]))
-                captions.append(f"{class_names[truth]}→{class_names[guess]}" if short else str(k + 1))
-                colours.append(GOOD if guess == truth else BAD)
-            else:
-                captions.append(class_names[truth] if truth is not None and short else str(k + 1))
-                colours.append(None)
-        self.probe_strip.set_images(images, captions, colours)
-        self.probe_strip.selected = sample
-        verdict = " · green: predicted right, red: wrong" if output is not None and output.softmax is not None else ""
-        self.probe_strip.subtitle = (
-            f"the same {len(images)} validation samples every epoch{verdict} · click one · showing sample {sample + 1}"
-        )
+    def apply(self, picture: NodePicture) -> None:
+        """Show a prepared picture: assignments and repaints only, cheap on the GUI thread."""
+        self.arrays = picture.arrays  # what each view draws, by view name (tests read it)
+        self.probe_strip.selected = picture.sample
+        for name in VIEW_NAMES:
+            view = getattr(self, name)
+            fill = picture.views.get(name)
+            if fill is not None:
+                fill(view)
+                view.subtitle = picture.subtitles.get(name, "")
+                view.update()
+            if view.isHidden() != (fill is None):
+                view.setVisible(fill is not None)
 
-    def _feature_maps(self, maps: np.ndarray) -> None:
-        shown = maps[:MAX_MAPS]
-        lo, hi = value_range(shown)
-        self.feature_maps.set_images([colour_image(m, lo, hi) for m in shown], [str(i) for i in range(len(shown))])
-        self.feature_maps.subtitle = (
-            f"{len(maps)} channels of {maps.shape[1]} x {maps.shape[2]}, one colour scale {lo:.2g}..{hi:.2g}"
-        )
 
-    def _kernels(self, weight: np.ndarray) -> None:
-        outs, ins = min(len(weight), MAX_KERNEL_ROWS), min(weight.shape[1], MAX_KERNEL_COLUMNS)
-        lo, hi = symmetric_range(weight)
-        if weight.shape[1] == 3:  # colour input: one RGB tile per filter
-            tiles = [grey_image(np.transpose(weight[o], (1, 2, 0)), lo, hi) for o in range(outs)]
-            self.kernels.set_images(tiles)
+# NodeView's views, in the order NodePicture fills them
+VIEW_NAMES = (
+    "probe_strip",
+    "softmax",
+    "feature_maps",
+    "timesteps",
+    "units",
+    "weights",
+    "kernels",
+    "histograms",
+    "bn_stats",
+)
+
+
+@dataclass
+class NodePicture:
+    """One node at one epoch, ready to show: its images made, its values chosen (any thread may make it;
+    QImages may be made off the GUI thread). `views` says how to fill each shown view, by name."""
+
+    views: dict[str, Callable[[QtWidgets.QWidget], None]] = field(default_factory=dict)
+    subtitles: dict[str, str] = field(default_factory=dict)
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    sample: int = 0
+
+
+def prepare_node(
+    record: NodeRecord,
+    probe: Probe,
+    look: ProbeLook,
+    sample: int,
+    class_names: list[str] | None,
+    output: NodeRecord | None,
+) -> NodePicture:
+    """What NodeView shows for `record`; `sample` is the probe sample whose activations are drawn; `output`
+    is the record of the output node at the same epoch (for the probe captions)."""
+    sample = min(sample, max(0, len(probe.inputs) - 1))
+    picture = NodePicture(sample=sample)
+    views, subtitles, arrays = picture.views, picture.subtitles, picture.arrays
+    _probe(picture, probe, look, sample, class_names, output)
+    acts = record.activations
+    if acts is not None and len(acts) > sample:
+        one = acts[sample]
+        if one.ndim == 3:  # channels x height x width
+            views["feature_maps"], subtitles["feature_maps"] = _feature_maps(one)
+            arrays["feature_maps"] = one
+        elif one.ndim == 2:  # time steps x features
+            arrays["timesteps"] = one
+            matrix = heatmap_image(one.T, diverging=False)
+            views["timesteps"] = lambda v: v.set_image(*matrix, row_label="features", column_label="time steps")
+            subtitles["timesteps"] = f"sample {sample + 1}: each column is one step's output, {_span(one)}"
+        elif one.ndim == 1 and record.softmax is None:
+            arrays["units"] = one
+            views["units"] = lambda v: v.set_values(one[:MAX_BARS])
+            more = f" (first {MAX_BARS} of {len(one)})" if len(one) > MAX_BARS else ""
+            subtitles["units"] = f"sample {sample + 1}: {len(one)} units{more}, {_span(one)}"
+            if len(one) == 1:  # one number (a regression's output): say it, beside the target
+                target = np.asarray(probe.targets[sample]).reshape(-1)
+                aim = f" (target {float(target[0]):.4g})" if target.size == 1 else ""
+                subtitles["units"] = f"sample {sample + 1}: {float(one[0]):.4g}{aim}"
+    if record.softmax is not None and len(record.softmax) > sample:
+        names = class_names or [str(i) for i in range(record.softmax.shape[1])]
+        truth = _class_of(probe.targets, sample)
+        values = record.softmax[sample]
+        arrays["softmax"] = values
+        views["softmax"] = lambda v: v.set_values(values, names, probabilities=True, good=truth)
+        guess = int(np.argmax(values))
+        verdict = "right" if truth == guess else f"wrong (true: {names[truth]})" if truth is not None else ""
+        subtitles["softmax"] = f"sample {sample + 1}: predicts {names[guess]} — {verdict}".rstrip(" —")
+    weight = record.weights.get("weight")
+    if weight is not None and weight.ndim == 4:
+        views["kernels"], subtitles["kernels"] = _kernels(weight)
+        arrays["kernels"] = weight
+    elif weight is not None and weight.ndim == 2:
+        arrays["weights"] = weight
+        matrix = heatmap_image(weight, diverging=True)
+        views["weights"] = lambda v: v.set_image(*matrix, row_label="outputs", column_label="inputs")
+        zero = f" · {record.zero_weight_share:.1%} exactly zero" if record.zero_weight_share else ""
+        subtitles["weights"] = f"{weight.shape[0]} x {weight.shape[1]}, {_span(weight)}{zero}"
+    if record.histograms:
+        order = [k for k in ("weights", "activations", "gradients") if k in record.histograms]
+        series = [(k, *record.histograms[k]) for k in order]
+        views["histograms"] = lambda v: v.set_histograms(series)
+        subtitles["histograms"] = "over the whole layer at this epoch"
+    if record.bn_stats:
+        mean, var = record.bn_stats.get("running_mean"), record.bn_stats.get("running_var")
+        if mean is not None:
+            values = np.concatenate([mean, var]) if var is not None else mean
+            labels = [f"μ{i}" for i in range(len(mean))] + (
+                [f"σ²{i}" for i in range(len(var))] if var is not None else []
+            )
+            views["bn_stats"] = lambda v: v.set_values(values[:MAX_BARS], labels[:MAX_BARS])
+            subtitles["bn_stats"] = "running mean of each channel, then running variance"
+    return picture
+
+
+def _probe(
+    picture: NodePicture,
+    probe: Probe,
+    look: ProbeLook,
+    sample: int,
+    class_names: list[str] | None,
+    output: NodeRecord | None,
+) -> None:
+    images, captions, colours = [], [], []
+    for k, x in enumerate(probe.inputs):
+        picture_k = look.picture(x)
+        if picture_k is not None:
+            images.append(grey_image(picture_k, *look.levels))
+        else:  # features: a one-row strip of the sample's values
+            row = np.asarray(x, dtype=np.float32).reshape(1, -1)
+            images.append(colour_image(row, *symmetric_range(probe.inputs)))
+        truth = _class_of(probe.targets, k)
+        short = bool(class_names) and max(len(n) for n in class_names) <= 2  # digits: "7→1" reads
+        if output is not None and output.softmax is not None and truth is not None and class_names:
+            guess = int(np.argmax(output.softmax[k]))
+            captions.append(f"{class_names[truth]}→{class_names[guess]}" if short else str(k + 1))
+            colours.append(GOOD if guess == truth else BAD)
         else:
-            tiles = [colour_image(weight[o, i], lo, hi, DIVERGING) for o in range(outs) for i in range(ins)]
-            self.kernels.set_images(tiles, columns=ins if ins > 1 else None)
-        cut = " (first ones shown)" if outs < len(weight) or ins < weight.shape[1] else ""
-        self.kernels.subtitle = (
-            f"{weight.shape[0]} filters x {weight.shape[1]} input channels of "
-            f"{weight.shape[2]} x {weight.shape[3]}{cut}{': a row per filter' if ins > 1 else ''}; blue negative, orange positive"
-        )
+            captions.append(class_names[truth] if truth is not None and short else str(k + 1))
+            colours.append(None)
+    picture.views["probe_strip"] = lambda v: v.set_images(images, captions, colours)
+    verdict = " · green: predicted right, red: wrong" if output is not None and output.softmax is not None else ""
+    picture.subtitles["probe_strip"] = (
+        f"the same {len(images)} validation samples every epoch{verdict} · click one · showing sample {sample + 1}"
+    )
+
+
+def _feature_maps(maps: np.ndarray) -> tuple[Callable, str]:
+    shown = maps[:MAX_MAPS]
+    lo, hi = value_range(shown)
+    images, captions = colour_images(shown, lo, hi), [str(i) for i in range(len(shown))]
+    subtitle = f"{len(maps)} channels of {maps.shape[1]} x {maps.shape[2]}, one colour scale {lo:.2g}..{hi:.2g}"
+    return (lambda v: v.set_images(images, captions)), subtitle
+
+
+def _kernels(weight: np.ndarray) -> tuple[Callable, str]:
+    outs, ins = min(len(weight), MAX_KERNEL_ROWS), min(weight.shape[1], MAX_KERNEL_COLUMNS)
+    lo, hi = symmetric_range(weight)
+    if weight.shape[1] == 3:  # colour input: one RGB tile per filter
+        tiles = [grey_image(np.transpose(weight[o], (1, 2, 0)), lo, hi) for o in range(outs)]
+        fill = lambda v: v.set_images(tiles)  # noqa: E731
+    else:
+        stack = weight[:outs, :ins].reshape(outs * ins, *weight.shape[2:])
+        tiles = colour_images(stack, lo, hi, DIVERGING)
+        fill = lambda v: v.set_images(tiles, columns=ins if ins > 1 else None)  # noqa: E731
+    cut = " (first ones shown)" if outs < len(weight) or ins < weight.shape[1] else ""
+    subtitle = (
+        f"{weight.shape[0]} filters x {weight.shape[1]} input channels of "
+        f"{weight.shape[2]} x {weight.shape[3]}{cut}{': a row per filter' if ins > 1 else ''}; blue negative, orange positive"
+    )
+    return fill, subtitle
 
 
 def _class_of(targets: np.ndarray, k: int) -> int | None:

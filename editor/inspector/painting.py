@@ -54,6 +54,18 @@ def colour_image(values: np.ndarray, lo: float, hi: float, table: np.ndarray = S
     return QtGui.QImage(rgb.data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888).copy()
 
 
+def colour_images(stack: np.ndarray, lo: float, hi: float, table: np.ndarray = SEQUENTIAL) -> list[QtGui.QImage]:
+    """Each 2-D array of a stack [n, h, w] as an image through one colour scale (one numpy pass for all)."""
+    stack = np.asarray(stack, dtype=np.float32)
+    if not len(stack):
+        return []
+    span = hi - lo if hi > lo else 1.0
+    index = np.clip((np.nan_to_num(stack) - lo) / span * 255, 0, 255).astype(np.uint8)  # as colour_image
+    rgb = np.ascontiguousarray(table[index])  # [n, h, w, 3]
+    n, h, w = stack.shape
+    return [QtGui.QImage(rgb[k].data, w, h, 3 * w, QtGui.QImage.Format.Format_RGB888).copy() for k in range(n)]
+
+
 def grey_image(image: np.ndarray, lo: float, hi: float) -> QtGui.QImage:
     """A picture (H, W) grey or (H, W, 3) colour, `lo`..`hi` mapped to black..white."""
     return to_qimage(np.asarray(image), (lo, hi))
@@ -222,9 +234,11 @@ class Heatmap(View):
         self.column_label = ""
 
     def set_matrix(self, values: np.ndarray, diverging: bool, row_label: str = "", column_label: str = "") -> None:
-        self.values = np.asarray(values, dtype=np.float32).reshape(len(values), -1)
-        lo, hi = symmetric_range(self.values) if diverging else value_range(self.values)
-        self.image = colour_image(self.values, lo, hi, DIVERGING if diverging else SEQUENTIAL)
+        self.set_image(*heatmap_image(values, diverging), row_label, column_label)
+
+    def set_image(self, values: np.ndarray, image: QtGui.QImage, row_label: str = "", column_label: str = "") -> None:
+        """A matrix whose image `heatmap_image` made (on any thread)."""
+        self.values, self.image = values, image
         self.row_label, self.column_label = row_label, column_label
         self.update()
 
@@ -254,6 +268,13 @@ class Heatmap(View):
                 QtCore.Qt.AlignmentFlag.AlignLeft,
                 f"{rows} rows: {self.row_label} · {cols} columns: {self.column_label}",
             )
+
+
+def heatmap_image(values: np.ndarray, diverging: bool) -> tuple[np.ndarray, QtGui.QImage]:
+    """(the matrix as float32 rows, its image) for Heatmap.set_image: a symmetric scale when `diverging`."""
+    values = np.asarray(values, dtype=np.float32).reshape(len(values), -1)
+    lo, hi = symmetric_range(values) if diverging else value_range(values)
+    return values, colour_image(values, lo, hi, DIVERGING if diverging else SEQUENTIAL)
 
 
 class Bars(View):

@@ -15,6 +15,7 @@ from typing import Any
 from PySide6 import QtCore, QtWidgets
 
 from editor.inspector.model_tabs import ModelTabs
+from editor.inspector.node_loader import NodeLoader, NodeRequest, NodeResult
 from editor.inspector.node_view import NodeView, ProbeLook, probe_look
 from editor.inspector.replay import EpochSlider
 from engine.inspection.store import InspectionError, InspectionMissing, InspectionStore, UnknownNode
@@ -53,6 +54,12 @@ class InspectorPanel(QtWidgets.QWidget):
         self._stamp: Any = None
         self.paused = False
         self._stale = False
+        # the Node tab's views are read and prepared on the loader's thread (see node_loader.py)
+        self.loader = NodeLoader(self)
+        self.loader.ready.connect(self._prepared)
+        self.requested = 0  # requests made; the one shown is the newest whose result arrived
+        self.drawing = False  # a request is out (tests wait for it to land)
+        self._node_tab_stale = False
         self.title = QtWidgets.QLabel()
         self.title.setObjectName("inspectorTitle")
         self.title.setTextFormat(QtCore.Qt.TextFormat.RichText)
@@ -92,7 +99,8 @@ class InspectorPanel(QtWidgets.QWidget):
         self.poll.timeout.connect(self.refresh_live)
         self.slider.epoch_changed.connect(lambda _e: self.show_node())
         self.node_view.sample_chosen.connect(self.choose_sample)
-        self.tabs.currentChanged.connect(lambda _i: self.model_tabs.refresh())
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.destroyed.connect(self.loader.worker.close)  # a plain Python object: safe from the destructor
         self._update()
 
     # -- what is shown ---------------------------------------------------------------------------
@@ -179,6 +187,8 @@ class InspectorPanel(QtWidgets.QWidget):
         self.show_node()
 
     def _say(self, text: str) -> None:
+        self.requested += 1  # what the loader may be preparing is not to be shown: a message replaces it
+        self.drawing = False
         self.message.setText(text)
         self.message.show()
         self.scroll.hide()
@@ -220,28 +230,62 @@ class InspectorPanel(QtWidgets.QWidget):
             self._title()
             self._say(message)
             return
-        epoch = self.slider.epoch
         try:
-            info = self.store.node_info(self.node_id)
+            self.store.node_info(self.node_id)
         except UnknownNode:
             self._title()
             self._say(self._why_not_recorded())
             return
+        if self.tabs.currentIndex() != 0:  # only the tab in view is drawn; the Node tab when it shows
+            self._node_tab_stale = True
+            return
+        self._node_tab_stale = False
         try:
-            record = self.store.read(epoch, self.node_id)
-            if self._probe is None:
+            if self._probe is None:  # once a run: the probe and how to draw it (loads torch the first time)
                 self._probe = self.store.probe()
                 self.look = probe_look(self._probe, self.dataset_name())
-            output_id = self.store.output_node
-            output = record if output_id == self.node_id else self.store.read(epoch, output_id) if output_id else None
         except InspectionError as exc:
             self._title()
             self._say(f"Cannot show this epoch: {exc}")
             return
-        self._title(f"{info.get('type', '').split('.')[-1]} · ")
-        self.node_view.show_record(record, self._probe, self.look, self.sample, self.store.class_names, output)
+        self.requested += 1
+        self.drawing = True
+        self.loader.request(
+            NodeRequest(
+                self.requested,
+                self.run_dir,
+                self.slider.epoch,
+                self.node_id,
+                self.store.output_node,
+                self.sample,
+                self._probe,
+                self.look,
+                self.store.class_names,
+            )
+        )
+
+    def _prepared(self, result: NodeResult) -> None:
+        """The loader's picture of the newest request: shown (older ones, overtaken meanwhile, are dropped)."""
+        if result.number != self.requested:
+            return
+        self.drawing = False
+        if result.picture is None:
+            self._title()
+            self._say(result.error or "")
+            return
+        try:
+            kind = self.store.node_info(self.node_id).get("type", "") if self.store is not None else ""
+        except InspectionError:
+            kind = ""
+        self._title(f"{kind.split('.')[-1]} · " if kind else "")
+        self.node_view.apply(result.picture)
         self.message.hide()
         self.scroll.show()
+
+    def _tab_changed(self, index: int) -> None:
+        if index == 0 and self._node_tab_stale:
+            self.show_node()
+        self.model_tabs.refresh()
 
     def _why_not_recorded(self) -> str:
         graph = self.record_info.get("graph") or {}

@@ -55,7 +55,12 @@ def panel(qtbot):
     return view
 
 
-def test_the_slider_at_epoch_n_shows_that_epochs_record(panel, cnn_run):
+def drawn(panel: InspectorPanel, qtbot) -> None:
+    """Until the loader's picture of the latest request is shown (it is prepared off the GUI thread)."""
+    qtbot.waitUntil(lambda: not panel.drawing, timeout=5000)
+
+
+def test_the_slider_at_epoch_n_shows_that_epochs_record(panel, qtbot, cnn_run):
     store = InspectionStore(cnn_run)
     assert store.epochs() == [0, 1, 2, 3]
     panel.set_run(cnn_run)
@@ -64,6 +69,7 @@ def test_the_slider_at_epoch_n_shows_that_epochs_record(panel, cnn_run):
     kernels = {}
     for epoch in store.epochs():
         panel.slider.show_epoch(epoch)
+        drawn(panel, qtbot)
         record = store.read(epoch, "conv1")
         shown = panel.node_view.arrays
         np.testing.assert_array_equal(shown["kernels"], record.weights["weight"])
@@ -75,6 +81,7 @@ def test_the_slider_at_epoch_n_shows_that_epochs_record(panel, cnn_run):
     titles = [v.title for v in panel.node_view.shown_views()]
     assert titles == ["Probe samples", "Feature maps", "Kernels", "Histograms"]
     panel.set_node("fc1")  # the output: a weight matrix and the class probabilities of the chosen sample
+    drawn(panel, qtbot)
     record = store.read(3, "fc1")
     np.testing.assert_array_equal(panel.node_view.arrays["weights"], record.weights["weight"])
     np.testing.assert_array_equal(panel.node_view.arrays["softmax"], record.softmax[0])
@@ -84,9 +91,11 @@ def test_the_slider_at_epoch_n_shows_that_epochs_record(panel, cnn_run):
 def test_clicking_a_probe_sample_shows_its_activations(panel, qtbot, cnn_run):
     panel.set_run(cnn_run)
     panel.set_node("relu1")
+    drawn(panel, qtbot)
     strip = panel.node_view.probe_strip
     target = strip.layout(strip.body())[5]
     qtbot.mouseClick(strip, QtCore.Qt.MouseButton.LeftButton, pos=target.center().toPoint())
+    drawn(panel, qtbot)
     assert panel.sample == 5 and strip.selected == 5
     np.testing.assert_array_equal(
         panel.node_view.arrays["feature_maps"], InspectionStore(cnn_run).read(3, "relu1").activations[5]
@@ -119,6 +128,7 @@ def test_a_live_run_is_followed_to_its_newest_epoch(panel, qtbot, cnn_run, tmp_p
     index["epochs"] = full  # the recorder wrote two more epochs
     index_path.write_text(json.dumps(index))
     qtbot.waitUntil(lambda: panel.slider.epoch == 3, timeout=3000)
+    drawn(panel, qtbot)
     np.testing.assert_array_equal(
         panel.node_view.arrays["kernels"], InspectionStore(live).read(3, "conv1").weights["weight"]
     )
@@ -126,7 +136,7 @@ def test_a_live_run_is_followed_to_its_newest_epoch(panel, qtbot, cnn_run, tmp_p
     assert not panel.poll.isActive() and panel.slider.epoch == 3
 
 
-def test_every_empty_state_says_why(panel, cnn_run, tmp_path):
+def test_every_empty_state_says_why(panel, qtbot, cnn_run, tmp_path):
     def said() -> str:
         assert panel.scroll.isHidden() and not panel.message.isHidden()  # a sentence, never an empty box
         return panel.message.text()
@@ -152,6 +162,7 @@ def test_every_empty_state_says_why(panel, cnn_run, tmp_path):
     panel.set_node("conv9")
     assert "`conv9` was not in the graph when this run trained" in said()
     panel.set_node("conv1")
+    drawn(panel, qtbot)
     assert panel.message.isHidden() and not panel.scroll.isHidden()
 
 

@@ -1,0 +1,124 @@
+"""Reads and prepares the Inspector's node views on a thread of their own, so the GUI thread only shows them.
+
+Reading an epoch's safetensors and turning its arrays into images takes 10-20 ms for a digits
+CNN's convolution (bench/bench_inspection.py --ui): on the GUI thread that made a live run's UI
+late. `NodeLoader.request` hands the newest request to its thread and returns; requests that
+arrive while one is being prepared replace each other (only the newest is prepared: epochs that
+arrive faster than they can be drawn are skipped), and `ready` carries the result back to the GUI
+thread by a queued signal, tagged with the request's number so the panel drops stale ones.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6 import QtCore
+
+from editor.inspector.node_view import NodePicture, ProbeLook, prepare_node
+from engine.inspection.store import InspectionError, InspectionStore, Probe
+
+
+@dataclass(frozen=True)
+class NodeRequest:
+    number: int  # the panel's count of requests: a result for an older one is dropped
+    run_dir: Path
+    epoch: int
+    node_id: str
+    output_id: str | None
+    sample: int
+    probe: Probe
+    look: ProbeLook
+    class_names: list[str] | None
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    number: int
+    picture: NodePicture | None
+    error: str | None = None  # one line, when the epoch could not be read
+
+
+class NodeLoader(QtCore.QObject):
+    ready = QtCore.Signal(object)  # NodeResult, delivered on the GUI thread
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.worker = _Worker(self._emit)
+
+    def request(self, request: NodeRequest) -> None:
+        self.worker.request(request)
+
+    def close(self) -> None:
+        self.worker.close()
+
+    def _emit(self, result: NodeResult) -> bool:
+        try:
+            self.ready.emit(result)
+            return True
+        except RuntimeError:  # the panel is gone
+            return False
+
+
+class _Worker:
+    """The thread's side, plain Python (its owner may be closing it from a Qt destructor). A thread
+    runs while there are requests and ends when there are none, so an idle Inspector holds none."""
+
+    def __init__(self, deliver):
+        self._deliver = deliver
+        self._lock = threading.Lock()
+        self._next: NodeRequest | None = None
+        self._closed = False
+        self._thread: threading.Thread | None = None  # the last one started (close joins it)
+        self._running = False
+        self._store: InspectionStore | None = None  # the thread's own reader (stores are not shared)
+
+    def request(self, request: NodeRequest) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._next = request  # an older request not yet started is dropped
+            if not self._running:
+                self._running = True
+                self._thread = threading.Thread(target=self._run, name="netwright-inspector", daemon=True)
+                self._thread.start()
+
+    def close(self, *_args) -> None:
+        with self._lock:
+            self._closed = True
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(5)
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                request, self._next = self._next, None
+                if request is None or self._closed:
+                    self._running = False
+                    return
+            try:
+                result = self._prepare(request)
+            except Exception as exc:  # noqa: BLE001 - a bad recording must not end the loader: say it instead
+                result = NodeResult(request.number, None, f"Cannot show this epoch: {type(exc).__name__}: {exc}")
+            if not self._deliver(result):
+                with self._lock:
+                    self._closed, self._running = True, False
+                return
+
+    def _prepare(self, request: NodeRequest) -> NodeResult:
+        try:
+            if self._store is None or self._store.run_dir != request.run_dir:
+                self._store = InspectionStore(request.run_dir)
+            store = self._store
+            record = store.read(request.epoch, request.node_id)
+            output = None
+            if request.output_id == request.node_id:
+                output = record
+            elif request.output_id:
+                output = store.read(request.epoch, request.output_id)
+        except InspectionError as exc:
+            return NodeResult(request.number, None, f"Cannot show this epoch: {exc}")
+        picture = prepare_node(record, request.probe, request.look, request.sample, request.class_names, output)
+        return NodeResult(request.number, picture)
