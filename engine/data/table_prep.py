@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.data.files import check_size
 from engine.data.info import DataError
 from engine.data.quoting import quotable
 from engine.data.table_columns import (
@@ -247,6 +248,9 @@ def plan_table(
             f"{_shown(other)} is not: the Dataset gives one x, so embed every feature column or one-hot the text columns"
         )
     plan = TablePlan(name, features, excluded, dropped)
+    # one-hot columns multiply: a text column of 5,000 categories is 5,000 features on every row
+    width = len(features) if plan.embeds else sum(f.width for f in features)
+    check_size(name, int(keep.sum()) * width * 4, f"would take, encoded as {width} features per row,")
     plan.warnings = [
         f"column {_shown(f.name)} is constant: it tells the model nothing{_hint(f.name, 'exclude')}"
         for f in features

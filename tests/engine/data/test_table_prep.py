@@ -128,3 +128,11 @@ def test_a_parquet_files_gap_is_named_by_row(tmp_path):
     with pytest.raises(DataError, match="'t.parquet' target column 'label' has a missing value on row 3"):
         describe({"dataset": "csv", "path": str(path), "missing": "mean"})
     assert describe({"dataset": "csv", "path": str(path), "missing": "drop_rows"}).num_samples == 2
+
+
+def test_one_hot_columns_are_bounded_before_they_are_made(write_csv, monkeypatch):
+    rows = ["code,y"] + [f"c{i % 400},{i % 2}" for i in range(2000)]
+    path = write_csv("\n".join(rows) + "\n")
+    monkeypatch.setenv("NETWRIGHT_MAX_DATA_MB", "1")
+    with pytest.raises(DataError, match=r"'data.csv' would take, encoded as 400 features per row, 3.1 MB"):
+        describe({"dataset": "csv", "path": str(path)})
