@@ -177,3 +177,44 @@ def test_why_shows_saliency_and_grad_cam_of_each_probe_sample(panel, cnn_run):
     assert "relu1" in why.grad_cam.subtitle and "weights of epoch 3" in why.inputs.subtitle
     panel.set_node("fc1")  # not a stack of feature maps: the last convolution
     assert "conv1" in why.grad_cam.subtitle
+
+
+def test_epochs_are_prepared_off_the_gui_thread_and_only_the_newest_is_shown(panel, qtbot, cnn_run, monkeypatch):
+    import threading
+
+    from editor.inspector import node_loader
+
+    prepared_on, shown = [], []
+    real_prepare = node_loader.prepare_node
+
+    def watched_prepare(record, *args):
+        prepared_on.append((threading.current_thread(), record.epoch))
+        return real_prepare(record, *args)
+
+    monkeypatch.setattr(node_loader, "prepare_node", watched_prepare)
+    real_apply = panel.node_view.apply
+    monkeypatch.setattr(panel.node_view, "apply", lambda picture: (shown.append(picture), real_apply(picture)))
+    panel.set_run(cnn_run)
+    panel.set_node("conv1")
+    for epoch in (0, 1, 2, 3, 0, 2):  # faster than they can be drawn: the newest wins
+        panel.slider.show_epoch(epoch)
+    drawn(panel, qtbot)
+    assert all(thread is not threading.main_thread() for thread, _ in prepared_on)
+    assert len(shown) <= len(prepared_on) <= 7 and prepared_on[-1][1] == 2
+    np.testing.assert_array_equal(
+        shown[-1].arrays["kernels"], InspectionStore(cnn_run).read(2, "conv1").weights["weight"]
+    )
+    qtbot.wait(50)  # a result for an overtaken request arriving late is dropped, not shown over the newest
+    assert shown[-1].arrays is panel.node_view.arrays
+
+
+def test_the_node_tab_behind_another_is_drawn_when_it_shows(panel, qtbot, cnn_run):
+    panel.set_run(cnn_run)
+    panel.tabs.setCurrentIndex(panel.model_tabs.cell_tab)  # a cheap tab: nothing to compute without a cell
+    panel.set_node("fc1")
+    assert not panel.drawing and "weights" not in panel.node_view.arrays
+    panel.tabs.setCurrentIndex(0)
+    drawn(panel, qtbot)
+    np.testing.assert_array_equal(
+        panel.node_view.arrays["weights"], InspectionStore(cnn_run).read(3, "fc1").weights["weight"]
+    )
