@@ -4,7 +4,9 @@
 index tensor) and `index_select` decode just those images (on a few threads: Pillow releases the
 GIL while it decodes). Training reads it through `stream_batches`: a DataLoader whose worker
 processes decode each batch in the order the trainer drew (so a seed repeats the run exactly),
-kept alive between epochs (persistent_workers) and pinning memory for a CUDA device.
+kept alive between epochs (persistent_workers) and pinning memory for a CUDA device. A daemonic
+process may not start worker processes (the editor's training child is one): there, as many
+threads decode the batches ahead instead (Pillow releases the GIL while it decodes).
 
 An image that passed the header check but still fails to decode is left out of its batch (its
 label too), counted in `skipped` and named in a RuntimeWarning; the run goes on.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import multiprocessing
 import warnings
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -202,11 +205,16 @@ class StreamedImages:
     def batches(self, order: torch.Tensor, batch_size: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """(images, positions kept) per batch of `order` (positions in this split), decoded by the workers."""
         positions = order.cpu().tolist()
-        loader, sampler = self._loader()
-        sampler.batches = [positions[lo : lo + batch_size] for lo in range(0, len(positions), batch_size)]
+        batches = [positions[lo : lo + batch_size] for lo in range(0, len(positions), batch_size)]
         device = self.device
         non_blocking = device.type == "cuda"
-        for batch, (images, ok, problems) in zip(sampler.batches, loader, strict=True):
+        if may_start_processes():
+            loader, sampler = self._loader()
+            sampler.batches = batches
+            decoded = iter(loader)
+        else:
+            decoded = self._decoded_on_threads(batches, pin=non_blocking)
+        for batch, (images, ok, problems) in zip(batches, decoded, strict=True):
             kept = order.new_tensor(batch, device="cpu")
             if problems:
                 kept = kept[ok]
@@ -215,13 +223,31 @@ class StreamedImages:
                     warnings.warn(f"skipped while streaming: {problem}", RuntimeWarning, stacklevel=2)
             yield images.to(device, non_blocking=non_blocking), kept
 
+    def _decoded_on_threads(self, batches: list[list[int]], pin: bool) -> Iterator[tuple]:
+        """The loader's batches, decoded by `workers` threads a few batches ahead (Pillow decodes without the
+        GIL): for a process that may not start worker processes, such as the editor's training child."""
+        files, indices = self.lazy.files, self.lazy.indices
+        ahead = max(1, files.workers) * PREFETCH_BATCHES
+        with ThreadPoolExecutor(max(1, files.workers), thread_name_prefix="netwright-decode") as pool:
+            pending = deque()
+            for batch in batches:
+                pending.append(pool.submit(decode_batch, files, indices[np.asarray(batch, dtype=np.int64)]))
+                if len(pending) >= ahead:
+                    yield self._as_batch(pending.popleft().result(), pin)
+            while pending:
+                yield self._as_batch(pending.popleft().result(), pin)
+
+    @staticmethod
+    def _as_batch(decoded: tuple, pin: bool) -> tuple:
+        images, ok, problems = _as_tensors(decoded)
+        return (images.pin_memory() if pin else images), ok, problems
+
     def _loader(self):
         if self._shared["loader"] is None:
             from torch.utils.data import DataLoader
 
             files = self.lazy.files
-            # a daemonic process (a sweep's worker) may not start children: decode in the process itself
-            workers = 0 if multiprocessing.current_process().daemon else files.workers
+            workers = files.workers
             sampler = _EpochBatches()
             loader = DataLoader(
                 SplitImages(files, self.lazy.indices),
@@ -242,6 +268,12 @@ class StreamedImages:
         if iterator is not None and hasattr(iterator, "_shutdown_workers"):
             iterator._shutdown_workers()
         self._shared.update(loader=None, sampler=None)
+
+
+def may_start_processes() -> bool:
+    """Whether DataLoader worker processes can start here: a daemonic process (the editor's training
+    child, a sweep's worker) may not have children."""
+    return not multiprocessing.current_process().daemon
 
 
 def stream_batches(

@@ -9,7 +9,7 @@ import pytest
 import torch
 from PIL import Image
 
-from engine.data import DataError, describe, load_dataset
+from engine.data import DataError, describe, load_dataset, streaming_split
 from engine.data.streaming import STREAM_ABOVE_ENV, LazyImages, wants_streaming
 from engine.data.streaming_split import StreamedImages
 from engine.graph import Graph
@@ -133,3 +133,19 @@ def test_lazy_images_select_like_an_array_without_decoding(folder):
     assert np.array_equal(np.asarray(picked)[1], np.asarray(raw_x[1:2])[0])
     with pytest.raises(TypeError, match="float32"):
         raw_x.astype(np.int64)
+
+
+def test_a_daemonic_process_decodes_on_threads_the_same_batches(folder, monkeypatch):
+    """The editor's training child is daemonic and may not start DataLoader workers: threads decode instead."""
+    data = load_dataset(params(folder, "on"), seed=0)
+    inputs = {"x": data.train_x, "y": data.train_y}
+    order = torch.randperm(len(data.train_y), generator=torch.Generator().manual_seed(4))
+    by_processes = list(streaming_split.stream_batches(inputs, order, 16))
+    data.train_x.close()
+    monkeypatch.setattr(streaming_split, "may_start_processes", lambda: False)
+    by_threads = list(streaming_split.stream_batches(inputs, order, 16))
+    assert data.train_x._shared["loader"] is None  # no DataLoader (no worker process) was made
+    assert len(by_threads) == len(by_processes) == 6
+    for a, b in zip(by_threads, by_processes, strict=True):
+        assert torch.equal(a["x"], b["x"]) and torch.equal(a["y"], b["y"])
+    assert torch.equal(torch.cat([b["x"] for b in by_threads]), data.train_x[order])
