@@ -28,7 +28,7 @@ from editor.canvas.collapsed import (
     graph_end,
     move_block,
 )
-from editor.canvas.node_classes import DRAG_PREFIX, UNKNOWN_IDENTIFIER, canvas_type, node_classes
+from editor.canvas.node_classes import DRAG_PREFIX, UNKNOWN_IDENTIFIER, add_canvas_node, canvas_type, node_classes
 from editor.canvas.node_item import NetwrightNodeItem
 from editor.canvas.pipes import CanvasViewer, ShapePipeItem
 from editor.canvas.quick_add import QuickAdd
@@ -160,7 +160,7 @@ class Canvas(QtCore.QObject):
                     continue
                 try:
                     if node.id not in self._nodes:
-                        self._nodes[node.id] = self._create(node.id, node.type_id)
+                        self._nodes[node.id] = self._create(node)
                         self._edges_drawn = None
                     elif self._drawn_as(node):  # most nodes of an edit: nothing to redo
                         notes[node.id] = []
@@ -192,25 +192,36 @@ class Canvas(QtCore.QObject):
     def _type_of(self, canvas_node) -> str:
         return getattr(canvas_node, "engine_type_id", "") or canvas_node.get_property("engine_type") or ""
 
-    def _create(self, node_id: str, type_id: str):
+    def _create(self, node: Node):
+        """A canvas node drawn once, at the node's position and with its texts (see `add_canvas_node`)."""
+        type_id = node.type_id
         identifier = canvas_type(self.registry.get(type_id)) if type_id in self.registry else UNKNOWN_IDENTIFIER
-        canvas_node = self.node_graph.create_node(
-            identifier, name=node_id, selected=False, push_undo=False, text_color=(*theme.TEXT_DIM, 255)
+        title, footer, _ = self._texts(node)
+        canvas_node = add_canvas_node(
+            self.node_graph,
+            identifier,
+            node.id,
+            usable_position(node.ui) or (0.0, 0.0),
+            (*theme.TEXT_DIM, 255),
+            (title, node.id, footer),
         )
         if identifier == UNKNOWN_IDENTIFIER:
             canvas_node.create_property("engine_type", type_id)
         return canvas_node
 
+    def _texts(self, node: Node) -> tuple[str, str, bool]:
+        """Title, footer and whether the node is drawn frozen."""
+        if node.type_id in self.registry:
+            node_type = self.registry.get(node.type_id)
+            frozen = node_type.has_weights and node.params.get("trainable", True) is False
+            return node_type.title, node_footer(node_type, node.params), frozen
+        return "Unknown node", node.type_id, False
+
     def _update_node(self, node_id: str) -> list[str]:
         """Bring one canvas node to the engine node; returns what could not be drawn as written."""
         node = self.document.graph.nodes[node_id]
         canvas_node = self._nodes[node_id]
-        if node.type_id in self.registry:
-            node_type = self.registry.get(node.type_id)
-            title, footer = node_type.title, node_footer(node_type, node.params)
-            frozen = node_type.has_weights and node.params.get("trainable", True) is False
-        else:
-            title, footer, frozen = "Unknown node", node.type_id, False
+        title, footer, frozen = self._texts(node)
         canvas_node.view.set_texts(title, node_id, footer)
         canvas_node.view.set_frozen(frozen)
         notes = []

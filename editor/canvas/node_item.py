@@ -9,6 +9,7 @@ from NodeGraphQt.qgraphics.node_base import NodeItem
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from editor import theme
+from editor.canvas.thumbnail import paint_thumbnail, thumbnail_height
 
 HEADER_HEIGHT = 44.0
 FOOTER_HEIGHT = 24.0
@@ -69,6 +70,7 @@ class NetwrightNodeItem(NodeItem):
         self._base_tooltip = ""
         self._icon_item.setVisible(False)
         self._overview = False  # drawn as the zoomed-out card: ports and their texts not painted
+        self.thumbnail: QtGui.QPixmap | None = None  # a Dataset's samples, under its ports (canvas/thumbnail.py)
 
     # -- state set by the canvas ----------------------------------------------------------------
     def set_texts(self, title: str, subtitle: str, footer: str) -> None:
@@ -125,6 +127,12 @@ class NetwrightNodeItem(NodeItem):
             self.health = health
             self.update()
 
+    @NodeItem.name.setter
+    def name(self, name=""):
+        # the card draws its title and id itself (NodeGraphQt's name label is hidden) and the hover text is
+        # written when asked for (Canvas.hover_text): keep only the name, not a label text and a tooltip per set
+        self._properties["name"] = name
+
     @NodeItem.layout_direction.setter
     def layout_direction(self, value=0):
         # NodeGraphQt redraws the whole node on every set, twice while creating it with the value
@@ -153,7 +161,7 @@ class NetwrightNodeItem(NodeItem):
         if self.frozen:  # the FROZEN tag shares the footer's line: keep room for the setting beside it
             self._width = max(self._width, QtGui.QFontMetricsF(FOOTER_FONT).horizontalAdvance(self.footer) + 24 + 70)
         footer = FOOTER_HEIGHT if self.footer else 8.0
-        self._height = HEADER_HEIGHT + 6 + rows * PORT_ROW + footer
+        self._height = HEADER_HEIGHT + 6 + rows * PORT_ROW + footer + thumbnail_height(self)
         self.align_ports(v_offset=HEADER_HEIGHT + 6)
         self.prepareGeometryChange()
         self.update()
@@ -236,6 +244,7 @@ class NetwrightNodeItem(NodeItem):
                 footer_rect, QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter, text
             )
 
+        paint_thumbnail(painter, self, rect, FOOTER_HEIGHT if self.footer else 8.0)
         painter.setOpacity(1.0)
         if self.frozen:
             self._paint_frozen(painter, rect)

@@ -117,6 +117,7 @@ class ShapePipeItem(PipeItem):
         self.label = ShapeLabel(self)
         self.label.setVisible(False)
         self._overview = False  # zoomed out: the label and the direction arrow are not painted
+        self._placer: LabelPlacer | None = None  # the viewer's, once this pipe asked it to place the label
 
     def paint(self, painter, option, widget=None):
         overview = QtWidgets.QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform()) < (
@@ -126,6 +127,8 @@ class ShapePipeItem(PipeItem):
             self._overview = overview
             for child in self.childItems():
                 child.setOpacity(0.0 if overview else 1.0)
+        if not overview and self._placer is not None and self._placer.pending:  # labels left for a readable scale
+            self._placer.shown_at(LABEL_MIN_ZOOM)
         super().paint(painter, option, widget)
         self.gradient_color: tuple[int, int, int] | None = None  # step mode: the gradient that flowed back
 
@@ -191,6 +194,7 @@ class ShapePipeItem(PipeItem):
         viewer = self.viewer()
         placer = getattr(viewer, "labels", None) if viewer is not None else None
         if placer is not None:
+            self._placer = placer
             placer.request(self)
         else:
             self.place_label(lambda box: True)
@@ -222,7 +226,11 @@ class ShapePipeItem(PipeItem):
 class LabelPlacer:
     """Places the labels of pipes drawn anew, all at once when the event loop next turns, against a
     grid of the node boxes (widened by the ports that stick out of them): a layout that moves every
-    node places each label once, and no query walks the scene's items."""
+    node places each label once, and no query walks the scene's items.
+
+    Below LABEL_MIN_ZOOM labels are not painted, so placing them waits until the view is zoomed in
+    (a pipe painted at a readable scale asks again): a big graph opens fitted, far below that scale,
+    and placing its 570 labels was about a twentieth of opening it."""
 
     CELL = 256.0
     PORT_MARGIN = 12.0  # ports stick out of a node's sides by about this much
@@ -233,14 +241,24 @@ class LabelPlacer:
         self.timer = QtCore.QTimer(viewer)
         self.timer.setSingleShot(True)
         self.timer.setInterval(0)
-        self.timer.timeout.connect(self.flush)
+        self.timer.timeout.connect(self._flush_when_shown)
 
     def request(self, pipe: ShapePipeItem) -> None:
         self.pending[pipe] = None
         if not self.timer.isActive():
             self.timer.start()
 
+    def shown_at(self, zoom: float) -> None:
+        """A pipe was painted at `zoom`: labels waiting for a readable scale are placed now (next turn)."""
+        if self.pending and zoom >= LABEL_MIN_ZOOM and not self.timer.isActive():
+            self.timer.start()
+
+    def _flush_when_shown(self) -> None:
+        if self.viewer.transform().m11() >= LABEL_MIN_ZOOM:
+            self.flush()
+
     def flush(self) -> None:
+        """Place every label asked for, whatever the scale."""
         pending, self.pending = list(self.pending), {}
         self.timer.stop()
         if not pending or self.viewer.scene() is None:
@@ -326,7 +344,7 @@ class CanvasViewer(NodeViewer):
         self.scene().addItem(pipe)
         pipe.set_connections(start_port, end_port)
         pipe.color = (*theme.EDGE, 255)
-        pipe.reset()
+        pipe.set_pipe_styling(color=pipe.color, width=2, style=pipe.style)  # `reset` without its arrow: drawn next
         pipe.draw_path(pipe.input_port, pipe.output_port)
         if start_port.node.selected or end_port.node.selected:
             pipe.highlight()
