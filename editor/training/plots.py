@@ -19,10 +19,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from editor.training.decimate import bin_size, decimate
 from editor.training.pacing import Pacer
 
 REDRAW_MS = 25  # a tick redraws one plot; the loss plot gets every other tick (~20 Hz)
 REDRAW_MAX_MS = 250  # on a busy machine ticks back off up to this (see editor.training.pacing)
+COARSE_FACTOR = 4  # backed off to 4x the base interval (100 ms): curves drawn with half the detail, and the user told
 SMOOTHING = 0.9  # exponential moving average of the per-batch loss, debiased
 
 BACKGROUND = "#1d2026"
@@ -88,13 +90,20 @@ class Series:
 
 
 class Curve:
-    """One drawn line and its data; redrawn only when it received points."""
+    """One drawn line and its data; redrawn only when it received points.
 
-    def __init__(self, item: pg.PlotDataItem, name: str):
+    While its plot is live, a curve is handed to the painter min-max decimated (`decimate.py`), so
+    drawing it costs the same at batch 100 as at batch 100,000 and its newest points stay exact. A
+    finished run's curve gets every point: pyqtgraph then picks a per-batch curve's detail for the
+    zoom the user chooses, and a per-epoch curve is drawn whole (every epoch's value is shown)."""
+
+    def __init__(self, item: pg.PlotDataItem, name: str, per_batch: bool = False):
         self.item = item
         self.name = name
         self.series = Series()
         self.dirty = False
+        self.per_batch = per_batch
+        self.drawn_points = 0  # points handed to the painter by the last redraw
 
     def extend(self, xs, ys) -> None:
         self.series.extend(xs, ys)
@@ -104,15 +113,29 @@ class Curve:
         self.series.append(x, y)
         self.dirty = True
 
-    def redraw(self) -> None:
+    def redraw(self, pixels: float | None = None, coarse: bool = False) -> None:
+        """`pixels`: the plot's width while live (None: every point); `coarse`: half the detail (a busy machine)."""
         if self.dirty:
             x, y = self.series.view()
+            if pixels is not None:
+                k = bin_size(len(x), pixels * fraction_covered(x, self.item), 0.5 if coarse else 1.0)
+                x, y = decimate(x, y, k)
             self.item.setData(x, y)
+            self.drawn_points = len(x)
             self.dirty = False
 
     @property
     def count(self) -> int:
         return self.series.n
+
+
+def fraction_covered(x: np.ndarray, item: pg.PlotDataItem) -> float:
+    """The share of the view's x range that the points span (a live run fills its axis as it goes)."""
+    view = item.getViewBox()
+    if view is None or len(x) < 2:
+        return 1.0
+    low, high = view.viewRange()[0]
+    return min(1.0, max(0.0, (x[-1] - x[0]) / (high - low))) if high > low else 1.0
 
 
 class LogAxis(pg.AxisItem):
@@ -271,6 +294,8 @@ class Plot(pg.PlotWidget):
         self.symbols = True  # markers on per-epoch points (off for long runs: they would crowd)
         self.log_y = log_y
         self.holding_y = False  # while live: the y range moves only when the data needs it
+        self.live = False  # a run is training: curves are drawn decimated (see Curve)
+        self._paint_ms = 0.0
         menu = item.getViewBox().menu
         menu.addSeparator()
         save = menu.addAction("Save plot as PNG…")
@@ -290,8 +315,9 @@ class Plot(pg.PlotWidget):
         symbol: str | None = None,
         legend: bool = True,
         fast: bool = False,
+        per_batch: bool = False,
     ) -> Curve:
-        """The curve `key`, created on first use."""
+        """The curve `key`, created on first use (`per_batch`: one point a batch, so it may be long)."""
         if key in self.curves:
             return self.curves[key]
         pen = pg.mkPen(
@@ -312,11 +338,23 @@ class Plot(pg.PlotWidget):
         self.addItem(item)
         # after addItem, which applies the plot's own (off) modes to the item
         item.setClipToView(True)
-        item.setDownsampling(auto=True, method="peak")
         item.opts["autoDownsampleFactor"] = 1.5  # points per pixel column: plenty, and cheap to paint
-        curve = Curve(item, name)
+        curve = Curve(item, name, per_batch=per_batch or fast)
+        self._set_downsampling(curve)
         self.curves[key] = curve
         return curve
+
+    def _set_downsampling(self, curve: Curve) -> None:
+        """pyqtgraph's own downsampling only for a finished run's per-batch curves: while live the
+        curves come decimated already (and pyqtgraph's would drop their newest points)."""
+        curve.item.setDownsampling(auto=curve.per_batch and not self.live, method="peak")
+
+    def set_live(self, live: bool) -> None:
+        """While live the curves are decimated to the plot's width; after, they get every point."""
+        self.live = live
+        for curve in self.curves.values():
+            self._set_downsampling(curve)
+            curve.dirty = curve.dirty or bool(curve.count)
 
     def _legend_cells(self) -> dict[str, str]:
         """Plain text -> html of every legend entry and note, in order."""
@@ -360,6 +398,16 @@ class Plot(pg.PlotWidget):
         item.titleLabel.setMinimumWidth(0)
         item.layout.setRowFixedHeight(0, height)
 
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        started = time.perf_counter()
+        super().paintEvent(event)
+        self._paint_ms += (time.perf_counter() - started) * 1000
+
+    def take_paint_ms(self) -> float:
+        """Milliseconds spent painting since the last call (the live plots' pacer counts it as work)."""
+        spent, self._paint_ms = self._paint_ms, 0.0
+        return spent
+
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
         # pyqtgraph calls this with None while it builds the view, before the title exists
@@ -398,9 +446,11 @@ class Plot(pg.PlotWidget):
     def dirty(self) -> bool:
         return any(curve.dirty for curve in self.curves.values())
 
-    def redraw(self) -> None:
+    def redraw(self, coarse: bool = False) -> None:
+        """Hand new points to the painter: decimated to the plot's width while live, else all of them."""
+        pixels = self.getPlotItem().getViewBox().width() if self.live else None
         for curve in self.curves.values():
-            curve.redraw()
+            curve.redraw(pixels, coarse)
         if self.holding_y:
             self._keep_data_in_view()
 
@@ -566,7 +616,11 @@ class LivePlots(QtWidgets.QWidget):
             name = f"{label} " if label else ""
             raw = self.loss.curve(f"raw:{key}", f"{name}batch", rgb, width=1.0, alpha=55, legend=False, fast=True)
             smooth = self.loss.curve(
-                f"smooth:{key}", f"{name}train (smoothed)" if label else "train (smoothed)", rgb, width=2.0
+                f"smooth:{key}",
+                f"{name}train (smoothed)" if label else "train (smoothed)",
+                rgb,
+                width=2.0,
+                per_batch=True,
             )
             values = [row.get(key, math.nan) for row in rows]
             raw.extend(steps, values)
@@ -574,7 +628,7 @@ class LivePlots(QtWidgets.QWidget):
         for index, (key, label) in enumerate(_metric_keys(rows[0], "lr", self.optimizers)):
             rgb = PALETTE[index % len(PALETTE)] if label else TRAIN
             values = [row.get(key, math.nan) for row in rows]
-            self.lr.curve(key, label or "lr", rgb, width=1.8, legend=bool(label)).extend(steps, values)
+            self.lr.curve(key, label or "lr", rgb, width=1.8, legend=bool(label), per_batch=True).extend(steps, values)
             top = max((v for v in values if math.isfinite(v)), default=0.0)
             if top > self.lr_max:  # from zero, with room above: a flat line reads as flat
                 self.lr_max = top
@@ -646,16 +700,32 @@ class LivePlots(QtWidgets.QWidget):
     # -- drawing ----------------------------------------------------------------------------------
     def start_redrawing(self) -> None:
         self.pacer.reset()
+        for plot in self.plots:
+            plot.set_live(True)
         for plot in self.held_plots():
             plot.hold_y_range(True)
         self._timer.start(REDRAW_MS)
 
     def stop_redrawing(self) -> None:
-        self._timer.stop()
+        self._timer.stop()  # the pacer keeps the interval it reached (the bench reports it); start resets it
+        for plot in self.plots:
+            plot.set_live(False)  # a finished run's curves get every point
         for plot in self.held_plots():
             plot.hold_y_range(False)  # a finished run is fitted exactly
+        self._dirty = True
         self.redraw()
         self.fit_x_to_data()
+
+    @property
+    def coarse(self) -> bool:
+        """The repaints have backed off a long way (a busy machine): curves are drawn with half the detail."""
+        return self._timer.isActive() and self.pacer.backed_off_by(COARSE_FACTOR)
+
+    def pace_note(self) -> str:
+        """A few words for the user while the plots update less often than usual, else ''."""
+        if not self.coarse:
+            return ""
+        return f"Busy machine: plots refresh every {self.pacer.interval_ms / 1000:.2g} s, in less detail"
 
     def held_plots(self) -> list[Plot]:
         """The plots whose y range follows the data (the learning rate and dead-unit plots place theirs)."""
@@ -676,7 +746,7 @@ class LivePlots(QtWidgets.QWidget):
             return
         if everything:
             for plot in self.plots:
-                plot.redraw()
+                plot.redraw(self.coarse)
             self._dirty = False
             if not self._timer.isActive():  # a finished, stopped or reopened run
                 self.fit_x_to_data()
@@ -686,16 +756,20 @@ class LivePlots(QtWidgets.QWidget):
         self._turn += 1
         others = [p for p in self.plots[1:] if p.dirty]
         if self._turn % 2 and others:
-            others[(self._turn // 2) % len(others)].redraw()
+            others[(self._turn // 2) % len(others)].redraw(self.coarse)
         else:
-            self.loss.redraw()
+            self.loss.redraw(self.coarse)
         self._dirty = bool(others) or self.loss.dirty
 
     def _tick(self) -> None:
         self.pacer.tick_started()
         started = time.perf_counter()
-        self.redraw(everything=False)
-        interval = self.pacer.tick_done((time.perf_counter() - started) * 1000)
+        # a hidden dashboard (another tab, a closed dock) keeps its points and draws them when shown
+        if self.isVisible() and not self.visibleRegion().isEmpty():
+            self.redraw(everything=False)
+        # the work of a tick: handing the points over now, and painting what the last tick changed
+        painted = sum(plot.take_paint_ms() for plot in self.plots)
+        interval = self.pacer.tick_done((time.perf_counter() - started) * 1000 + painted)
         if interval != self._timer.interval():
             self._timer.setInterval(interval)
 

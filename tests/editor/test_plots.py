@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6 import QtCore, QtGui
@@ -232,3 +233,73 @@ def test_a_finished_run_is_fitted_exactly_again(plots):
     for plot in plots.held_plots():
         assert not plot.holding_y
         assert plot.getPlotItem().getViewBox().autoRangeEnabled()[1], plot.title
+
+
+def _long_run(plots: LivePlots, epochs: int = 300, per_epoch: int = 45) -> list[dict]:
+    """A run as long as 300 epochs of the digits MLP: 13,500 batch losses, one value per epoch."""
+    plots.stop_redrawing()
+    plots.reset({**RUN, "epochs": epochs, "batches_per_epoch": per_epoch})
+    plots.start_redrawing()
+    rows = [{"step": s, "loss": 2.3 * math.exp(-s / 3000) + 0.2 * (s % 7) / 7, "lr": 0.001} for s in range(1, 13_504)]
+    plots.add_rows(rows)
+    for epoch in range(1, epochs + 1):
+        plots.add_epoch(epoch_row(epoch))
+    return rows
+
+
+def test_a_long_live_curve_is_drawn_at_the_plots_resolution_and_ends_at_the_newest_batch(plots):
+    rows = _long_run(plots)
+    plots.redraw()
+    for key in ("raw:loss", "smooth:loss"):
+        curve = plots.loss.curves[key]
+        assert curve.count == len(rows)  # every point is kept
+        drawn_x, drawn_y = curve.item.xData, curve.item.yData  # what the painter was handed
+        assert curve.drawn_points == len(drawn_x) < 4 * plots.loss.getViewBox().width() + 64
+        assert drawn_x[-1] == rows[-1]["step"] / 45  # the curve ends at the newest batch, exactly
+        assert drawn_y[-1] == curve.series.view()[1][-1]
+        assert not curve.item.opts["autoDownsample"]  # pyqtgraph's would drop the newest points again
+    raw = plots.loss.curves["raw:loss"]
+    assert np.nanmax(raw.item.yData) == max(r["loss"] for r in rows)  # the envelope keeps every spike
+    # a finished run hands every point over; pyqtgraph picks the detail for the zoom
+    plots.stop_redrawing()
+    assert len(raw.item.xData) == len(rows) and raw.item.opts["autoDownsample"]
+
+
+def test_every_epoch_value_is_drawn_after_a_long_run(plots):
+    _long_run(plots, epochs=1000, per_epoch=2)
+    plots.stop_redrawing()
+    validation = plots.loss.curves["epoch:val_loss"]
+    assert not validation.item.opts["autoDownsample"]  # a per-epoch curve is never thinned
+    x, y = validation.item.getData()  # what is painted (after any downsampling)
+    assert len(x) == 1000 and y[-1] == epoch_row(1000)["val_loss"]
+
+
+def test_a_hidden_dashboard_keeps_its_points_and_draws_them_when_shown(plots, qtbot):
+    plots.redraw()
+    plots.hide()
+    plots.add_rows([{"step": 81, "loss": 0.5, "lr": 0.001}])
+    for _ in range(4):
+        plots._tick()
+    assert plots.loss.dirty  # nothing was drawn for a panel no one sees
+    plots.show()
+    qtbot.waitExposed(plots)
+    for _ in range(4):
+        plots._tick()
+    assert not plots.loss.dirty
+    assert plots.loss.curves["raw:loss"].item.xData[-1] == 81 / RUN["batches_per_epoch"]
+
+
+def test_a_backed_off_ui_says_so_and_draws_coarser(plots):
+    _long_run(plots)
+    plots.redraw()
+    fine = plots.loss.curves["raw:loss"].drawn_points
+    assert plots.pace_note() == "" and not plots.coarse
+    plots.pacer.interval_ms = 4 * plots.pacer.base_ms  # as after a run of late ticks on a busy machine
+    assert "plots refresh every 0.1 s" in plots.pace_note() and plots.coarse
+    plots.add_rows([{"step": 13_504, "loss": 0.5, "lr": 0.001}])
+    plots.redraw()
+    coarse = plots.loss.curves["raw:loss"]
+    assert coarse.drawn_points < 0.75 * fine
+    assert coarse.item.yData[-1] == 0.5  # coarser, but the newest value is still exact
+    plots.stop_redrawing()
+    assert plots.pace_note() == ""
