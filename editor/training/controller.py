@@ -20,6 +20,7 @@ from editor.richtext import plain, rich
 from editor.training.dashboard import TrainingDashboard, write_csv
 from editor.training.health import READING_THE_CURVES, badges_from_epoch
 from editor.training.insights_view import InsightsPanel
+from editor.training.pacing import ThroughputWatch
 from editor.training.readiness import Readiness, training_readiness
 from editor.training.replay import lr_changes, run_layout
 from editor.training.session import TrainingSession
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 ALL_OPTIMIZERS = "all optimizers"
 FRAME_MS = 100  # progress and insights refresh
 BADGE_S = 1.0  # canvas badges refresh (repainting the canvas is the dearest update)
+DOCTOR_S = 0.5  # the training doctor re-reads the run at most this often while it trains (it reads every epoch)
+COARSE_SLOWER = 4  # while the plots have backed off (a busy machine), insights and the doctor refresh this much less
 KEPT_INSIGHTS = 20  # runs whose last insights stay in memory
 
 
@@ -92,6 +95,8 @@ class TrainingController(QtCore.QObject):
         # so a flood of short epochs never floods the painter.
         self._pending: dict[str, Any] = {}
         self._last_badges = 0.0
+        self._last_shown: dict[str, float] = {}  # when insights and the doctor were last refreshed (monotonic)
+        self.throughput = ThroughputWatch()  # the child slowed well below its best: the plots back off
         self._frame = QtCore.QTimer(self)
         self._frame.setInterval(FRAME_MS)
         self._frame.timeout.connect(self._apply_pending)
@@ -291,6 +296,7 @@ class TrainingController(QtCore.QObject):
             self.session.stop()
             self._frame.stop()
             self.dashboard.plots.stop_redrawing()
+            self.dashboard.doctor.hold_height(False)
             self.window.statusBar().showMessage(
                 "The run of the previous graph was stopped; its results are kept in that graph's Runs.", 8000
             )
@@ -569,7 +575,10 @@ class TrainingController(QtCore.QObject):
         self.run = run
         self.dashboard.plots.reset(run)
         self.dashboard.plots.start_redrawing()
+        self.dashboard.doctor.hold_height(True)  # a card growing and shrinking each epoch would re-lay every plot
+        self.throughput.reset()
         self._pending = {}
+        self._last_shown = {}
         self._frame.start()
         self.insights.reset(run)
         self.current_lr = {o["id"]: o["lr"] for o in run["optimizers"]}
@@ -615,13 +624,25 @@ class TrainingController(QtCore.QObject):
 
     def _apply_pending(self, final: bool = False) -> None:
         pending, self._pending = self._pending, {}
+        now = time.monotonic()
         if "progress" in pending:
             self._show_progress(pending["progress"])
-        if "insights" in pending:
-            self.insights.show_insights(pending["insights"])
+        # a busy machine: the plots backed off a long way; what else is shown refreshes less often too
+        slower = COARSE_SLOWER if self.dashboard.plots.coarse else 1
+        for key, every, show in (
+            ("insights", FRAME_MS / 1000, lambda data: self.insights.show_insights(data)),
+            ("diagnose", DOCTOR_S, lambda _data: self._diagnose()),
+        ):
+            if key not in pending:
+                continue
+            if final or now - self._last_shown.get(key, -math.inf) >= every * slower:
+                self._last_shown[key] = now
+                show(pending[key])
+            else:
+                self._pending[key] = pending[key]
+        self.dashboard.show_pace_note(self.dashboard.plots.pace_note() if not final else "")
         if "badges" in pending:
-            now = time.monotonic()
-            if final or now - self._last_badges >= BADGE_S:
+            if final or now - self._last_badges >= BADGE_S * slower:
                 self._last_badges = now
                 badges = badges_from_epoch(pending["badges"])
                 self.window.canvas.show_health({k: (text, rgb) for k, (text, rgb, _) in badges.items()})
@@ -633,7 +654,8 @@ class TrainingController(QtCore.QObject):
         done = (p["epoch"] - 1) * per_epoch + p["index"] + 1
         if p["samples_per_s"] > 0:
             self._rate = p["samples_per_s"] if not self._rate else 0.8 * self._rate + 0.2 * p["samples_per_s"]
-        self.progress.setValue(done)
+        self.dashboard.plots.pacer.starved = self.throughput.report(p["samples_per_s"])
+        set_progress_later(self.progress, done)
         self.progress.setFormat(f"epoch {p['epoch']}/{p['epochs']}")
         if self.epoch_shown != (p["epoch"], p["epochs"]):
             self.epoch_shown = (p["epoch"], p["epochs"])
@@ -649,7 +671,10 @@ class TrainingController(QtCore.QObject):
     def _on_epoch(self, row: dict[str, Any]) -> None:
         self.history.append(row)
         self.dashboard.plots.add_epoch(row)
-        self._diagnose()
+        if self._frame.isActive():  # live: the doctor reads the run on the frame timer, at most every DOCTOR_S
+            self._pending["diagnose"] = True
+        else:
+            self._diagnose()
         self._pending["badges"] = row
 
     def _on_insights(self, data: dict[str, Any]) -> None:
@@ -677,6 +702,7 @@ class TrainingController(QtCore.QObject):
     def _on_finished(self, data: dict[str, Any]) -> None:
         self._frame.stop()
         self._apply_pending(final=True)
+        self.dashboard.doctor.hold_height(False)
         plots = self.dashboard.plots
         plots.stop_redrawing()
         self.progress.hide()
@@ -776,6 +802,15 @@ class TrainingController(QtCore.QObject):
         ):
             with contextlib.suppress(RuntimeError, TypeError):
                 signal.disconnect(slot)
+
+
+def set_progress_later(bar: QtWidgets.QProgressBar, value: int) -> None:
+    """`bar.setValue(value)`, painted with the next frame: QProgressBar repaints at once when its
+    text changes, and that synchronous repaint flushes every pending update of the window with it
+    (all the live plots, in the middle of handling one message)."""
+    bar.setUpdatesEnabled(False)
+    bar.setValue(value)
+    bar.setUpdatesEnabled(True)  # schedules an ordinary update
 
 
 def _shown_setting(training: dict[str, Any], name: str) -> int:

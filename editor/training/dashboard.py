@@ -13,6 +13,8 @@ from editor.training.plots import LivePlots
 from editor.training.runs_panel import RunsPanel
 from editor.training.settings_form import TrainingSettingsForm
 
+PACE_NOTE_WIDTH = 330
+
 
 def flatten(row: dict[str, Any]) -> dict[str, Any]:
     """{"grad_norm": {"fc1": 0.1}} -> {"grad_norm.fc1": 0.1}; lists become text."""
@@ -55,6 +57,16 @@ class TrainingDashboard(QtWidgets.QWidget):
             label.setWordWrap(True)
             label.setMinimumWidth(width)
         self.edited.hide()
+        # says when the plots update less often and in less detail (a busy machine: training comes first);
+        # a fixed width, so its text coming and going never re-lays the header or the plots below
+        self.pace_note = QtWidgets.QLabel()
+        self.pace_note.setObjectName("paceNote")
+        self.pace_note.setStyleSheet("#paceNote { color: #c9a74a; }")
+        self.pace_note.setFixedWidth(PACE_NOTE_WIDTH)
+        self.pace_note.setToolTip(
+            "The computer's cores are busy: the live plots, samples and training doctor refresh less often "
+            "so training keeps its speed. No value is lost; the curves are complete when the run ends."
+        )
         help_button = QtWidgets.QPushButton("Reading the curves")
         help_button.setObjectName("linkButton")
         help_button.clicked.connect(self.help_requested)
@@ -70,6 +82,7 @@ class TrainingDashboard(QtWidgets.QWidget):
         header.addWidget(self.title)
         header.addWidget(self.edited)
         header.addStretch(1)
+        header.addWidget(self.pace_note)
         for button in (help_button, png, csv_button):
             header.addWidget(button)
         live = QtWidgets.QWidget()
@@ -87,6 +100,13 @@ class TrainingDashboard(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
+
+    def show_pace_note(self, text: str) -> None:
+        """The note on coarser live updates ('' hides its text; the label keeps its place)."""
+        metrics = self.pace_note.fontMetrics()
+        shown = metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, PACE_NOTE_WIDTH)
+        if shown != self.pace_note.text():
+            self.pace_note.setText(shown)
 
     def save_png(self, path: str) -> bool:
         return self.plots.grab().save(path)

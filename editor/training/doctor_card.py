@@ -40,7 +40,15 @@ class DoctorCard(QtWidgets.QFrame):
         layout.setContentsMargins(10, 6, 10, 6)
         layout.addWidget(self.label)
         self.diagnosis = Diagnosis()
+        self.holding = False
         self.show_diagnosis(self.diagnosis)
+
+    def hold_height(self, hold: bool) -> None:
+        """While a run trains, the card may grow but never shrinks: a finding's evidence changes with
+        each reading, and a card that gained and lost a line every epoch re-laid (and repainted) every
+        plot below it. After the run it takes its natural height again."""
+        self.holding = hold
+        self.setMinimumHeight(self.height() if hold and self.isVisible() else 0)
 
     def show_history(
         self, history: Sequence[dict[str, Any]], diverged: str | None = None, grad_clip: float = 0.0
@@ -51,7 +59,16 @@ class DoctorCard(QtWidgets.QFrame):
         self.diagnosis = diagnosis
         self.label.setText(card_html(diagnosis))
         self.setToolTip("\n".join(f.line() for f in diagnosis.findings))
+        if self.holding:
+            self.setMinimumHeight(max(self.minimumHeight(), self.height_for_text()))
         return diagnosis
+
+    def height_for_text(self) -> int:
+        """The height the card needs for its text at its present width (the label wraps)."""
+        layout = self.layout()
+        if layout.hasHeightForWidth() and self.width() > 0:
+            return layout.totalHeightForWidth(self.width())
+        return self.sizeHint().height()
 
     @property
     def text(self) -> str:

@@ -5,7 +5,9 @@ repaints at its normal rate; when its own ticks arrive late (the process waited 
 or its work per tick takes more than its share of the interval, the interval grows, so the
 UI repaints less often and the child keeps its core; on a machine whose load exceeds its cores,
 the same happens while the editor process takes more than `cpu_share` of a core. When the ticks are on time again and
-cheap, the interval shrinks back. Qt-free: the owner measures and applies the interval.
+cheap, the interval shrinks back. The owner may also say the training child is starved (its
+throughput fell well below the best of this run, see `ThroughputWatch`): that backs off too, as a
+late tick does. Qt-free: the owner measures and applies the interval.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class Pacer:
         self.interval_ms = base_ms
         self._expected: float | None = None  # when the current tick should have fired (perf_counter)
         self._late = 0.0
+        self.starved = False  # set by the owner: the training child runs well below its best speed
 
     @property
     def backed_off(self) -> bool:
@@ -57,6 +60,11 @@ class Pacer:
         self._late = 0.0
         self._cpu = self._wall = None
         self.share = 0.0
+        self.starved = False
+
+    def backed_off_by(self, factor: float) -> bool:
+        """Whether the interval has grown to at least `factor` times the base (clearly coarser updates)."""
+        return self.interval_ms >= factor * self.base_ms
 
     def tick_started(self, now: float | None = None) -> float:
         """Call first thing in the tick; returns how late it fired, in ms (0 for the first)."""
@@ -74,8 +82,10 @@ class Pacer:
         now = time.perf_counter() if now is None else now
         interval = self.interval_ms
         hungry = self.share > self.cpu_share and self.machine_busy()
-        busy = self._late > self.late_fraction * interval or work_ms > self.budget * interval or hungry
-        quiet = self._late < 0.1 * interval and work_ms < 0.5 * self.budget * interval and not hungry
+        busy = self._late > self.late_fraction * interval or work_ms > self.budget * interval or hungry or self.starved
+        quiet = (
+            self._late < 0.1 * interval and work_ms < 0.5 * self.budget * interval and not hungry and not self.starved
+        )
         if busy:
             interval = min(self.max_ms, round(interval * GROW))
         elif quiet:
@@ -83,6 +93,38 @@ class Pacer:
         self.interval_ms = interval
         self._expected = now + interval / 1000
         return interval
+
+
+class ThroughputWatch:
+    """Whether the training child is starved: its smoothed samples/s below `fraction` of the best
+    smoothed rate of this run (after `warmup` reports, so the first slow batches set no bar)."""
+
+    def __init__(self, fraction: float = 0.85, warmup: int = 5, smoothing: float = 0.7):
+        self.fraction = fraction
+        self.warmup = warmup
+        self.smoothing = smoothing
+        self.reset()
+
+    def reset(self) -> None:
+        self.rate = 0.0
+        self.best = 0.0
+        self.reports = 0
+
+    def report(self, samples_per_s: float) -> bool:
+        """Record one reported rate; returns whether the child is starved now."""
+        if not samples_per_s > 0:
+            return self.starved
+        self.reports += 1
+        self.rate = (
+            samples_per_s if self.reports == 1 else self.smoothing * self.rate + (1 - self.smoothing) * samples_per_s
+        )
+        if self.reports > self.warmup:
+            self.best = max(self.best, self.rate)
+        return self.starved
+
+    @property
+    def starved(self) -> bool:
+        return self.best > 0 and self.rate < self.fraction * self.best
 
 
 _busy_checked = 0.0

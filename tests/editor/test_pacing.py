@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from editor.training.pacing import Pacer
+from editor.training.pacing import Pacer, ThroughputWatch
 
 
 def run(pacer: Pacer, ticks: int, late_ms: float, work_ms: float, burn_cpu_ms: float = 0.0) -> int:
@@ -49,3 +49,22 @@ def test_a_hungry_ui_backs_off_only_when_the_machine_is_busy():
     assert run(quiet, 8, late_ms=0, work_ms=1, burn_cpu_ms=10) == 25
     busy = Pacer(25, 250, machine_busy=lambda: True)
     assert run(busy, 8, late_ms=0, work_ms=1, burn_cpu_ms=10) > 25 and busy.share > 0.1
+
+
+def test_a_starved_child_backs_the_ui_off_until_it_trains_at_speed_again():
+    pacer = Pacer(25, 250, machine_busy=lambda: False)
+    pacer.starved = True  # on-time, cheap ticks: only the child's speed says the UI should give way
+    assert run(pacer, 6, late_ms=0, work_ms=1) >= 100 and pacer.backed_off_by(4)
+    pacer.starved = False
+    assert run(pacer, 60, late_ms=0, work_ms=1) == 25 and not pacer.backed_off_by(4)
+
+
+def test_the_throughput_watch_compares_with_the_best_speed_of_this_run():
+    watch = ThroughputWatch(fraction=0.85, warmup=3, smoothing=0.5)
+    assert not any(watch.report(rate) for rate in (100.0, 1000.0, 1000.0))  # warming up: no bar yet
+    assert not any(watch.report(1000.0) for _ in range(5))
+    assert not watch.report(0.0)  # a report without a rate changes nothing
+    assert [watch.report(400.0) for _ in range(3)][-1]  # well under the best: starved
+    assert not [watch.report(1000.0) for _ in range(6)][-1]  # back at speed
+    watch.reset()
+    assert not watch.starved and watch.best == 0.0
