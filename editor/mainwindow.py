@@ -22,6 +22,7 @@ from editor.canvas.canvas import Canvas
 from editor.canvas.collapsed import collapse_selection, expand_selection
 from editor.canvas.find import FindBar
 from editor.canvas.minimap import Minimap
+from editor.canvas.thumbnail import install_thumbnails
 from editor.document import GraphDocument
 from editor.example_path import example_summary, grouped_examples
 from editor.experiments import install_experiments
@@ -135,6 +136,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addDockWidget(Area.RightDockWidgetArea, self.insights_dock)
         self.tabifyDockWidget(self.help_dock, self.insights_dock)
         self.data_dock = install_data_preview(self)  # the Dataset's samples, balance and columns, beside Help
+        install_thumbnails(self)  # a few samples (or a table glyph) on each Dataset node
         self.inspector = install_inspector(self)  # tabbed beside Insights
         self.code_dock = install_code_view(self)  # the graph's Python, tabbed beside Help
         self.help_dock.raise_()
@@ -696,6 +698,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.live.shutdown(wait)
         self.code_view.shutdown(wait)
         self.data_preview.shutdown(wait)
+        self.dataset_thumbnails.shutdown(wait)
 
 
 def show_shortcuts_in_tooltips(actions: list[QtGui.QAction]) -> None:

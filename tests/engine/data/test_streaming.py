@@ -10,6 +10,7 @@ import torch
 from PIL import Image
 
 from engine.data import DataError, describe, load_dataset, streaming_split
+from engine.data.preview import preview_dataset
 from engine.data.streaming import STREAM_ABOVE_ENV, LazyImages, wants_streaming
 from engine.data.streaming_split import StreamedImages
 from engine.graph import Graph
@@ -149,3 +150,10 @@ def test_a_daemonic_process_decodes_on_threads_the_same_batches(folder, monkeypa
     for a, b in zip(by_threads, by_processes, strict=True):
         assert torch.equal(a["x"], b["x"]) and torch.equal(a["y"], b["y"])
     assert torch.equal(torch.cat([b["x"] for b in by_threads]), data.train_x[order])
+
+
+def test_the_preview_of_a_streamed_folder_decodes_only_its_samples(folder):
+    streamed, whole = preview_dataset(params(folder, "on")), preview_dataset(params(folder, "off"))
+    assert isinstance(streamed.samples, np.ndarray) and np.array_equal(streamed.samples, whole.samples)
+    assert streamed.class_counts == whole.class_counts and streamed.num_samples == whole.num_samples == 120
+    assert streamed.warnings == whole.warnings  # the unreadable file is named in both
