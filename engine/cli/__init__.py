@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from engine.cli.errors import USER_ERRORS, UserError
 
-COMMANDS = ("validate", "summary", "nodes", "train", "sweep", "inspect", "export", "import", "doctor")
+COMMANDS = ("validate", "summary", "nodes", "train", "sweep", "inspect", "export", "predict", "import", "doctor")
 
 EXIT_USAGE = 2
 PROG = "python -m engine"

@@ -349,11 +349,19 @@ def save_preprocessing(folder: str | os.PathLike, preprocessing: dict[str, Any])
 
 
 def preprocessing_beside(weights: str | os.PathLike | None) -> dict[str, Any] | None:
-    """The preprocessing.json in the folder of a run's weights file, or None when there is none."""
+    """The preprocessing beside a weights file, or None when there is none: `model.preprocessing.json` beside an
+    export's `model.safetensors`, else the run folder's preprocessing.json."""
     if weights is None:
         return None
-    path = Path(weights).parent / PREPROCESSING_FILE
-    if not path.is_file():
+    path = next(
+        (
+            p
+            for p in (Path(weights).with_suffix(".preprocessing.json"), Path(weights).parent / PREPROCESSING_FILE)
+            if p.is_file()
+        ),
+        None,
+    )
+    if path is None:
         return None
     try:
         document = json.loads(path.read_text(encoding="utf-8"))

@@ -13,10 +13,10 @@ import math
 PREPARE_ROWS_SOURCE_NAMES = ("prepare_rows", "_prepare_value")
 
 
-def prepare_rows(rows: list[dict], preprocessing: dict) -> list[list[float]]:
+def prepare_rows(rows: list[dict], preprocessing: dict, first_row: int = 1) -> list[list[float]]:
     """Each row (a dict of column -> raw value, as read from the file) as the model's input values.
 
-    Gaps are filled as training filled them; a category training never saw becomes all zeros
+    Rows are numbered from `first_row` in messages. Gaps are filled as training filled them; a category training never saw becomes all zeros
     (one-hot), -1 (number) or id 0 of its column (embed). Raises ValueError naming the row and column
     for a gap training had no fill for, or a value that is not of the column's kind.
     """
@@ -24,7 +24,7 @@ def prepare_rows(rows: list[dict], preprocessing: dict) -> list[list[float]]:
     columns = preprocessing["columns"]
     scale = preprocessing.get("standardize")
     prepared = []
-    for number, row in enumerate(rows, start=1):
+    for number, row in enumerate(rows, start=first_row):
         out: list[float] = []
         offset = 0
         for column in columns:
