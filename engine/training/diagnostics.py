@@ -108,7 +108,7 @@ class DeadReluProbe:
     a unit is dead when it outputs exactly 0 for every sample seen, where such an activation's gradient is 0."""
 
     def __init__(self, modules: nn.Module, relus: Iterable[str]):
-        self.alive: dict[str, torch.Tensor] = {}
+        self.peak: dict[str, torch.Tensor] = {}  # per unit, the largest |output| seen
         self._handles = []
         for node_id in relus:
             module = modules.get_submodule(node_id)
@@ -116,12 +116,12 @@ class DeadReluProbe:
 
     def _hook(self, node_id: str):
         def hook(module, args, output):
-            # min and max over the batch, not (output != 0).any(0): same answer, far less time (no bool copy);
-            # the min counts for activations that also go negative (Hardswish between -3 and 0 is alive)
-            low, high = torch.aminmax(output.detach().reshape(output.shape[0], -1), dim=0)
-            fired = (high > 0) | (low < 0)
-            seen = self.alive.get(node_id)
-            self.alive[node_id] = fired if seen is None else seen | fired
+            # |output|'s max over the batch: a unit is alive once it is nonzero (Hardswish between -3 and 0
+            # too). On the CPU abs+amax over dim 0 takes 28 us for 360x128 where aminmax took 390 and
+            # count_nonzero 190: it was most of the validation's cost on the digits MLP.
+            peak = output.detach().reshape(output.shape[0], -1).abs().amax(0)
+            seen = self.peak.get(node_id)
+            self.peak[node_id] = peak if seen is None else torch.maximum(seen, peak)
 
         return hook
 
@@ -131,10 +131,10 @@ class DeadReluProbe:
 
     def dead_fractions(self) -> tuple[list[str], torch.Tensor | None]:
         """The ReLU node ids seen and their dead fractions, as one tensor on the device (no sync)."""
-        names = list(self.alive)
+        names = list(self.peak)
         if not names:
             return names, None
-        return names, 1.0 - torch.stack([alive.float().mean() for alive in self.alive.values()])
+        return names, torch.stack([(peak == 0).float().mean() for peak in self.peak.values()])
 
     def close(self) -> None:
         for handle in self._handles:

@@ -118,6 +118,8 @@ class OptimizerStep:
         # Which params belong to which layer, for per-layer gradient norms.
         owner = {id(p): node_id for node_id in plan.scope for p in modules.get_submodule(node_id).parameters()}
         self.param_layers = [owner[id(p)] for p in self.params]
+        self._layer_names = list(dict.fromkeys(self.param_layers))
+        self._layer_index = torch.tensor([self._layer_names.index(layer) for layer in self.param_layers])
         self._zero = torch.zeros((), device=device)
         self._autocast = (
             torch.autocast(device_type=device.type, dtype=torch.float16) if autocast else contextlib.nullcontext()
@@ -186,19 +188,20 @@ class OptimizerStep:
         0) are left out, as they say nothing about how well gradients flow; with only such steps,
         every norm is 0 and `silent_share` is 1.
         """
+        return self.norms_and_silence(samples)[0]
+
+    def norms_and_silence(self, samples: list[torch.Tensor]) -> tuple[dict[str, float], float]:
+        """`layer_norms` and `silent_share` together, read from the device in one transfer."""
         if not samples:
-            return {}
+            return {}, 0.0
         squares = torch.stack(samples).double().pow(2)  # [steps, params]
-        active = squares.sum(1) > 0
-        if bool(active.any()):
-            squares = squares[active]
-        result: dict[str, float] = {}
-        per_step: dict[str, torch.Tensor] = {}
-        for index, layer in enumerate(self.param_layers):
-            per_step[layer] = per_step.get(layer, 0) + squares[:, index]
-        for layer, sq in per_step.items():
-            result[layer] = float(sq.mean().sqrt())  # sqrt(mean over steps of ||g_layer||^2)
-        return result
+        per_layer = torch.zeros(len(samples), len(self._layer_names), dtype=squares.dtype, device=squares.device)
+        per_layer.index_add_(1, self._layer_index.to(squares.device), squares)  # [steps, layers]: ||g_layer||^2
+        silent = squares.sum(1) == 0
+        # the mean over the steps that had gradients (silent rows are all zero, so they add nothing to the sum)
+        active = (~silent).sum().clamp(min=1)
+        numbers = torch.cat([(per_layer.sum(0) / active).sqrt(), silent.double().mean().reshape(1)]).tolist()
+        return dict(zip(self._layer_names, numbers[:-1], strict=True)), numbers[-1]
 
     @staticmethod
     def silent_share(samples: list[torch.Tensor]) -> float:

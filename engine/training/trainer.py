@@ -296,7 +296,7 @@ class Trainer:
         row = self._epoch_row(epoch, sums, seconds)
         row["grad_norm"] = {}
         for step, samples in zip(steps, grad_samples, strict=True):
-            norms, silent = step.layer_norms(samples), step.silent_share(samples)
+            norms, silent = step.norms_and_silence(samples)
             for layer, value in norms.items():
                 row["grad_norm"].setdefault(layer, value)
             if silent:  # steps a satisfied loss gave no gradient (engine/training/health.py: not vanishing)

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from engine.training import Callback, MetricsWriter, TrainingControl
 from engine.training.callbacks import batch_lines
@@ -122,3 +123,20 @@ def test_metrics_files_are_written_at_most_every_interval_and_completely_at_the_
 )
 def test_batch_lines_are_what_json_writes(rows):
     assert batch_lines(rows) == "".join(json.dumps(row, allow_nan=True) + "\n" for row in rows)
+
+
+def test_layer_gradient_norms_leave_out_silent_steps_and_come_in_one_read(digits):
+    """RMS over the steps that had gradients of each layer's norm; the share of steps with none."""
+    step = Trainer(tiny_mlp(epochs=1), data=digits).steps[0]
+    assert step.param_layers == ["fc1", "fc1", "fc2", "fc2"]  # weight and bias of each
+    samples = [
+        torch.tensor([3.0, 4.0, 1.0, 0.0]),
+        torch.zeros(4),  # a step whose loss gave no gradient at all
+        torch.tensor([0.0, 0.0, 2.0, 2.0]),
+    ]
+    norms, silent = step.norms_and_silence(samples)
+    assert norms == pytest.approx({"fc1": math.sqrt((25 + 0) / 2), "fc2": math.sqrt((1 + 8) / 2)}, rel=1e-12)
+    assert silent == pytest.approx(1 / 3)
+    assert step.layer_norms(samples) == norms and step.silent_share(samples) == pytest.approx(silent)
+    assert step.norms_and_silence([torch.zeros(4)]) == ({"fc1": 0.0, "fc2": 0.0}, 1.0)
+    assert step.norms_and_silence([]) == ({}, 0.0)
