@@ -43,10 +43,14 @@ FIRST_BATCH: list[float] = []  # seconds from Train (job sent to a fresh, warmed
 def plain_child(epochs: int, results) -> None:
     """Baseline: the trainer alone, in a spawned process with the same thread count."""
     from engine.graph import load_graph
-    from engine.runs.worker import UI_CORES
+    from engine.runs.worker import UI_CORES, own_scheduling_group
     from engine.training.threads import apply_threads, training_thread_choice
     from engine.training.trainer import Trainer
 
+    # In a session of its own like the editor's training child: on a busy machine Linux's autogroup
+    # shares the CPU between sessions, and a baseline left in the bench's session got less of it
+    # (streaming / no UI read 1.1-1.5 at load 10).
+    own_scheduling_group()
     graph = load_graph(EXAMPLE)
     trainer = Trainer(graph, settings={"epochs": epochs, "device": "cpu"})
     apply_threads(training_thread_choice(trainer, reserve_cores=UI_CORES))  # as the editor's child chooses
