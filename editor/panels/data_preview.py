@@ -20,6 +20,7 @@ from editor.training.insights_view import to_qimage
 from engine.data.describe import AUGMENT_PARAMS
 from engine.data.info import DataError
 from engine.data.preview import DataPreview, preview_dataset
+from engine.data.table_columns import with_column_setting
 
 if TYPE_CHECKING:
     from editor.mainwindow import MainWindow
@@ -89,6 +90,8 @@ class DataPreviewPanel(QtWidgets.QWidget):
     """Shows `engine.data.preview.DataPreview` for one Dataset node."""
 
     _loaded = QtCore.Signal(str, object)  # from the reading thread: (request key, DataPreview or error text)
+    # a table column's setting chosen from the columns table's menu: (column, word of `columns`, e.g. "median")
+    column_setting = QtCore.Signal(str, str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -126,8 +129,13 @@ class DataPreviewPanel(QtWidgets.QWidget):
             table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
             table.verticalHeader().setVisible(False)
             table.setMinimumHeight(120)
+        self.columns.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.CustomContextMenu)
+        self.columns.customContextMenuRequested.connect(self._column_menu)
         self.balance_title = QtWidgets.QLabel("<b>Class balance</b>")
         self.columns_title = QtWidgets.QLabel("<b>Columns</b> (in the file's units)")
+        self.columns.setToolTip(
+            "A table's column: right-click to exclude it, encode it or choose how its gaps are filled"
+        )
         body = QtWidgets.QWidget()
         layout = QtWidgets.QVBoxLayout(body)
         for widget in (
@@ -249,6 +257,32 @@ class DataPreviewPanel(QtWidgets.QWidget):
             [[c.name, *(f"{v:.4g}" for v in (c.mean, c.std, c.minimum, c.maximum)), str(c.missing)] for c in stats],
         )
 
+    def column_menu(self, row: int) -> QtWidgets.QMenu | None:
+        """The settings a table's column can take (exclude, encoding, how gaps are filled); None for other data."""
+        if self.preview is None or row >= len(self.preview.columns) or not self.preview.columns[row].kind:
+            return None
+        column = self.preview.columns[row]
+        menu = QtWidgets.QMenu(self)
+        menu.setToolTipsVisible(True)
+        choices = [("Use as a feature", "feature")] if column.kind == "excluded" else [("Exclude", "exclude")]
+        if column.kind not in ("excluded", "empty"):
+            choices += [(None, None), ("One-hot encode", "onehot"), ("Embed (ids)", "embed"), ("As a number", "number")]
+            choices += [(None, None), ("Fill gaps: mean", "mean"), ("Fill gaps: median", "median")]
+            choices += [("Fill gaps: most frequent", "most_frequent"), ("Drop rows with a gap", "drop_rows")]
+        for text, word in choices:
+            if text is None:
+                menu.addSeparator()
+                continue
+            action = menu.addAction(text)
+            action.setToolTip(f"sets '{column.name}: {word}' in the Dataset's columns")
+            action.triggered.connect(lambda _=False, w=word: self.column_setting.emit(column.name, w))
+        return menu
+
+    def _column_menu(self, position: QtCore.QPoint) -> None:
+        menu = self.column_menu(self.columns.rowAt(position.y()))
+        if menu is not None:
+            menu.exec(self.columns.viewport().mapToGlobal(position))
+
     def _show_samples(self, p: DataPreview) -> None:
         images = p.kind == "images"
         augmenting = images and bool(self.augment_settings)
@@ -342,6 +376,22 @@ class DataPreviewFollower(QtCore.QObject):
         self._timer.timeout.connect(self.refresh)
         window.document.changed.connect(self._timer.start)
         window.canvas.selection_changed.connect(self.on_selection)
+        panel.column_setting.connect(self.set_column)
+
+    def set_column(self, column: str, word: str) -> None:
+        """Set one column's setting on the Dataset node the panel shows (one undoable edit of its `columns`)."""
+        node_id = self.node_id
+        if node_id is None or node_id not in self.window.document.graph.nodes:
+            return
+
+        current = str(self.window.document.graph.nodes[node_id].params.get("columns", ""))
+        try:
+            changed = with_column_setting(current, column, word)
+        except DataError:  # the typed text does not read: the node already says why; leave it to the user
+            return
+        self.window.document.edit(
+            f"column {column}: {word}", lambda graph: graph.nodes[node_id].params.__setitem__("columns", changed)
+        )
 
     def on_selection(self, node_ids: list[str]) -> None:
         graph = self.window.document.graph

@@ -9,7 +9,7 @@ Node-wide `categorical` and `missing` apply to the columns it does not name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -94,6 +94,27 @@ def parse_column_settings(text: str) -> dict[str, ColumnChoice]:
             raise DataError(f"columns: '{name}' is set twice; put its settings in one entry")
         choices[name] = ColumnChoice(given.get("use"), given.get("encode"), given.get("missing"))
     return choices
+
+
+def format_column_settings(choices: dict[str, ColumnChoice]) -> str:
+    """The `columns` text for `choices`: `id: exclude; city: embed most_frequent`."""
+    entries = []
+    for name, choice in choices.items():
+        words = " ".join(w for w in (choice.use, choice.encode, choice.missing) if w)
+        entries.append(f"{name}: {words}")
+    return "; ".join(entries)
+
+
+def with_column_setting(text: str, column: str, word: str) -> str:
+    """`columns` with `word` set for `column`, replacing its word of the same kind ("feature" undoes exclude)."""
+    choices = parse_column_settings(text)
+    slot = WORDS[word]
+    changed = replace(choices.get(column, ColumnChoice()), **{slot: None if word == "feature" else word})
+    if changed == ColumnChoice():
+        choices.pop(column, None)
+    else:
+        choices[column] = changed
+    return format_column_settings(choices)
 
 
 def check_named_columns(file_name: str, choices: dict[str, ColumnChoice], columns: list[str]) -> None:

@@ -89,3 +89,28 @@ def test_a_table_shows_each_columns_kind_and_how_its_gaps_are_filled(qtbot, tmp_
     cities = {panel.sample_table.item(r, 2).text() for r in range(panel.sample_table.rowCount())}
     assert cities == {"Paris", "Rome", ""}  # the samples as the file has them, a gap left blank
     panel.shutdown()
+
+
+def test_a_columns_menu_sets_the_dataset_nodes_columns_in_one_undoable_edit(window, qtbot, tmp_path):
+    from engine.graph import Graph
+
+    path = tmp_path / "people.csv"
+    path.write_text("age,city,species\n31,Paris,cat\n40,Rome,dog\n45,Paris,cat\n22,Rome,dog\n")
+    graph = Graph(name="table")
+    graph.add_node("data.Dataset", {"dataset": "csv", "path": str(path)}, node_id="data")
+    window.document.set_graph(graph)
+    panel = window.data_preview
+    window.data_dock.raise_()
+    window.canvas.select(["data"])
+    qtbot.waitUntil(lambda: panel.preview is not None and panel.preview.dataset == "csv", timeout=20_000)
+    menu = panel.column_menu(1)  # city
+    texts = [a.text() for a in menu.actions() if not a.isSeparator()]
+    assert texts[:4] == ["Exclude", "One-hot encode", "Embed (ids)", "As a number"]
+    next(a for a in menu.actions() if a.text() == "Exclude").trigger()
+    assert window.document.graph.nodes["data"].params["columns"] == "city: exclude"
+    qtbot.waitUntil(lambda: [c.kind for c in panel.preview.columns] == ["numeric", "excluded"], timeout=20_000)
+    next(a for a in panel.column_menu(0).actions() if a.text() == "Fill gaps: median").trigger()
+    assert window.document.graph.nodes["data"].params["columns"] == "city: exclude; age: median"
+    window.document.undo_stack.undo()
+    assert window.document.graph.nodes["data"].params["columns"] == "city: exclude"
+    assert panel.column_menu(len(panel.preview.columns)) is None  # no row there

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from engine.data import DataError, describe, load_dataset
-from engine.data.table_columns import ColumnChoice, parse_column_settings, profile_column
+from engine.data.table_columns import ColumnChoice, parse_column_settings, profile_column, with_column_setting
 from engine.registry import catalog
 
 PEOPLE = """age,city,member,income,const,id,species
@@ -147,3 +147,11 @@ def test_the_dataset_node_offers_the_table_settings_only_for_tables():
         assert node.param_index[name].applies({"dataset": "csv"})
         assert not node.param_index[name].applies({"dataset": "iris"})
     assert node.param_index["missing"].default == "refuse"  # a gap is never filled unless the user says how
+
+
+def test_one_columns_setting_changes_without_touching_the_others():
+    text = "id: exclude; city: embed most_frequent"
+    assert with_column_setting(text, "city", "onehot") == "id: exclude; city: onehot most_frequent"
+    assert with_column_setting(text, "id", "feature") == "city: embed most_frequent"
+    assert with_column_setting(text, "age", "median") == "id: exclude; city: embed most_frequent; age: median"
+    assert parse_column_settings(with_column_setting(text, "age", "median"))["age"] == ColumnChoice(missing="median")
