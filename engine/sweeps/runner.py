@@ -3,13 +3,16 @@
     sweep = Sweep(graph, "mlp.json", experiment, folder)   # folder: where study.db and the tables go
     summary = sweep.run(jobs=2, on_change=print)
 
-Workers are processes started with multiprocessing *spawn* (a trial's torch threads and crashes
-stay in its process). Each loops: under the study lock, check the budget and ask Optuna for the
-next trial; train it (engine.sweeps.trial); tell Optuna. The coordinating process (this one)
-listens to the workers' events, rewrites trials.csv and trials.json after each change, restarts
-a worker that died (its trial is recorded as failed, with the exit code) and, when stopped
-(Ctrl+C, SIGTERM from the editor, `stop()`), stops the trials mid-epoch: finished trials are
-already in the storage, the interrupted ones run again on `--resume`.
+Workers are long-lived processes started with multiprocessing *spawn* (a trial's torch threads and
+crashes stay in its process): each imports torch and loads the graph once, then loops: under the
+study lock, ask Optuna for the next trial (none left: it ends); train it (engine.sweeps.trial) while
+a thread beats its heartbeat; tell Optuna. A trial touches the study a few times (ask, its values,
+its run id, its curve and result in one write, tell), not once per epoch unless pruning needs it.
+The coordinating process (this one) sleeps until a worker sends an event (a pipe each) or ends,
+rewrites trials.csv and trials.json after each change, restarts a worker that died (its trial is
+recorded as failed, with the exit code) and, when stopped (Ctrl+C, SIGTERM from the editor,
+`stop()`), stops the trials mid-epoch: finished trials are already in the storage, the interrupted
+ones run again on `--resume`.
 
 Several machines: run the same command with `--storage URL` (e.g. PostgreSQL) and `--resume` on
 each; each coordinator's workers draw from the one study, and the lock keeps SQLite on one disk
@@ -19,13 +22,14 @@ last trial; no trial is ever run twice).
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
-import queue
 import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
@@ -34,18 +38,23 @@ from engine.runs.store import RunStore
 from engine.sweeps.experiment import Experiment, save_definition
 from engine.sweeps.space import SweepSpecError
 from engine.sweeps.study import (
+    HEARTBEAT_S,
+    ask_next,
     default_storage,
+    fail_stale,
     has_work,
+    heartbeat,
     make_pruner,
     make_sampler,
     open_storage,
     queue_missing_grid_points,
     study_lock,
+    tell,
     trial_rows,
     write_tables,
 )
 
-POLL_S = 0.2
+WAKE_S = 5.0  # the coordinator wakes on events and worker exits; this is only a safety net
 MAX_CRASHES = 3  # workers dying in a row (no trial ending in between) before the sweep gives up
 STOP_WAIT_S = 60  # how long stopped workers get to write their runs before they are killed
 
@@ -166,7 +175,6 @@ class Sweep:
         self._control = TrainingControl.for_processes(self._ctx)
         self._stop_event = self._ctx.Event()
         lock = self._ctx.Lock()
-        events = self._ctx.Queue()
         job = {
             "graph": dumps_graph(self.graph),
             "graph_file": self.graph_file,
@@ -180,18 +188,22 @@ class Sweep:
             "overrides": self.overrides,
         }
         workers: dict[int, Any] = {}
+        pipes: dict[int, Connection] = {}  # worker slot -> the end its events arrive on
         current: dict[int, int] = {}  # worker slot -> trial id it is training
         crashes = 0  # workers that died since a trial last started or ended
         next_slot = 0
 
         def start_worker() -> None:
             nonlocal next_slot
-            args = ({**job, "slot": next_slot}, events, self._control)
+            receive, send = self._ctx.Pipe(duplex=False)
+            args = ({**job, "slot": next_slot}, send, self._control)
             process = self._ctx.Process(
                 target=worker_main, args=(*args, self._stop_event, lock), name=f"sweep-worker-{next_slot}"
             )
             process.start()
+            send.close()  # the worker holds the only sending end
             workers[next_slot] = process
+            pipes[next_slot] = receive
             next_slot += 1
 
         self._publish(study, on_change, "running")
@@ -200,7 +212,9 @@ class Sweep:
         previous = _install_sigterm()
         try:
             while workers:
-                changed = self._drain(events, current)
+                # wakes when a worker says something or ends; no polling (stop() ends the workers too)
+                wait([*pipes.values(), *(p.sentinel for p in workers.values())], timeout=WAKE_S)
+                changed = self._drain(pipes, current)
                 if changed:  # a trial started or ended: the workers are working
                     crashes = 0
                 for slot, process in list(workers.items()):
@@ -208,7 +222,9 @@ class Sweep:
                         continue
                     process.join()
                     del workers[slot]
-                    self._drain(events, current)
+                    self._drain(pipes, current)
+                    if slot in pipes:
+                        pipes.pop(slot).close()
                     trial_id = current.pop(slot, None)
                     if process.exitcode == 0:
                         continue
@@ -224,7 +240,7 @@ class Sweep:
                     self._publish(study, on_change, "running")
         except KeyboardInterrupt:
             self.stop()
-            self._wait(workers, events, current)
+            self._wait(workers, pipes, current)
         finally:
             _restore_sigterm(previous)
         status = "stopped" if self._stopping else "finished"
@@ -246,29 +262,32 @@ class Sweep:
         if self._control is not None:
             self._control.stop()
 
-    def _wait(self, workers: dict[int, Any], events, current: dict[int, int]) -> None:
+    def _wait(self, workers: dict[int, Any], pipes: dict[int, Connection], current: dict[int, int]) -> None:
         deadline = time.monotonic() + STOP_WAIT_S
         for process in workers.values():
             process.join(max(0.1, deadline - time.monotonic()))
             if process.is_alive():
                 process.kill()
                 process.join()
-        self._drain(events, current)
+        self._drain(pipes, current)
 
-    def _drain(self, events, current: dict[int, int]) -> bool:
+    @staticmethod
+    def _drain(pipes: dict[int, Connection], current: dict[int, int]) -> bool:
+        """Read every event waiting ("started"/"finished", slot, trial id); whether there was one.
+        A pipe whose worker has gone is dropped (its process is handled by the caller)."""
         changed = False
-        try:
-            message = events.get(timeout=POLL_S)
-            while True:
-                kind, slot, trial_id = message
-                if kind == "started":
-                    current[slot] = trial_id
-                else:
-                    current.pop(slot, None)
-                changed = True
-                message = events.get_nowait()
-        except queue.Empty:
-            pass
+        for slot, pipe in list(pipes.items()):
+            try:
+                while pipe.poll():
+                    kind, _, trial_id = pipe.recv()
+                    if kind == "started":
+                        current[slot] = trial_id
+                    else:
+                        current.pop(slot, None)
+                    changed = True
+            except (EOFError, OSError):
+                del pipes[slot]
+                pipe.close()
         return changed
 
     def _publish(self, study, on_change, status: str) -> list[dict[str, Any]]:
@@ -284,7 +303,7 @@ def worker_main(job: dict[str, Any], events, control, stop_event, lock) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator handles Ctrl+C and stops us cleanly
     import optuna
 
-    from engine.sweeps.trial import TrialContext, TrialFailed, TrialInterrupted, run_trial
+    from engine.sweeps.trial import TrialContext
     from engine.training.threads import ThreadChoice, apply_threads
 
     apply_threads(ThreadChoice(job["threads"], "sweep", 0, os.cpu_count() or 1, 0.0))
@@ -311,36 +330,39 @@ def worker_main(job: dict[str, Any], events, control, stop_event, lock) -> None:
         job["overrides"],
     )
     slot = job["slot"]
+    stale_checked = -math.inf
     while not stop_event.is_set():
-        asking = _HeldOnce(study_lock(job["storage"], lock))
-
-        def objective(trial: optuna.Trial, asking: _HeldOnce = asking) -> float:
-            asking.release()  # the trial has been asked for: another worker may ask now
-            events.put(("started", slot, trial._trial_id))
-            return run_trial(trial, context)
-
-        try:
-            if not has_work(study, experiment):
+        with study_lock(job["storage"], lock):  # "is there work left? then ask": one worker at a time
+            if time.monotonic() - stale_checked >= HEARTBEAT_S:  # a lost machine's trial frees its budget
+                fail_stale(study)
+                stale_checked = time.monotonic()
+            trial = ask_next(study, experiment)
+            if trial is None:
                 break
-            study.optimize(objective, n_trials=1, catch=(TrialFailed, TrialInterrupted))
-        finally:
-            asking.release()
-        events.put(("finished", slot, None))
+        events.send(("started", slot, trial._trial_id))
+        with heartbeat(storage, trial._trial_id):
+            state, value = _train(trial, context, study)
+        tell(study, trial, value, state)
+        events.send(("finished", slot, trial._trial_id))
 
 
-class _HeldOnce:
-    """A lock (context manager) taken now and released by whichever comes first: the objective, once
-    Optuna has asked for its trial, or the loop's `finally` when the ask itself failed."""
+def _train(trial, context, study) -> tuple[Any, float | None]:
+    """Run the trial: (state, value) to tell Optuna. An error outside training (the storage gone) fails
+    the trial and ends the worker with it, as `study.optimize` would; the coordinator starts another."""
+    import optuna
+    from optuna.trial import TrialState
 
-    def __init__(self, manager):
-        self.manager = manager
-        manager.__enter__()
-        self.held = True
+    from engine.sweeps.trial import TrialFailed, TrialInterrupted, run_trial
 
-    def release(self) -> None:
-        if self.held:
-            self.held = False
-            self.manager.__exit__(None, None, None)
+    try:
+        return None, run_trial(trial, context)  # None: Optuna completes it (or fails an unusable value)
+    except optuna.TrialPruned:
+        return TrialState.PRUNED, None
+    except (TrialFailed, TrialInterrupted):  # the message (or none: interrupted) is stored on the trial
+        return TrialState.FAIL, None
+    except Exception:
+        tell(study, trial, None, TrialState.FAIL)
+        raise
 
 
 def _warm_lazy_imports() -> None:

@@ -18,6 +18,7 @@ import io
 import json
 import math
 import os
+import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -106,6 +107,88 @@ def suggest(trial: optuna.Trial, param: SweptParam) -> Any:
         steps = math.floor((param.high - param.low) / param.step + 1e-9)
         return trial.suggest_float(name, param.low, param.low + steps * param.step, step=param.step)
     return trial.suggest_float(name, param.low, param.high, log=log)
+
+
+def store_outcome(study: optuna.Study, trial_id: int, curve: dict[int, float], attrs: dict[str, Any]) -> None:
+    """A trial's epoch curve (Optuna's intermediate values, the steps not stored yet) and user attributes,
+    in one transaction: one commit where Optuna's calls make one per epoch and per attribute. Optuna has
+    no batched write, so for a relational storage this writes its rows with its own models in one session;
+    any other storage gets the public calls."""
+    backend = getattr(study._storage, "_backend", study._storage)
+    if not isinstance(backend, optuna.storages.RDBStorage):
+        for step, value in curve.items():
+            study._storage.set_trial_intermediate_value(trial_id, step, value)
+        for key, value in attrs.items():
+            study._storage.set_trial_user_attr(trial_id, key, value)
+        return
+    from optuna.storages._rdb import models
+    from optuna.storages._rdb.storage import _create_scoped_session
+
+    with _create_scoped_session(backend.scoped_session, True) as session:
+        trial = models.TrialModel.find_or_raise_by_id(trial_id, session)
+        backend.check_trial_is_updatable(trial_id, trial.state)
+        for step, value in curve.items():
+            stored, kind = models.TrialIntermediateValueModel.intermediate_value_to_stored_repr(value)
+            session.add(
+                models.TrialIntermediateValueModel(
+                    trial_id=trial_id, step=step, intermediate_value=stored, intermediate_value_type=kind
+                )
+            )
+        for key, value in attrs.items():
+            backend._set_trial_attr_without_commit(session, models.TrialUserAttributeModel, trial_id, key, value)
+
+
+@contextlib.contextmanager
+def heartbeat(storage: optuna.storages.RDBStorage, trial_id: int) -> Iterator[None]:
+    """Beat for the trial every HEARTBEAT_S while it runs (what `study.optimize` does; workers ask and
+    tell themselves), so a machine that vanishes has its trial failed by `fail_stale` elsewhere.
+    The beats, the first included, are written on a thread: training does not wait for them."""
+    done = threading.Event()
+
+    def beat() -> None:
+        while True:
+            storage.record_heartbeat(trial_id)
+            if done.wait(HEARTBEAT_S):
+                return
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{trial_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+def ask_next(study: optuna.Study, experiment: Experiment) -> optuna.Trial | None:
+    """The next trial, or None when the budget or the grid is used up (call under `study_lock`).
+
+    Workers ask and tell themselves (rather than `study.optimize`, which wrote each epoch's report
+    apart) and beat with `heartbeat`, so Optuna's warning that heartbeats go with `optimize` does not
+    apply. A grid takes its next queued point in one read: `has_work` then `ask` read the queue twice,
+    a few milliseconds a trial on SQLite (bench/bench_sweep.py)."""
+    if experiment.strategy == "grid":
+        trial_id = study._pop_waiting_trial_id()  # what `ask` does first; None: the queue is empty
+        return None if trial_id is None else optuna.Trial(study, trial_id)
+    if not has_work(study, experiment):
+        return None
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Heartbeat of storage is supposed to be used with Study.optimize")
+        return study.ask()
+
+
+def tell(study: optuna.Study, trial: optuna.Trial, value: float | None, state: TrialState | None) -> None:
+    """`study.tell` without the copy of the finished trial it reads back and returns (unused here)."""
+    from optuna.study._tell import _tell_with_warning
+
+    _tell_with_warning(study, trial, value, state)
+
+
+def fail_stale(study: optuna.Study) -> None:
+    """Fail the running trials whose workers stopped beating GRACE_S ago (a machine lost mid-trial)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)
 
 
 def trial_attrs(trial: FrozenTrial) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from engine.graph import Graph
 from engine.runs.record import run_record, write_record
 from engine.runs.store import METRICS, WEIGHTS, RunStore
 from engine.sweeps.experiment import Experiment, apply_values
-from engine.sweeps.study import suggest
+from engine.sweeps.study import store_outcome, suggest
 from engine.training.callbacks import Callback, MetricsWriter
 
 
@@ -48,12 +48,16 @@ class TrialContext:
 
 
 class ReportToTrial(Callback):
-    """Reports the metric after each epoch; with pruning on, stops the run when Optuna says so."""
+    """Keeps the metric after each epoch. With pruning on, reports it to the study at once and stops
+    the run when Optuna says so (the pruner compares the stored curves); without, the curve is stored
+    with the trial's result in one write when it ends: a write per epoch was a database commit per
+    epoch, most of what a sweep cost over the same runs one by one (bench/bench_sweep.py)."""
 
     def __init__(self, trial: optuna.Trial, metric: str, direction: str, prune: bool):
         self.trial, self.metric, self.prune = trial, metric, prune
         self.pick = max if direction == "maximize" else min
         self.best: float | None = None
+        self.curve: dict[int, float] = {}  # epoch -> metric, not yet in the study
 
     def on_epoch_end(self, trainer, epoch: int, metrics: dict[str, Any]) -> None:
         value = metrics.get(self.metric)
@@ -61,8 +65,11 @@ class ReportToTrial(Callback):
             return
         value = float(value)
         self.best = value if self.best is None else self.pick(self.best, value)
+        if not self.prune:
+            self.curve[epoch] = value
+            return
         self.trial.report(value, epoch)
-        if self.prune and self.trial.should_prune():
+        if self.trial.should_prune():
             raise optuna.TrialPruned(f"pruned after epoch {epoch}: {self.metric} {value:.4g}")
 
 
@@ -110,8 +117,8 @@ def run_trial(trial: optuna.Trial, context: TrialContext) -> float:
     result = {"seconds": round(seconds, 3), "epochs": len(trainer.history) if trainer else 0, "best": reporter.best}
     if error is not None and status != "stopped":
         result["message"] = f"{status}: {error}" if status == "diverged" else error
-    # one write (each is a database commit): the table reads "result" (engine/sweeps/study.py)
-    trial.set_user_attr("result", result)
+    # one write (one database commit) for the curve and the result the table reads (engine/sweeps/study.py)
+    store_outcome(trial.study, trial._trial_id, reporter.curve, {"result": result})
     if status == "stopped":
         raise TrialInterrupted("stopped")
     if status == "pruned":

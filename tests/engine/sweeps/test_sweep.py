@@ -77,6 +77,11 @@ def test_a_stopped_sweep_keeps_its_finished_trials_and_resume_runs_only_the_rest
     assert sorted(r["params"]["adam.lr"] for r in complete) == [0.001, 0.003, 0.01, 0.03, 0.1]  # each point once
     for number, row in done.items():  # the finished trials were not run again
         assert next(r for r in second.rows if r["trial"] == number)["run_id"] == row["run_id"]
+    # without pruning a trial's curve is stored in one write when it ends: still every epoch's metric
+    curves = _curves(folder)
+    for row in complete:
+        history = RunStore.beside(graph_file).get(row["run_id"]).history()
+        assert list(curves[row["trial"]].values()) == pytest.approx([entry["val_acc"] for entry in history])
 
 
 def test_two_worker_processes_share_one_sqlite_grid_each_point_once_and_failures_do_not_stop_it(graph_file, tmp_path):
@@ -113,3 +118,53 @@ def test_two_worker_processes_share_one_sqlite_grid_each_point_once_and_failures
     assert csv[0] == "trial,fc2.out_features,adam.lr,state,best_val_acc,epochs,seconds,run_id,message"
     assert len(csv) == 7 and table["status"] == "finished"
     assert json.loads((folder / "experiment.json").read_text())["experiment"]["strategy"] == "grid"
+
+
+def _curves(folder):
+    import optuna
+
+    from engine.sweeps.study import default_storage
+
+    trials = optuna.load_study(study_name="exp", storage=default_storage(folder)).get_trials()
+    return {t.number: t.intermediate_values for t in trials}
+
+
+def test_pruning_reports_each_epoch_and_stops_a_poor_trial(graph_file, tmp_path):
+    from engine.graph import load_graph
+
+    graph = load_graph(graph_file)
+    graph.training.update(epochs=3)
+    save_graph(graph, graph_file)
+    # with pruning the curve is reported each epoch; three good trials, then one that cannot learn
+    points = "adam.lr=0.01,0.02,0.03,0.0000001"
+    pruned = _sweep(graph_file, tmp_path / "pruned", points, strategy="grid", prune=True).run(jobs=1)
+    states = {r["params"]["adam.lr"]: r["state"] for r in pruned.rows}
+    assert states == {0.01: "complete", 0.02: "complete", 0.03: "complete", 0.0000001: "pruned"}
+    curves = _curves(tmp_path / "pruned")
+    assert all(len(curves[n]) == 3 for n in range(3)) and 1 <= len(curves[3]) < 3
+
+
+def test_a_worker_killed_mid_trial_fails_that_trial_and_another_worker_finishes_the_grid(graph_file, tmp_path):
+    import multiprocessing
+    import os
+    import signal
+
+    from engine.graph import load_graph
+
+    graph = load_graph(graph_file)
+    graph.training.update(epochs=60)  # long enough that the kill lands inside the first trial
+    save_graph(graph, graph_file)
+    sweep = _sweep(graph_file, tmp_path / "exp", "adam.lr=0.01,0.003", strategy="grid")
+    killed = []
+
+    def kill_the_first_worker(rows):
+        if not killed and any(r["state"] == "running" for r in rows):
+            worker = next(p for p in multiprocessing.active_children() if p.name == "sweep-worker-0")
+            os.kill(worker.pid, signal.SIGKILL)
+            killed.append(worker.pid)
+
+    summary = sweep.run(jobs=1, on_change=kill_the_first_worker)
+    assert killed and summary.status == "finished"
+    by_trial = {r["trial"]: r for r in summary.rows}
+    assert by_trial[0]["state"] == "failed" and "killed by signal 9" in by_trial[0]["message"]
+    assert by_trial[1]["state"] == "complete" and summary.counts == {"failed": 1, "complete": 1}
