@@ -49,7 +49,7 @@ def _prepare_value(value: object, column: dict, markers: set) -> float:
     """A number, 0/1, or the category's index (-1 for one training never saw), with gaps filled."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip().lower() in markers:
         if column["fill"] is None:
-            raise ValueError("a missing value, and training had no gaps to learn a fill for this column")
+            raise ValueError("a missing value, and training did not fill gaps in this column (refused or rows dropped)")
         value = column["fill"]
     if column["kind"] == "categorical":
         text = value if isinstance(value, str) else f"{value:g}"
