@@ -7,9 +7,11 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engine.data import DataError, describe, load_dataset
-from engine.data.load import split_indices
+from engine.data.load import TEST_SEED_OFFSET, split_indices
 from engine.data.table_rows import prepare_rows
 from tests.engine.data.test_table_columns import PEOPLE
 
@@ -136,3 +138,33 @@ def test_one_hot_columns_are_bounded_before_they_are_made(write_csv, monkeypatch
     monkeypatch.setenv("NETWRIGHT_MAX_DATA_MB", "1")
     with pytest.raises(DataError, match=r"'data.csv' would take, encoded as 400 features per row, 3.1 MB"):
         describe({"dataset": "csv", "path": str(path)})
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    seed=st.integers(0, 1000),
+    fill=st.sampled_from(["mean", "median", "most_frequent"]),
+    encode=st.sampled_from(["onehot", "number"]),
+)
+def test_prepare_rows_gives_what_training_gave_any_table(tmp_path, seed, fill, encode):
+    # random numbers, categories and yes/no with gaps: the JSON alone must rebuild every split's tensors
+    rng = np.random.default_rng(seed)
+    n = 40
+    lines = ["num,cat,flag,y"]
+    for i in range(n):
+        num = "" if rng.random() < 0.2 else f"{rng.normal() * 10:.5g}"
+        cat = "" if rng.random() < 0.2 else str(rng.choice(["a", "b", "c", "d"]))
+        flag = "" if rng.random() < 0.2 else str(rng.choice(["yes", "no"]))
+        lines.append(f"{num},{cat},{flag},{'pq'[i % 2]}")
+    path = tmp_path / f"random{seed}.csv"
+    path.write_text("\n".join(lines) + "\n")
+    params = {"dataset": "csv", "path": str(path), "missing": fill, "categorical": encode, "val_split": 0.3}
+    data = load_dataset({**params, "test_set": "held_out", "test_split": 0.2}, seed=seed)
+    rows = rows_of(path)
+    y = np.arange(n) % 2
+    # the documented splits (engine/data/load.py): the test share first, then validation from the rest
+    kept, test, _ = split_indices(y, 0.2, seed + TEST_SEED_OFFSET, True)
+    train, val, _ = split_indices(y[kept], 0.3 / 0.8, seed, True)
+    for indices, tensor in ((kept[train], data.train_x), (kept[val], data.val_x), (test, data.test_x)):
+        prepared = np.array(prepare_rows([rows[i] for i in indices], data.preprocessing), dtype=np.float32)
+        assert np.allclose(prepared, tensor.numpy(), atol=1e-5)
