@@ -229,6 +229,9 @@ class DataPreviewPanel(QtWidgets.QWidget):
             return
         self.preview = p = result
         shape = "x".join(str(d) for d in p.sample_shape)
+        if p.sample_cells:  # a table: its columns as the file has them (encoding may widen them: see the edge)
+            used = sum(c.kind != "excluded" for c in p.columns)
+            shape = f"{used} feature column{'s' if used != 1 else ''}"
         self.title.setText(
             f"<b>{p.dataset}</b>: {p.num_samples:,} samples of {shape} ({p.kind}), {p.task}. "
             f"{len(p.samples)} samples below{', one class after another' if p.class_counts else ''}."

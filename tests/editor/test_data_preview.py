@@ -86,6 +86,7 @@ def test_a_table_shows_each_columns_kind_and_how_its_gaps_are_filled(qtbot, tmp_
         "member": ["boolean", "0/1; gaps: median", "0"],  # no gap here, but new rows with one are filled
     }
     assert panel.report.text() == "missing values filled: 'age' 1 (median), 'city' 1 (most frequent)"
+    assert "4 samples of 3 feature columns (table)" in panel.title.text()
     cities = {panel.sample_table.item(r, 2).text() for r in range(panel.sample_table.rowCount())}
     assert cities == {"Paris", "Rome", ""}  # the samples as the file has them, a gap left blank
     panel.shutdown()
