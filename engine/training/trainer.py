@@ -143,6 +143,10 @@ class Trainer:
         self._held_rows: list[dict[str, Any]] = []  # delivered rows the next on_batch_end has not had yet
         self._listening = self._reading = False  # whether callbacks read on_batch_end, on_batch_rows
         self._undelivered = [0, 0]  # batches and samples flushed since the last delivery
+        # Nodes whose outputs on the validation set a callback reads after each epoch (Insights'
+        # confusion matrix): kept from the validation pass in `val_outputs`, not computed twice.
+        self.keep_val_outputs: set[str] = set()
+        self.val_outputs: dict[str, torch.Tensor] = {}
         self.start_epoch = 0
         self.step_count = 0
         self.best_weights: dict[str, torch.Tensor] | None = None
@@ -408,12 +412,15 @@ class Trainer:
         probe = DeadReluProbe(self.modules, self.plan.relus if split == "val" else [])
         generator = torch.Generator(device=self.device).manual_seed(self.seed + 2) if self.plan.noise else None
         totals: list[torch.Tensor] = []
+        kept: dict[str, list[torch.Tensor]] = {node: [] for node in self.keep_val_outputs} if split == "val" else {}
         try:
             for start in range(0, n, VAL_CHUNK):
                 batch = {name: t[start : start + VAL_CHUNK] for name, t in inputs.items()}
                 size = min(VAL_CHUNK, n - start)
                 self._add_noise(batch, size, generator)
                 out = self.eval_program(**{name: batch[name] for name in self.eval_args})
+                for node, chunks in kept.items():
+                    chunks.append(out[node])
                 values = [out[loss].float() * size for loss in self.plan.losses]
                 values += [correct_count(a, out[a.prediction], batch[a.target]).float() for a in self.plan.accuracy]
                 totals.append(torch.stack(values))
@@ -423,6 +430,8 @@ class Trainer:
             numbers = torch.cat([p.double() for p in parts]).tolist()  # one transfer
         finally:
             probe.close()
+        if kept:
+            self.val_outputs = {node: c[0] if len(c) == 1 else torch.cat(c) for node, c in kept.items()}
         nl, nm = len(self.plan.losses), len(summed)
         loss_sums, correct = numbers[:nl], numbers[nl:nm]
         dead = dict(zip(relus, numbers[nm:], strict=True))
