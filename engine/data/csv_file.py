@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.data.balance import rare_class_warning, rare_classes
 from engine.data.files import stat_key, user_path
 from engine.data.info import DataError, DatasetInfo, RawDataset
 from engine.data.quoting import column_label, names_list
@@ -70,6 +71,9 @@ def read_table_dataset(path: Path, params: dict[str, Any], strict: bool = True) 
     y_spec = labels(len(class_names)) if task == "classification" else floats(1)
     info = DatasetInfo(plan.x_spec(), y_spec, task, class_names, len(y))
     plan.target = {"column": table.columns[target], "task": task, "class_names": list(class_names)}
+    if class_names:  # train says so too, not only the data preview
+        counts = dict(zip(class_names, np.bincount(y, minlength=len(class_names)).tolist(), strict=True))
+        plan.warnings += [rare_class_warning(c, counts[c], len(y)) for c in rare_classes(counts)]
     identity = {"target_column": params["target_column"], "task": task, "classes": list(class_names)}
     identity.update({k: params[k] for k, default in _LATER_DEFAULTS.items() if params.get(k, default) != default})
     raw = RawDataset(

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.data.balance import rare_class_warning, rare_classes
 from engine.data.describe import source_of, with_defaults
 from engine.data.files import os_error_message
 from engine.data.info import DataError
@@ -19,8 +20,6 @@ from engine.data.subset import subset_raw
 from engine.data.table_preview import TableColumn, table_cells, table_columns
 
 PREVIEW_SAMPLES = 16
-RARE_CLASS_SAMPLES = 10  # fewer samples than this in a class: too few to learn it or to judge it
-RARE_CLASS_SHARE = 0.1  # or under this share of an even split
 
 
 @dataclass(frozen=True)
@@ -157,14 +156,6 @@ def _warnings(preview: DataPreview, x: np.ndarray) -> list[str]:
     if preview.kind != "table" and isinstance(x, np.ndarray) and x.dtype.kind == "f" and np.isnan(x).any():
         warnings.append(f"{int(np.isnan(x).sum())} feature values are missing (NaN)")
     counts = preview.class_counts
-    even = preview.num_samples / max(1, len(counts))
-    preview.rare_classes = [
-        name for name, count in counts.items() if count < RARE_CLASS_SAMPLES or count < RARE_CLASS_SHARE * even
-    ]
-    for name in preview.rare_classes:
-        count = counts[name]
-        if count == 0:
-            warnings.append(f"class '{name}' has no samples")
-        else:
-            warnings.append(f"class '{name}' has only {count} samples ({count / preview.num_samples:.1%})")
+    preview.rare_classes = rare_classes(counts)
+    warnings += [rare_class_warning(name, counts[name], preview.num_samples) for name in preview.rare_classes]
     return warnings

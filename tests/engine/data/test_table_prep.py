@@ -66,6 +66,11 @@ def test_the_report_counts_what_was_filled_and_dropped(write_csv):
         data.table_notes[0] == "missing values filled: 'age' 1 (median), 'city' 1 (most frequent), 'income' 2 (median)"
     )
     assert "column 'const' is constant" in data.table_notes[1]
+    assert data.table_notes[2:] == (  # 8 rows: every class is too rare to learn or judge, and `train` says so
+        "class 'bird' has only 1 samples (12.5%)",
+        "class 'cat' has only 4 samples (50.0%)",
+        "class 'dog' has only 3 samples (37.5%)",
+    )
     dropped = load_dataset({**PARAMS, "path": str(path), "missing": "drop_rows", "val_split": 0.0}, seed=0)
     assert len(dropped.train_x) == 5
     assert dropped.table_notes[0] == "3 rows with gaps dropped (1 for 'age', 1 for 'city', 1 for 'income')"
