@@ -13,7 +13,7 @@ from editor.training.plots import LivePlots
 from editor.training.runs_panel import RunsPanel
 from editor.training.settings_form import TrainingSettingsForm
 
-PACE_NOTE_WIDTH = 330
+PACE_NOTE_WIDTH = 250
 
 
 def flatten(row: dict[str, Any]) -> dict[str, Any]:
@@ -64,8 +64,9 @@ class TrainingDashboard(QtWidgets.QWidget):
         self.pace_note.setStyleSheet("#paceNote { color: #c9a74a; }")
         self.pace_note.setFixedWidth(PACE_NOTE_WIDTH)
         self.pace_note.setToolTip(
-            "The computer's cores are busy: the live plots, samples and training doctor refresh less often "
-            "so training keeps its speed. No value is lost; the curves are complete when the run ends."
+            "The computer's cores are busy: the live plots refresh less often and in less detail, and the samples "
+            "and training doctor less often, so training keeps its speed. No value is lost: the newest points are "
+            "always drawn exactly, and the curves are complete when the run ends."
         )
         help_button = QtWidgets.QPushButton("Reading the curves")
         help_button.setObjectName("linkButton")

@@ -725,7 +725,7 @@ class LivePlots(QtWidgets.QWidget):
         """A few words for the user while the plots update less often than usual, else ''."""
         if not self.coarse:
             return ""
-        return f"Busy machine: plots refresh every {self.pacer.interval_ms / 1000:.2g} s, in less detail"
+        return f"Busy machine: plots every {self.pacer.interval_ms / 1000:.2g} s"  # the tooltip says the rest
 
     def held_plots(self) -> list[Plot]:
         """The plots whose y range follows the data (the learning rate and dead-unit plots place theirs)."""

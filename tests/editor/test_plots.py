@@ -295,7 +295,7 @@ def test_a_backed_off_ui_says_so_and_draws_coarser(plots):
     fine = plots.loss.curves["raw:loss"].drawn_points
     assert plots.pace_note() == "" and not plots.coarse
     plots.pacer.interval_ms = 4 * plots.pacer.base_ms  # as after a run of late ticks on a busy machine
-    assert "plots refresh every 0.1 s" in plots.pace_note() and plots.coarse
+    assert "plots every 0.1 s" in plots.pace_note() and plots.coarse
     plots.add_rows([{"step": 13_504, "loss": 0.5, "lr": 0.001}])
     plots.redraw()
     coarse = plots.loss.curves["raw:loss"]
