@@ -574,6 +574,7 @@ class TrainingController(QtCore.QObject):
     def _on_started(self, run: dict[str, Any]) -> None:
         self.run = run
         self.dashboard.plots.reset(run)
+        self.dashboard.plots.prepare_curves(run)
         self.dashboard.plots.start_redrawing()
         self.dashboard.doctor.hold_height(True)  # a card growing and shrinking each epoch would re-lay every plot
         self.throughput.reset()

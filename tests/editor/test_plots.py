@@ -303,3 +303,21 @@ def test_a_backed_off_ui_says_so_and_draws_coarser(plots):
     assert coarse.item.yData[-1] == 0.5  # coarser, but the newest value is still exact
     plots.stop_redrawing()
     assert plots.pace_note() == ""
+
+
+def test_a_starting_runs_curves_exist_before_its_first_batch_and_hold_no_point(qtbot):
+    plots = LivePlots()
+    qtbot.addWidget(plots)
+    plots.reset(RUN)
+    plots.prepare_curves(RUN)
+    made = {plot.title: set(plot.curves) for plot in plots.plots}
+    assert made["Loss"] == {"raw:loss", "smooth:loss", "epoch:train_loss", "epoch:val_loss"}
+    assert made["Accuracy"] == {"train:train_acc", "val:train_acc"} and made["Learning rate"] == {"lr"}
+    assert plots.loss_points() == 0 and not plots.loss.dirty
+    assert "validation" in plots.loss.getPlotItem().titleLabel.item.toPlainText()  # the legend is laid out already
+    plots.start_redrawing()
+    plots.add_rows([{"step": 1, "loss": 2.0, "lr": 0.001}])
+    plots.add_epoch({k: v for k, v in epoch_row(1).items() if k not in ("grad_norm", "dead_relu")})
+    assert {plot.title: set(plot.curves) for plot in plots.plots} == made  # the trainer's names: no curve added
+    assert plots.loss.curves["smooth:loss"].series.view()[1].tolist() == [2.0]  # smoothing starts afresh
+    plots.stop_redrawing()
