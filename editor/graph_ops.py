@@ -14,13 +14,23 @@ from engine.graph.layout import (  # noqa: F401 - the editor's layout API
     estimated_height,
     estimated_width,
     lay_out,
-    place_unpositioned,
     position,
     set_position,
 )
+from engine.graph.layout import place_unpositioned as place_some
 from engine.registry import catalog
 
 PASTE_OFFSET = 40.0
+
+
+def place_unpositioned(graph: Graph) -> bool:
+    """Lay out a graph opened without positions (a file written by code): with no position at all, the whole
+    layout, edge routes too (`lay_out`), so its long edges go around the nodes rather than straight across
+    the drawing; with some, only the nodes without one are placed. True when anything was placed."""
+    if graph.nodes and not any("x" in n.ui or "y" in n.ui for n in graph.nodes.values()):
+        lay_out(graph)
+        return True
+    return place_some(graph)
 
 
 def add_node(graph: Graph, type_id: str, x: float, y: float, params: dict | None = None) -> str:

@@ -321,6 +321,30 @@ class CanvasViewer(NodeViewer):
         self._cursor_text.setVisible(False)
         super().mousePressEvent(event)
 
+    _framed: tuple[QtCore.QRectF, float, float] | None = None  # what `frame` showed, until the user moves the view
+
+    def resizeEvent(self, event):
+        framed = self._framed
+        super().resizeEvent(event)  # NodeGraphQt zooms by the change in size
+        if framed is not None:
+            self.frame(*framed)
+
+    def wheelEvent(self, event):
+        self._framed = None
+        super().wheelEvent(event)
+
+    def _set_viewer_pan(self, pos_x, pos_y):
+        self._framed = None
+        super()._set_viewer_pan(pos_x, pos_y)
+
+    def set_zoom(self, value=0.0):
+        self._framed = None
+        super().set_zoom(value)
+
+    def center_selection(self, nodes=None):
+        self._framed = None
+        super().center_selection(nodes)
+
     def focusOutEvent(self, event):
         self.ALT_state = self.CTRL_state = self.SHIFT_state = False
         self._cursor_text.setVisible(False)
@@ -352,7 +376,12 @@ class CanvasViewer(NodeViewer):
             pipe.hide()
 
     def frame(self, rect: QtCore.QRectF, margin: float = 30.0, max_scale: float = 1.0) -> None:
-        """Show `rect` (scene coordinates) whole, never zooming in past `max_scale`."""
+        """Show `rect` (scene coordinates) whole, never zooming in past `max_scale`.
+
+        Until the user zooms or pans, the view keeps showing `rect` when it is resized: a file opened at
+        start was framed in the window's first, provisional size (or none at all) and then shown at
+        NodeGraphQt's default scale once the window took its real size."""
+        self._framed = (QtCore.QRectF(rect), margin, max_scale)
         rect = rect.adjusted(-margin, -margin, margin, margin)
         view = self.viewport().rect()
         if rect.isEmpty() or view.isEmpty():

@@ -103,6 +103,15 @@ def test_the_500_node_graph_lays_out_clean(make_window, tmp_path):
     assert len(shown) >= 0.9 * len(pipes(window))  # labels find room, they are not all hidden
 
 
+def test_the_500_node_graph_opened_without_positions_is_drawn_clean(make_window, tmp_path):
+    window = make_window()  # the layout of opening it (node sizes estimated), before any Auto-layout
+    assert window.files.load_path(residual_cnn_file(tmp_path), remember=False)
+    window.live.run_now()
+    window.canvas.viewer.labels.flush()
+    assert "routes" in window.document.graph.nodes["loss"].ui  # the target edge from the Dataset goes around
+    assert problems_of(window) == []
+
+
 def test_the_checks_see_a_layout_that_is_not_clean(make_window):
     """The checks above can fail: nodes piled on one spot are reported, edges and labels too."""
     window = laid_out(make_window, EXAMPLES_DIR / "mlp_digits.json")
