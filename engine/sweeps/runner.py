@@ -169,24 +169,12 @@ class Sweep:
         """Run until every trial is done or `stop()`; `on_change` gets the table after each change."""
         study = self.open_study()
         jobs = jobs or default_jobs(self.graph)
-        threads = max(1, (os.cpu_count() or 1) // jobs)
         from engine.training.control import TrainingControl
 
         self._control = TrainingControl.for_processes(self._ctx)
         self._stop_event = self._ctx.Event()
         lock = self._ctx.Lock()
-        job = {
-            "graph": dumps_graph(self.graph),
-            "graph_file": self.graph_file,
-            "base_dir": str(self.graph.base_dir) if self.graph.base_dir else None,
-            "experiment": self.experiment.to_dict(),
-            "metric": self.metric,
-            "direction": self.direction,
-            "storage": self.storage_url,
-            "runs": str(self.runs.folder),
-            "threads": threads,
-            "overrides": self.overrides,
-        }
+        job = self.worker_job(jobs)
         workers: dict[int, Any] = {}
         pipes: dict[int, Connection] = {}  # worker slot -> the end its events arrive on
         current: dict[int, int] = {}  # worker slot -> trial id it is training
@@ -253,6 +241,21 @@ class Sweep:
         return SweepSummary(
             status, self.metric, self.direction, rows, best_row(rows, self.direction), self.folder, counts, self.problem
         )
+
+    def worker_job(self, jobs: int) -> dict[str, Any]:
+        """What each of `jobs` workers is given (plain data: it crosses to a spawned process)."""
+        return {
+            "graph": dumps_graph(self.graph),
+            "graph_file": self.graph_file,
+            "base_dir": str(self.graph.base_dir) if self.graph.base_dir else None,
+            "experiment": self.experiment.to_dict(),
+            "metric": self.metric,
+            "direction": self.direction,
+            "storage": self.storage_url,
+            "runs": str(self.runs.folder),
+            "threads": max(1, (os.cpu_count() or 1) // jobs),
+            "overrides": self.overrides,
+        }
 
     def stop(self) -> None:
         """Stop: no new trials, and the running ones end at their next batch (they run again on resume)."""
