@@ -20,7 +20,7 @@ from engine.data.info import BUILTIN_INFO, DataError, DatasetInfo, RawDataset
 from engine.data.npz_file import describe_npz, read_npz
 from engine.data.planar import PLANAR_DATASETS, describe_planar, read_planar
 from engine.data.recall import describe_first_token, read_first_token
-from engine.data.streaming import read_image_folder_source
+from engine.data.streaming import read_image_folder_for_preview, read_image_folder_source
 from engine.data.subset import subset_info
 from engine.data.synthetic import describe_synthetic, read_synthetic
 from engine.data.tokens import describe_tokens, read_tokens
@@ -45,7 +45,7 @@ SOURCES: dict[str, Source] = {
     "first_token": Source(describe_first_token, read_first_token),
     **{name: Source(describe_planar, read_planar) for name in PLANAR_DATASETS},
     "csv": Source(describe_csv, read_csv, preview_read=read_csv_for_preview),
-    "image_folder": Source(describe_image_folder, read_image_folder_source),
+    "image_folder": Source(describe_image_folder, read_image_folder_source, preview_read=read_image_folder_for_preview),
     "npz": Source(describe_npz, read_npz),
     **{name: Source(describe_classic, read_classic) for name in CLASSIC_SETS},
     "keyword_tokens": Source(describe_tokens, read_tokens),

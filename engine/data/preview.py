@@ -66,6 +66,8 @@ def preview_dataset(params: dict[str, Any], seed: int = 0, count: int = PREVIEW_
     labelled = info.y.is_labels
     names = list(info.class_names) or [str(i) for i in range(int(y.max()) + 1 if len(y) and labelled else 0)]
     picks = _picks(y, labelled, count, seed)
+    # a listed image folder (engine/data/streaming.py) decodes these few samples only, here
+    samples, unreadable = x[picks].decode_for_preview() if hasattr(x, "decode_for_preview") else (x[picks], [])
     targets = [names[int(y[i])] if labelled else _number(y[i]) for i in picks]
     preview = DataPreview(
         dataset=params["dataset"],
@@ -73,7 +75,7 @@ def preview_dataset(params: dict[str, Any], seed: int = 0, count: int = PREVIEW_
         kind=kind,
         num_samples=len(x),
         sample_shape=tuple(x.shape[1:]),
-        samples=np.asarray(x[picks]),  # a streamed folder's images are decoded here, these few only
+        samples=samples,
         sample_targets=targets,
     )
     if labelled:
@@ -89,9 +91,9 @@ def preview_dataset(params: dict[str, Any], seed: int = 0, count: int = PREVIEW_
         column_names = raw.feature_names or tuple(f"feature {i + 1}" for i in range(x.shape[1]))
         preview.columns = [_stats(name, x[:, i]) for i, name in enumerate(column_names)]
     preview.warnings = _warnings(preview, x)
-    if raw.skipped:
-        shown = "; ".join(raw.skipped[:3]) + (f"; and {len(raw.skipped) - 3} more" if len(raw.skipped) > 3 else "")
-        preview.warnings.insert(0, f"{len(raw.skipped)} unreadable files were skipped: {shown}")
+    if skipped := (*raw.skipped, *unreadable):
+        shown = "; ".join(skipped[:3]) + (f"; and {len(skipped) - 3} more" if len(skipped) > 3 else "")
+        preview.warnings.insert(0, f"{len(skipped)} unreadable files were skipped: {shown}")
     return preview
 
 

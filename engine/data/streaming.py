@@ -130,6 +130,17 @@ class LazyImages:
             out[row] = self.files.decode(int(index))
         return out if dtype is None else out.astype(dtype)
 
+    def decode_for_preview(self) -> tuple[np.ndarray, list[str]]:
+        """The images, black for one that passed the header check but does not decode; and why each failed."""
+        out = np.zeros(self.shape, dtype=np.float32)
+        problems = []
+        for row, index in enumerate(self.indices):
+            try:
+                out[row] = self.files.decode(int(index))
+            except DataError as exc:
+                problems.append(str(exc))
+        return out, problems
+
     def digest(self) -> bytes:
         """Stands for the pixels in a fingerprint: the files (names, sizes, modification times) and settings."""
         digest = hashlib.sha256(f"{self.files.mode}{self.files.size}".encode())
@@ -146,6 +157,11 @@ def read_image_folder_source(params: dict[str, Any], seed: int) -> RawDataset:
     if wants_streaming(params, describe_image_folder(params)):
         return read_image_folder_lazily(params)
     return read_image_folder(params, seed)
+
+
+def read_image_folder_for_preview(params: dict[str, Any], seed: int) -> RawDataset:
+    """The data preview's read: listed and checked as for streaming, so only the samples shown are decoded."""
+    return read_image_folder_lazily(params)
 
 
 def read_image_folder_lazily(params: dict[str, Any]) -> RawDataset:

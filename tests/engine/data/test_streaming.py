@@ -11,7 +11,7 @@ from PIL import Image
 
 from engine.data import DataError, describe, load_dataset, streaming_split
 from engine.data.preview import preview_dataset
-from engine.data.streaming import STREAM_ABOVE_ENV, LazyImages, wants_streaming
+from engine.data.streaming import STREAM_ABOVE_ENV, ImageFiles, LazyImages, wants_streaming
 from engine.data.streaming_split import StreamedImages
 from engine.graph import Graph
 from engine.training import Trainer
@@ -157,3 +157,26 @@ def test_the_preview_of_a_streamed_folder_decodes_only_its_samples(folder):
     assert isinstance(streamed.samples, np.ndarray) and np.array_equal(streamed.samples, whole.samples)
     assert streamed.class_counts == whole.class_counts and streamed.num_samples == whole.num_samples == 120
     assert streamed.warnings == whole.warnings  # the unreadable file is named in both
+
+
+def test_the_preview_decodes_only_the_samples_it_shows(folder, monkeypatch):
+    """The Data panel and the node's thumbnail read a folder of any size without decoding it whole."""
+    decoded: list[int] = []
+    original = ImageFiles.decode
+    monkeypatch.setattr(ImageFiles, "decode", lambda self, index: (decoded.append(index), original(self, index))[1])
+    shown = preview_dataset(params(folder, "off"), count=6)
+    assert len(shown.samples) == 6 and len(decoded) == 6
+
+
+def test_the_preview_draws_an_image_that_fails_to_decode_black_and_names_it(tmp_path):
+    root = tmp_path / "photos"
+    rng = np.random.default_rng(2)
+    for c in range(2):
+        (root / f"c{c}").mkdir(parents=True)
+        for i in range(3):
+            Image.fromarray((rng.random((64, 64)) * 255).astype(np.uint8)).save(root / f"c{c}" / f"{i}.jpg")
+    whole = (root / "c1" / "0.jpg").read_bytes()
+    (root / "c1" / "0.jpg").write_bytes(whole[: len(whole) // 2])  # passes the header check
+    shown = preview_dataset(params(root, "off"))
+    assert len(shown.samples) == 6 and int((shown.samples == 0).all(axis=(1, 2, 3)).sum()) == 1
+    assert shown.warnings[0] == "1 unreadable files were skipped: 'photos/c1/0.jpg' is not a readable image (OSError)"
