@@ -3,9 +3,10 @@ same nodes `create_node` makes; shape labels wait for a scale at which they are 
 
 from __future__ import annotations
 
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 
 from editor import theme
+from editor.canvas.find import show_readable
 from editor.canvas.node_classes import add_canvas_node, canvas_type
 from editor.canvas.pipes import LABEL_MIN_ZOOM
 from editor.files import EXAMPLES_DIR
@@ -66,3 +67,35 @@ def test_labels_wait_for_a_readable_scale_then_are_placed(window, qtbot):
     qtbot.waitUntil(lambda: not viewer.labels.pending, timeout=5000)
     placed = [p for p in viewer.all_pipes() if getattr(p, "label", None) is not None and p.label.isVisible()]
     assert placed
+
+
+def _shown(viewer) -> QtCore.QRectF:
+    return viewer.mapToScene(viewer.viewport().rect()).boundingRect()
+
+
+def test_a_fitted_graph_stays_fitted_while_the_window_takes_its_size_until_the_user_zooms(window, qtbot):
+    canvas, viewer = window.canvas, window.canvas.viewer
+    assert window.files.load_path(EXAMPLES_DIR / "cnn_residual_digits.json", remember=False)  # wider than a window
+    window.resize(500, 400)  # a provisional size, as before the window is laid out at start
+    qtbot.wait(20)
+    canvas.fit()
+    window.resize(1500, 950)
+    qtbot.wait(20)
+    boxes = [view.sceneBoundingRect() for view in canvas.node_views().values()]
+    assert all(_shown(viewer).contains(box) for box in boxes)
+    scale = viewer.transform().m11()
+    window.resize(900, 600)
+    qtbot.wait(20)
+    assert all(_shown(viewer).contains(box) for box in boxes) and viewer.transform().m11() < scale
+    show_readable(canvas, "stem")  # Find zooms to one node: a resize keeps that, not the whole graph
+    assert not all(_shown(viewer).contains(box) for box in boxes)
+    window.resize(1500, 950)
+    qtbot.wait(20)
+    assert not all(_shown(viewer).contains(box) for box in boxes)
+    assert _shown(viewer).contains(canvas.node_views()["stem"].sceneBoundingRect())
+    viewer.wheelEvent(QtGui.QWheelEvent(  # the user zooms out with the wheel: the view is theirs now
+        QtCore.QPointF(50, 50), QtCore.QPointF(50, 50), QtCore.QPoint(0, 0), QtCore.QPoint(0, -120),
+        QtCore.Qt.MouseButton.NoButton, QtCore.Qt.KeyboardModifier.NoModifier, QtCore.Qt.ScrollPhase.NoScrollPhase,
+        False,
+    ))  # fmt: skip
+    assert viewer._framed is None
