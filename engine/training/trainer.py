@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 from engine.compiler import build_modules, compile_graph
+from engine.data.streaming_split import stream_batches
 from engine.graph import Graph
 from engine.graph.training import default_training
 from engine.training import checkpoint as ckpt
@@ -243,7 +244,8 @@ class Trainer:
         order = self._order(epoch)
         b, steps, control = self.batch_size, self.steps, self.control
         inputs = self.train_inputs
-        permuted = sum(t.nbytes for t in inputs.values()) <= PERMUTE_BYTES
+        stream = stream_batches(inputs, order, b)  # a streamed image folder: batches decoded by DataLoader workers
+        permuted = stream is None and sum(t.nbytes for t in inputs.values()) <= PERMUTE_BYTES
         if permuted:  # one gather per epoch; each batch is then a slice (a view): two ops less a step
             inputs = {name: t.index_select(0, order) for name, t in inputs.items()}
         noise, last, log_every = bool(self.plan.noise), self.batches_per_epoch - 1, self.log_every
@@ -263,12 +265,14 @@ class Trainer:
             if control is not None and not self._poll(epoch, index):
                 return None
             lo, hi = index * b, (index + 1) * b
-            if permuted:
+            if stream is not None:
+                batch = next(stream)
+            elif permuted:
                 batch = {name: t[lo:hi] for name, t in inputs.items()}
             else:
                 idx = order[lo:hi]
                 batch = {name: t.index_select(0, idx) for name, t in inputs.items()}
-            size = (hi if hi < n else n) - lo
+            size = (hi if hi < n else n) - lo if stream is None else len(next(iter(batch.values())))
             if noise:
                 self._add_noise(batch, size, self.noise_gen)
             if augment:

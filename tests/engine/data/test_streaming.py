@@ -90,7 +90,9 @@ def test_streamed_split_and_pixels_equal_the_in_memory_ones(folder):
 def test_training_on_a_streamed_folder_repeats_the_in_memory_run_exactly(folder):
     """Same seed, same order, same augmentation: streaming changes where pixels come from, nothing else."""
     settings = {"test_set": "held_out", "augment_crop": 1, "augment_noise": 0.05}
-    results = {mode: Trainer(image_graph(params(folder, mode, **settings))).fit() for mode in ("off", "on")}
+    trainers = {mode: Trainer(image_graph(params(folder, mode, **settings))) for mode in ("off", "on")}
+    results = {mode: trainer.fit() for mode, trainer in trainers.items()}
+    assert trainers["on"].data.train_x._shared["loader"] is not None  # the batches came through the DataLoader
     assert history(results["on"]) == history(results["off"])
     assert results["on"].test_metrics == results["off"].test_metrics
 
