@@ -83,8 +83,8 @@ TRAINING_PARAMS: tuple[Param, ...] = (
         "inspect_every",
         "int",
         0,
-        "Inspection: record every this many epochs (and the first and last); 0: as often as costs about 3 % "
-        "of the training time.",
+        "Inspection: record every this many epochs (and the first and last); 0: about 10 epochs spread over "
+        "the run, further apart only where that would cost more than 4 % of the training time.",
         minimum=0,
         maximum=100_000,
     ),

@@ -11,7 +11,8 @@ classes taken in turn so each appears. Epoch 0 (the initial weights) is recorded
 `inspect_every` epochs, and the last one. `inspect_every` 0 (the default) aims at a replay of
 about TARGET_RECORDINGS epochs evenly spread over the planned ones (every epoch for runs of up
 to 10 epochs, every 2nd for 20, ...), as long as recording costs at most RECORD_SHARE of the time
-the run will train: after each epoch the spacing is the smallest step (see `auto_spacing`) whose remaining recordings, at the mean cost of one so far, fit what is left of
+the run will train: after each epoch the spacing is the smallest step (see `auto_spacing`) whose
+remaining recordings, each costing what the last one did, fit what is left of
 that share (setting up counted). Which epochs that is can depend on the machine's speed: set a
 number for a fixed spacing.
 
@@ -87,8 +88,7 @@ class InspectionRecorder(Callback):
         self.spacing = 1  # auto: the spacing chosen after the last epoch (grid or coarser, by cost)
         self.first = 0  # the epoch this session started from
         self.planned = 0  # the epoch it is to end with
-        self.recordings = 0  # recordings whose both parts are done, and their time
-        self.recording_time = 0.0
+        self.recordings = 0  # recordings whose both parts are done
         self.share = RECORD_SHARE
         self.cost = 0.0  # seconds the last recording took, its training-thread part and its writer's CPU time
         self.on_thread = 0.0  # seconds spent recording on the training thread in this session, setting up included
@@ -146,7 +146,7 @@ class InspectionRecorder(Callback):
         epoch_time = self.trained / max(1, epoch - self.first)
         self.spacing = auto_spacing(
             spent=self.spent,
-            cost=self.recording_time / self.recordings,
+            cost=self.cost,  # the last recording's: the first (epoch 0's) is often cold, and costs more
             budget=self.share * epoch_time * (self.planned - self.first),
             epoch=epoch,
             first=self.first,
@@ -213,7 +213,6 @@ class InspectionRecorder(Callback):
         written = time.thread_time() - started
         self.written += written
         self.cost = taken + written
-        self.recording_time += self.cost
         self.recordings += 1
 
     def _fail(self, epoch: int, exc: Exception) -> None:
