@@ -3,7 +3,8 @@
     python bench/bench_sweep.py --epochs 20 --trials 6 --repeats 3    # the figures in docs/benchmarks.md
     python bench/bench_sweep.py --epochs 3 --trials 8 --repeats 2 --no-user-runs
 
-Baseline ("one by one", the target's): the same grid points trained in this process one after another,
+Baseline ("one by one", the target's): the same grid points trained one after another in one process
+(spawned afresh for each repeat and warmed by one run, as a sweep's worker is),
 each exactly as a trial trains it minus the study: the graph with the point's values, a new folder in a
 runs folder, a Trainer with the metrics writer, the thread count a trial of a 1-job sweep picks (the
 model-size rule capped at the cores), weights.safetensors and run.json. Imports and code paths are warm
@@ -89,6 +90,21 @@ def one_by_one(graph_file: Path, count: int, runs: Path) -> list[float]:
         write_record(folder, run_record(trial_graph, trainer, result.status, None, time.perf_counter() - t0))
         seconds.append(time.perf_counter() - t0)
     return seconds
+
+
+def one_by_one_in_a_fresh_process(graph_file: Path, count: int, runs: Path) -> list[float]:
+    """`one_by_one` in a spawned process warmed by one run, as a sweep's worker is spawned and warmed:
+    this process has run sweeps and holds their objects, which would slow its own runs (garbage
+    collection walks them), flattering the sweep."""
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(_warm_then_one_by_one, (graph_file, count, runs))
+
+
+def _warm_then_one_by_one(graph_file: Path, count: int, runs: Path) -> list[float]:
+    one_by_one(graph_file, 1, runs.with_name(runs.name + ".warm"))
+    return one_by_one(graph_file, count, runs)
 
 
 def user_runs(graph_file: Path, count: int, folder: Path) -> list[float]:
@@ -207,7 +223,7 @@ def main() -> None:
     one_by_one(graph_file, 1, work / "warm.runs")  # data and code paths warm
     print(f"digits MLP, {args.epochs} epochs per trial, {args.trials} trials; {os.cpu_count()} cores")
     variants = {
-        "one_by_one": lambda i: one_by_one(graph_file, args.trials, work / f"b{i}.runs"),
+        "one_by_one": lambda i: one_by_one_in_a_fresh_process(graph_file, args.trials, work / f"b{i}.runs"),
         "sweep_1job": lambda i: sweep(graph_file, args.trials, 1, work / f"s{i}"),
         "sweep_2jobs": lambda i: sweep(graph_file, args.trials, 2, work / f"j{i}"),
         "cpu": lambda i: cpu_per_trial(graph_file, args.trials, work / f"c{i}"),
