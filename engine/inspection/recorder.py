@@ -12,7 +12,7 @@ classes taken in turn so each appears. Epoch 0 (the initial weights) is recorded
 about TARGET_RECORDINGS epochs evenly spread over the planned ones (every epoch for runs of up
 to 10 epochs, every 2nd for 20, ...), as long as recording costs at most RECORD_SHARE of the time
 the run will train: after each epoch the spacing is the smallest step (see `auto_spacing`) whose
-remaining recordings, each costing what the last one did, fit what is left of
+remaining recordings, each costing what the last few did (`typical_cost`), fit what is left of
 that share (setting up counted). Which epochs that is can depend on the machine's speed: set a
 number for a fixed spacing.
 
@@ -32,6 +32,7 @@ import contextlib
 import json
 import math
 import os
+import statistics
 import tempfile
 import time
 from dataclasses import asdict
@@ -89,6 +90,7 @@ class InspectionRecorder(Callback):
         self.first = 0  # the epoch this session started from
         self.planned = 0  # the epoch it is to end with
         self.recordings = 0  # recordings whose both parts are done
+        self.costs: list[float] = []  # what each of them cost, in order (both parts)
         self.share = RECORD_SHARE
         self.cost = 0.0  # seconds the last recording took, its training-thread part and its writer's CPU time
         self.on_thread = 0.0  # seconds spent recording on the training thread in this session, setting up included
@@ -103,6 +105,12 @@ class InspectionRecorder(Callback):
     def spent(self) -> float:
         """Seconds spent recording in this session, both threads, setting up included."""
         return self.on_thread + self.written
+
+    def typical_cost(self) -> float:
+        """What a recording costs: the median of the last few, the first left out once there are others
+        (it is often cold: a process's first pass with hooks, its first safetensors)."""
+        recent = (self.costs[1:] or self.costs)[-5:]
+        return statistics.median(recent) if recent else 0.0
 
     # -- callback hooks ----------------------------------------------------------------------
     def on_train_start(self, trainer: Trainer) -> None:
@@ -146,7 +154,7 @@ class InspectionRecorder(Callback):
         epoch_time = self.trained / max(1, epoch - self.first)
         self.spacing = auto_spacing(
             spent=self.spent,
-            cost=self.cost,  # the last recording's: the first (epoch 0's) is often cold, and costs more
+            cost=self.typical_cost(),
             budget=self.share * epoch_time * (self.planned - self.first),
             epoch=epoch,
             first=self.first,
@@ -213,6 +221,7 @@ class InspectionRecorder(Callback):
         written = time.thread_time() - started
         self.written += written
         self.cost = taken + written
+        self.costs.append(self.cost)
         self.recordings += 1
 
     def _fail(self, epoch: int, exc: Exception) -> None:
@@ -226,9 +235,9 @@ class InspectionRecorder(Callback):
             self._write_index()
 
     def _record(self, epoch: int, raw: RawSnapshot) -> None:
-        from safetensors.torch import save
+        from safetensors.numpy import save  # a third of safetensors.torch's time for the same file
 
-        data = save(self.capture.summarise(raw))
+        data = save({name: t.numpy() for name, t in self.capture.summarise(raw).items()})
         self.index["nodes"] = [
             self.capture.entries[n].as_json() for n in self.capture.node_ids if n in self.capture.entries
         ]

@@ -160,7 +160,7 @@ def test_auto_spacing_records_first_and_last_and_keeps_within_its_share(tmp_path
     class Watch(InspectionRecorder):
         def on_epoch_end(self, trainer, epoch, metrics):
             self.jobs.wait()  # the numbers the decision reads are final
-            before = (self.spent, self.cost)
+            before = (self.spent, self.typical_cost())
             super().on_epoch_end(trainer, epoch, metrics)
             if epoch in self.attempted and epoch < 6:  # the last epoch is recorded whatever it costs
                 decisions.append((*before, self.trained / epoch, self.spacing, epoch))
