@@ -18,6 +18,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from editor.panels.param_widgets import FloatSpinBox, IntSpinBox, mark_refused
 from editor.richtext import plain, rich
 from editor.training.dashboard import TrainingDashboard, write_csv
+from editor.training.gc_pause import hold_old_objects, release_old_objects
 from editor.training.health import READING_THE_CURVES, badges_from_epoch
 from editor.training.insights_view import InsightsPanel
 from editor.training.pacing import ThroughputWatch
@@ -297,6 +298,7 @@ class TrainingController(QtCore.QObject):
             self._frame.stop()
             self.dashboard.plots.stop_redrawing()
             self.dashboard.doctor.hold_height(False)
+            release_old_objects()
             self.window.statusBar().showMessage(
                 "The run of the previous graph was stopped; its results are kept in that graph's Runs.", 8000
             )
@@ -577,6 +579,7 @@ class TrainingController(QtCore.QObject):
         self.dashboard.plots.prepare_curves(run)
         self.dashboard.plots.start_redrawing()
         self.dashboard.doctor.hold_height(True)  # a card growing and shrinking each epoch would re-lay every plot
+        hold_old_objects()  # garbage collection scans only what the run makes (see gc_pause)
         self.throughput.reset()
         self._pending = {}
         self._last_shown = {}
@@ -704,6 +707,7 @@ class TrainingController(QtCore.QObject):
         self._frame.stop()
         self._apply_pending(final=True)
         self.dashboard.doctor.hold_height(False)
+        release_old_objects()
         plots = self.dashboard.plots
         plots.stop_redrawing()
         self.progress.hide()
@@ -790,6 +794,7 @@ class TrainingController(QtCore.QObject):
         self._shut_down = True
         self.dashboard.plots.stop_redrawing()
         self._frame.stop()
+        release_old_objects()
         if self.owns_session:
             self.session.close()
             return

@@ -111,3 +111,14 @@ def test_a_starved_child_or_a_busy_machine_backs_off_with_a_note_that_a_finished
     session._set_state("idle")
     session.finish(str(training.run_dir), status="completed")
     assert training.dashboard.pace_note.text() == ""
+
+
+def test_collections_skip_the_objects_that_existed_before_the_run_until_it_ends(live):
+    import gc
+
+    window, session = live  # the run has started
+    assert gc.get_freeze_count() > 100_000  # the window, pyqtgraph, the engine: not scanned during the run
+    training = window.training
+    session._set_state("idle")
+    session.finish(str(training.run_dir), status="completed")
+    assert gc.get_freeze_count() == 0  # all collectable again once it has ended
