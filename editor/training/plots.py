@@ -130,12 +130,13 @@ class Curve:
 
 
 def fraction_covered(x: np.ndarray, item: pg.PlotDataItem) -> float:
-    """The share of the view's x range that the points span (a live run fills its axis as it goes)."""
+    """The points' x span over the view's x range: under 1 while a live run fills its axis, over 1
+    when the user has zoomed in (more detail then, and pyqtgraph clips to the view)."""
     view = item.getViewBox()
     if view is None or len(x) < 2:
         return 1.0
     low, high = view.viewRange()[0]
-    return min(1.0, max(0.0, (x[-1] - x[0]) / (high - low))) if high > low else 1.0
+    return max(0.0, (x[-1] - x[0]) / (high - low)) if high > low else 1.0
 
 
 class LogAxis(pg.AxisItem):

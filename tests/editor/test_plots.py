@@ -321,3 +321,13 @@ def test_a_starting_runs_curves_exist_before_its_first_batch_and_hold_no_point(q
     assert {plot.title: set(plot.curves) for plot in plots.plots} == made  # the trainer's names: no curve added
     assert plots.loss.curves["smooth:loss"].series.view()[1].tolist() == [2.0]  # smoothing starts afresh
     plots.stop_redrawing()
+
+
+def test_zooming_into_a_live_curve_draws_it_in_more_detail(plots):
+    _long_run(plots)
+    plots.redraw()
+    whole = plots.loss.curves["raw:loss"].drawn_points
+    plots.loss.setXRange(250, 300, padding=0)  # the user zooms into the last 50 epochs while it trains
+    plots.add_rows([{"step": 13_504, "loss": 0.5, "lr": 0.001}])
+    plots.redraw()
+    assert plots.loss.curves["raw:loss"].drawn_points > 4 * whole
