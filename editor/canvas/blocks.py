@@ -125,6 +125,7 @@ class BlockFrames:
         self.opened = block_id if self._graph is not None and block_id in self._graph.blocks else None
         if any(block.collapsed for block in self._graph.blocks.values()) if self._graph is not None else False:
             self.canvas.sync()  # a collapsed block opened (or left) draws its nodes (or folds them away again)
+            self.canvas.show_last_analysis()  # shapes, problems: the graph is unchanged, so no analysis comes
         else:
             self._show_opened()
         if self.opened in self.frames:

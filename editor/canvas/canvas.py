@@ -321,6 +321,19 @@ class Canvas(QtCore.QObject):
             canvas_node.view.set_problem(severity, "")
         self._analysis_shown = analysis
         self.show_tooltips()
+        self.show_shapes()
+
+    def show_last_analysis(self) -> None:
+        """Show the last analysis again on what is drawn now: opening or leaving a collapsed block draws new
+        nodes and edges without an edit, so no new analysis comes for them."""
+        if self._analysis_shown is not None:
+            self.show_analysis(self._analysis_shown)
+
+    def show_shapes(self) -> None:
+        """Write the last analysis's shapes on the edges drawn now."""
+        analysis = self._analysis_shown
+        if analysis is None:
+            return
         bad_inputs = {(p.node_id) for p in analysis.problems if p.severity == "error"}
         graph = self.document.graph
         blocks = self.block_nodes.nodes

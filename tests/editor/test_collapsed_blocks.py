@@ -89,6 +89,7 @@ def test_a_collapsed_block_shows_title_shapes_problems_and_parameters(residual, 
 
 def test_double_click_opens_a_collapsed_block_and_the_breadcrumb_folds_it_again(residual, qtbot):
     canvas = residual.canvas
+    residual.live.run_now()
     view = canvas.block_nodes.nodes["block1"].view
     spot = canvas.viewer.mapFromScene(view.sceneBoundingRect().center())
     canvas.viewer.centerOn(view)
@@ -101,6 +102,8 @@ def test_double_click_opens_a_collapsed_block_and_the_breadcrumb_folds_it_again(
     assert set(MEMBERS) <= set(views) and "block1" not in canvas.block_nodes.nodes
     assert views["res_conv1"].opacity() == 1.0 and views["stem"].opacity() < 0.5
     assert residual.document.graph.blocks["block1"].collapsed is True  # opening is a view, not an edit
+    inside = {(p.output_port.node.name, p.input_port.node.name): p.label.full_text for p in canvas.viewer.all_pipes()}
+    assert inside[("res_conv1", "res_bn1")] == "B x 16 x 8 x 8"  # the last analysis, shown on the edges drawn now
     frames.crumbs.linkActivated.emit("graph")
     assert frames.opened is None and "block1" in canvas.block_nodes.nodes
     assert "res_conv1" not in canvas.node_views() and canvas.node_views()["stem"].opacity() == 1.0
