@@ -62,49 +62,50 @@ class NodeLoader(QtCore.QObject):
 
 
 class _Worker:
-    """The thread's side, plain Python (its owner may be closing it from a Qt destructor). A thread
-    runs while there are requests and ends when there are none, so an idle Inspector holds none."""
+    """The thread's side, plain Python (its owner closes it from a Qt destructor). The thread starts with
+    the first request and waits for the next between them: starting a thread per request made the GUI
+    thread wait until the new one was scheduled, milliseconds on a busy machine."""
 
     def __init__(self, deliver):
         self._deliver = deliver
-        self._lock = threading.Lock()
+        self._wake = threading.Condition()
         self._next: NodeRequest | None = None
         self._closed = False
-        self._thread: threading.Thread | None = None  # the last one started (close joins it)
-        self._running = False
+        self._thread: threading.Thread | None = None
         self._store: InspectionStore | None = None  # the thread's own reader (stores are not shared)
 
     def request(self, request: NodeRequest) -> None:
-        with self._lock:
+        with self._wake:
             if self._closed:
                 return
             self._next = request  # an older request not yet started is dropped
-            if not self._running:
-                self._running = True
+            if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="netwright-inspector", daemon=True)
                 self._thread.start()
+            self._wake.notify()
 
     def close(self, *_args) -> None:
-        with self._lock:
+        with self._wake:
             self._closed = True
+            self._wake.notify()
             thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(5)
 
     def _run(self) -> None:
         while True:
-            with self._lock:
-                request, self._next = self._next, None
-                if request is None or self._closed:
-                    self._running = False
+            with self._wake:
+                self._wake.wait_for(lambda: self._next is not None or self._closed)
+                if self._closed:
                     return
+                request, self._next = self._next, None
             try:
                 result = self._prepare(request)
             except Exception as exc:  # noqa: BLE001 - a bad recording must not end the loader: say it instead
                 result = NodeResult(request.number, None, f"Cannot show this epoch: {type(exc).__name__}: {exc}")
             if not self._deliver(result):
-                with self._lock:
-                    self._closed, self._running = True, False
+                with self._wake:
+                    self._closed = True
                 return
 
     def _prepare(self, request: NodeRequest) -> NodeResult:
