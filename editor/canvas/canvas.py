@@ -196,7 +196,10 @@ class Canvas(QtCore.QObject):
         """A canvas node drawn once, at the node's position and with its texts (see `add_canvas_node`)."""
         type_id = node.type_id
         identifier = canvas_type(self.registry.get(type_id)) if type_id in self.registry else UNKNOWN_IDENTIFIER
-        title, footer, _ = self._texts(node)
+        try:
+            title, footer, _ = self._texts(node)
+        except Exception:  # noqa: BLE001 - drawn plain; sync's _update_node then notes what failed
+            title, footer = node.type_id, ""
         canvas_node = add_canvas_node(
             self.node_graph,
             identifier,
