@@ -121,6 +121,8 @@ def _saturating_runs(
 ) -> list[Lesson]:
     """The node where the least-saturated path from the data first holds SATURATING_RUN saturating
     activations since the last normalization (a skip path around them keeps the count low)."""
+    if not any(SATURATING in node_type.traits for node_type in types.values()):
+        return []  # most graphs: no sigmoid or tanh, no walk
     run: dict[str, tuple[str, ...]] = {}  # node -> the saturating activations on its best path, in order
     found = []
     for node_id in order:
