@@ -13,7 +13,8 @@ about TARGET_RECORDINGS epochs evenly spread over the planned ones (every epoch 
 to 10 epochs, every 2nd for 20, ...), as long as recording costs at most RECORD_SHARE of the time
 the run will train: after each epoch the spacing is the smallest step (see `auto_spacing`) whose
 remaining recordings, each costing what the last few did (`typical_cost`), fit what is left of
-that share (setting up counted). Which epochs that is can depend on the machine's speed: set a
+that share (setting up counted; the first grid point after epoch 0 is always recorded, since
+epoch 0's recording is often cold and says little about the next ones). Which epochs that is can depend on the machine's speed: set a
 number for a fixed spacing.
 
 A recording costs the training thread only the probe's forward and backward pass and copies of
@@ -152,15 +153,18 @@ class InspectionRecorder(Callback):
         if not self.recordings:
             return  # epoch 0's is still being written: its cost is not known yet
         epoch_time = self.trained / max(1, epoch - self.first)
-        self.spacing = auto_spacing(
-            spent=self.spent,
-            cost=self.typical_cost(),
-            budget=self.share * epoch_time * (self.planned - self.first),
-            epoch=epoch,
-            first=self.first,
-            planned=self.planned,
-            minimum=self.grid,
-        )
+        if len(self.costs) < 2:  # only the first, often cold (imports, a first pass with hooks: 3-5x): the grid
+            self.spacing = self.grid  # point after it is recorded, to learn what a warm recording costs
+        else:
+            self.spacing = auto_spacing(
+                spent=self.spent,
+                cost=self.typical_cost(),
+                budget=self.share * epoch_time * (self.planned - self.first),
+                epoch=epoch,
+                first=self.first,
+                planned=self.planned,
+                minimum=self.grid,
+            )
         # not while the last recording is still being written (a slow disk makes the spacing coarser)
         if (epoch - self.first) % self.spacing == 0 and not self.jobs.busy():
             self.record(epoch)
