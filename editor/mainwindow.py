@@ -381,12 +381,28 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- reactions ------------------------------------------------------------------------------
     def _on_selection(self, node_ids: list[str]) -> None:
         node_id = node_ids[0] if len(node_ids) == 1 else None
-        self.properties.show_node(node_id)
+        blocks = self.canvas.selected_blocks()
+        if not node_ids and len(blocks) == 1:
+            self._show_block_properties(blocks[0])
+        else:
+            self.properties.show_node(node_id)
         node = self.document.graph.nodes.get(node_id) if node_id else None
         self.help.show_type(self.registry.get(node.type_id) if node and node.type_id in self.registry else None)
         self._update_stats()
 
+    def _show_block_properties(self, block_id: str) -> None:
+        """Properties of a selected collapsed block: what its card's hover says, and open / ungroup buttons."""
+        details = self.canvas.block_nodes.hover_text(self.document.graph, self.live.analysis, self.live.counts, block_id)
+        actions = [
+            ("Open block", lambda: self.canvas.frames.open(block_id)),
+            ("Ungroup", lambda: ungroup_selection(self.canvas)),
+        ]
+        self.properties.show_block(block_id, details, actions)
+
     def _update_stats(self) -> None:
+        if self.properties.block_id is not None:  # new shapes, counts or problems for the block's card
+            self._show_block_properties(self.properties.block_id)
+            return
         node_id = self.properties.node_id
         node = self.document.graph.nodes.get(node_id) if node_id else None
         if node is None or node.type_id not in self.registry:

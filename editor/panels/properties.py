@@ -7,6 +7,7 @@ under its field, the field is marked, and the widget goes back to the value in t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6 import QtCore, QtWidgets
@@ -37,6 +38,9 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.document = document
         self.registry = catalog()
         self.node_id: str | None = None
+        self.block_id: str | None = None  # a selected collapsed block (see show_block)
+        self.block_details: QtWidgets.QLabel | None = None
+        self._block_view: tuple[str, list] = ("", [])
         self._type_id: str | None = None
         self.editors: dict[str, ParamEditor] = {}
         # field name -> (its form, the message line under it, the input to mark)
@@ -59,10 +63,26 @@ class PropertiesPanel(QtWidgets.QScrollArea):
     # -- which node ---------------------------------------------------------------------------
     def show_node(self, node_id: str | None) -> None:
         self.node_id = node_id if node_id in self.document.graph.nodes else None
+        self.block_id = None
+        self._rebuild()
+
+    def show_block(self, block_id: str, details_html: str, actions: list[tuple[str, Callable[[], None]]]) -> None:
+        """A selected collapsed block: what it holds (`details_html`: nodes, parameters, port shapes,
+        problems) and buttons for `actions` (open it, ungroup it); its members keep their own forms."""
+        if block_id not in self.document.graph.blocks:
+            self.show_node(None)
+            return
+        self.node_id = None
+        self.block_id = block_id
+        self._block_view = (details_html, actions)
         self._rebuild()
 
     def refresh(self) -> None:
         graph = self.document.graph
+        if self.block_id is not None:
+            if self.block_id not in graph.blocks:  # ungrouped or deleted
+                self.show_node(None)
+            return
         if self.node_id is not None and self.node_id not in graph.nodes:
             self.show_node(None)
             return
@@ -85,7 +105,10 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         page.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         layout.setContentsMargins(12, 10, 12, 12)
         layout.setSpacing(8)
-        if self.node_id is None:
+        if self.block_id is not None:
+            self._type_id = None
+            self._build_block_form(layout, *self._block_view)
+        elif self.node_id is None:
             self._type_id = None
             self._build_graph_form(layout)
         else:
@@ -102,6 +125,22 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         if self.stats is not None:
             self.stats.setText(text)
             self.stats.setVisible(bool(text))
+
+    def _build_block_form(
+        self, layout: QtWidgets.QVBoxLayout, details_html: str, actions: list[tuple[str, Callable[[], None]]]
+    ) -> None:
+        block = self.document.graph.blocks[self.block_id]
+        title = QtWidgets.QLabel(f"Block {block.title or self.block_id}")
+        title.setObjectName("panelTitle")
+        layout.addWidget(title)
+        self.block_details = QtWidgets.QLabel(details_html)
+        self.block_details.setWordWrap(True)
+        self.block_details.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        layout.addWidget(self.block_details)
+        for label, action in actions:
+            button = QtWidgets.QPushButton(label)
+            button.clicked.connect(action)
+            layout.addWidget(button)
 
     def _build_graph_form(self, layout: QtWidgets.QVBoxLayout) -> None:
         title = QtWidgets.QLabel("Graph")
@@ -238,6 +277,8 @@ class PropertiesPanel(QtWidgets.QScrollArea):
 
     def _load_values(self) -> None:
         graph = self.document.graph
+        if self.block_id is not None:
+            return
         if self.node_id is None:
             if self.name_edit is not None:
                 blocker = QtCore.QSignalBlocker(self.name_edit)

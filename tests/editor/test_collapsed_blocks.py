@@ -160,3 +160,23 @@ def test_selecting_a_node_inside_a_collapsed_block_selects_the_block(residual):
     canvas = residual.canvas
     canvas.select(["res_bn1", "stem"])
     assert canvas.selected_blocks() == ["block1"] and canvas.selected_ids() == ["stem"]
+
+
+def test_a_selected_block_shows_what_it_holds_in_properties_and_its_buttons_open_and_ungroup(residual, qtbot):
+    from PySide6 import QtWidgets
+
+    residual.live.run_now()
+    residual.live.wait()
+    residual.canvas.select_blocks(["block1"])
+    properties = residual.properties
+    assert properties.block_id == "block1" and properties.node_id is None
+    details = properties.block_details.text()
+    assert "3 nodes" in details and "parameters" in details and "res_conv1.in" in details
+    buttons = {b.text(): b for b in properties.widget().findChildren(QtWidgets.QPushButton)}
+    buttons["Open block"].click()
+    assert residual.canvas.frames.opened == "block1"
+    residual.canvas.frames.open(None)
+    residual.canvas.select_blocks(["block1"])
+    {b.text(): b for b in properties.widget().findChildren(QtWidgets.QPushButton)}["Ungroup"].click()
+    assert "block1" not in residual.document.graph.blocks
+    assert properties.block_id is None  # back to a node's (or the graph's) form
