@@ -26,6 +26,7 @@ import math
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -186,7 +187,7 @@ class Sweep:
             receive, send = self._ctx.Pipe(duplex=False)
             args = ({**job, "slot": next_slot}, send, self._control)
             process = self._ctx.Process(
-                target=worker_main, args=(*args, self._stop_event, lock), name=f"sweep-worker-{next_slot}"
+                target=_worker_process, args=(*args, self._stop_event, lock), name=f"sweep-worker-{next_slot}"
             )
             process.start()
             send.close()  # the worker holds the only sending end
@@ -201,12 +202,14 @@ class Sweep:
         try:
             while workers:
                 # wakes when a worker says something or ends; no polling (stop() ends the workers too)
-                wait([*pipes.values(), *(p.sentinel for p in workers.values())], timeout=WAKE_S)
+                ready = wait([*pipes.values(), *(p.sentinel for p in workers.values())], timeout=WAKE_S)
                 changed = self._drain(pipes, current)
                 if changed:  # a trial started or ended: the workers are working
                     crashes = 0
                 for slot, process in list(workers.items()):
-                    if process.is_alive():
+                    # a ready sentinel: the process has ended, though the system may not report it
+                    # reaped for a moment (is_alive() still True): join rather than spin
+                    if process.sentinel not in ready and process.is_alive():
                         continue
                     process.join()
                     del workers[slot]
@@ -301,6 +304,16 @@ class Sweep:
         return rows
 
 
+def _worker_process(*args) -> None:
+    """A worker process's target: the loop, then out without the interpreter's teardown (seconds of
+    freeing torch's and SQLAlchemy's objects at this point, which the sweep's end waited for).
+    Everything is written by then: the runs and tables atomically, the study committed."""
+    worker_main(*args)
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(0)
+
+
 def worker_main(job: dict[str, Any], events, control, stop_event, lock) -> None:
     """A worker process: take trials from the study until the budget or the grid is used up, or stopped."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the coordinator handles Ctrl+C and stops us cleanly
@@ -347,6 +360,7 @@ def worker_main(job: dict[str, Any], events, control, stop_event, lock) -> None:
             state, value = _train(trial, context, study)
         tell(study, trial, value, state)
         events.send(("finished", slot, trial._trial_id))
+    storage.engine.dispose()  # its connections closed: SQLite folds its write-ahead log back into the file
 
 
 def _train(trial, context, study) -> tuple[Any, float | None]:
