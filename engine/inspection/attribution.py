@@ -95,6 +95,11 @@ def grad_cam(
     target = _targets(model, inputs, target)
     with torch.enable_grad():
         cam = LayerGradCam(model, layer).attribute(inputs, target=target, relu_attributions=True)
+    if cam.dim() != 4:  # a Linear after Flatten: no maps to place on the picture
+        raise AttributionError(
+            "Grad-CAM needs a layer whose output has a height and a width (feature maps); this one's has none: "
+            "choose a convolution (or a pooling, normalization or activation layer on the images)"
+        )
     cam = LayerAttribution.interpolate(cam, tuple(inputs.shape[-2:]), interpolate_mode="bilinear")
     return cam[:, 0].detach().cpu().numpy()
 
@@ -113,7 +118,10 @@ def explain(run, inputs: torch.Tensor, layer_node: str | None = None) -> Attribu
         layer = dict(run.modules.named_children()).get(layer_node)
         if layer is None:
             raise AttributionError(f"node {layer_node!r} computes nothing Grad-CAM can look at")
-        cam = grad_cam(model, layer, inputs, target) if inputs.dim() == 4 else None
+        try:
+            cam = grad_cam(model, layer, inputs, target) if inputs.dim() == 4 else None
+        except AttributionError as exc:
+            raise AttributionError(f"node {layer_node!r}: {exc}") from None
     return Attributions(
         inputs=inputs.detach().cpu().numpy(),
         target=target.cpu().numpy(),

@@ -149,3 +149,14 @@ def test_a_folder_without_a_run_or_a_recording_is_exit_2(tmp_path, capsys):
 def test_a_boundary_of_image_inputs_is_refused_in_one_line(runs, tmp_path, capsys):
     assert cli(["inspect", str(runs["cnn"]), "--what", "boundary", "-o", str(tmp_path / "b.png")]) == 2
     assert capsys.readouterr().err == "error: a decision map needs 2 input features; this model takes [1, 8, 8]\n"
+
+
+def test_grad_cam_on_a_layer_without_feature_maps_is_one_line_and_exit_2(runs, tmp_path, capsys):
+    # fc follows Flatten: its output has no height and width for Grad-CAM to place on the picture
+    assert cli(["inspect", str(runs["cnn"]), "--node", "fc", "--what", "saliency", "-o", str(tmp_path / "s.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: node 'fc': Grad-CAM needs a layer whose output has a height and a width")
+    assert err.count("\n") == 1 and not (tmp_path / "s.png").exists()
+    assert (
+        cli(["inspect", str(runs["cnn"]), "--node", "conv1", "--what", "saliency", "-o", str(tmp_path / "s.png")]) == 0
+    )
