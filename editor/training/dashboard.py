@@ -13,8 +13,6 @@ from editor.training.plots import LivePlots
 from editor.training.runs_panel import RunsPanel
 from editor.training.settings_form import TrainingSettingsForm
 
-PACE_NOTE_WIDTH = 250
-
 
 def flatten(row: dict[str, Any]) -> dict[str, Any]:
     """{"grad_norm": {"fc1": 0.1}} -> {"grad_norm.fc1": 0.1}; lists become text."""
@@ -53,16 +51,19 @@ class TrainingDashboard(QtWidgets.QWidget):
         self.title.setObjectName("runTitle")
         self.edited = QtWidgets.QLabel("Graph edited since this run started: changes apply to the next run")
         self.edited.setObjectName("editedChip")
-        for label, width in ((self.title, 300), (self.edited, 200)):  # wrap rather than widen the panel at 1280x720
+        for label, width in ((self.title, 240), (self.edited, 200)):  # wrap rather than widen the panel at 1280x720
             label.setWordWrap(True)
             label.setMinimumWidth(width)
         self.edited.hide()
         # says when the plots update less often and in less detail (a busy machine: training comes first);
-        # a fixed width, so its text coming and going never re-lays the header or the plots below
+        # it takes the header's free space and nothing more (its size hint is ignored), so its text coming
+        # and going never re-lays the header or the plots below, nor widens the panel at 1280x720
         self.pace_note = QtWidgets.QLabel()
+        self.pace_text = ""  # the note in full (the label shows it elided to its width)
         self.pace_note.setObjectName("paceNote")
         self.pace_note.setStyleSheet("#paceNote { color: #c9a74a; }")
-        self.pace_note.setFixedWidth(PACE_NOTE_WIDTH)
+        self.pace_note.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        self.pace_note.setAlignment(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
         self.pace_note.setToolTip(
             "The computer's cores are busy: the live plots refresh less often and in less detail, and the samples "
             "and training doctor less often, so training keeps its speed. No value is lost: the newest points are "
@@ -82,8 +83,7 @@ class TrainingDashboard(QtWidgets.QWidget):
         header.setSpacing(8)
         header.addWidget(self.title)
         header.addWidget(self.edited)
-        header.addStretch(1)
-        header.addWidget(self.pace_note)
+        header.addWidget(self.pace_note, 1)
         for button in (help_button, png, csv_button):
             header.addWidget(button)
         live = QtWidgets.QWidget()
@@ -104,8 +104,10 @@ class TrainingDashboard(QtWidgets.QWidget):
 
     def show_pace_note(self, text: str) -> None:
         """The note on coarser live updates ('' hides its text; the label keeps its place)."""
+        self.pace_text = text
         metrics = self.pace_note.fontMetrics()
-        shown = metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, PACE_NOTE_WIDTH)
+        width = self.pace_note.width()  # the header's free space (elided to it; the tooltip says it all)
+        shown = metrics.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, width) if width > 20 else text
         if shown != self.pace_note.text():
             self.pace_note.setText(shown)
 
