@@ -392,7 +392,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _show_block_properties(self, block_id: str) -> None:
         """Properties of a selected collapsed block: what its card's hover says, and open / ungroup buttons."""
-        details = self.canvas.block_nodes.hover_text(self.document.graph, self.live.analysis, self.live.counts, block_id)
+        details = self.canvas.block_nodes.hover_text(
+            self.document.graph, self.live.analysis, self.live.counts, block_id
+        )
         actions = [
             ("Open block", lambda: self.canvas.frames.open(block_id)),
             ("Ungroup", lambda: ungroup_selection(self.canvas)),

@@ -290,8 +290,10 @@ class Trainer:
             pending.end_batch(self.step_count, size)
             # Rows go out on a log_every boundary once ROWS_EVERY_S has passed (and at the epoch's
             # end): the same rows, converted in fewer, larger transfers when steps are fast.
-            if sample and (index == last or time.perf_counter() - delivered >= ROWS_EVERY_S) or (
-                index == 0 and first_epoch
+            if (
+                sample
+                and (index == last or time.perf_counter() - delivered >= ROWS_EVERY_S)
+                or (index == 0 and first_epoch)
             ):
                 self._deliver(epoch, index, self._flush(pending, sums, epoch))
                 delivered = time.perf_counter()
