@@ -392,18 +392,18 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _show_block_properties(self, block_id: str) -> None:
         """Properties of a selected collapsed block: what its card's hover says, and open / ungroup buttons."""
-        details = self.canvas.block_nodes.hover_text(
-            self.document.graph, self.live.analysis, self.live.counts, block_id
-        )
         actions = [
             ("Open block", lambda: self.canvas.frames.open(block_id)),
             ("Ungroup", lambda: ungroup_selection(self.canvas)),
         ]
-        self.properties.show_block(block_id, details, actions)
+        self.properties.show_block(block_id, self._block_details(block_id), actions)
+
+    def _block_details(self, block_id: str) -> str:
+        return self.canvas.block_nodes.hover_text(self.document.graph, self.live.analysis, self.live.counts, block_id)
 
     def _update_stats(self) -> None:
-        if self.properties.block_id is not None:  # new shapes, counts or problems for the block's card
-            self._show_block_properties(self.properties.block_id)
+        if self.properties.block_id is not None:  # new shapes, counts or problems: the text only, not the form
+            self.properties.set_block_details(self._block_details(self.properties.block_id))
             return
         node_id = self.properties.node_id
         node = self.document.graph.nodes.get(node_id) if node_id else None

@@ -77,6 +77,12 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self._block_view = (details_html, actions)
         self._rebuild()
 
+    def set_block_details(self, details_html: str) -> None:
+        """The selected block's nodes, parameters, port shapes and problems, after a new analysis."""
+        self._block_view = (details_html, self._block_view[1])
+        if self.block_details is not None:
+            self.block_details.setText(details_html)
+
     def refresh(self) -> None:
         graph = self.document.graph
         if self.block_id is not None:
