@@ -18,8 +18,6 @@ import math
 from dataclasses import dataclass, field
 from statistics import median
 
-import igraph
-
 COLUMN_GAP = 100.0  # between columns: room for a shape label on every edge between them
 NODE_GAP = 40.0  # between two nodes of a column
 DUMMY_HEIGHT = 12.0  # the slot a routed edge takes in a column it crosses
@@ -80,6 +78,10 @@ def place(layers: list[int], sizes: list[tuple[float, float]], links: list[Link]
     count = len(layers)
     if count == 0:
         return Placement([], [None] * len(links))
+    # Imported here: igraph brings matplotlib with it (~0.4 s), which the editor's start and every
+    # graph that already has positions would otherwise pay for a layout they never run.
+    import igraph
+
     forward = [i for i, link in enumerate(links) if layers[link.dst] > layers[link.src]]
     graph = igraph.Graph(n=count, edges=[(links[i].src, links[i].dst) for i in forward], directed=True)
     ordered = graph.layout_sugiyama(layers=list(layers), maxiter=100)
