@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ class TrialContext:
     threads: int
     control: Any = None  # a TrainingControl: the sweep's stop reaches a trial mid-epoch
     overrides: dict[str, Any] | None = None  # fixed training settings for every trial (e.g. --epochs)
+    data: Any = field(default_factory=lambda: _trial_data())  # the last trial's data, for the next (data_cache)
 
 
 class ReportToTrial(Callback):
@@ -91,7 +92,10 @@ def run_trial(trial: optuna.Trial, context: TrialContext) -> float:
     trainer = None
     status, error, threads = "completed", None, None
     try:
-        trainer = Trainer(graph, callbacks=[MetricsWriter(folder / METRICS), reporter], control=context.control)
+        data = context.data.load(graph)  # the previous trial's, when the data settings are the same
+        trainer = Trainer(
+            graph, data=data, callbacks=[MetricsWriter(folder / METRICS), reporter], control=context.control
+        )
         choice = training_thread_choice(trainer)
         threads = ThreadChoice(
             min(choice.threads, context.threads), "sweep", choice.work_per_step, choice.cores, choice.load
@@ -126,6 +130,12 @@ def run_trial(trial: optuna.Trial, context: TrialContext) -> float:
     if error is not None:
         raise TrialFailed(error)
     return reporter.best
+
+
+def _trial_data():
+    from engine.sweeps.data_cache import TrialData  # torch and the data sources: loaded by workers only
+
+    return TrialData()
 
 
 def _tag(context: TrialContext, number: int, values: dict[str, Any]) -> dict[str, Any]:
