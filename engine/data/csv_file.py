@@ -20,6 +20,8 @@ from engine.data.files import stat_key, user_path
 from engine.data.info import DataError, DatasetInfo, RawDataset
 from engine.data.quoting import column_label, names_list
 from engine.data.read_cache import ReadCache
+from engine.data.streaming import streams, worker_count
+from engine.data.table_chunks import decoded_estimate
 from engine.data.table_columns import MISSING
 from engine.data.table_prep import plan_table
 from engine.data.table_read import read_table
@@ -34,16 +36,40 @@ TABLE_SETTINGS = ("target_column", "task", "columns", "categorical", "missing")
 _LATER_DEFAULTS = {"columns": "", "categorical": "onehot", "missing": "refuse"}
 
 _CACHE = ReadCache()
+STREAM_CHUNK_ROWS = 0  # rows per chunk of a streamed text table; 0: table_chunks.CHUNK_ROWS (tests set a few)
 
 
 def describe_csv(params: dict[str, Any]) -> DatasetInfo:
     path = user_path(params, "file")
-    key = (stat_key(path), *(params.get(s) for s in TABLE_SETTINGS))
-    return _CACHE.get(key, lambda: read_table_dataset(path, params)[0].info, path.name)
+    key = (stat_key(path), *(params.get(s) for s in (*TABLE_SETTINGS, "streaming")))
+    return _CACHE.get(key, lambda: read_csv(params, 0).info, path.name)
 
 
 def read_csv(params: dict[str, Any], seed: int) -> RawDataset:
-    raw, _ = read_table_dataset(user_path(params, "file"), params)
+    path = user_path(params, "file")
+    if streams(params, decoded_estimate(path)):
+        return read_table_streamed(path, params)
+    raw, _ = read_table_dataset(path, params)
+    return raw
+
+
+def read_table_streamed(path: Path, params: dict[str, Any]) -> RawDataset:
+    """As read_table_dataset, from one pass over the file's chunks: x is a LazyTable (engine/data/table_stream.py)."""
+    from engine.data.table_chunks import CHUNK_ROWS
+    from engine.data.table_scan import scan_table
+    from engine.data.table_stream import streamed_dataset
+
+    target_column = str(params.get("target_column", ""))
+    scanned = scan_table(
+        path, lambda name, columns: _target_index(name, columns, target_column), params, STREAM_CHUNK_ROWS or CHUNK_ROWS
+    )
+    plan, lazy = streamed_dataset(scanned, worker_count(params))
+    y, task, class_names = scanned.target_cells.targets(
+        plan.file, scanned.column_label, params["task"], "row" if scanned.source.parquet else "line"
+    )
+    target = (task, class_names, scanned.source.columns[scanned.target_index])
+    raw = _raw_dataset(plan, lazy, y, target, params)
+    raw.identity["streamed"] = True
     return raw
 
 
@@ -68,16 +94,27 @@ def read_table_dataset(path: Path, params: dict[str, Any], strict: bool = True) 
     y, task, class_names = _targets(
         name, column_label(table.columns, target), target_cells, params["task"], table.line_word
     )
+    raw = _raw_dataset(plan, coded.astype(np.float32), y, (task, class_names, table.columns[target]), params)
+    return raw, table
+
+
+def _raw_dataset(
+    plan, x, y: np.ndarray, target: tuple[str, tuple[str, ...], str], params: dict[str, Any]
+) -> RawDataset:
+    """The dataset of a planned table (x: coded rows, or a LazyTable): its info, target, class warnings, identity.
+
+    `target` is (task, class names, the target column's name)."""
+    task, class_names, target_name = target
     y_spec = labels(len(class_names)) if task == "classification" else floats(1)
     info = DatasetInfo(plan.x_spec(), y_spec, task, class_names, len(y))
-    plan.target = {"column": table.columns[target], "task": task, "class_names": list(class_names)}
+    plan.target = {"column": target_name, "task": task, "class_names": list(class_names)}
     if class_names:  # train says so too, not only the data preview
         counts = dict(zip(class_names, np.bincount(y, minlength=len(class_names)).tolist(), strict=True))
         plan.warnings += [rare_class_warning(c, counts[c], len(y)) for c in rare_classes(counts)]
     identity = {"target_column": params["target_column"], "task": task, "classes": list(class_names)}
     identity.update({k: params[k] for k, default in _LATER_DEFAULTS.items() if params.get(k, default) != default})
-    raw = RawDataset(
-        coded.astype(np.float32),
+    return RawDataset(
+        x,
         y,
         info,
         standardize=not plan.embeds,
@@ -85,7 +122,6 @@ def read_table_dataset(path: Path, params: dict[str, Any], strict: bool = True) 
         feature_names=tuple(f.name for f in plan.features),
         table=plan,
     )
-    return raw, table
 
 
 def _target_index(name: str, columns: list[str], target_column: str) -> int:

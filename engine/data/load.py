@@ -26,6 +26,9 @@ from engine.data.info import DataError, DatasetInfo, RawDataset
 from engine.data.streaming import LazyImages
 from engine.data.streaming_split import StreamedImages
 from engine.data.subset import subset_raw
+from engine.data.table_stats import exact_feature_stats
+from engine.data.table_stream import LazyTable
+from engine.data.table_stream_split import StreamedTable
 
 if TYPE_CHECKING:
     import torch
@@ -98,8 +101,13 @@ def load_dataset(params: dict[str, Any], seed: int = 0) -> LoadedData:
         fitted = raw.table.fit(train_x)
         train_x, val_x, test_x = (raw.table.encode(fitted, part) for part in (train_x, val_x, test_x))
     mean = std = None
-    if raw.standardize:
-        mean, std = feature_stats(train_x)
+    if isinstance(train_x, LazyTable):  # a streamed table: statistics from a pass over its training rows
+        if raw.standardize:
+            mean, std = train_x.feature_stats()
+            train_x, val_x, test_x = (p.with_transform(mean=mean, std=std) for p in (train_x, val_x, test_x))
+    elif raw.standardize:
+        # a table's statistics from exact sums, as a streamed table's are (the same preprocessing.json)
+        mean, std = (exact_feature_stats if raw.table is not None else feature_stats)(train_x)
         train_x, val_x, test_x = (train_x - mean) / std, (val_x - mean) / std, (test_x - mean) / std
     # what prepares new raw rows the same way: saved with the run, carried by the exports
     preprocessing = (
@@ -114,6 +122,8 @@ def load_dataset(params: dict[str, Any], seed: int = 0) -> LoadedData:
     def tensor(array: np.ndarray) -> torch.Tensor:
         if isinstance(array, LazyImages):  # a streamed image folder: decoded batch by batch while training
             return StreamedImages(array)  # type: ignore[return-value]
+        if isinstance(array, LazyTable):  # a streamed table: read and encoded chunk by chunk while training
+            return StreamedTable(array)  # type: ignore[return-value]
         return torch.from_numpy(np.ascontiguousarray(array))
 
     x_type = np.int64 if raw.info.x.is_labels else np.float32  # token ids stay ids (for an Embedding)
@@ -174,7 +184,7 @@ def fingerprint(raw: RawDataset, identity: dict[str, Any]) -> str:
     """sha256 hex of the source arrays and the settings that define the split."""
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
     for array in (raw.x, raw.y):
-        if isinstance(array, LazyImages):  # the files' names, sizes and times stand for their pixels
+        if isinstance(array, (LazyImages, LazyTable)):  # the files' names, sizes and times stand for their data
             digest.update(array.digest())
             continue
         array = np.ascontiguousarray(array)

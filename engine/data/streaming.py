@@ -54,11 +54,16 @@ def decoded_bytes(info: DatasetInfo) -> int:
 
 
 def wants_streaming(params: dict[str, Any], info: DatasetInfo) -> bool:
+    return streams(params, decoded_bytes(info))
+
+
+def streams(params: dict[str, Any], nbytes: int) -> bool:
+    """The `streaming` setting for data that takes `nbytes` decoded: auto streams above the memory budget."""
     mode = params.get("streaming", "auto")
     if mode not in STREAMING_CHOICES:
         raise DataError(f"streaming is {mode!r}; expected one of {', '.join(STREAMING_CHOICES)}")
     if mode == "auto":
-        return decoded_bytes(info) > stream_budget_bytes()
+        return nbytes > stream_budget_bytes()
     return mode == "on"
 
 

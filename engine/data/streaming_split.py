@@ -284,15 +284,20 @@ def stream_batches(
     Every streamed input gets the decoded images; every other input (the labels) the rows of
     the images that were kept, in the same order.
     """
-    streamed = [t for t in inputs.values() if isinstance(t, StreamedImages)]
+    streamed = [t for t in inputs.values() if _is_streamed(t)]
     if not streamed:
         return None
     return _batches(inputs, streamed[0], order, batch_size)
 
 
-def _batches(inputs, source: StreamedImages, order, batch_size) -> Iterator[dict[str, torch.Tensor]]:
-    for images, kept in source.batches(order, batch_size):
+def _is_streamed(t: Any) -> bool:
+    """A streamed image folder's split, or a streamed table's (engine/data/table_stream_split.py)."""
+    return isinstance(t, StreamedImages) or getattr(t, "is_streamed_table", False)
+
+
+def _batches(inputs, source, order, batch_size) -> Iterator[dict[str, torch.Tensor]]:
+    for rows, kept in source.batches(order, batch_size):
         batch = {}
         for name, t in inputs.items():
-            batch[name] = images if isinstance(t, StreamedImages) else t.index_select(0, kept.to(t.device))
+            batch[name] = rows if _is_streamed(t) else t.index_select(0, kept.to(t.device))
         yield batch

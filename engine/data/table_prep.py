@@ -32,6 +32,7 @@ from engine.data.table_columns import (
     profile_column,
 )
 from engine.data.table_read import Table
+from engine.data.table_stats import exact_mean
 from engine.fileio import atomic_write_text
 from engine.registry.spec import TensorSpec, floats
 
@@ -329,8 +330,8 @@ def _target_gaps(cells: np.ndarray) -> np.ndarray:
 
 
 def _fill_value(strategy: str, present: np.ndarray) -> float:
-    if strategy == "mean":
-        return float(present.mean())
+    if strategy == "mean":  # rounded once from the exact sum: a streamed table's chunks give the same mean
+        return exact_mean(present)
     if strategy == "median":
         return float(np.median(present))
     values, counts = np.unique(present, return_counts=True)

@@ -64,10 +64,10 @@ def _read_text(path: Path) -> Table:
                 raise DataError(
                     f"'{name}' is not a CSV file: its first line is longer than {MAX_HEADER_CHARS} characters"
                 )
-            delimiter = "\t" if path.suffix.lower() in TAB_SUFFIXES else max(",;\t", key=header_line.count)
+            delimiter = text_delimiter(path, header_line)
             handle.seek(0)
             reader = csv.reader(handle, delimiter=delimiter)
-            columns = _check_header(name, [h.strip() for h in next(reader, [])])
+            columns = check_header(name, [h.strip() for h in next(reader, [])])
             cells: list[list[str]] = [[] for _ in columns]
             lines: list[int] = []
             for row in reader:
@@ -103,9 +103,19 @@ def _read_parquet(path: Path) -> Table:
         raise DataError(f"'{name}': reading Parquet needs pyarrow (pip install pyarrow)") from None
     except Exception as exc:  # noqa: BLE001 - pyarrow raises many kinds for a file that is not Parquet
         raise DataError(f"'{name}' is not a readable Parquet file ({type(exc).__name__})") from None
-    columns = _check_header(name, [str(c).strip() for c in frame.columns])
+    columns = check_header(name, [str(c).strip() for c in frame.columns])
     if not len(frame):
         raise DataError(f"'{name}' has columns but no data rows")
+    return Table(name, columns, frame_cells(frame), np.arange(1, len(frame) + 1, dtype=np.int64), "row")
+
+
+def text_delimiter(path: Path, header_line: str) -> str:
+    """Tab for .tsv/.tab; otherwise whichever of comma, semicolon and tab the header line has most of."""
+    return "\t" if path.suffix.lower() in TAB_SUFFIXES else max(",;\t", key=header_line.count)
+
+
+def frame_cells(frame) -> list[np.ndarray]:
+    """A pandas frame's columns as cells: typed numbers and booleans as they are, anything else as objects."""
     cells = []
     for column in frame.columns:
         series = frame[column]
@@ -113,10 +123,10 @@ def _read_parquet(path: Path) -> Table:
             cells.append(series.to_numpy())
         else:  # strings, categoricals, nullable types: objects, None for a gap
             cells.append(series.astype(object).where(series.notna(), None).to_numpy(dtype=object))
-    return Table(name, columns, cells, np.arange(1, len(frame) + 1, dtype=np.int64), "row")
+    return cells
 
 
-def _check_header(name: str, header: list[str]) -> list[str]:
+def check_header(name: str, header: list[str]) -> list[str]:
     if not any(header):
         raise DataError(f"'{name}' is empty; a CSV needs a header row of column names")
     if len(header) < 2:  # the line is not quoted: the path may name any file

@@ -33,6 +33,7 @@ _DEFAULT = DEFAULT_PARAMS
 _FILES = {"dataset": ("csv", "image_folder", "npz", *CLASSIC_SETS)}
 _TABLE_FILES = {"dataset": ("csv", "npz")}
 _IMAGES = {"dataset": ("image_folder",)}
+_STREAMED = {"dataset": ("image_folder", "csv")}  # what `streaming` reads batch by batch
 _SYNTHETIC = {"dataset": ("sine_wave", "gaussian_ring", "line_outliers", *PLANAR_DATASETS)}
 _SEQUENCES = {"dataset": ("sine_wave", "first_token")}
 _GENERATED = {"dataset": (*_SYNTHETIC["dataset"], "first_token")}
@@ -233,24 +234,27 @@ register(
                 "streaming",
                 "choice",
                 _DEFAULT["streaming"],
-                "Image folders: decode the images batch by batch while training instead of all at once, "
-                "for folders larger than memory.",
+                "Image folders and tables: read the data batch by batch while training instead of all at once, "
+                "for data larger than memory. A streamed table is read in chunks: its preprocessing is fitted "
+                "on the same training rows as in memory (the same split and preprocessing.json), but each epoch "
+                "visits chunks and the rows in each chunk in a seeded order, not the in-memory order.",
                 choices=STREAMING_CHOICES,
                 choice_descriptions={
-                    "auto": "Stream when the decoded images would take more than 1 GB (NETWRIGHT_STREAM_ABOVE_MB).",
-                    "on": "Always stream: little memory, each epoch decodes every image again.",
-                    "off": "Decode every image once, before training (fastest epochs; needs the memory).",
+                    "auto": "Stream when the data decoded as float32 would take more than 1 GB (NETWRIGHT_STREAM_ABOVE_MB).",
+                    "on": "Always stream: little memory, each epoch reads (and decodes) every sample again.",
+                    "off": "Read everything once, before training (fastest epochs; needs the memory).",
                 },
-                applies_when=_IMAGES,
+                applies_when=_STREAMED,
             ),
             Param(
                 "stream_workers",
                 "int",
                 _DEFAULT["stream_workers"],
-                "Streamed image folders: worker processes decoding batches (0: one per CPU core but one, at most 8).",
+                "Streamed image folders and tables: worker processes reading batches (0: one per CPU core but one, "
+                "at most 8).",
                 minimum=0,
                 maximum=64,
-                applies_when=_IMAGES,
+                applies_when=_STREAMED,
             ),
             Param(
                 "augment_flip",
