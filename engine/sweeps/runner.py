@@ -40,7 +40,7 @@ from engine.sweeps.experiment import Experiment, save_definition
 from engine.sweeps.space import SweepSpecError
 from engine.sweeps.study import (
     HEARTBEAT_S,
-    ask_next,
+    TrialAsker,
     default_storage,
     fail_stale,
     has_work,
@@ -346,13 +346,14 @@ def worker_main(job: dict[str, Any], events, control, stop_event, lock) -> None:
         job["overrides"],
     )
     slot = job["slot"]
+    asker = TrialAsker(study, experiment)
     stale_checked = -math.inf
     while not stop_event.is_set():
         with study_lock(job["storage"], lock):  # "is there work left? then ask": one worker at a time
             if time.monotonic() - stale_checked >= HEARTBEAT_S:  # a lost machine's trial frees its budget
                 fail_stale(study)
                 stale_checked = time.monotonic()
-            trial = ask_next(study, experiment)
+            trial = asker.ask()
             if trial is None:
                 break
         events.send(("started", slot, trial._trial_id))

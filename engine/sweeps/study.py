@@ -160,21 +160,48 @@ def heartbeat(storage: optuna.storages.RDBStorage, trial_id: int) -> Iterator[No
         thread.join()
 
 
-def ask_next(study: optuna.Study, experiment: Experiment) -> optuna.Trial | None:
-    """The next trial, or None when the budget or the grid is used up (call under `study_lock`).
+class TrialAsker:
+    """A worker's next trial, or None when the budget or the grid is used up (`ask` under `study_lock`).
 
     Workers ask and tell themselves (rather than `study.optimize`, which wrote each epoch's report
     apart) and beat with `heartbeat`, so Optuna's warning that heartbeats go with `optimize` does not
-    apply. A grid takes its next queued point in one read: `has_work` then `ask` read the queue twice,
-    a few milliseconds a trial on SQLite (bench/bench_sweep.py)."""
-    if experiment.strategy == "grid":
-        trial_id = study._pop_waiting_trial_id()  # what `ask` does first; None: the queue is empty
-        return None if trial_id is None else optuna.Trial(study, trial_id)
-    if not has_work(study, experiment):
-        return None
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Heartbeat of storage is supposed to be used with Study.optimize")
-        return study.ask()
+    apply. A grid's points are queued trials: Optuna's own pop (what `ask` does first) reads every
+    queued trial with its params and attributes before each trial, a few milliseconds on a 10-point
+    grid and more with every point. Here a worker reads the queue when its copy runs out and claims
+    the next point with the storage's compare-and-set (`set_trial_state_values(id, RUNNING)` refuses
+    a trial another worker or machine claimed first), so no point runs twice, and points queued
+    since (a session resumed elsewhere) are seen when the copy runs out (bench/bench_sweep.py)."""
+
+    def __init__(self, study: optuna.Study, experiment: Experiment):
+        self.study, self.experiment = study, experiment
+        self._queued: list[int] = []  # trial ids, in queue order, that were waiting when last read
+
+    def ask(self) -> optuna.Trial | None:
+        if self.experiment.strategy == "grid":
+            trial_id = self._claim_queued()
+            return None if trial_id is None else optuna.Trial(self.study, trial_id)
+        if not has_work(self.study, self.experiment):
+            return None
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Heartbeat of storage is supposed to be used with Study.optimize")
+            return self.study.ask()
+
+    def _claim_queued(self) -> int | None:
+        reread = not self._queued
+        while True:
+            if reread:  # through the study: its storage's cache then knows the trials claimed below
+                waiting = self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
+                self._queued = [trial._trial_id for trial in waiting]
+            while self._queued:
+                trial_id = self._queued.pop(0)
+                try:
+                    if self.study._storage.set_trial_state_values(trial_id, state=TrialState.RUNNING):
+                        return trial_id
+                except optuna.exceptions.UpdateFinishedTrialError:  # finished elsewhere meanwhile
+                    pass
+            if reread:
+                return None
+            reread = True
 
 
 def tell(study: optuna.Study, trial: optuna.Trial, value: float | None, state: TrialState | None) -> None:
