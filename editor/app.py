@@ -23,6 +23,7 @@ def create_application(argv: list[str] | None = None) -> QtWidgets.QApplication:
 def run(path: Path | None = None) -> int:
     app = create_application()
     window = MainWindow()
+    window.fit_to_screen()
     window.show()
     # open after the first paint so the window appears at once, then fit the graph
     QtCore.QTimer.singleShot(0, lambda: window.start(path))

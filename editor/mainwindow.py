@@ -58,6 +58,9 @@ MINIMAP_KEY = "view/minimap"
 LAYOUT_VERSION = 1  # bump when docks are added or renamed: an old saved layout is then ignored
 PROPERTIES_MIN_H = 150  # the Properties dock: its title, a node's name and two parameters
 PROPERTIES_SHARE_MIN_H = 220  # what it keeps when the training panel opens below it
+BOTTOM_DOCKS_START_SHARE = 0.4  # at start, Problems/Training take at most this share of the height
+BOTTOM_DOCKS_FIRST_SHARE = 0.23  # the same on a first start (no saved layout): 230 px at 1000, the panels' ~244 at 720
+TRAINING_DOCK_MAX_SHARE = 0.45  # a run opens the training panel to 420 px, or this share if less
 STATUS_COLOURS = {"ok": "#5ac86e", "warning": "#e0b050", "error": "#ff8080", "empty": "#8a90a0", "running": "#6aa8ff"}
 
 
@@ -99,10 +102,36 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_status_bar()
         self._connect()
         self.resize(1600, 1000)
-        if not self.restore_layout():
+        self.layout_restored = self.restore_layout()
+        if not self.layout_restored:
             # tabbed docks show the one added last until the window is up: put Help and Problems in front then
             QtCore.QTimer.singleShot(0, self._front_tabs)
         self._update_title()
+
+    def fit_to_screen(self) -> None:
+        """Before the window first shows: no larger than its screen offers (a 1280x720 laptop), and the
+        canvas the largest part of it, also when a saved layout's bottom panel was made taller (a run
+        opens the training panel to 420 px) or on a taller screen."""
+        screen = self.screen()
+        if not self.layout_restored and screen is not None:
+            room = screen.availableGeometry()
+            self.resize(min(1600, room.width()), min(1000, room.height()))
+        share = BOTTOM_DOCKS_START_SHARE if self.layout_restored else BOTTOM_DOCKS_FIRST_SHARE
+        QtCore.QTimer.singleShot(0, lambda: self.limit_bottom_docks(share))
+
+    def limit_bottom_docks(self, share: float = BOTTOM_DOCKS_START_SHARE) -> None:
+        limit = int(self.height() * share)
+        dock = self._front_bottom_dock()
+        if dock is not None and dock.height() > limit:  # tabbed docks share one height: one resize does
+            self.resizeDocks([dock], [limit], QtCore.Qt.Orientation.Vertical)
+
+    def _front_bottom_dock(self) -> QtWidgets.QDockWidget | None:
+        """The bottom panel in view (a tab behind another reports visible too, with its old height)."""
+        for dock in self.findChildren(QtWidgets.QDockWidget):
+            bottom = self.dockWidgetArea(dock) == QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
+            if bottom and dock.isVisible() and not dock.isFloating() and not dock.visibleRegion().isEmpty():
+                return dock
+        return None
 
     def _front_tabs(self) -> None:
         self.help_dock.raise_()
@@ -469,13 +498,16 @@ class MainWindow(QtWidgets.QMainWindow):
         """Bring the live plots and the insights to the front (a run started), but not over the Inspector
         in view (its tab is beside Insights: whoever watches a node goes on watching it train)."""
         watching = not self.inspector.panel.paused
+        front = self._front_bottom_dock()
+        bottom_height = front.height() if front is not None else 0
         for dock in (self.training_dock, self.insights_dock):
             dock.show()
             if not (watching and dock is self.insights_dock):
                 dock.raise_()
         self.training.dashboard.tabs.setCurrentIndex(0)
-        if self.training_dock.height() < 380:
-            self.resizeDocks([self.training_dock], [420], QtCore.Qt.Orientation.Vertical)
+        wanted = min(420, int(self.height() * TRAINING_DOCK_MAX_SHARE))
+        if bottom_height < wanted - 40:
+            self.resizeDocks([front or self.training_dock], [wanted], QtCore.Qt.Orientation.Vertical)
         # Properties above Insights: the confusion matrix and samples take the room a form does not
         # need, but Properties keeps enough for a node's name and a few parameters (it scrolls beyond)
         column = self.properties_dock.height() + self.insights_dock.height()
