@@ -106,24 +106,32 @@ class PendingBatches:
 
 
 class DeadReluProbe:
-    """Forward hooks on the activations whose units can die (trait `dies`: ReLU, ReLU6, Hardswish...):
-    a unit is dead when it outputs exactly 0 for every sample seen, where such an activation's gradient is 0."""
+    """The activations whose units can die (trait `dies`: ReLU, ReLU6, Hardswish...): a unit is dead
+    when it outputs exactly 0 for every sample seen, where such an activation's gradient is 0.
 
-    def __init__(self, modules: nn.Module, relus: Iterable[str]):
+    The trainer hands it the activations its validation forward returns (`observe`); given
+    `modules` and node ids, it hangs forward hooks on them instead.
+    """
+
+    def __init__(self, modules: nn.Module | None = None, relus: Iterable[str] = ()):
         self.peak: dict[str, torch.Tensor] = {}  # per unit, the largest |output| seen
         self._handles = []
         for node_id in relus:
             module = modules.get_submodule(node_id)
             self._handles.append(module.register_forward_hook(self._hook(node_id)))
 
+    def observe(self, node_id: str, output: torch.Tensor) -> None:
+        """One batch of `node_id`'s outputs, batch first."""
+        # |output|'s max over the batch: a unit is alive once it is nonzero (Hardswish between -3 and 0
+        # too). On the CPU abs+amax over dim 0 takes 28 us for 360x128 where aminmax took 390 and
+        # count_nonzero 190: it was most of the validation's cost on the digits MLP.
+        peak = output.detach().reshape(output.shape[0], -1).abs().amax(0)
+        seen = self.peak.get(node_id)
+        self.peak[node_id] = peak if seen is None else torch.maximum(seen, peak)
+
     def _hook(self, node_id: str):
         def hook(module, args, output):
-            # |output|'s max over the batch: a unit is alive once it is nonzero (Hardswish between -3 and 0
-            # too). On the CPU abs+amax over dim 0 takes 28 us for 360x128 where aminmax took 390 and
-            # count_nonzero 190: it was most of the validation's cost on the digits MLP.
-            peak = output.detach().reshape(output.shape[0], -1).abs().amax(0)
-            seen = self.peak.get(node_id)
-            self.peak[node_id] = peak if seen is None else torch.maximum(seen, peak)
+            self.observe(node_id, output)
 
         return hook
 
