@@ -10,6 +10,7 @@ is fitted later, on the training rows only (engine/data/load.py). The target bec
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ TABLE_SETTINGS = ("target_column", "task", "columns", "categorical", "missing")
 _LATER_DEFAULTS = {"columns": "", "categorical": "onehot", "missing": "refuse"}
 
 _CACHE = ReadCache()
+PREVIEW_ROWS = 100_000  # a streamed table's preview reads this many rows (its first), not the file
 STREAM_CHUNK_ROWS = 0  # rows per chunk of a streamed text table; 0: table_chunks.CHUNK_ROWS (tests set a few)
 
 
@@ -53,7 +55,7 @@ def read_csv(params: dict[str, Any], seed: int) -> RawDataset:
     return raw
 
 
-def read_table_streamed(path: Path, params: dict[str, Any]) -> RawDataset:
+def read_table_streamed(path: Path, params: dict[str, Any], strict: bool = True) -> RawDataset:
     """As read_table_dataset, from one pass over the file's chunks: x is a LazyTable (engine/data/table_stream.py)."""
     from engine.data.table_chunks import CHUNK_ROWS
     from engine.data.table_scan import scan_table
@@ -61,7 +63,11 @@ def read_table_streamed(path: Path, params: dict[str, Any]) -> RawDataset:
 
     target_column = str(params.get("target_column", ""))
     scanned = scan_table(
-        path, lambda name, columns: _target_index(name, columns, target_column), params, STREAM_CHUNK_ROWS or CHUNK_ROWS
+        path,
+        lambda name, columns: _target_index(name, columns, target_column),
+        params,
+        STREAM_CHUNK_ROWS or CHUNK_ROWS,
+        strict,
     )
     plan, lazy = streamed_dataset(scanned, worker_count(params))
     y, task, class_names = scanned.target_cells.targets(
@@ -74,9 +80,23 @@ def read_table_streamed(path: Path, params: dict[str, Any]) -> RawDataset:
 
 
 def read_csv_for_preview(params: dict[str, Any], seed: int) -> RawDataset:
-    """As read_csv, but gaps no setting fills yet are kept (as NaN) for the preview to show, not refused."""
-    raw, _ = read_table_dataset(user_path(params, "file"), params, strict=False)
-    return raw
+    """As read_csv, but gaps no setting fills yet are kept (as NaN) for the preview to show, not refused.
+
+    A streamed table is planned from all its rows (kinds, categories, gaps), but its samples, class balance and
+    column statistics come from its first PREVIEW_ROWS kept rows only, as the preview's report says."""
+    path = user_path(params, "file")
+    if not streams(params, decoded_estimate(path)):
+        raw, _ = read_table_dataset(path, params, strict=False)
+        return raw
+    raw = read_table_streamed(path, params, strict=False)
+    total = len(raw.y)
+    first = raw.x[: min(total, PREVIEW_ROWS)]
+    raw.table.preview_note = (
+        f"streamed: samples and statistics from the first {len(first):,} of {total:,} rows"
+        if len(first) < total
+        else ""
+    )
+    return replace(raw, x=np.asarray(first), y=raw.y[: len(first)])
 
 
 def read_table_dataset(path: Path, params: dict[str, Any], strict: bool = True) -> tuple[RawDataset, Any]:

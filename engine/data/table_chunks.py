@@ -59,8 +59,36 @@ class TableSource:
             return _parquet_chunk(Path(self.path), self.columns, index, self.starts[index])
         with open_stream(Path(self.path)) as handle:
             handle.seek(self.offsets[index])
-            rows = self.starts[index + 1] - self.starts[index]
-            return next(_text_chunks(handle, self.name, self.columns, self.delimiter, self.lines[index], rows))[0]
+            data = handle.read(self.offsets[index + 1] - self.offsets[index])
+        try:
+            text = io.StringIO(data.decode("utf-8"), newline="")
+        except UnicodeDecodeError:
+            raise DataError(f"'{self.name}' is not a CSV text file (it is not UTF-8 text)") from None
+        return _parse_rows(text, self.name, self.columns, self.delimiter, self.lines[index])
+
+
+def _parse_rows(text: io.StringIO, name: str, columns: tuple[str, ...], delimiter: str, line_base: int) -> Table:
+    """Every row of one chunk's text (checked when the chunk was first scanned), as `_text_chunks` gives it."""
+    reader = csv.reader(text, delimiter=delimiter)
+    rows, numbers = [], []
+    try:
+        for row in reader:
+            rows.append(row)
+            numbers.append(reader.line_num)
+    except csv.Error as exc:
+        raise DataError(f"'{name}' is not a readable CSV file ({exc})") from None
+    width = len(columns)
+    kept = [i for i, row in enumerate(rows) if len(row) == width and "".join(row).strip()]
+    if len(kept) < len(rows):  # blank lines (or the file changed since the scan: check every row again)
+        for i, row in enumerate(rows):
+            if "".join(row).strip() and len(row) != width:
+                raise DataError(
+                    f"'{name}' line {line_base + numbers[i]} has {len(row)} values but the header has {width} columns"
+                )
+        rows = [rows[i] for i in kept]
+        numbers = [numbers[i] for i in kept]
+    cells = [np.array([c.strip() for c in column], dtype=object) for column in zip(*rows, strict=True)]
+    return Table(name, list(columns), cells, line_base + np.array(numbers, dtype=np.int64))
 
 
 def open_stream(path: Path) -> io.BufferedReader:

@@ -39,6 +39,7 @@ from engine.data.table_prep import FeaturePlan, TablePlan, _hint, _shown
 from engine.data.table_read import Table
 
 MAX_STREAMED_CATEGORIES = 100_000
+NUMBERS_KEPT_AS_TEXT = 1_000  # distinct values kept as text of a column that has held only numbers so far
 _MISSING_LIST = sorted(MISSING)
 
 
@@ -127,7 +128,10 @@ class _ColumnScan:
             return missing
         if self.distinct is not None:
             self.distinct.update(present)
-            if len(self.distinct) > MAX_STREAMED_CATEGORIES:
+            # a column of numbers so far keeps few of its values as text: it becomes categories only if most of its
+            # values turn out not to be numbers (the stray-value check names the row otherwise)
+            limit = MAX_STREAMED_CATEGORIES if self.forced_text or not self.float_ok else NUMBERS_KEPT_AS_TEXT
+            if len(self.distinct) > limit:
                 self.distinct = None
         if self.forced_text or not present:
             return missing
@@ -180,8 +184,9 @@ class _ColumnScan:
                 return self._kind("numeric", self.low == self.high), "numeric", ()
         if self.distinct is None:
             raise DataError(
-                f"column {_shown(self.name)} has more than {MAX_STREAMED_CATEGORIES:,} different values, more than a "
-                f"streamed table keeps as categories: exclude it{_hint(self.name, 'exclude')}"
+                f"column {_shown(self.name)} has more different values than a streamed table keeps as categories "
+                f"({MAX_STREAMED_CATEGORIES:,}; {NUMBERS_KEPT_AS_TEXT:,} numbers before its first text value): "
+                f"exclude it{_hint(self.name, 'exclude')}"
             )
         categories = tuple(sorted(self.distinct))
         return self._kind("categorical", len(categories) == 1), "categorical", categories
@@ -293,10 +298,13 @@ class ScannedTable:
     column_label: str
 
 
-def scan_table(path: Path, target_of, params: dict[str, Any], chunk_rows: int = CHUNK_ROWS) -> ScannedTable:
+def scan_table(
+    path: Path, target_of, params: dict[str, Any], chunk_rows: int = CHUNK_ROWS, strict: bool = True
+) -> ScannedTable:
     """Plan the table at `path` from one pass over its chunks; `target_of(name, columns)` picks the target index.
 
-    Raises the DataError `plan_table` raises for the same file and settings.
+    Raises the DataError `plan_table` raises for the same file and settings; `strict` False (the data preview)
+    leaves gaps that no setting fills in place instead of refusing them.
     """
     from engine.data.quoting import column_label
 
@@ -359,7 +367,8 @@ def scan_table(path: Path, target_of, params: dict[str, Any], chunk_rows: int = 
         )
     features, decoders = [], []
     for scan in scans:
-        feature, decoder = _feature(table, scan, choices.get(scan.name, ColumnChoice()), node_encode, node_missing)
+        choice = choices.get(scan.name, ColumnChoice())
+        feature, decoder = _feature(table, scan, choice, node_encode, node_missing, strict)
         features.append(feature)
         decoders.append(decoder)
     if not features:
@@ -382,7 +391,7 @@ def scan_table(path: Path, target_of, params: dict[str, Any], chunk_rows: int = 
 
 
 def _feature(
-    table: Table, scan: _ColumnScan, choice: ColumnChoice, node_encode: str, node_missing: str
+    table: Table, scan: _ColumnScan, choice: ColumnChoice, node_encode: str, node_missing: str, strict: bool
 ) -> tuple[FeaturePlan, ColumnDecoder]:
     """As table_prep._feature, from a column's scan: the same checks, in the same order, with the same messages."""
     name, column = table.name, scan.name
@@ -416,7 +425,7 @@ def _feature(
             raise DataError(f"columns: '{column}: {strategy}' cannot fill {label}: it holds text (use most_frequent)")
         strategy = "most_frequent"
     if strategy == "refuse":
-        if gaps:
+        if gaps and strict:
             raise DataError(
                 f"'{name}' {label} has a missing value on {table.line_word} {scan.first_gap_line} ({gaps} in all); fill "
                 f"in or drop missing values: set missing on the Dataset node (mean, median, most_frequent, drop_rows) "

@@ -44,7 +44,10 @@ class RowTransform:
         return np.stack([d.code(table.cells[d.index][offsets]) for d in self.decoders], axis=1).astype(np.float32)
 
     def rows(self, chunk: int, offsets: np.ndarray) -> np.ndarray:
-        """The chunk's rows at `offsets` as the model's input (encoded, then standardized if fitted so)."""
+        """The chunk's rows at `offsets` as the model's input (encoded, then standardized if fitted so); coded
+        (as the in-memory raw.x) before the fit."""
+        if self.fitted is None:
+            return self.coded(chunk, offsets)
         # TablePlan's own encode, on numbers (StreamedTablePlan.encode attaches the fit to a LazyTable instead)
         x = TablePlan.encode(self.plan, list(self.fitted or ()), self.coded(chunk, offsets))
         if self.mean is not None:
@@ -140,6 +143,11 @@ class LazyTable:
 
 class StreamedTablePlan(TablePlan):
     """A TablePlan whose rows are a LazyTable: fitting reads the training rows chunk by chunk."""
+
+    preview_note = ""  # the data preview of a streamed table: which rows its samples and statistics come from
+
+    def report_lines(self) -> list[str]:
+        return [*super().report_lines(), *([self.preview_note] if self.preview_note else [])]
 
     def fit(self, coded: LazyTable) -> list[FittedFeature]:  # type: ignore[override]
         accumulators = [_FillFit(f) for f in self.features]

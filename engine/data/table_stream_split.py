@@ -155,19 +155,16 @@ class StreamedTable:
         else:  # a daemonic process (the editor's training child) may not start workers: read here
             dataset = ChunkRows(self.lazy.transform)
             blocks = ((torch.from_numpy(x), torch.from_numpy(p)) for x, p in map(dataset.__getitem__, keys))
-        pending_x: list[torch.Tensor] = []
-        pending_p: list[torch.Tensor] = []
-        held = 0
+        rest_x = rest_p = None  # the previous chunk's rows short of a batch
         for x, positions in blocks:
-            pending_x.append(x)
-            pending_p.append(positions)
-            held += len(x)
-            while held >= batch_size:
-                xs, ps = torch.cat(pending_x), torch.cat(pending_p)
-                yield xs[:batch_size].to(device, non_blocking=non_blocking), ps[:batch_size]
-                pending_x, pending_p, held = [xs[batch_size:]], [ps[batch_size:]], held - batch_size
-        if held:
-            yield torch.cat(pending_x).to(device, non_blocking=non_blocking), torch.cat(pending_p)
+            if rest_x is not None:
+                x, positions = torch.cat([rest_x, x]), torch.cat([rest_p, positions])
+            full = len(x) - len(x) % batch_size
+            for lo in range(0, full, batch_size):  # slices: views, no copy
+                yield x[lo : lo + batch_size].to(device, non_blocking=non_blocking), positions[lo : lo + batch_size]
+            rest_x, rest_p = (x[full:], positions[full:]) if full < len(x) else (None, None)
+        if rest_x is not None:
+            yield rest_x.to(device, non_blocking=non_blocking), rest_p
 
     def epoch_keys(self, order: torch.Tensor) -> list[tuple]:
         """This epoch's chunks in order, each with its rows and a seed for their order (None: not shuffled)."""

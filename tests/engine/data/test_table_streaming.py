@@ -173,3 +173,19 @@ def test_training_on_a_streamed_table_runs_and_saves_the_same_preprocessing(mess
     assert result.status == "completed" and result.test_metrics["test_samples"] == 30
     assert trainer.data.train_x._shared["loader"] is not None  # batches came through the DataLoader's workers
     assert trainer.data.preprocessing == load_dataset(params(messy_csv, "off", test_set="held_out"), 3).preprocessing
+
+
+def test_the_preview_of_a_streamed_table_plans_every_row_and_shows_the_first(messy_csv, monkeypatch):
+    from engine.data.preview import preview_dataset
+
+    monkeypatch.setattr(csv_file, "PREVIEW_ROWS", 100)
+    settings = {"missing": "refuse", "columns": "notes: exclude"}  # gaps not filled yet: shown, not refused
+    whole = preview_dataset({**params(messy_csv, "off"), **settings})
+    streamed = preview_dataset({**params(messy_csv, "on"), **settings})
+    assert [(c.name, c.kind, c.handling) for c in streamed.columns] == [
+        (c.name, c.kind, c.handling) for c in whole.columns
+    ]
+    assert streamed.num_samples == 100 and whole.num_samples == 300
+    assert streamed.report[-1] == "streamed: samples and statistics from the first 100 of 300 rows"
+    age = next(c for c in streamed.columns if c.name == "age")
+    assert age.missing == 6  # gaps left on rows 1, 18, 35, ... of the first 100
