@@ -32,6 +32,8 @@ class PendingBatches:
     sum) and is most of the metrics' cost for a small model; kept here, the predictions of all
     pending batches are counted together (a few ops per log row, at most every COUNT_EVERY
     batches so memory stays bounded), and losses and counts reach the host in one transfer.
+    A step whose objective is its one loss has read it already (the finiteness check's `item()`,
+    `OptimizerStep.loss_value`): that float is kept, not the tensor, and nothing is stacked for it.
     `loss_slots[j]` is where the plan's j-th loss sits among the losses one batch adds (every
     optimizer's, in stepping order); `acc_slots` the same, with its AccuracyPlan, for accuracy.
     """
@@ -41,7 +43,7 @@ class PendingBatches:
     def __init__(self, loss_slots: list[int], acc_slots: list[tuple[int, AccuracyPlan]]):
         self.loss_slots, self.acc_slots = loss_slots, acc_slots
         self.steps: list[tuple[int, int]] = []  # (step number, batch size) of each pending batch
-        self.losses: list[torch.Tensor] = []
+        self.losses: list[torch.Tensor | float] = []
         self.predictions: list[torch.Tensor] = []
         self.targets: list[torch.Tensor] = []
         self.counts: list[torch.Tensor] = []  # [batches, accuracies] for batches already counted
@@ -51,8 +53,11 @@ class PendingBatches:
         """One optimizer's outputs for the current batch (call `end_batch` after the last one)."""
         # Kept without detach() (two dispatcher calls a step): they are only read under no_grad, and
         # after backward their graphs hold no saved tensors, so memory stays at a few nodes a batch.
-        for loss in step.losses:
-            self.losses.append(out[loss])
+        if step.loss_value is not None:  # read by the step's finiteness check: the same number
+            self.losses.append(step.loss_value)
+        else:
+            for loss in step.losses:
+                self.losses.append(out[loss])
         for a in step.accuracy:
             self.predictions.append(out[a.prediction])
             self.targets.append(batch[a.target])
@@ -90,19 +95,29 @@ class PendingBatches:
     @torch.no_grad()
     def take(self) -> list[list[float]]:
         """One row per pending batch: its losses (the plan's order), then its correct counts; clears."""
-        batches = len(self.steps)
-        values = torch.stack(self.losses).reshape(batches, -1)
-        if self.loss_slots != list(range(values.shape[1])):
-            values = values[:, self.loss_slots]
-        table = values.double()
+        batches, losses = len(self.steps), self.losses
+        held = [i for i, v in enumerate(losses) if not isinstance(v, float)]  # loss tensors, not read yet
+        parts = [torch.stack([losses[i] for i in held]).double()] if held else []
         if self.acc_slots:
             self._count()
-            table = torch.cat([table, torch.cat(self.counts).double()], 1)
+            parts.append(torch.cat(self.counts).reshape(-1).double())  # [batches, accuracies], row by row
+        numbers = (parts[0] if len(parts) == 1 else torch.cat(parts)).tolist() if parts else []  # one transfer
+        values = list(losses)
+        for i, number in zip(held, numbers, strict=False):
+            values[i] = number
+        correct, width, nacc = numbers[len(held) :], len(values) // batches, len(self.acc_slots)
+        slots = None if self.loss_slots == list(range(width)) else self.loss_slots
+        table = []
+        for b in range(batches):
+            row = values[b * width : (b + 1) * width]
+            if slots is not None:
+                row = [row[k] for k in slots]
+            table.append(row + correct[b * nacc : (b + 1) * nacc])
         self.steps.clear()
         self.losses.clear()
         self.counts.clear()
         self.counted = 0
-        return table.tolist()
+        return table
 
 
 class DeadReluProbe:

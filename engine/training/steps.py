@@ -129,6 +129,9 @@ class OptimizerStep:
         )
         # One unweighted loss, no L1, no autocast: the objective is the loss itself (no per-step sum).
         self._plain = len(self.losses) == 1 and self.weights[0] == 1.0 and not self.l1 and not autocast
+        # The last step's loss as read by its finiteness check, when the objective is that loss
+        # (`_plain`): the metrics keep this float instead of the tensor. None otherwise.
+        self.loss_value: float | None = None
 
     @property
     def lr(self) -> float:
@@ -167,8 +170,10 @@ class OptimizerStep:
         for p in self.params:  # zero_grad(set_to_none=True) without its profiler scope: ~10 us less a step
             p.grad = None
         out, total = self.forward(batch)
-        if not math.isfinite(total.item()):
+        value = total.item()
+        if not math.isfinite(value):
             return out, None, False
+        self.loss_value = value if self._plain else None
         norms = None
         if self.scaler is not None:
             self.scaler.scale(total).backward()
