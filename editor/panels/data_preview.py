@@ -270,6 +270,7 @@ class DataPreviewPanel(QtWidgets.QWidget):
         choices = [("Use as a feature", "feature")] if column.kind == "excluded" else [("Exclude", "exclude")]
         if column.kind not in ("excluded", "empty"):
             choices += [(None, None), ("One-hot encode", "onehot"), ("Embed (ids)", "embed"), ("As a number", "number")]
+            choices += [("As a date and time", "datetime")]  # year, month, day, weekday, hour, days since 1970
             choices += [(None, None), ("Fill gaps: mean", "mean"), ("Fill gaps: median", "median")]
             choices += [("Fill gaps: most frequent", "most_frequent"), ("Drop rows with a gap", "drop_rows")]
         for text, word in choices:

@@ -114,7 +114,7 @@ def read_table_dataset(path: Path, params: dict[str, Any], strict: bool = True) 
     y, task, class_names = _targets(
         name, column_label(table.columns, target), target_cells, params["task"], table.line_word
     )
-    raw = _raw_dataset(plan, coded.astype(np.float32), y, (task, class_names, table.columns[target]), params)
+    raw = _raw_dataset(plan, coded.astype(plan.coded_dtype), y, (task, class_names, table.columns[target]), params)
     return raw, table
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from engine.data.info import DataError
 from engine.data.quoting import names_list, quotable
+from engine.data.table_dates import ISO_FORMAT, guess_format, is_iso, seconds, timestamp_seconds
 
 # Cells that mean "no value" (pandas' defaults, and the "?" of the UCI archive). "None" is left
 # out: it is a real class in columns such as severity (none, mild, severe).
@@ -26,7 +27,7 @@ MISSING = frozenset(
     )
 )  # fmt: skip
 BOOLEAN_WORDS = {"true": 1.0, "false": 0.0, "yes": 1.0, "no": 0.0}
-KINDS = ("numeric", "boolean", "categorical", "constant", "empty")
+KINDS = ("numeric", "boolean", "datetime", "categorical", "constant", "empty")
 ENCODINGS = ("onehot", "embed", "number")
 FILLS = ("mean", "median", "most_frequent", "drop_rows")
 NODE_MISSING = ("refuse", *FILLS)
@@ -34,7 +35,13 @@ NODE_MISSING = ("refuse", *FILLS)
 # of them) is an id or free text, not categories: one-hot would make a column per row.
 ID_SHARE = 0.5
 MANY_VALUES = 20
-WORDS = {"exclude": "use", "feature": "use", **dict.fromkeys(ENCODINGS, "encode"), **dict.fromkeys(FILLS, "missing")}
+# `datetime` reads a text column as dates and times (engine/data/table_dates.py): features year ... hour
+WORDS = {
+    "exclude": "use",
+    "feature": "use",
+    **dict.fromkeys((*ENCODINGS, "datetime"), "encode"),
+    **dict.fromkeys(FILLS, "missing"),
+}
 
 
 @dataclass(frozen=True)
@@ -52,20 +59,22 @@ class ColumnProfile:
 
     name: str
     kind: str  # one of KINDS
-    base: str  # numeric, boolean or categorical: how the values are read (a constant column has one too)
+    base: str  # numeric, boolean, datetime or categorical: how the values are read (a constant column has one too)
     missing: np.ndarray  # bool per row
     numbers: np.ndarray | None  # float64 per row (NaN at gaps) for numeric and boolean columns
     categories: tuple[str, ...] = ()  # sorted distinct values of a categorical column
     codes: np.ndarray | None = None  # float64 index into categories (NaN at gaps)
     stray_row: int | None = None  # a mostly numeric column: the first row whose value is not a number
     number_count: int = 0
+    date_format: str | None = None  # a datetime column: ISO8601 or the strftime format its text is read with
+    bad_date_row: int | None = None  # a column marked datetime: the first row whose value does not read as one
 
     @property
     def missing_count(self) -> int:
         return int(self.missing.sum())
 
     def values(self) -> np.ndarray:
-        """float64 per row, NaN at gaps: numbers, 0/1, or category codes."""
+        """float64 per row, NaN at gaps: numbers, 0/1, seconds since 1970 (datetime), or category codes."""
         return self.numbers if self.numbers is not None else self.codes
 
 
@@ -124,10 +133,17 @@ def check_named_columns(file_name: str, choices: dict[str, ColumnChoice], column
         raise DataError(f"columns names {named}, which '{file_name}' does not have (columns: {names_list(columns)})")
 
 
-def profile_column(name: str, cells: np.ndarray, forced_text: bool = False) -> ColumnProfile:
-    """Detect what `cells` hold; `forced_text` reads numbers as category names (the user said onehot/embed)."""
+def profile_column(
+    name: str, cells: np.ndarray, forced_text: bool = False, forced_datetime: bool = False
+) -> ColumnProfile:
+    """Detect what `cells` hold; `forced_text` reads numbers as category names (the user said onehot/embed),
+    `forced_datetime` reads text as dates and times (the user said datetime)."""
     import pandas as pd
 
+    if cells.dtype.kind == "M":  # a Parquet timestamp column
+        numbers = timestamp_seconds(cells)
+        missing = np.isnan(numbers)
+        return _finish(ColumnProfile(name, "datetime", "datetime", missing, numbers, date_format=ISO_FORMAT))
     if cells.dtype.kind in "biuf":  # a typed (Parquet) column
         numbers = cells.astype(np.float64)
         missing = np.isnan(numbers)
@@ -140,6 +156,10 @@ def profile_column(name: str, cells: np.ndarray, forced_text: bool = False) -> C
     missing = text.isna().to_numpy() | lowered_all.isin(MISSING).to_numpy()
     present = text[~missing].astype(str)
     lowered = lowered_all[~missing]
+    if forced_datetime or (not forced_text and is_iso(present.tolist())):
+        dated = _dates(name, present.tolist(), missing, forced_datetime)
+        if dated is not None:
+            return dated
     if not forced_text and len(present) and lowered.isin(list(BOOLEAN_WORDS)).all() and _one_vocabulary(lowered):
         numbers = np.full(len(cells), np.nan)
         numbers[~missing] = lowered.map(BOOLEAN_WORDS).to_numpy(dtype=np.float64)
@@ -172,6 +192,23 @@ def profile_column(name: str, cells: np.ndarray, forced_text: bool = False) -> C
         stray,
         number_count,
     )
+    return _finish(profile)
+
+
+def _dates(name: str, present: list[str], missing: np.ndarray, forced: bool) -> ColumnProfile | None:
+    """The column as dates and times; None for ISO-looking text that does not read as dates (then: text).
+
+    A column the user marked that does not read names its first bad row (`bad_date_row`)."""
+    date_format = guess_format(present[0]) if present else ISO_FORMAT
+    secs = seconds(present, date_format) if date_format else np.full(len(present), np.nan)
+    failed = np.flatnonzero(np.isnan(secs))
+    numbers = np.full(len(missing), np.nan)
+    numbers[~missing] = secs
+    profile = ColumnProfile(name, "datetime", "datetime", missing, numbers, date_format=date_format)
+    if len(failed):
+        if not forced:
+            return None
+        profile.bad_date_row = int(np.flatnonzero(~missing)[failed[0]])
     return _finish(profile)
 
 

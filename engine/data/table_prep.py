@@ -31,6 +31,7 @@ from engine.data.table_columns import (
     parse_column_settings,
     profile_column,
 )
+from engine.data.table_dates import DATE_PARTS, ISO_FORMAT, date_features
 from engine.data.table_read import Table
 from engine.data.table_stats import exact_mean
 from engine.fileio import atomic_write_text
@@ -50,14 +51,19 @@ class FeaturePlan:
     fill: str | None  # mean, median, most_frequent; None: the column has no gap to fill (refuse any)
     categories: tuple[str, ...] = ()
     missing: int = 0  # gaps left in the kept rows, filled by `fill`
+    date_format: str | None = None  # datetime: ISO8601 or the strftime format of its text
 
     @property
     def width(self) -> int:
+        if self.encode == "datetime":
+            return len(DATE_PARTS)
         return len(self.categories) if self.encode == "onehot" else 1
 
     def output_names(self) -> list[str]:
         if self.encode == "onehot":
             return [f"{self.name}={c}" for c in self.categories]
+        if self.encode == "datetime":
+            return [f"{self.name}.{part}" for part in DATE_PARTS]
         return [self.name]
 
 
@@ -77,6 +83,11 @@ class TablePlan:
     dropped: dict[str, int] = field(default_factory=dict)  # rows dropped for a gap in each column
     target: dict[str, Any] = field(default_factory=dict)  # column, task, class_names (set by the reader)
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def coded_dtype(self) -> type:
+        """float32 for the coded values, as always; float64 with a datetime column (seconds since 1970 need it)."""
+        return np.float64 if any(f.base == "datetime" for f in self.features) else np.float32
 
     @property
     def embeds(self) -> bool:
@@ -141,6 +152,9 @@ class TablePlan:
         blocks = []
         for index, (feature, fit) in enumerate(zip(self.features, fitted, strict=True)):
             values = _filled(coded[:, index], fit.fill)
+            if feature.base == "datetime":  # year, month, day, weekday, hour, days since 1970
+                blocks.append(date_features(values.astype(np.float64)))
+                continue
             if feature.base != "categorical":
                 blocks.append(values[:, None])
                 continue
@@ -176,6 +190,8 @@ class TablePlan:
                 entry["fill"] = None if fit.fill is None else feature.categories[int(fit.fill)]
             else:
                 entry["fill"] = fit.fill
+            if feature.base == "datetime":  # seconds since 1970 UTC, read with this format
+                entry["format"] = feature.date_format
             columns.append(entry)
         return {
             "format": FORMAT,
@@ -223,7 +239,7 @@ def plan_table(
             excluded.append(column)
             continue
         forced_text = choice.encode in ("onehot", "embed")  # the user says: read its values as categories
-        profile = profile_column(column, table.cells[index], forced_text)
+        profile = profile_column(column, table.cells[index], forced_text, choice.encode == "datetime")
         profiles.append((profile, choice))
         if (choice.missing or node_missing) == "drop_rows" and profile.missing_count:
             dropped[column] = int((profile.missing & keep).sum())
@@ -274,6 +290,9 @@ def _feature(
     label = f"column '{column}'" if quotable(column) else f"column {table.columns.index(column) + 1}"
     if profile.kind == "empty":
         raise DataError(f"'{name}' {label} has no value at all; exclude it{_hint(column, 'exclude')}")
+    if profile.bad_date_row is not None:
+        raise DataError(bad_date(name, label, table.line_word, table.lines[profile.bad_date_row], profile.date_format))
+    not_dates(name, label, profile.base, choice)
     if profile.stray_row is not None and choice.encode is None:
         raise DataError(
             f"'{name}' {label} is not numeric ({table.line_word} {table.lines[profile.stray_row]}) though "
@@ -290,7 +309,7 @@ def _feature(
             f"'{name}' {label} has {len(profile.categories)} different values in {int((~profile.missing).sum())} rows "
             f"(an id or free text?): exclude it{_hint(column, 'exclude')}, or encode it anyway{_hint(column, 'onehot')}"
         )
-    encode = (choice.encode or node_encode) if profile.base == "categorical" else "number"
+    encode = feature_encoding(profile.base, choice, node_encode)
     gaps = int((profile.missing & keep).sum())
     strategy = choice.missing or node_missing
     if strategy in ("mean", "median") and profile.base == "categorical":
@@ -309,8 +328,42 @@ def _feature(
     if strategy == "drop_rows":
         strategy = None  # its rows are gone
     return FeaturePlan(
-        column, profile.kind, profile.base, encode, strategy, profile.categories, gaps if strategy else 0
+        column,
+        profile.kind,
+        profile.base,
+        encode,
+        strategy,
+        profile.categories,
+        gaps if strategy else 0,
+        profile.date_format,
     )
+
+
+def feature_encoding(base: str, choice: ColumnChoice, node_encode: str) -> str:
+    """onehot, embed or number for text (the column's setting, else the node's); datetime; number otherwise."""
+    if base == "categorical":
+        return choice.encode or node_encode
+    return "datetime" if base == "datetime" else "number"
+
+
+def not_dates(name: str, label: str, base: str, choice: ColumnChoice) -> None:
+    """A column marked datetime that holds numbers (a Parquet number column), or a timestamp column marked as
+    categories: refused by name, never read otherwise than the user said."""
+    if choice.encode == "datetime" and base != "datetime":
+        raise DataError(f"'{name}' {label} is marked datetime but holds {base} values, not dates and times")
+    if choice.encode in ("onehot", "embed", "number") and base == "datetime":
+        raise DataError(
+            f"'{name}' {label} holds dates and times, read as year, month, day, weekday, hour and days since 1970; "
+            f"it cannot be encoded as {choice.encode} (exclude it, or leave its encoding unset)"
+        )
+
+
+def bad_date(name: str, label: str, line_word: str, line: int, date_format: str | None) -> str:
+    """The message for a value of a column marked datetime that does not read as a date and time."""
+    how = (
+        "ISO 8601" if date_format == ISO_FORMAT else f"'{date_format}'" if date_format else "a date format pandas knows"
+    )
+    return f"'{name}' {label} is marked datetime but its value on {line_word} {line} is not a date and time ({how})"
 
 
 def _shown(column: str) -> str:

@@ -115,11 +115,15 @@ def text_delimiter(path: Path, header_line: str) -> str:
 
 
 def frame_cells(frame) -> list[np.ndarray]:
-    """A pandas frame's columns as cells: typed numbers and booleans as they are, anything else as objects."""
+    """A pandas frame's columns as cells: typed numbers, booleans and timestamps as they are, anything else as
+    objects."""
     cells = []
     for column in frame.columns:
         series = frame[column]
-        if series.dtype.kind in "biuf":
+        if series.dtype.kind == "M":  # a timestamp: datetime64, in UTC when it has a zone (NaT for a gap)
+            utc = series.dt.tz_convert("UTC").dt.tz_localize(None) if series.dt.tz is not None else series
+            cells.append(utc.to_numpy())
+        elif series.dtype.kind in "biuf":
             cells.append(series.to_numpy())
         else:  # strings, categoricals, nullable types: objects, None for a gap
             cells.append(series.astype(object).where(series.notna(), None).to_numpy(dtype=object))

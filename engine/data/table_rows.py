@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-PREPARE_ROWS_SOURCE_NAMES = ("prepare_rows", "_prepare_value")
+PREPARE_ROWS_SOURCE_NAMES = ("prepare_rows", "_prepare_value", "_date_seconds", "_date_parts")
 
 
 def prepare_rows(rows: list[dict], preprocessing: dict, first_row: int = 1) -> list[list[float]]:
@@ -37,6 +37,8 @@ def prepare_rows(rows: list[dict], preprocessing: dict, first_row: int = 1) -> l
             elif column["encode"] == "embed":
                 out.append(offset + (value + 1 if value >= 0 else 0))
                 offset += len(column["categories"]) + 1
+            elif column["encode"] == "datetime":
+                out += _date_parts(value)
             else:
                 out.append(value)
         if scale is not None:
@@ -51,6 +53,10 @@ def _prepare_value(value: object, column: dict, markers: set) -> float:
         if column["fill"] is None:
             raise ValueError("a missing value, and training did not fill gaps in this column (refused or rows dropped)")
         value = column["fill"]
+        if column["kind"] == "datetime":
+            return value  # seconds since 1970, as fitted
+    if column["kind"] == "datetime":
+        return _date_seconds(value, column["format"])
     if column["kind"] == "categorical":
         text = value if isinstance(value, str) else f"{value:g}"
         text = text.strip()
@@ -70,3 +76,33 @@ def _prepare_value(value: object, column: dict, markers: set) -> float:
     if not math.isfinite(number):
         raise ValueError("expected a finite number")
     return number
+
+
+def _date_seconds(value: object, date_format: str) -> float:
+    """Seconds since 1970-01-01 UTC (whole microseconds) of a date and time: text in the column's format (ISO8601:
+    ISO 8601), or a datetime; without a zone it is UTC."""
+    from datetime import UTC, datetime  # here, not at the top: the python export copies this function's source
+
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        text = str(value).strip()
+        try:
+            moment = datetime.fromisoformat(text) if date_format == "ISO8601" else datetime.strptime(text, date_format)
+        except ValueError:
+            shown = "an ISO 8601 date and time" if date_format == "ISO8601" else f"a date and time as '{date_format}'"
+            raise ValueError(f"expected {shown}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    return ((delta.days * 86400 + delta.seconds) * 10**6 + delta.microseconds) / 10**6
+
+
+def _date_parts(secs: float) -> list[float]:
+    """year, month, day, weekday (Monday 0), hour, days since 1970 of seconds since 1970 UTC."""
+    from datetime import date, timedelta
+
+    whole = math.floor(secs)
+    days = whole // 86400
+    day = date(1970, 1, 1) + timedelta(days=days)
+    return [day.year, day.month, day.day, (days + 3) % 7, (whole - days * 86400) // 3600, secs / 86400]

@@ -35,7 +35,8 @@ from engine.data.table_columns import (
     check_named_columns,
     parse_column_settings,
 )
-from engine.data.table_prep import FeaturePlan, TablePlan, _hint, _shown
+from engine.data.table_dates import ISO_FORMAT, guess_format, is_iso, seconds, timestamp_seconds
+from engine.data.table_prep import FeaturePlan, TablePlan, _hint, _shown, bad_date, feature_encoding, not_dates
 from engine.data.table_read import Table
 
 MAX_STREAMED_CATEGORIES = 100_000
@@ -48,9 +49,10 @@ class ColumnDecoder:
     """How one feature column's cells become coded numbers, in any chunk (plain data: pickles for workers)."""
 
     index: int  # the column's position in the file
-    base: str  # numeric, boolean or categorical
+    base: str  # numeric, boolean, datetime or categorical
     forced_text: bool  # numbers read as category names (the user said onehot/embed)
     categories: tuple[str, ...] = ()
+    date_format: str | None = None  # datetime text: ISO8601 or a strftime format
 
     def code(self, cells: np.ndarray) -> np.ndarray:
         """float64 per cell, NaN at gaps: numbers, 0/1, or category codes (as ColumnProfile.values)."""
@@ -59,7 +61,9 @@ class ColumnDecoder:
         if typed is not None:
             out[~missing] = typed[~missing]
             return out
-        if self.base == "boolean":
+        if self.base == "datetime":
+            out[~missing] = seconds(present, self.date_format or ISO_FORMAT)
+        elif self.base == "boolean":
             out[~missing] = [BOOLEAN_WORDS[v.lower()] for v in present]
         elif self.base == "numeric":
             out[~missing] = np.asarray(present, dtype=np.float64)
@@ -70,6 +74,9 @@ class ColumnDecoder:
 
 def _present(cells: np.ndarray, forced_text: bool) -> tuple[np.ndarray, list[str], np.ndarray | None]:
     """(gap mask, present cells as text, or the numbers of a typed column read as numbers), as profile_column reads."""
+    if cells.dtype.kind == "M":  # a Parquet timestamp: seconds since 1970
+        numbers = timestamp_seconds(cells)
+        return np.isnan(numbers), [], numbers
     if cells.dtype.kind in "biuf":
         numbers = cells.astype(np.float64)
         missing = np.isnan(numbers)
@@ -94,6 +101,11 @@ class _ColumnScan:
     drops_rows: bool
     typed: bool | None = None  # a Parquet number/boolean column (None until the first chunk)
     typed_boolean: bool = True
+    typed_datetime: bool = True
+    forced_datetime: bool = False  # the user marked it datetime
+    iso_ok: bool = True  # every value so far an ISO 8601 date (and time) that reads as one
+    date_format: str | None = None  # a column marked datetime: the format its first value gives
+    bad_date_line: int | None = None
     missing: int = 0
     present: int = 0
     bool_ok: bool = True
@@ -124,6 +136,7 @@ class _ColumnScan:
         self.present += int((~missing).sum())
         if typed:
             self.typed_boolean &= cells.dtype.kind == "b"
+            self.typed_datetime &= cells.dtype.kind == "M"
             self._numbers(numbers[~missing], lines[~missing])
             return missing
         if self.distinct is not None:
@@ -133,7 +146,9 @@ class _ColumnScan:
             limit = MAX_STREAMED_CATEGORIES if self.forced_text or not self.float_ok else NUMBERS_KEPT_AS_TEXT
             if len(self.distinct) > limit:
                 self.distinct = None
-        if self.forced_text or not present:
+        if present and (self.forced_datetime or (self.iso_ok and not self.forced_text)):
+            self._dates(present, lines[~missing])
+        if self.forced_text or self.forced_datetime or not present:
             return missing
         if self.bool_ok:
             words = {v.lower() for v in set(present)}
@@ -155,8 +170,24 @@ class _ColumnScan:
             self.stray_line = int(lines[~missing][int(np.flatnonzero(~parsed)[0])])
         return missing
 
-    def _numbers(self, values: np.ndarray, lines: np.ndarray) -> None:
-        self.number_count += len(values)
+    def _dates(self, present: list[str], lines: np.ndarray) -> None:
+        """Whether the chunk's values read as dates and times (as profile_column's _dates reads the column)."""
+        if self.forced_datetime:
+            if self.date_format is None and self.bad_date_line is None:
+                self.date_format = guess_format(present[0])
+            secs = seconds(present, self.date_format) if self.date_format else np.full(len(present), np.nan)
+            failed = np.flatnonzero(np.isnan(secs))
+            if len(failed) and self.bad_date_line is None:
+                self.bad_date_line = int(lines[failed[0]])
+            if not len(failed):
+                self._numbers(secs, lines, count=False)
+            return
+        self.iso_ok = is_iso(present) and not np.isnan(secs := seconds(present, ISO_FORMAT)).any()
+        if self.iso_ok:
+            self._numbers(secs, lines, count=False)
+
+    def _numbers(self, values: np.ndarray, lines: np.ndarray, count: bool = True) -> None:
+        self.number_count += len(values) if count else 0
         if not len(values):
             return
         finite = np.isfinite(values)
@@ -173,9 +204,13 @@ class _ColumnScan:
 
     def decided(self) -> tuple[str, str, tuple[str, ...]]:
         """(kind, base, categories) as profile_column decides them for the whole column."""
+        if self.typed and self.typed_datetime:
+            return self._kind("datetime", self.low == self.high), "datetime", ()
         if self.typed and not self.forced_text:
             base = "boolean" if self.typed_boolean else "numeric"
             return self._kind(base, self.low == self.high), base, ()
+        if self.forced_datetime or (not self.forced_text and self.present and self.iso_ok):
+            return self._kind("datetime", self.low == self.high), "datetime", ()
         if not self.forced_text and self.present:
             one_vocabulary = self.bool_words <= {"true", "false"} or self.bool_words <= {"yes", "no"}
             if self.bool_ok and one_vocabulary:
@@ -338,7 +373,9 @@ def scan_table(
                     excluded.append(column)
                     continue
                 drops = (choice.missing or node_missing) == "drop_rows"
-                scans.append(_ColumnScan(column, index, choice.encode in ("onehot", "embed"), drops))
+                scan = _ColumnScan(column, index, choice.encode in ("onehot", "embed"), drops)
+                scan.forced_datetime = choice.encode == "datetime"
+                scans.append(scan)
         keep = np.ones(table.num_rows, dtype=bool)
         gaps = []
         for scan in scans:
@@ -399,6 +436,9 @@ def _feature(
     kind, base, categories = scan.decided()
     if kind == "empty":
         raise DataError(f"'{name}' {label} has no value at all; exclude it{_hint(column, 'exclude')}")
+    if scan.bad_date_line is not None:
+        raise DataError(bad_date(name, label, table.line_word, scan.bad_date_line, scan.date_format))
+    not_dates(name, label, base, choice)
     stray = scan.stray() if base == "categorical" else None
     if stray is not None and choice.encode is None:
         raise DataError(
@@ -417,7 +457,7 @@ def _feature(
             f"(an id or free text?): exclude it{_hint(column, 'exclude')}, or encode it anyway"
             f"{_hint(column, 'onehot')}"
         )
-    encode = (choice.encode or node_encode) if base == "categorical" else "number"
+    encode = feature_encoding(base, choice, node_encode)
     gaps = scan.gaps_kept
     strategy = choice.missing or node_missing
     if strategy in ("mean", "median") and base == "categorical":
@@ -434,8 +474,9 @@ def _feature(
         strategy = None
     if strategy == "drop_rows":
         strategy = None
-    feature = FeaturePlan(column, kind, base, encode, strategy, categories, gaps if strategy else 0)
-    return feature, ColumnDecoder(scan.index, base, scan.forced_text, categories)
+    date_format = (scan.date_format or ISO_FORMAT) if base == "datetime" else None
+    feature = FeaturePlan(column, kind, base, encode, strategy, categories, gaps if strategy else 0, date_format)
+    return feature, ColumnDecoder(scan.index, base, scan.forced_text, categories, date_format)
 
 
 def _target_gaps(cells: np.ndarray) -> np.ndarray:

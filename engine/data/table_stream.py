@@ -39,9 +39,10 @@ class RowTransform:
     std: np.ndarray | None = None
 
     def coded(self, chunk: int, offsets: np.ndarray) -> np.ndarray:
-        """The chunk's rows at `offsets` coded: float32 [rows, features], NaN at gaps (as the in-memory raw.x)."""
+        """The chunk's rows at `offsets` coded [rows, features], NaN at gaps, in the in-memory raw.x's dtype."""
         table = self.source.read_chunk(chunk)
-        return np.stack([d.code(table.cells[d.index][offsets]) for d in self.decoders], axis=1).astype(np.float32)
+        coded = np.stack([d.code(table.cells[d.index][offsets]) for d in self.decoders], axis=1)
+        return coded.astype(self.plan.coded_dtype)
 
     def rows(self, chunk: int, offsets: np.ndarray) -> np.ndarray:
         """The chunk's rows at `offsets` as the model's input (encoded, then standardized if fitted so); coded

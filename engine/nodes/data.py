@@ -100,8 +100,10 @@ register(
                 _DEFAULT["columns"],
                 "Tables: settings per column, 'column: settings' separated by semicolons, e.g. "
                 "'id: exclude; city: embed most_frequent; age: median'. Settings: exclude (leave the column out), "
-                "onehot, embed or number (how text is encoded), mean, median, most_frequent or drop_rows "
-                "(how gaps are filled). Columns not named follow categorical and missing.",
+                "onehot, embed or number (how text is encoded), datetime (read text as dates and times: year, "
+                "month, day, weekday, hour and days since 1970; ISO 8601 columns and Parquet timestamps are read "
+                "so unasked), mean, median, most_frequent or drop_rows (how gaps are filled). Columns not named "
+                "follow categorical and missing.",
                 applies_when={"dataset": ("csv",)},
             ),
             Param(
