@@ -48,6 +48,13 @@ class ExactSums:
             if self.squares is not None:
                 self.squares[index] += sum(map(Fraction, exact_terms(column * column)), Fraction(0))
 
+    def merge(self, other: ExactSums) -> None:
+        """Add another chunk's sums (exact: the order chunks come in changes nothing)."""
+        self.count += other.count
+        self.sums = [a + b for a, b in zip(self.sums, other.sums, strict=True)]
+        if self.squares is not None and other.squares is not None:
+            self.squares = [a + b for a, b in zip(self.squares, other.squares, strict=True)]
+
     def means(self) -> list[float]:
         return [float(s / self.count) for s in self.sums]
 

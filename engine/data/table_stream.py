@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,8 +130,8 @@ class LazyTable:
     def feature_stats(self) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation of these (encoded) rows, from exact sums: what memory gives for them."""
         sums = ExactSums(self.width, squares=True)
-        for chunk, offsets, _ in self.chunks():
-            sums.add(self.transform.rows(chunk, offsets))
+        for part in map_chunks(_sums_of_chunk, self):
+            sums.merge(part)
         return stats_from_sums(sums)
 
     def digest(self) -> bytes:
@@ -152,10 +153,9 @@ class StreamedTablePlan(TablePlan):
 
     def fit(self, coded: LazyTable) -> list[FittedFeature]:  # type: ignore[override]
         accumulators = [_FillFit(f) for f in self.features]
-        for chunk, offsets, _ in coded.chunks():
-            values = coded.transform.coded(chunk, offsets)
-            for index, accumulator in enumerate(accumulators):
-                accumulator.add(values[:, index])
+        for part in map_chunks(_fit_chunk, coded):
+            for accumulator, other in zip(accumulators, part, strict=True):
+                accumulator.merge(other)
         return [a.fitted(self.file) for a in accumulators]
 
     def encode(self, fitted: list[FittedFeature], coded: LazyTable) -> LazyTable:  # type: ignore[override]
@@ -187,6 +187,14 @@ class _FillFit:
         else:
             self.sums.count += len(present)
 
+    def merge(self, other: _FillFit) -> None:
+        """Take in what another chunk's accumulator saw."""
+        if self.known is not None:
+            self.known |= other.known
+        self.sums.merge(other.sums)
+        self.values += other.values
+        self.counts.update(other.counts)
+
     def fitted(self, file: str) -> FittedFeature:
         feature, fill = self.feature, None
         if feature.fill is not None:
@@ -204,6 +212,37 @@ class _FillFit:
                 best = max(self.counts.values())
                 fill = float(min(v for v, c in self.counts.items() if c == best))  # ties: the smallest, as np.unique
         return FittedFeature(fill, self.known)
+
+
+def map_chunks(function, rows: LazyTable) -> Iterator[Any]:
+    """`function(transform, chunk, offsets)` for each chunk holding `rows`, in file order: on `stream_workers`
+    processes (each reads its own chunks), or here in a process that may not start any (a daemonic one)."""
+    from engine.data import streaming_split
+
+    tasks = [(rows.transform, chunk, offsets) for chunk, offsets, _ in rows.chunks()]
+    workers = min(rows.stream.workers, len(tasks))
+    if workers < 2 or not streaming_split.may_start_processes():
+        yield from (function(*task) for task in tasks)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers) as pool:
+        yield from pool.map(function, *zip(*tasks, strict=True))
+
+
+def _fit_chunk(transform: RowTransform, chunk: int, offsets: np.ndarray) -> list[_FillFit]:
+    values = transform.coded(chunk, offsets)
+    accumulators = [_FillFit(f) for f in transform.plan.features]
+    for index, accumulator in enumerate(accumulators):
+        accumulator.add(values[:, index])
+    return accumulators
+
+
+def _sums_of_chunk(transform: RowTransform, chunk: int, offsets: np.ndarray) -> ExactSums:
+    rows = transform.rows(chunk, offsets)
+    sums = ExactSums(rows.shape[1], squares=True)
+    sums.add(rows)
+    return sums
 
 
 def streamed_dataset(scanned: ScannedTable, workers: int) -> tuple[StreamedTablePlan, LazyTable]:
