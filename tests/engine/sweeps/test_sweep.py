@@ -60,6 +60,7 @@ def test_a_seeded_tpe_sweep_repeats(graph_file, tmp_path):
 def test_a_stopped_sweep_keeps_its_finished_trials_and_resume_runs_only_the_rest(graph_file, tmp_path):
     folder = tmp_path / "exp"
     sweep = _sweep(graph_file, folder, "adam.lr=0.1,0.03,0.01,0.003,0.001", strategy="grid")
+    sweep.publish_s = 0  # see every change at once: the one-epoch trials end faster than the tables' rate
 
     def stop_after_two(rows):
         if sum(r["state"] == "complete" for r in rows) >= 2:
@@ -155,6 +156,7 @@ def test_a_worker_killed_mid_trial_fails_that_trial_and_another_worker_finishes_
     graph.training.update(epochs=60)  # long enough that the kill lands inside the first trial
     save_graph(graph, graph_file)
     sweep = _sweep(graph_file, tmp_path / "exp", "adam.lr=0.01,0.003", strategy="grid")
+    sweep.publish_s = 0  # the running trial is seen at once, not up to PUBLISH_S later
     killed = []
 
     def kill_the_first_worker(rows):
