@@ -37,6 +37,7 @@ TABLE_SETTINGS = ("target_column", "task", "columns", "categorical", "missing")
 _LATER_DEFAULTS = {"columns": "", "categorical": "onehot", "missing": "refuse"}
 
 _CACHE = ReadCache()
+_SCANS = ReadCache(size=2)  # streamed tables' scans (labels and kept rows: 24 bytes a row)
 PREVIEW_ROWS = 100_000  # a streamed table's preview reads this many rows (its first), not the file
 STREAM_CHUNK_ROWS = 0  # rows per chunk of a streamed text table; 0: table_chunks.CHUNK_ROWS (tests set a few)
 
@@ -62,12 +63,15 @@ def read_table_streamed(path: Path, params: dict[str, Any], strict: bool = True)
     from engine.data.table_stream import streamed_dataset
 
     target_column = str(params.get("target_column", ""))
-    scanned = scan_table(
-        path,
-        lambda name, columns: _target_index(name, columns, target_column),
-        params,
-        STREAM_CHUNK_ROWS or CHUNK_ROWS,
-        strict,
+    chunk_rows = STREAM_CHUNK_ROWS or CHUNK_ROWS
+    # one pass over a large file is minutes: describe (the graph's shapes) and the load that follows share it
+    key = (stat_key(path), *(params.get(s) for s in TABLE_SETTINGS), strict, chunk_rows)
+    scanned = _SCANS.get(
+        key,
+        lambda: scan_table(
+            path, lambda name, columns: _target_index(name, columns, target_column), params, chunk_rows, strict
+        ),
+        path.name,
     )
     plan, lazy = streamed_dataset(scanned, worker_count(params))
     y, task, class_names = scanned.target_cells.targets(

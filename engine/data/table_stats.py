@@ -14,6 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 
+MAX_INTEGER_ROWS = 1 << 29  # float32 mantissas (< 2^24) sum exactly in float64 up to this many at once
 MAX_TERMS = 64  # a float64 sum needs at most ~40 non-overlapping terms; a bound, never reached
 
 
@@ -39,14 +40,22 @@ class ExactSums:
         self.squares = [Fraction(0)] * width if squares else None
 
     def add(self, rows: np.ndarray) -> None:
-        """Rows [n, width]: float64, or float32 (whose squares are exact in float64)."""
-        rows = np.asarray(rows, dtype=np.float64)
+        """Rows [n, width] of finite float32 (summed exactly as integers, fast) or float64 (math.fsum)."""
+        rows = np.asarray(rows)
         self.count += len(rows)
         for index in range(rows.shape[1]):
             column = rows[:, index]
-            self.sums[index] += sum(map(Fraction, exact_terms(column)), Fraction(0))
+            if column.dtype == np.float32 and len(column) < MAX_INTEGER_ROWS:
+                total, squares = _float32_sums(column, self.squares is not None)
+            else:
+                column = column.astype(np.float64)
+                total = sum(map(Fraction, exact_terms(column)), Fraction(0))
+                squares = (
+                    None if self.squares is None else sum(map(Fraction, exact_terms(column * column)), Fraction(0))
+                )
+            self.sums[index] += total
             if self.squares is not None:
-                self.squares[index] += sum(map(Fraction, exact_terms(column * column)), Fraction(0))
+                self.squares[index] += squares
 
     def merge(self, other: ExactSums) -> None:
         """Add another chunk's sums (exact: the order chunks come in changes nothing)."""
@@ -64,10 +73,34 @@ class ExactSums:
         return [math.sqrt(float(q / n - (s / n) ** 2)) for s, q in zip(self.sums, self.squares or [], strict=True)]
 
 
+def _float32_sums(column: np.ndarray, squares: bool) -> tuple[Fraction, Fraction | None]:
+    """The exact sum (and sum of squares) of float32 values: each is an integer mantissa m (|m| < 2^24) times a power
+    of two; the mantissas (and the two 24-bit halves of m^2) are summed per exponent, exactly in float64 below
+    MAX_INTEGER_ROWS values, and the per-exponent totals added as Python integers."""
+    mantissa, exponent = np.frexp(column)
+    m = (mantissa.astype(np.float64) * 2.0**24).astype(np.int64)
+    low = int(exponent.min()) if len(column) else 0
+    bins = (exponent - low).astype(np.int64)
+    total = _dyadic(np.bincount(bins, weights=m.astype(np.float64)), 1, low - 24)
+    if not squares:
+        return total, None
+    m2 = m * m  # < 2^48: split in halves so each half's sums stay exact in float64
+    high_half, low_half = m2 >> 24, m2 & ((1 << 24) - 1)
+    by_high = np.bincount(bins, weights=high_half.astype(np.float64))
+    by_low = np.bincount(bins, weights=low_half.astype(np.float64))
+    return total, _dyadic(by_high, 2, 2 * low - 48 + 24) + _dyadic(by_low, 2, 2 * low - 48)
+
+
+def _dyadic(per_bin: np.ndarray, step: int, base: int) -> Fraction:
+    """sum over k of per_bin[k] * 2^(step*k + base), exactly (per_bin holds whole numbers)."""
+    number = sum(int(value) << (step * k) for k, value in enumerate(per_bin.tolist()) if value)
+    return Fraction(number * 2**base) if base >= 0 else Fraction(number, 2**-base)
+
+
 def exact_mean(values: np.ndarray) -> float:
     """The mean of `values`, rounded once from their exact sum."""
     sums = ExactSums(1)
-    sums.add(np.asarray(values, dtype=np.float64).reshape(-1, 1))
+    sums.add(np.asarray(values).reshape(-1, 1))
     return sums.means()[0]
 
 

@@ -248,7 +248,10 @@ def _sums_of_chunk(transform: RowTransform, chunk: int, offsets: np.ndarray) -> 
 def streamed_dataset(scanned: ScannedTable, workers: int) -> tuple[StreamedTablePlan, LazyTable]:
     """The plan that fits chunk by chunk, and the LazyTable of every kept row."""
     base = scanned.plan
-    plan = StreamedTablePlan(base.file, base.features, base.excluded, base.dropped, base.target, base.warnings)
+    # copies: the scan is cached, and the reader adds the target and class warnings to its plan
+    plan = StreamedTablePlan(
+        base.file, list(base.features), list(base.excluded), dict(base.dropped), dict(base.target), list(base.warnings)
+    )
     stream = TableStream(RowTransform(scanned.source, scanned.decoders, plan), scanned.kept_rows, workers)
     return plan, LazyTable(stream, np.arange(len(scanned.kept_rows)))
 
