@@ -154,6 +154,7 @@ def test_auto_streams_a_table_above_the_memory_budget(messy_csv, monkeypatch):
     assert isinstance(load_dataset(params(messy_csv, "auto")).train_x, StreamedTable)
 
 
+@pytest.mark.slow  # trains a model
 def test_training_on_a_streamed_table_runs_and_saves_the_same_preprocessing(messy_csv):
     graph = Graph(name="streamed table")
     graph.add_node("data.Dataset", params(messy_csv, "on", test_set="held_out"), node_id="data")
