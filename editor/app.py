@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
 
+from editor.gui_gc import enable_settling, resettle_soon
 from editor.mainwindow import MainWindow
 from editor.theme import apply_theme
 
@@ -29,4 +30,17 @@ def run(path: Path | None = None) -> int:
     QtCore.QTimer.singleShot(0, lambda: window.start(path))
     # start the training process (it imports torch) once the window is up, not when Train is pressed
     QtCore.QTimer.singleShot(1500, window.training.prewarm)
+    enable_settling()  # full garbage collections skip what start-up made (editor/gui_gc.py)
+    _settle_again_once_torch_is_in(window)
     return app.exec()
+
+
+def _settle_again_once_torch_is_in(window: MainWindow) -> None:
+    """The first parameter count imports torch on a worker thread (~80,000 more objects, often after
+    the first settling): settle again after it."""
+
+    def first_counts(_counts: dict) -> None:
+        window.live.counts_updated.disconnect(first_counts)
+        resettle_soon()
+
+    window.live.counts_updated.connect(first_counts)

@@ -15,6 +15,7 @@ from PySide6 import QtCore, QtWidgets
 
 from editor import graph_ops
 from editor.document import GraphDocument
+from editor.gui_gc import resettle_soon
 from editor.recovery import RecoveryFile
 from engine.graph import Graph, GraphFileError, dumps_graph, load_graph, loads_graph, save_graph
 from engine.runs import RunStore
@@ -119,6 +120,7 @@ class FileController(QtCore.QObject):
             return False
         graph_ops.place_unpositioned(graph)
         self.document.load(graph, path if remember else None)
+        resettle_soon()  # the graph it replaced may be cyclic garbage among frozen objects
         if remember:
             self.add_recent(path)
         self.status.emit(f"Opened {path.name}")

@@ -30,6 +30,9 @@ def release_old_objects() -> None:
     if _frozen:
         gc.unfreeze()
         _frozen = False
+        from editor.gui_gc import resettle_soon
+
+        resettle_soon()  # in the app, what outlived the run is frozen again once settled
 
 
 def holding() -> bool:
