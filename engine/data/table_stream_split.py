@@ -126,6 +126,22 @@ class StreamedTable:
     def numpy(self) -> np.ndarray:
         return self[:].numpy()
 
+    # arithmetic (an inspection undoing the standardization) reads the whole split: a tensor answers
+    def __mul__(self, other):
+        return self[:] * other
+
+    def __add__(self, other):
+        return self[:] + other
+
+    def __sub__(self, other):
+        return self[:] - other
+
+    def __truediv__(self, other):
+        return self[:] / other
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        return self.numpy() if dtype is None else self.numpy().astype(dtype)
+
     def _read(self, positions: np.ndarray) -> torch.Tensor:
         import torch
 

@@ -73,6 +73,10 @@ def test_a_streamed_table_is_split_fitted_and_encoded_exactly_as_in_memory(messy
         assert torch.equal(getattr(streamed, f"{part}_y"), getattr(whole, f"{part}_y")), part
     assert (len(streamed.train_x), len(streamed.val_x), len(streamed.test_x)) == (209, 61, 30)
     assert streamed.fingerprint == load_dataset(params(messy_csv, "on", test_set="held_out"), 3).fingerprint
+    # what an inspection does with a split (undo the standardization, read it as an array) reads it whole
+    raw = streamed.val_x * streamed.feature_std + streamed.feature_mean
+    assert torch.equal(raw, whole.val_x * whole.feature_std + whole.feature_mean)
+    assert np.array_equal(np.asarray(streamed.val_x), whole.val_x.numpy())
 
 
 def test_raw_rows_prepared_by_the_saved_preprocessing_give_the_streamed_rows(messy_csv):
