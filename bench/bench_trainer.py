@@ -24,6 +24,10 @@ seed 0, no weight decay. All train on the same tensors: the trainer's own split 
   None, the epoch gathered once and sliced, and no metrics but validation accuracy.
 - lean, direct kernel: the lean loop with each update through `DirectFusedAdam`, as the trainer
   does: trainer / this is what the trainer's own per-step work costs (metrics, probes, the loop).
+- lean, same metrics: the lean direct-kernel loop computing by hand, as leanly as we could, what the
+  trainer shows (per-batch loss and correct count, train loss and accuracy, gradient norms every 10
+  steps, validation loss and accuracy, dead ReLU units): trainer / this is our own work beyond the
+  metrics; this / "lean, direct kernel" is what the metrics themselves cost.
 - trainer, rows read: the trainer with a callback that reads every per-batch row through
   `on_batch_rows` (the way the editor's event stream and metrics files read them).
 - scikit-learn: `MLPClassifier(hidden_layer_sizes=(128,), solver="adam", alpha=0,
