@@ -298,6 +298,7 @@ class TrainingController(QtCore.QObject):
             self._frame.stop()
             self.dashboard.plots.stop_redrawing()
             self.dashboard.doctor.hold_height(False)
+            self.dashboard.hold_header(False)
             release_old_objects()
             self.window.statusBar().showMessage(
                 "The run of the previous graph was stopped; its results are kept in that graph's Runs.", 8000
@@ -398,6 +399,7 @@ class TrainingController(QtCore.QObject):
         self.insights.reset({"accuracy": True})
         self.window.canvas.show_health({})
         how = "from the latest weights" if continue_from else "from fresh weights"
+        self.dashboard.hold_header(True)  # the run's title may wrap differently: it must not re-lay the plots mid-run
         self.dashboard.title.setText(f"<b>Starting…</b> <span style='color:#8a90a0'>{how}</span>")
         self.dashboard.runs.active_run = self.run_dir.name
         self.dashboard.runs.set_store(store)  # lists the new run as running
@@ -575,14 +577,21 @@ class TrainingController(QtCore.QObject):
 
     def _on_started(self, run: dict[str, Any]) -> None:
         self.run = run
-        self.dashboard.plots.reset(run)
-        self.dashboard.plots.prepare_curves(run)
+        with self.dashboard.plots.one_title_layout():
+            self.dashboard.plots.reset(run)
+            self.dashboard.plots.prepare_curves(run)
         self.dashboard.plots.start_redrawing()
         self.dashboard.doctor.hold_height(True)  # a card growing and shrinking each epoch would re-lay every plot
         hold_old_objects()  # garbage collection scans only what the run makes (see gc_pause)
         self.throughput.reset()
         self._pending = {}
-        self._last_shown = {}
+        # The doctor's first reading and the canvas badges wait DOCTOR_S / BADGE_S into the run: a
+        # first epoch says little, and showing it grew the card by a line (re-laying and repainting
+        # all five plots) and repainted the canvas in the first tenth of a second, as much work as
+        # the rest of a half-second run. A short run shows both when it ends; nothing is skipped.
+        now = time.monotonic()
+        self._last_shown = {"diagnose": now}
+        self._last_badges = now
         self._frame.start()
         self.insights.reset(run)
         self.current_lr = {o["id"]: o["lr"] for o in run["optimizers"]}
@@ -707,6 +716,7 @@ class TrainingController(QtCore.QObject):
         self._frame.stop()
         self._apply_pending(final=True)
         self.dashboard.doctor.hold_height(False)
+        self.dashboard.hold_header(False)
         release_old_objects()
         plots = self.dashboard.plots
         plots.stop_redrawing()

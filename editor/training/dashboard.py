@@ -102,6 +102,12 @@ class TrainingDashboard(QtWidgets.QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
 
+    def hold_header(self, hold: bool) -> None:
+        """From Train to the run's end the header line keeps at least its height: "Starting…" took one
+        line and the run's title two, so the header grew as the child began training and re-laid (and
+        repainted) all five plots below it, a large share of a half-second run's UI work."""
+        self.title.setMinimumHeight(self.title.height() if hold and self.title.isVisible() else 0)
+
     def show_pace_note(self, text: str) -> None:
         """The note on coarser live updates ('' hides its text; the label keeps its place)."""
         self.pace_text = text

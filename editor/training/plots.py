@@ -9,10 +9,11 @@ growable numpy arrays as they arrive; curves are redrawn at most `REDRAW_MS` apa
 
 from __future__ import annotations
 
+import contextlib
 import html
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -297,6 +298,8 @@ class Plot(pg.PlotWidget):
         self.holding_y = False  # while live: the y range moves only when the data needs it
         self.live = False  # a run is training: curves are drawn decimated (see Curve)
         self._paint_ms = 0.0
+        self.titles_held = False  # many legend entries arriving at once: the title is laid out once, after
+        self._title_stale = False
         menu = item.getViewBox().menu
         menu.addSeparator()
         save = menu.addAction("Save plot as PNG…")
@@ -381,6 +384,10 @@ class Plot(pg.PlotWidget):
         return lines
 
     def _show_title(self) -> None:
+        if self.titles_held:
+            self._title_stale = True
+            return
+        self._title_stale = False
         cells = self._legend_cells()
         lines = self.legend_lines()
         rows = []
@@ -569,8 +576,28 @@ class LivePlots(QtWidgets.QWidget):
         self._arrange(stacked=event.size().height() >= two_rows + 40)
         super().resizeEvent(event)
 
+    @contextlib.contextmanager
+    def one_title_layout(self) -> Iterator[None]:
+        """Clearing a plot and making its curves lays out its title (legend) once, not once per curve:
+        a run's start made 13 layouts of 5 titles (measuring each entry's width) in its first 20 ms."""
+        outermost = not self.loss.titles_held
+        for plot in self.plots:
+            plot.titles_held = True
+        try:
+            yield
+        finally:
+            if outermost:
+                for plot in self.plots:
+                    plot.titles_held = False
+                    if plot._title_stale:
+                        plot._show_title()
+
     # -- a run ------------------------------------------------------------------------------------
     def reset(self, run: dict[str, Any]) -> None:
+        with self.one_title_layout():
+            self._reset(run)
+
+    def _reset(self, run: dict[str, Any]) -> None:
         for plot in self.plots:
             plot.clear_all()
         self.run = run
@@ -609,6 +636,10 @@ class LivePlots(QtWidgets.QWidget):
         first epoch of the digits MLP on a busy machine), which stalled the window just as the
         run got going; made here, when the child reports `started`, the legends are laid out once.
         The names are those the trainer writes (engine.training.plan.metric_names)."""
+        with self.one_title_layout():
+            self._prepare_curves(run)
+
+    def _prepare_curves(self, run: dict[str, Any]) -> None:
         losses, accuracy = run.get("losses", []), run.get("accuracy", [])
         optimizers = [o["id"] for o in run.get("optimizers", [])]
 
@@ -627,6 +658,13 @@ class LivePlots(QtWidgets.QWidget):
             for curve in plot.curves.values():
                 curve.series, curve.dirty = Series(), False  # the curves exist; their points are still to come
         self.smoothed = {}
+        # gradient norms and dead units too (in add_epoch's order, so each layer keeps its colour): made
+        # at the first epoch, their legends wrapped to a second line and re-laid both plots mid-run
+        for layer in run.get("layers", []):
+            self.grad.curve(layer, layer, self._layer_color(layer), width=1.8, symbol="o")
+        if run.get("num_val"):  # dead units are counted on the validation set
+            for node_id in run.get("relus", []):
+                self.dead.curve(node_id, node_id, self._layer_color(node_id), width=1.8, symbol="o")
 
     def _loss_color(self, index: int, several: bool) -> tuple[int, int, int]:
         return PALETTE[index % len(PALETTE)] if several else TRAIN

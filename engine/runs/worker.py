@@ -253,6 +253,8 @@ def describe_run(trainer) -> dict[str, Any]:
         "device": str(trainer.device),
         "weighted": list(plan.weighted),
         "relus": list(plan.relus),
+        # the layers whose gradient norms each epoch reports, in the order its `grad_norm` lists them
+        "layers": list(dict.fromkeys(layer for step in trainer.steps for layer in step.param_layers)),
         "monitor": trainer.monitor.name,
         "step": trainer.step_count,
     }

@@ -123,3 +123,26 @@ def test_collections_skip_the_objects_that_existed_before_the_run_until_it_ends(
     session._set_state("idle")
     session.finish(str(training.run_dir), status="completed")
     assert gc.get_freeze_count() == 0  # all collectable again once it has ended
+
+
+def test_the_first_readings_wait_and_the_header_holds_its_height_until_the_run_ends(live, monkeypatch):
+    """A half-second run: the doctor's card growing, the badges repainting the canvas and the header
+    re-wrapping its title each re-laid or repainted the window while the child trained."""
+    window, session = live
+    training = window.training
+    title = training.dashboard.title
+    held = title.minimumHeight()
+    assert held == title.height() > 0  # held since Train was pressed
+    readings, badges = [], []
+    monkeypatch.setattr(training, "_diagnose", lambda *a: readings.append(len(training.history)))
+    monkeypatch.setattr(window.canvas, "show_health", lambda shown: badges.append(shown))
+    for epoch in range(1, 4):  # the first epochs, well within DOCTOR_S and BADGE_S of the start
+        session.send("progress", progress(epoch, 40))
+        session.send("epoch", epoch_row(epoch))
+        training._apply_pending()
+    assert readings == [] and badges == []
+    training._apply_pending(final=True)  # the run's end shows both, read from every epoch
+    assert readings == [3] and len(badges) == 1
+    session._set_state("idle")
+    session.finish(str(training.run_dir), status="completed")
+    assert title.minimumHeight() == 0  # a finished run's header takes its natural height again

@@ -10,7 +10,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6 import QtCore, QtGui
 
-from editor.training.plots import FittingAxis, LivePlots, LogAxis, Plot, log_tick_values, next_step_125
+from editor.training.plots import PALETTE, FittingAxis, LivePlots, LogAxis, Plot, log_tick_values, next_step_125
 
 RUN = {
     "losses": ["loss"],
@@ -321,6 +321,29 @@ def test_a_starting_runs_curves_exist_before_its_first_batch_and_hold_no_point(q
     assert {plot.title: set(plot.curves) for plot in plots.plots} == made  # the trainer's names: no curve added
     assert plots.loss.curves["smooth:loss"].series.view()[1].tolist() == [2.0]  # smoothing starts afresh
     plots.stop_redrawing()
+
+
+def test_a_starting_run_lays_out_every_legend_once_with_its_gradient_and_dead_unit_curves(qtbot, monkeypatch):
+    plots = LivePlots()
+    qtbot.addWidget(plots)
+    layers = ["layer_number_1", "layer_number_2"]  # the names epoch_row(layers=2) reports norms for
+    run = {**RUN, "layers": layers}
+    layouts: list[str] = []
+    lay_out = Plot.legend_lines  # measuring the legend's entries: what laying out a title costs
+    monkeypatch.setattr(Plot, "legend_lines", lambda self, *a: layouts.append(self.title) or lay_out(self, *a))
+    with plots.one_title_layout():  # as the window does when the child says `started`
+        plots.reset(run)
+        plots.prepare_curves(run)
+    assert sorted(layouts) == sorted(plot.title for plot in plots.plots)  # once per plot, not per curve and clear
+    assert set(plots.grad.curves) == set(layers) and set(plots.dead.curves) == {"relu1"}
+    legend = plots.grad.getPlotItem().titleLabel.item.toPlainText()
+    assert all(layer in legend for layer in layers)  # laid out before the first epoch: no re-layout mid-run
+    made = {plot.title: set(plot.curves) for plot in plots.plots}
+    plots.add_epoch(epoch_row(1, layers=2))  # the first epoch's norms and dead units go into those curves
+    assert {plot.title: set(plot.curves) for plot in plots.plots} == made
+    assert plots.grad.curves[layers[0]].count == 1 and plots.dead.curves["relu1"].count == 1
+    # each layer keeps the colour add_epoch gives it: gradient layers first, then the ReLUs
+    assert [plots.layer_colors[n] for n in (*layers, "relu1")] == PALETTE[:3]
 
 
 def test_zooming_into_a_live_curve_draws_it_in_more_detail(plots):
