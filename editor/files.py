@@ -18,6 +18,7 @@ from editor.document import GraphDocument
 from editor.gui_gc import resettle_soon
 from editor.recovery import RecoveryFile
 from engine.graph import Graph, GraphFileError, dumps_graph, load_graph, loads_graph, save_graph
+from engine.graph.rebase import rebase_data_paths
 from engine.runs import RunStore
 
 FILE_FILTER = "Netwright graphs (*.json);;All files (*)"
@@ -149,8 +150,11 @@ class FileController(QtCore.QObject):
         return self._write(path)
 
     def _write(self, path: Path) -> bool:
+        # Saved into another folder, relative data paths are rewritten to reach the same files from it
+        graph = self.document.graph.copy()
+        moved = rebase_data_paths(graph, path.resolve().parent)
         try:
-            save_graph(self.document.graph, path)
+            save_graph(graph, path)
         except OSError as exc:
             QtWidgets.QMessageBox.warning(self.window, "Cannot save graph", f"{path}: {exc.strerror or exc}")
             return False
@@ -160,10 +164,20 @@ class FileController(QtCore.QObject):
                 take_runs_along(untitled, RunStore.beside(path))
             except OSError as exc:
                 self.status.emit(f"Saved, but its runs stayed in {untitled.folder}: {exc.strerror or exc}")
+        if moved:  # the same change in the editor's graph, as one undoable step
+            self.document.edit("Data paths for the new folder", lambda g: rebase_data_paths(g, path.resolve().parent))
         self.document.mark_saved(path)
         self.add_recent(path)
         self.discard_recovery()
-        self.status.emit(f"Saved {path.name}")
+        if moved:
+            first = moved[0]
+            more = f" and {len(moved) - 1} more" if len(moved) > 1 else ""
+            self.status.emit(
+                f"Saved {path.name}; data paths rewritten to reach the same files from its folder: "
+                f"{first.node_id}.{first.param} {first.before} → {first.after}{more}"
+            )
+        else:
+            self.status.emit(f"Saved {path.name}")
         return True
 
     def maybe_save(self) -> bool:

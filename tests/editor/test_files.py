@@ -218,3 +218,26 @@ def test_a_graph_without_positions_is_laid_out(window, tmp_path):
     nodes = window.document.graph.nodes
     assert nodes["data"].ui["x"] < nodes["fc"].ui["x"]
     assert not window.document.modified
+
+
+def test_an_example_saved_elsewhere_still_reads_its_data(window, dialogs, tmp_path):
+    # mnist_cnn reads "data/mnist_standin" beside the example; saved into tmp_path it must not look there
+    example = ROOT / "resources" / "examples" / "mnist_cnn.json"
+    assert window.files.open_example(example)
+    messages = []
+    window.files.status.connect(messages.append)
+    saved = tmp_path / "mine" / "mnist.json"
+    saved.parent.mkdir()
+    dialogs.save_path = str(saved)
+
+    assert window.files.save()
+
+    written = load_graph(saved).nodes["data"].params["path"]
+    assert not Path(written).is_absolute()
+    assert (saved.parent / written).resolve() == (example.parent / "data" / "mnist_standin").resolve()
+    assert window.live.run_now().ok, window.live.analysis.problems  # the files are found from the new place
+    assert "data paths rewritten" in messages[-1] and "data/mnist_standin" in messages[-1]
+    assert not window.document.modified
+    dialogs.save_path = str(saved)
+    assert window.files.save()  # saved again in the same folder: nothing more to rewrite
+    assert load_graph(saved).nodes["data"].params["path"] == written

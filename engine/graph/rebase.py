@@ -1,0 +1,59 @@
+"""A graph saved into another folder keeps reading the same data files.
+
+Relative `path` params are read from the folder of the graph's file (engine/data/paths.py). Saving
+the graph somewhere else moves that folder, so "data/mnist" would name a different, usually
+missing, folder. `rebase_data_paths` rewrites each relative path so that it names the same file
+from the new folder, still relative where it can be (the pair stays movable together); absolute
+and `~` paths already name one place and are left as the user wrote them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.data.paths import resolve_data_path
+from engine.graph.model import Graph
+from engine.registry import catalog
+
+
+@dataclass(frozen=True)
+class MovedPath:
+    node_id: str
+    param: str
+    before: str
+    after: str
+
+
+def rebase_data_paths(graph: Graph, new_base_dir: Path) -> list[MovedPath]:
+    """Rewrite `graph`'s relative path params (in place) to name the same files from `new_base_dir`.
+
+    The old folder is `graph.base_dir`, or the current directory for a graph that has no file yet
+    (where its relative paths are read from now). Returns what changed; nothing when the folder stays.
+    """
+    old_base = Path(graph.base_dir) if graph.base_dir is not None else Path.cwd()
+    new_base = Path(new_base_dir)
+    if old_base.resolve() == new_base.resolve():
+        return []
+    registry = catalog()
+    moved: list[MovedPath] = []
+    for node_id, node in graph.nodes.items():
+        if node.type_id not in registry:
+            continue
+        for param in registry.get(node.type_id).params:
+            text = node.params.get(param.name)
+            if param.kind != "path" or not isinstance(text, str) or not text.strip():
+                continue
+            written = text.strip()
+            if written.startswith("~") or Path(written).is_absolute():
+                continue
+            target = resolve_data_path(written, old_base).resolve()
+            try:
+                after = Path(os.path.relpath(target, new_base.resolve())).as_posix()
+            except ValueError:  # another drive (Windows): no relative path reaches it
+                after = str(target)
+            if after != written:
+                node.params[param.name] = after
+                moved.append(MovedPath(node_id, param.name, text, after))
+    return moved
