@@ -205,10 +205,23 @@ class TrialAsker:
 
 
 def tell(study: optuna.Study, trial: optuna.Trial, value: float | None, state: TrialState | None) -> None:
-    """`study.tell` without the copy of the finished trial it reads back and returns (unused here)."""
+    """Finish the trial as `study.tell` does, without its reads of the whole trial (params, attributes,
+    curve; ~2 ms each on SQLite): one before writing, to check it runs and to take a pruned trial's last
+    reported value, one after, to return a copy. A worker tells only the running trial it asked for, with a
+    finite value (the best epoch's) or failed; a pruned trial, or any other value, goes Optuna's way."""
     from optuna.study._tell import _tell_with_warning
 
-    _tell_with_warning(study, trial, value, state)
+    if state == TrialState.FAIL:
+        values = None
+    elif state is None and isinstance(value, (int, float)) and math.isfinite(value):
+        state, values = TrialState.COMPLETE, [float(value)]
+    else:
+        _tell_with_warning(study, trial, value, state)
+        return
+    try:  # what Optuna's tell does after its checks; our samplers (random, TPE) read nothing of the trial
+        study.sampler.after_trial(study, trial._cached_frozen_trial, state, values)
+    finally:
+        study._storage.set_trial_state_values(trial._trial_id, state, values)
 
 
 def fail_stale(study: optuna.Study) -> None:

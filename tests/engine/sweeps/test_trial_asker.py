@@ -1,12 +1,14 @@
-"""How workers take a grid's queued points: each point once, whichever worker asks, points queued later too."""
+"""How workers take a grid's queued points (each point once, whichever worker asks, points queued later too)
+and tell how each trial ended."""
 
 from __future__ import annotations
 
 import optuna
+import pytest
 from optuna.trial import TrialState
 
 from engine.sweeps import Experiment, parse_param
-from engine.sweeps.study import TrialAsker, open_storage, queue_missing_grid_points
+from engine.sweeps.study import TrialAsker, open_storage, queue_missing_grid_points, tell
 from tests.engine.conftest import make_mlp
 
 
@@ -51,3 +53,24 @@ def test_a_point_queued_after_a_worker_read_the_queue_is_still_taken(tmp_path):
         points.append(trial.suggest_categorical("adam.lr", [0.1, 0.01, 0.001]))
         study.tell(trial, 0.5)
     assert sorted(points) == [0.001, 0.01]
+
+
+def test_tell_stores_what_optunas_tell_would(tmp_path):
+    experiment, url = _grid(tmp_path, "0.1,0.03,0.01,0.003")
+    study, asker = _worker(experiment, url)
+    trials = [asker.ask() for _ in range(4)]
+    tell(study, trials[0], 0.75, None)
+    tell(study, trials[1], None, TrialState.FAIL)
+    with pytest.warns(UserWarning, match="nan is not acceptable"):
+        tell(study, trials[2], float("nan"), None)  # Optuna's own way: failed, with its warning
+    trials[3].report(0.5, 1)
+    trials[3].report(0.25, 2)
+    tell(study, trials[3], None, TrialState.PRUNED)  # Optuna's own way: its last reported value
+    stored = optuna.load_study(study_name="exp", storage=url).get_trials()
+    assert [(t.state, t.value) for t in stored] == [
+        (TrialState.COMPLETE, 0.75),
+        (TrialState.FAIL, None),
+        (TrialState.FAIL, None),
+        (TrialState.PRUNED, 0.25),
+    ]
+    assert all(t.datetime_complete is not None for t in stored)
