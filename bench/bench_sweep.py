@@ -18,7 +18,10 @@ run also writes the inspection recordings an editor/CLI run keeps and pays a pro
 import: it is what a sweep saves a user, not the target's baseline.
 
 Sweep: `engine.sweeps.runner.Sweep(...).run(jobs)`, a grid over the same values (worker processes,
-Optuna on SQLite, trials.csv/json after each trial).
+Optuna on SQLite, trials.csv/json at most every 0.5 s). A worker keeps its last trial's data for the next
+trial with the same data settings (engine/sweeps/data_cache.py), which runs made one by one cannot: each
+loads its data, as the baseline's runs do. The bench prints that load's share of a run, so the overhead of
+the sweep's machinery alone is the figure plus that share.
 
 The workers' start-up (a process importing torch) is a one-time cost, printed on its own; on a loaded
 machine it varies by tens of seconds and would drown the per-trial figure. The per-trial figures use
@@ -120,6 +123,21 @@ def user_runs(graph_file: Path, count: int, folder: Path) -> list[float]:
         subprocess.run([*command, "--no-progress"], cwd=root, check=True, capture_output=True)
         seconds.append(time.perf_counter() - t0)
     return seconds
+
+
+def data_load_seconds(graph_file: Path, repeats: int = 7) -> float:
+    """What each baseline run spends loading the dataset (a sweep's worker loads it once): median seconds."""
+    from engine.data import load_dataset
+    from engine.training.plan import make_plan
+
+    graph = load_graph(graph_file)
+    params = graph.resolved_params(make_plan(graph).dataset)
+    seconds = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        load_dataset(params, int(graph.training.get("seed", 0)))
+        seconds.append(time.perf_counter() - t0)
+    return statistics.median(seconds)
 
 
 def sweep(graph_file: Path, count: int, jobs: int, out: Path) -> dict[str, float]:
@@ -229,7 +247,7 @@ def main() -> None:
         "cpu": lambda i: cpu_per_trial(graph_file, args.trials, work / f"c{i}"),
     }
     names = list(variants)
-    overheads, speedups, bases, cpu_overheads = [], [], [], []
+    overheads, speedups, bases, cpu_overheads, data_shares = [], [], [], [], []
     for repeat in range(args.repeats):
         order = names[repeat % len(names) :] + names[: repeat % len(names)]  # rotate
         load = os.getloadavg()[0]
@@ -241,6 +259,7 @@ def main() -> None:
         speedups.append(two["throughput"] / one["throughput"])
         cpu = t["cpu"]
         cpu_overheads.append(cpu["worker_loop"] / cpu["one_by_one"] - 1)
+        data_shares.append(data_load_seconds(graph_file) / base)
         print(
             f"repeat {repeat + 1} (order {', '.join(order)}; load {load:.1f} -> {os.getloadavg()[0]:.1f}): "
             f"one by one {base:.3f} s/run; sweep 1 job {one['per_trial']:.3f} s/trial "
@@ -248,7 +267,8 @@ def main() -> None:
             f"2 jobs {1 / two['throughput']:.3f} s/trial (wall {two['wall']:.1f} s)\n"
             f"  overhead per trial {overheads[-1]:+.1%}; 2 jobs speed-up {speedups[-1]:.2f}x; "
             f"CPU per trial {cpu['worker_loop']:.3f} s in the worker loop against {cpu['one_by_one']:.3f} s "
-            f"per run one by one: {cpu_overheads[-1]:+.1%}"
+            f"per run one by one: {cpu_overheads[-1]:+.1%}; the data load a baseline run repeats and a trial "
+            f"reuses: {data_shares[-1]:.1%} of a run"
         )
     if args.user_runs:
         users = user_runs(graph_file, args.trials, Path(tempfile.mkdtemp(prefix="runs_", dir=work)))
@@ -263,7 +283,9 @@ def main() -> None:
         f"2 jobs {statistics.median(speedups):.2f}x the trials per second of 1 job "
         f"(per repeat {', '.join(f'{x:.2f}x' for x in speedups)}); "
         f"CPU overhead per trial of the worker loop {statistics.median(cpu_overheads):+.1%} "
-        f"(per repeat {', '.join(f'{o:+.1%}' for o in cpu_overheads)}; what a busy machine can measure)"
+        f"(per repeat {', '.join(f'{o:+.1%}' for o in cpu_overheads)}; what a busy machine can measure); "
+        f"data load reused by trials {statistics.median(data_shares):.1%} of a run (the machinery's own overhead "
+        f"is the overhead plus this)"
     )
     shutil.rmtree(work, ignore_errors=True)
 
