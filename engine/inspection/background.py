@@ -12,6 +12,8 @@ import queue
 import threading
 from collections.abc import Callable
 
+from engine.training.threads import yield_to_training
+
 
 class BackgroundJobs:
     def __init__(self, name: str = "netwright-inspection"):
@@ -44,6 +46,7 @@ class BackgroundJobs:
             self._thread.join()
 
     def _run(self) -> None:
+        yield_to_training()  # summaries and files can wait; the training thread cannot
         while True:
             job = self._jobs.get()
             if job is None:

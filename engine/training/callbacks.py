@@ -23,6 +23,7 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any, TextIO
 
 from engine.fileio import append_whole, atomic_write_bytes, atomic_write_text
+from engine.training.threads import yield_to_training
 
 if TYPE_CHECKING:
     from engine.training.trainer import Trainer, TrainingResult
@@ -188,7 +189,9 @@ class BackgroundWrites:
     def submit(self, write: Callable[[], None]) -> None:
         self._raise_failed(wait=False)
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netwright-writes")
+            self._pool = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="netwright-writes", initializer=yield_to_training
+            )
         self._pending.append(self._pool.submit(write))
 
     def drain(self) -> None:

@@ -17,13 +17,22 @@ explained in docs/training.md. The decision is torch-free; `apply_threads` sets 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from engine.analysis import Analysis
 from engine.graph.model import Graph
 from engine.registry import catalog
+
+# How far a run's helper threads (file writers, the inspection recorder's summaries) step back
+# from its training thread: Linux's nice is per thread, and within the run's process a thread at
+# nice 10 gets about a tenth of a contended core, so it waits instead of taking the training
+# thread's core while the editor's window holds the other one. Its work is the same, only later.
+HELPER_NICE = 10
 
 # Multiply-adds per training step (forward and backward) that make a second thread pay off,
 # measured with bench/bench_threads.py (docs/training.md, "Threads").
@@ -122,3 +131,13 @@ def apply_threads(choice: ThreadChoice) -> None:
     import torch
 
     torch.set_num_threads(choice.threads)
+
+
+def yield_to_training() -> None:
+    """Lower the calling thread's priority to HELPER_NICE (Linux only: elsewhere nice is per process,
+    and lowering it would slow the training thread too). A thread can lower but not raise its own.
+    NETWRIGHT_HELPER_NICE=0 leaves the priority alone (to measure what this changes)."""
+    if sys.platform.startswith("linux") and os.environ.get("NETWRIGHT_HELPER_NICE", "1") != "0":
+        with contextlib.suppress(OSError):
+            own = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), max(own, HELPER_NICE))
