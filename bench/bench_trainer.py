@@ -34,6 +34,18 @@ seed 0, no weight decay. All train on the same tensors: the trainer's own split 
   learning_rate_init=1e-3, batch_size=32)`, `partial_fit` one epoch at a time (which keeps
   Adam's state; `warm_start` + `fit` would restart it every epoch), `score` on the
   validation set after every epoch.
+- Lightning (PyTorch Lightning 2.x, the `bench` extra: `pip install -e ".[bench]"`; skipped with a
+  note when it is not installed): a `LightningModule` around the same `nn.Sequential` (same initial
+  weights), `training_step` returning the loss, `configure_optimizers` returning
+  `torch.optim.Adam(..., fused=True)`, validation accuracy each epoch in `validation_step`;
+  `lightning.Trainer(accelerator="cpu", devices=1, logger=False, enable_checkpointing=False,
+  enable_progress_bar=False, enable_model_summary=False, num_sanity_val_steps=0, log_every_n_steps=0,
+  barebones=True)` (barebones: Lightning's mode "for analyzing the Trainer overhead"). Its DataLoaders
+  over `TensorDataset`s fetch each batch with one gather (`batch_size=None` over a sampler of index
+  batches from the same `torch.randperm` generator: the hand loop's batch order): the strongest
+  Lightning setup. "Lightning, per-sample loader" is the textbook
+  `DataLoader(TensorDataset, batch_size=32, shuffle=True)`, which collates 32 single samples a batch
+  (its batch order matches the others' only in the first epoch): a reference.
 
 Each repeat runs them in a rotating order (interleaved), so a busy machine slows them
 alike; the figures are medians over the repeats, with min-max spread. Time counts training and
@@ -45,6 +57,8 @@ measures the neighbours as much as the code (`--clock wall` for a quiet machine)
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import logging
 import math
 import os
 import statistics
@@ -277,6 +291,110 @@ def run_sklearn(data, epochs: int) -> tuple[list[float], list[float]]:
     return times, accs
 
 
+def lightning_installed() -> bool:
+    """Lightning is a bench-only dependency (the `bench` extra); without it its contenders are skipped."""
+    return importlib.util.find_spec("lightning") is not None
+
+
+class EpochBatches(torch.utils.data.Sampler):
+    """An epoch's batches as index tensors, from `torch.randperm(n, generator)` as the hand loop draws them.
+
+    A `DataLoader(dataset, sampler=this, batch_size=None)` hands each index batch to the dataset, so a
+    `TensorDataset` gathers a whole batch in one indexing per tensor (no per-sample collate). Without a
+    generator, the rows in order (validation).
+    """
+
+    def __init__(self, n: int, batch: int, generator: torch.Generator | None = None):
+        self.n, self.batch, self.generator = n, batch, generator
+
+    def __iter__(self):
+        order = torch.arange(self.n) if self.generator is None else torch.randperm(self.n, generator=self.generator)
+        return iter(order.split(self.batch))
+
+    def __len__(self) -> int:
+        return math.ceil(self.n / self.batch)
+
+
+def run_lightning(data, epochs: int, gathered: bool = True) -> tuple[list[float], list[float]]:
+    """PyTorch Lightning, fused Adam; `gathered`: batches fetched with one gather in the hand loop's order.
+
+    Without `gathered`, the textbook `DataLoader(TensorDataset, batch_size=32, shuffle=True)`.
+    The clock runs over `trainer.fit()` (its setup included, as the trainer's `fit()` includes its own).
+    """
+    import lightning as L  # noqa: N812 (Lightning's documented alias)
+    from torch.utils.data import DataLoader, TensorDataset
+
+    for name in ("lightning.pytorch", "lightning.fabric"):  # Lightning sets them to INFO: no "GPU available" lines
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+    class DigitsMLP(L.LightningModule):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(SEED)  # the same initial weights as the other torch contenders
+            self.model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
+            self.loss_fn = nn.CrossEntropyLoss()
+            self.accs: list[float] = []
+
+        def training_step(self, batch, batch_idx):
+            x, y = batch
+            return self.loss_fn(self.model(x), y)
+
+        def on_validation_epoch_start(self):
+            self.correct, self.seen = 0, 0
+
+        def validation_step(self, batch, batch_idx):
+            x, y = batch
+            self.correct += (self.model(x).argmax(1) == y).sum()
+            self.seen += len(y)
+
+        def on_validation_epoch_end(self):
+            self.accs.append(float(self.correct) / self.seen)
+
+        def configure_optimizers(self):
+            return torch.optim.Adam(self.parameters(), lr=LR, fused=True)
+
+    class EpochEnds(L.Callback):
+        """Runs after the epoch's validation (Lightning validates inside the training epoch)."""
+
+        def __init__(self):
+            self.start = 0.0
+            self.times: list[float] = []
+
+        def on_train_epoch_end(self, trainer, pl_module):
+            self.times.append(clock() - self.start)
+
+    module = DigitsMLP()
+    train_set = TensorDataset(data.train_x, data.train_y)
+    val_set = TensorDataset(data.val_x, data.val_y)
+    generator = torch.Generator().manual_seed(SEED)
+    if gathered:
+        train = DataLoader(train_set, sampler=EpochBatches(len(train_set), BATCH, generator), batch_size=None)
+        val = DataLoader(val_set, sampler=EpochBatches(len(val_set), len(val_set)), batch_size=None)
+    else:
+        train = DataLoader(train_set, batch_size=BATCH, shuffle=True, generator=generator)
+        val = DataLoader(val_set, batch_size=len(val_set))
+    epoch_ends = EpochEnds()
+    trainer = L.Trainer(
+        accelerator="cpu",
+        devices=1,
+        max_epochs=epochs,
+        num_sanity_val_steps=0,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        log_every_n_steps=0,
+        barebones=True,  # Lightning's own fastest mode: also no per-step logging bookkeeping (~1.5 % here)
+        callbacks=[epoch_ends],
+    )
+    threads = torch.get_num_threads()
+    epoch_ends.start = clock()
+    trainer.fit(module, train_dataloaders=train, val_dataloaders=val)
+    assert torch.get_num_threads() == threads, "Lightning changed torch's thread count"
+    assert len(epoch_ends.times) == len(module.accs) == epochs
+    return epoch_ends.times, module.accs
+
+
 def to_target(times: list[float], accs: list[float]) -> tuple[float, int | None]:
     """(seconds, epochs) until validation accuracy first reached TARGET_ACC; (nan, None) if never."""
     for epoch, (t, a) in enumerate(zip(times, accs, strict=True), start=1):
@@ -318,6 +436,15 @@ def main(argv: list[str] | None = None) -> int:
         "lean, direct kernel": lambda: run_lean(data, args.epochs, direct=True),  # the trainer's own floor
         "lean, same metrics": lambda: run_lean_metrics(data, args.epochs),  # ... computing what the trainer shows
     }
+    if lightning_installed():
+        import lightning
+
+        runners["Lightning"] = lambda: run_lightning(data, args.epochs)
+        runners["Lightning, per-sample loader"] = lambda: run_lightning(data, args.epochs, gathered=False)
+        lightning_note = f"Lightning {lightning.__version__}"
+    else:
+        lightning_note = 'Lightning is not installed: its contenders are skipped (pip install -e ".[bench]" adds them)'
+        print(lightning_note)
     names = list(runners)
     results: dict[str, list[tuple[list[float], list[float]]]] = {name: [] for name in names}
     with threadpool_limits(limits=args.threads):
@@ -332,14 +459,15 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.threads} thread(s), {args.repeats} interleaved repeats (median, min-max), {args.clock} seconds, "
         f"{os.cpu_count()} cores, load average {', '.join(f'{v:.1f}' for v in os.getloadavg())}"
     )
+    print(lightning_note)
     total = {name: [times[-1] for times, _ in runs] for name, runs in results.items()}
     target = {name: [to_target(*run) for run in runs] for name, runs in results.items()}
-    print(f"\n{'':14}{args.epochs} epochs{'':16}to {TARGET_ACC:.0%} val acc{'':10}epochs  final val acc")
+    print(f"\n{'':24}{args.epochs} epochs{'':16}to {TARGET_ACC:.0%} val acc{'':10}epochs  final val acc")
     for name in names:
         seconds = [t for t, _ in target[name]]
         epochs = {e for _, e in target[name]}
         final = results[name][0][1][-1]
-        print(f"{name:20}{spread(total[name]):28}{spread(seconds):30}{'/'.join(map(str, epochs)):8}{final:.4f}")
+        print(f"{name:30}{spread(total[name]):28}{spread(seconds):30}{'/'.join(map(str, epochs)):8}{final:.4f}")
     to97 = {name: [t for t, _ in v] for name, v in target.items()}
     print()
     for a, b, times, what, goal in (
@@ -355,8 +483,12 @@ def main(argv: list[str] | None = None) -> int:
         ("trainer, torch step", "lean torch", total, f"{args.epochs} epochs", "the fallback / lean loop"),
         ("hand-fused", "scikit-learn", total, f"{args.epochs} epochs", "for reference"),
         ("trainer", "hand-written", total, f"{args.epochs} epochs", "idiomatic loop, torch's default Adam"),
+        ("trainer", "Lightning", total, f"{args.epochs} epochs", "Lightning at its strongest: fused Adam, gathered"),
+        ("trainer", "Lightning, per-sample loader", total, f"{args.epochs} epochs", "textbook DataLoader"),
+        ("hand-fused", "Lightning", total, f"{args.epochs} epochs", "what Lightning adds to the same loop"),
     ):
-        print(f"{a} / {b}, {what}: {ratios(times[a], times[b])} ({goal})")
+        if a in results and b in results:
+            print(f"{a} / {b}, {what}: {ratios(times[a], times[b])} ({goal})")
     print("\nper repeat (each ran both back to back):")
     for a, b in (
         ("trainer", "lean, direct kernel"),
@@ -365,8 +497,11 @@ def main(argv: list[str] | None = None) -> int:
         ("lean, same metrics", "lean, direct kernel"),
         ("trainer", "hand-fused"),
         ("trainer", "scikit-learn"),
+        ("trainer", "Lightning"),
+        ("hand-fused", "Lightning"),
     ):
-        print(f"  {a} / {b}: {' '.join(f'{x / y:.3f}' for x, y in zip(total[a], total[b], strict=True))}")
+        if a in total and b in total:
+            print(f"  {a} / {b}: {' '.join(f'{x / y:.3f}' for x, y in zip(total[a], total[b], strict=True))}")
     return 0
 
 
