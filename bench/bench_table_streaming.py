@@ -12,7 +12,8 @@ as Parquet (row groups of 65,536), with `--rows` rows and with 10x as many (kept
   whole chunks) against a plain `torch.utils.data.DataLoader` over a `TensorDataset` of the same preprocessed
   rows held in memory (`load_dataset(streaming=off)`), `shuffle=True`, default collate, no workers (workers
   only add copying for tensors already in memory). The first epoch of each is not timed; the next `--epochs`
-  are. The contenders alternate in order across repeats; the headline is the median of per-repeat ratios.
+  are. For context, the trainer's own in-memory path (one gather per epoch, then slices) is timed too. The
+  contenders rotate in order across repeats; the headline is the median of per-repeat ratios ours / plain.
 - **memory** (measured first): a fresh child process per measurement loads the table (streaming on, or off:
   read whole) and reads one epoch of batches; it reports its own peak RSS (VmHWM) and the largest of its
   workers' (`getrusage(RUSAGE_CHILDREN)`: a worker's peak counts the pages it shares with the main process).
@@ -121,6 +122,27 @@ def plain(path: Path, workers: int, epochs: int) -> float:
     return len(dataset) * epochs / timed
 
 
+def sliced(path: Path, workers: int, epochs: int) -> float:
+    """samples/s of the trainer's own in-memory path, for context: one gather per epoch, then slices."""
+    import torch
+
+    from engine.data import load_dataset
+
+    data = load_dataset(data_params(path, "off", workers), seed=0)
+    generator = torch.Generator().manual_seed(0)
+    n = len(data.train_y)
+    timed = 0.0
+    for epoch in range(epochs + 1):
+        order = torch.randperm(n, generator=generator)
+        started = time.perf_counter()
+        x, y = data.train_x.index_select(0, order), data.train_y.index_select(0, order)
+        for lo in range(0, n, BATCH):
+            x[lo : lo + BATCH].sum(), y[lo : lo + BATCH]
+        if epoch:
+            timed += time.perf_counter() - started
+    return n * epochs / timed
+
+
 def child_memory(path: Path, streaming: str, workers: int) -> dict:
     """In this (fresh) process: load, read one epoch of batches, report peak RSS in MB."""
     import torch
@@ -180,6 +202,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2, help="timed epochs per measurement")
     parser.add_argument("--folder", type=Path, default=Path("/tmp/nw-tables"))
     parser.add_argument("--no-memory-off-10x", action="store_true", help="skip reading the 10x table whole")
+    parser.add_argument("--no-memory", action="store_true", help="measure samples/s only")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -195,6 +218,8 @@ def main() -> None:
     print(f"rows: {args.rows} and {args.rows * 10}; 13 columns -> 35 features; workers {args.workers}, batch {BATCH}")
     print(f"load average at start: {os.getloadavg()[0]:.1f}")
     for kind, (small, large) in tables.items():
+        if args.no_memory:
+            break
         cases = [("streaming", small), ("streaming", large), ("in memory", small)]
         if not args.no_memory_off_10x:
             cases.append(("in memory", large))
@@ -208,16 +233,15 @@ def main() -> None:
     for kind, (small, _) in tables.items():
         ratios, ours_rates, plain_rates = [], [], []
         for repeat in range(args.repeats):
-            contenders = [("ours", ours), ("plain", plain)]
-            if repeat % 2:
-                contenders.reverse()
+            contenders = [("ours", ours), ("plain", plain), ("sliced", sliced)]
+            contenders = contenders[repeat % 3 :] + contenders[: repeat % 3]  # rotated: each goes first once
             rates = {name: run(small, args.workers, args.epochs) for name, run in contenders}
             ratios.append(rates["ours"] / rates["plain"])
             ours_rates.append(rates["ours"])
             plain_rates.append(rates["plain"])
             print(
                 f"{kind} repeat {repeat + 1}: ours {rates['ours']:.0f}/s, plain {rates['plain']:.0f}/s, "
-                f"ratio {ratios[-1]:.3f}"
+                f"ratio {ratios[-1]:.3f}; in memory, the trainer's slices {rates['sliced']:.0f}/s"
             )
         print(
             f"{kind} median: ours {statistics.median(ours_rates):.0f}/s, plain {statistics.median(plain_rates):.0f}/s, "
