@@ -17,8 +17,10 @@ import io
 import os
 import stat
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -176,8 +178,12 @@ def _text_chunks(
 
 
 def _scan_parquet(path: Path) -> Iterator[tuple[Table, TableSource]]:
+    with _parquet_file(path) as parquet:
+        yield from _scan_row_groups(path, parquet)
+
+
+def _scan_row_groups(path: Path, parquet) -> Iterator[tuple[Table, TableSource]]:
     name = path.name
-    parquet = _parquet_file(path)
     columns = tuple(check_header(name, [str(c).strip() for c in parquet.schema_arrow.names]))
     starts = [0]
     for group in range(parquet.num_row_groups):
@@ -188,21 +194,25 @@ def _scan_parquet(path: Path) -> Iterator[tuple[Table, TableSource]]:
         raise DataError(f"'{name}' has columns but no data rows")
 
 
-def _parquet_file(path: Path):
+@contextmanager
+def _parquet_file(path: Path) -> Iterator[Any]:
+    """The Parquet file at `path`, open while the block runs (its file closed after, whatever happens)."""
     try:
         import pyarrow.parquet as pq
     except ImportError:
         raise DataError(f"'{path.name}': reading Parquet needs pyarrow (pip install pyarrow)") from None
-    try:
-        return pq.ParquetFile(open_stream(path))
-    except DataError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - pyarrow raises many kinds for a file that is not Parquet
-        raise DataError(f"'{path.name}' is not a readable Parquet file ({type(exc).__name__})") from None
+    with open_stream(path) as handle:
+        try:
+            parquet = pq.ParquetFile(handle)
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises many kinds for a file that is not Parquet
+            raise DataError(f"'{path.name}' is not a readable Parquet file ({type(exc).__name__})") from None
+        yield parquet
 
 
 def _parquet_chunk(path: Path, columns: tuple[str, ...], group: int, first_row: int, parquet=None) -> Table:
-    parquet = parquet or _parquet_file(path)
+    if parquet is None:
+        with _parquet_file(path) as opened:
+            return _parquet_chunk(path, columns, group, first_row, opened)
     try:
         frame = parquet.read_row_group(group).to_pandas()
     except Exception as exc:  # noqa: BLE001 - as above
@@ -215,7 +225,8 @@ def decoded_estimate(path: Path) -> int:
     """About what the table takes decoded, as float32 cells (rows x columns x 4), for `streaming: auto`: from the
     Parquet footer, or a text table's size over the mean length of its first lines. Not read whole."""
     if path.suffix.lower() in PARQUET_SUFFIXES:
-        metadata = _parquet_file(path).metadata
+        with _parquet_file(path) as parquet:
+            metadata = parquet.metadata
         return int(metadata.num_rows) * int(metadata.num_columns) * 4
     with open_stream(path) as handle:
         sample = handle.read(SAMPLE_BYTES)
