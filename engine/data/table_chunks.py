@@ -89,8 +89,19 @@ def _parse_rows(text: io.StringIO, name: str, columns: tuple[str, ...], delimite
                 )
         rows = [rows[i] for i in kept]
         numbers = [numbers[i] for i in kept]
-    cells = [np.array([c.strip() for c in column], dtype=object) for column in zip(*rows, strict=True)]
+    if _nothing_to_strip(text.getvalue(), delimiter):
+        cells = [np.array(column, dtype=object) for column in zip(*rows, strict=True)]
+    else:
+        cells = [np.array([c.strip() for c in column], dtype=object) for column in zip(*rows, strict=True)]
     return Table(name, list(columns), cells, line_base + np.array(numbers, dtype=np.int64))
+
+
+_STRIPPED = " \t\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what str.strip takes off an ASCII cell (\n only in a quoted one)
+
+
+def _nothing_to_strip(text: str, delimiter: str) -> bool:
+    """Whether no cell of this ASCII text, without quotes, starts or ends with whitespace (then strip is a no-op)."""
+    return text.isascii() and '"' not in text and not any(c in text for c in _STRIPPED if c != delimiter)
 
 
 def open_stream(path: Path) -> io.BufferedReader:

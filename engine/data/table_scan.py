@@ -56,6 +56,11 @@ class ColumnDecoder:
 
     def code(self, cells: np.ndarray) -> np.ndarray:
         """float64 per cell, NaN at gaps: numbers, 0/1, or category codes (as ColumnProfile.values)."""
+        if self.base == "numeric" and cells.dtype == object:
+            try:  # a chunk without gap markers: Python's float reads every cell (a 'nan' cell is NaN either way)
+                return cells.astype(np.float64)
+            except (TypeError, ValueError):
+                pass  # a gap such as '' or 'NA': read as profile_column reads
         missing, present, typed = _present(cells, self.forced_text)
         out = np.full(len(cells), np.nan)
         if typed is not None:
