@@ -395,6 +395,9 @@ class TrainingController(QtCore.QObject):
         self.dashboard.edited.hide()
         self.dashboard.plots.reset({})
         self.step_mode.leave()
+        # the card keeps the last run's height while it waits for this run's first reading (which then
+        # fits it, instead of growing it and re-laying every plot as the run gets going)
+        self.dashboard.doctor.hold_height(True)
         self._diagnose()
         self.insights.reset({"accuracy": True})
         self.window.canvas.show_health({})

@@ -133,6 +133,8 @@ def test_the_first_readings_wait_and_the_header_holds_its_height_until_the_run_e
     title = training.dashboard.title
     held = title.minimumHeight()
     assert held == title.height() > 0  # held since Train was pressed
+    card = training.dashboard.doctor
+    assert card.holding and card.minimumHeight() == card.height()  # so is the doctor's card
     readings, badges = [], []
     monkeypatch.setattr(training, "_diagnose", lambda *a: readings.append(len(training.history)))
     monkeypatch.setattr(window.canvas, "show_health", lambda shown: badges.append(shown))
@@ -145,4 +147,4 @@ def test_the_first_readings_wait_and_the_header_holds_its_height_until_the_run_e
     assert readings == [3] and len(badges) == 1
     session._set_state("idle")
     session.finish(str(training.run_dir), status="completed")
-    assert title.minimumHeight() == 0  # a finished run's header takes its natural height again
+    assert title.minimumHeight() == 0 and card.minimumHeight() == 0  # a finished run's take their natural height
