@@ -326,6 +326,10 @@ def run_lightning(data, epochs: int, gathered: bool = True) -> tuple[list[float]
 
     for name in ("lightning.pytorch", "lightning.fabric"):  # Lightning sets them to INFO: no "GPU available" lines
         logging.getLogger(name).setLevel(logging.WARNING)
+    # Lightning 2.6's CombinedLoader builds torch's deprecated LeafSpec once an epoch: not ours to fix, and noise
+    warnings.filterwarnings(
+        "ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated", category=FutureWarning
+    )
 
     class DigitsMLP(L.LightningModule):
         def __init__(self):
