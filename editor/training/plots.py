@@ -84,7 +84,19 @@ class Series:
                 self.low_positive = np.fmin(self.low_positive, positive.min())
 
     def append(self, x: float, y: float) -> None:
-        self.extend((x,), (y,))
+        """One point (a per-epoch curve's): without extend's array conversions, ~5x cheaper; a run
+        appends to every per-epoch curve each epoch."""
+        if self.n == len(self.x):
+            self.x = np.resize(self.x, max(16, 2 * self.n))
+            self.y = np.resize(self.y, max(16, 2 * self.n))
+        y = float(y)
+        self.x[self.n], self.y[self.n] = x, y
+        self.n += 1
+        if math.isfinite(y):
+            self.low = y if math.isnan(self.low) else min(self.low, y)
+            self.high = y if math.isnan(self.high) else max(self.high, y)
+            if y > 0:
+                self.low_positive = y if math.isnan(self.low_positive) else min(self.low_positive, y)
 
     def view(self) -> tuple[np.ndarray, np.ndarray]:
         return self.x[: self.n], self.y[: self.n]

@@ -10,7 +10,16 @@ import pyqtgraph as pg
 import pytest
 from PySide6 import QtCore, QtGui
 
-from editor.training.plots import PALETTE, FittingAxis, LivePlots, LogAxis, Plot, log_tick_values, next_step_125
+from editor.training.plots import (
+    PALETTE,
+    FittingAxis,
+    LivePlots,
+    LogAxis,
+    Plot,
+    Series,
+    log_tick_values,
+    next_step_125,
+)
 
 RUN = {
     "losses": ["loss"],
@@ -354,3 +363,14 @@ def test_zooming_into_a_live_curve_draws_it_in_more_detail(plots):
     plots.add_rows([{"step": 13_504, "loss": 0.5, "lr": 0.001}])
     plots.redraw()
     assert plots.loss.curves["raw:loss"].drawn_points > 4 * whole
+
+
+def test_a_point_appended_is_kept_as_extend_keeps_it_with_the_same_extremes():
+    values = [2.0, math.nan, -1.0, 0.5, math.inf, 3.0, 0.1] * 3  # past the first capacity
+    one, many = Series(capacity=4), Series(capacity=4)
+    for x, y in enumerate(values):
+        one.append(x, y)
+    many.extend(range(len(values)), values)
+    np.testing.assert_array_equal(one.view()[0], many.view()[0])
+    np.testing.assert_array_equal(one.view()[1], many.view()[1])
+    assert (one.low, one.high, one.low_positive) == (many.low, many.high, many.low_positive) == (-1.0, 3.0, 0.1)
