@@ -144,14 +144,15 @@ def store_outcome(study: optuna.Study, trial_id: int, curve: dict[int, float], a
 def heartbeat(storage: optuna.storages.RDBStorage, trial_id: int) -> Iterator[None]:
     """Beat for the trial every HEARTBEAT_S while it runs (what `study.optimize` does; workers ask and
     tell themselves), so a machine that vanishes has its trial failed by `fail_stale` elsewhere.
-    The beats, the first included, are written on a thread: training does not wait for them."""
+    The first beat is written here, the later ones on a thread while the trial trains: a first beat on
+    the thread collided with the trial's own first writes (its parameters, its run id) for SQLite's
+    write lock and the GIL, which made them wait ~1.5 ms a trial (bench/bench_sweep.py)."""
     done = threading.Event()
+    storage.record_heartbeat(trial_id)
 
     def beat() -> None:
-        while True:
+        while not done.wait(HEARTBEAT_S):
             storage.record_heartbeat(trial_id)
-            if done.wait(HEARTBEAT_S):
-                return
 
     thread = threading.Thread(target=beat, name=f"heartbeat-{trial_id}", daemon=True)
     thread.start()
