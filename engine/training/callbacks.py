@@ -240,7 +240,9 @@ class MetricsWriter(Callback):
         self.batches_path = batches_path
         self._epoch_lines: list[str] = []
         self._epochs_held = False  # epoch lines not yet written
-        self._batch_lines: list[str] = []
+        # each delivery's rows, formatted by the writer thread: turning ~1,800 rows a second into
+        # JSON lines was 1.1 % of the digits MLP's training thread (bench/bench_streaming_job.py)
+        self._batch_rows: list[list[dict[str, Any]]] = []
         self._replace_batches = False
         self._written = -math.inf
         self._writes = BackgroundWrites()
@@ -248,7 +250,7 @@ class MetricsWriter(Callback):
     def on_train_start(self, trainer: Trainer) -> None:
         self._epoch_lines = [_line(row) for row in trainer.history]
         self._epochs_held = False
-        self._batch_lines = []
+        self._batch_rows = []
         self._replace_batches = not trainer.start_epoch  # a fresh run starts a fresh batch log
         self._written = -math.inf
         if self._epoch_lines:
@@ -256,7 +258,7 @@ class MetricsWriter(Callback):
 
     def on_batch_rows(self, trainer: Trainer, rows: BatchRows) -> None:
         if self.batches_path is not None and rows.rows:
-            self._batch_lines.append(batch_lines(rows.rows))
+            self._batch_rows.append(rows.rows)  # delivered rows are not changed afterwards
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, metrics: dict[str, Any]) -> None:
         self._epoch_lines.append(_line(metrics))
@@ -289,16 +291,19 @@ class MetricsWriter(Callback):
             self._epochs_held = False
 
     def _flush_batches(self) -> None:
-        if self.batches_path is None or not (self._batch_lines or self._replace_batches):
+        if self.batches_path is None or not (self._batch_rows or self._replace_batches):
             return
-        text = "".join(self._batch_lines).encode("utf-8")
-        path = self.batches_path
+        deliveries, path = self._batch_rows, self.batches_path
+
+        def text() -> bytes:
+            return "".join(map(batch_lines, deliveries)).encode("utf-8")
+
         if self._replace_batches:
-            self._writes.submit(lambda: atomic_write_bytes(path, text))
+            self._writes.submit(lambda: atomic_write_bytes(path, text()))
             self._replace_batches = False
         else:
-            self._writes.submit(lambda: append_whole(path, text))
-        self._batch_lines = []
+            self._writes.submit(lambda: append_whole(path, text()))
+        self._batch_rows = []
 
 
 def _line(row: dict[str, Any]) -> str:
