@@ -122,6 +122,164 @@ def plain(path: Path, workers: int, epochs: int) -> float:
     return len(dataset) * epochs / timed
 
 
+class HandEncoding:
+    """What a user writes by hand for this table, given its constants up front: the feature order, the fill values,
+    the category lists (one-hot), the class names and the standardization mean and std (taken once, untimed, from
+    our own fit of the same file, so both loaders give the same numbers)."""
+
+    NUMERIC = ("x0", "x1", "x2", "x3", "x4", "x5")
+
+    def __init__(self, path: Path, workers: int):
+        from engine.data import load_dataset
+
+        data = load_dataset(data_params(path, "on", workers), seed=0)
+        transform = data.train_x.lazy.transform
+        fills = {f.name: fit.fill for f, fit in zip(transform.plan.features, transform.fitted, strict=True)}
+        categories = {f.name: list(f.categories) for f in transform.plan.features if f.base == "categorical"}
+        data.train_x.close()
+        self.g1, self.g2 = fills["g1"], fills["g2"]
+        self.colours, self.towns = categories["colour"], categories["town"]
+        self.classes = list(data.class_names)
+        self.mean = transform.mean.astype("float32")
+        self.std = transform.std.astype("float32")
+
+    def __call__(self, frame):
+        """(float32 [rows, 35] standardized, int64 labels) for a pandas frame of the table's columns."""
+        import numpy as np
+        import pandas as pd
+
+        n = len(frame)
+        x = np.empty((n, 35), dtype=np.float32)
+        x[:, :6] = frame[list(self.NUMERIC)].to_numpy(np.float32)
+        x[:, 6] = frame["g1"].fillna(self.g1).to_numpy(np.float32)
+        x[:, 7] = frame["g2"].fillna(self.g2).to_numpy(np.float32)
+        x[:, 8:33] = 0.0
+        rows = np.arange(n)
+        x[rows, 8 + pd.Categorical(frame["colour"], categories=self.colours).codes] = 1.0
+        x[rows, 13 + pd.Categorical(frame["town"], categories=self.towns).codes] = 1.0
+        x[:, 33] = (frame["member"] == "yes").to_numpy(np.float32)
+        x[:, 34] = frame["visits"].to_numpy(np.float32)
+        x -= self.mean
+        x /= self.std
+        y = pd.Categorical(frame["label"], categories=self.classes).codes.astype(np.int64)
+        return x, y
+
+
+def text_chunk_offsets(path: Path, chunk_rows: int) -> tuple[list[str], list[int]]:
+    """The header's column names and the byte offset of every `chunk_rows`-th data line (then the file's end):
+    one pass a user makes once, untimed, so that workers can seek to their chunks."""
+    with open(path, "rb") as handle:
+        columns = handle.readline().decode().strip().split(",")
+        offsets = [handle.tell()]
+        for count, _line in enumerate(iter(handle.readline, b""), start=1):
+            if count % chunk_rows == 0:
+                offsets.append(handle.tell())
+        if offsets[-1] != handle.tell():
+            offsets.append(handle.tell())
+    return columns, offsets
+
+
+def make_plain_stream(path: Path, encoding: HandEncoding, seed: int):
+    """A plain torch IterableDataset over the file: each worker reads its share of this epoch's shuffled chunks
+    (pandas.read_csv of the chunk's bytes, or pyarrow's iter_batches of a row group), encodes them with the hand
+    transform, shuffles the chunk's rows and yields batches of BATCH."""
+    import io
+
+    import numpy as np
+    import pandas as pd
+    from torch.utils.data import IterableDataset, get_worker_info
+
+    from engine.data.table_chunks import CHUNK_ROWS
+
+    class PlainTableStream(IterableDataset):
+        def __init__(self):
+            self.epoch = 0  # each persistent worker counts its own epochs: all draw the same chunk order
+            if path.suffix == ".csv":
+                self.columns, self.offsets = text_chunk_offsets(path, CHUNK_ROWS)
+                self.chunks = len(self.offsets) - 1
+            else:
+                import pyarrow.parquet as pq
+
+                self.chunks = pq.ParquetFile(path).num_row_groups
+
+        def read(self, chunk: int):
+            if path.suffix == ".csv":
+                with open(path, "rb") as handle:
+                    handle.seek(self.offsets[chunk])
+                    data = handle.read(self.offsets[chunk + 1] - self.offsets[chunk])
+                return pd.read_csv(io.BytesIO(data), header=None, names=self.columns)
+            import pyarrow.parquet as pq
+
+            parquet = pq.ParquetFile(path)
+            return pd.concat([b.to_pandas() for b in parquet.iter_batches(batch_size=1 << 20, row_groups=[chunk])])
+
+        def __iter__(self):
+            import torch
+
+            info = get_worker_info()
+            worker, workers = (info.id, info.num_workers) if info is not None else (0, 1)
+            rng = np.random.default_rng(seed + self.epoch)
+            self.epoch += 1
+            for chunk in rng.permutation(self.chunks)[worker::workers]:
+                x, y = encoding(self.read(int(chunk)))
+                shuffled = rng.permutation(len(y))
+                x, y = torch.from_numpy(x[shuffled]), torch.from_numpy(y[shuffled])
+                for lo in range(0, len(y), BATCH):
+                    yield x[lo : lo + BATCH], y[lo : lo + BATCH]
+
+    return PlainTableStream()
+
+
+def plain_streaming(path: Path, workers: int, epochs: int) -> float:
+    """samples/s of a plain torch streaming DataLoader over the same file (see make_plain_stream): the same workers
+    (persistent), batches made in the workers (batch_size=None)."""
+    import time as clock
+
+    from torch.utils.data import DataLoader
+
+    encoding = HANDS.get(path) or HANDS.setdefault(path, HandEncoding(path, workers))
+    loader = DataLoader(
+        make_plain_stream(path, encoding, seed=0), batch_size=None, num_workers=workers, persistent_workers=workers > 0
+    )
+    timed, samples = 0.0, 0
+    for epoch in range(epochs + 1):
+        started = clock.perf_counter()
+        for x, y in loader:
+            x.sum()
+            if epoch:
+                samples += len(y)
+        if epoch:
+            timed += clock.perf_counter() - started
+    return samples / timed
+
+
+HANDS: dict = {}  # the hand transform's constants per file, found once (untimed)
+
+
+def worker_cost(path: Path) -> dict[str, float]:
+    """CPU seconds per 100,000 rows a worker spends reading and encoding every chunk of the file, here in one
+    process: ours (RowTransform.rows) and the plain streaming loader's (its read, then the hand transform),
+    alternated chunk by chunk. What each worker pays, without the batches' trip to the main process."""
+    import numpy as np
+
+    from engine.data import load_dataset
+
+    data = load_dataset(data_params(path, "on", 0), seed=0)
+    transform = data.train_x.lazy.transform
+    stream = make_plain_stream(path, HANDS[path], seed=0)
+    spent = {"ours": 0.0, "plain": 0.0}
+    for chunk in range(transform.source.num_chunks):
+        rows = np.arange(transform.source.starts[chunk + 1] - transform.source.starts[chunk])
+        for name in ("ours", "plain") if chunk % 2 else ("plain", "ours"):
+            started = time.process_time()
+            if name == "ours":
+                transform.rows(chunk, rows)
+            else:
+                HANDS[path](stream.read(chunk))
+            spent[name] += time.process_time() - started
+    return {name: seconds * 1e5 / transform.source.num_rows for name, seconds in spent.items()}
+
+
 def sliced(path: Path, workers: int, epochs: int) -> float:
     """samples/s of the trainer's own in-memory path, for context: one gather per epoch, then slices."""
     import torch
@@ -203,6 +361,7 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=Path("/tmp/nw-tables"))
     parser.add_argument("--no-memory-off-10x", action="store_true", help="skip reading the 10x table whole")
     parser.add_argument("--no-memory", action="store_true", help="measure samples/s only")
+    parser.add_argument("--kinds", default="csv,parquet", help="which files: csv, parquet or both")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -211,7 +370,7 @@ def main() -> None:
         return
     tables = {
         kind: (make_table(args.folder, args.rows, kind), make_table(args.folder, args.rows * 10, kind))
-        for kind in ("csv", "parquet")
+        for kind in args.kinds.split(",")
     }
     for kind, (small, large) in tables.items():
         print(f"{kind}: {small.stat().st_size / 2**20:.1f} MB and {large.stat().st_size / 2**20:.1f} MB on disk")
@@ -231,22 +390,37 @@ def main() -> None:
                 f"with one epoch {result['seconds']:.1f} s)"
             )
     for kind, (small, _) in tables.items():
-        ratios, ours_rates, plain_rates = [], [], []
+        HANDS[small] = HandEncoding(small, args.workers)  # the hand transform's constants, untimed
+        runs: dict[str, list[float]] = {"ours": [], "streaming": [], "plain": [], "sliced": []}
         for repeat in range(args.repeats):
-            contenders = [("ours", ours), ("plain", plain), ("sliced", sliced)]
-            contenders = contenders[repeat % 3 :] + contenders[: repeat % 3]  # rotated: each goes first once
+            contenders = [("ours", ours), ("streaming", plain_streaming), ("plain", plain), ("sliced", sliced)]
+            contenders = contenders[repeat % 4 :] + contenders[: repeat % 4]  # rotated: each goes first in turn
             rates = {name: run(small, args.workers, args.epochs) for name, run in contenders}
-            ratios.append(rates["ours"] / rates["plain"])
-            ours_rates.append(rates["ours"])
-            plain_rates.append(rates["plain"])
+            for name, rate in rates.items():
+                runs[name].append(rate)
             print(
-                f"{kind} repeat {repeat + 1}: ours {rates['ours']:.0f}/s, plain {rates['plain']:.0f}/s, "
-                f"ratio {ratios[-1]:.3f}; in memory, the trainer's slices {rates['sliced']:.0f}/s"
+                f"{kind} repeat {repeat + 1}: ours {rates['ours']:.0f}/s, plain streaming {rates['streaming']:.0f}/s "
+                f"(ours / it {rates['ours'] / rates['streaming']:.3f}), plain in memory {rates['plain']:.0f}/s "
+                f"(ours / it {rates['ours'] / rates['plain']:.3f}), trainer's in-memory slices {rates['sliced']:.0f}/s"
             )
+        costs = [worker_cost(small) for _ in range(args.repeats)]
+        cost_ratios = [c["plain"] / c["ours"] for c in costs]
         print(
-            f"{kind} median: ours {statistics.median(ours_rates):.0f}/s, plain {statistics.median(plain_rates):.0f}/s, "
-            f"ratio {statistics.median(ratios):.3f} (min {min(ratios):.3f}, max {max(ratios):.3f})"
+            f"{kind} worker CPU per 100,000 rows, read and encode: ours "
+            + ", ".join(f"{c['ours']:.3f}" for c in costs)
+            + " s; plain streaming's "
+            + ", ".join(f"{c['plain']:.3f}" for c in costs)
+            + f" s; median plain / ours (as a speed: ours / it) {statistics.median(cost_ratios):.3f}"
         )
+        for name, label in (
+            ("streaming", "plain streaming DataLoader (target >= 0.95)"),
+            ("plain", "plain DataLoader in memory"),
+        ):
+            ratios = [o / r for o, r in zip(runs["ours"], runs[name], strict=True)]
+            print(
+                f"{kind} median, ours / {label}: {statistics.median(ratios):.3f} (min {min(ratios):.3f}, max "
+                f"{max(ratios):.3f}); ours {statistics.median(runs['ours']):.0f}/s, it {statistics.median(runs[name]):.0f}/s"
+            )
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from engine.data.info import DataError
 from engine.data.table_chunks import CHUNK_ROWS, TableSource
+from engine.data.table_columns import BOOLEAN_WORDS
 from engine.data.table_prep import FittedFeature, TablePlan, _hint, _shown
 from engine.data.table_scan import ColumnDecoder, ScannedTable
 from engine.data.table_stats import ExactSums, stats_from_sums
@@ -41,9 +42,14 @@ class RowTransform:
 
     def coded(self, chunk: int, offsets: np.ndarray) -> np.ndarray:
         """The chunk's rows at `offsets` coded [rows, features], NaN at gaps, in the in-memory raw.x's dtype."""
-        table = self.source.read_chunk(chunk)
-        coded = np.stack([d.code(table.cells[d.index][offsets]) for d in self.decoders], axis=1)
+        table = self.source.read_chunk(chunk, self.numbers)
+        coded = np.stack([_code(d, table.cells[d.index][offsets]) for d in self.decoders], axis=1)
         return coded.astype(self.plan.coded_dtype)
+
+    @property
+    def numbers(self) -> frozenset[int]:
+        """The file columns of numeric features: a text chunk may hand them over already read as numbers."""
+        return frozenset(d.index for d in self.decoders if d.base == "numeric" and not d.forced_text)
 
     def rows(self, chunk: int, offsets: np.ndarray) -> np.ndarray:
         """The chunk's rows at `offsets` as the model's input (encoded, then standardized if fitted so); coded
@@ -55,6 +61,28 @@ class RowTransform:
         if self.mean is not None:
             x = (x - self.mean) / self.std
         return x
+
+
+def _code(decoder: ColumnDecoder, cells: np.ndarray) -> np.ndarray:
+    """`decoder.code(cells)`, with a hashed lookup first for a text column of categories or yes/no words: when every
+    cell is one of the known values exactly (no gap, no other spelling) the codes are the same, found ~20x faster
+    than through ColumnDecoder's gap markers and lower-casing; any other chunk takes ColumnDecoder's own way."""
+    if cells.dtype == object and not decoder.forced_text and decoder.base in ("categorical", "boolean"):
+        import pandas as pd
+
+        if decoder.base == "categorical":
+            codes = pd.Categorical(cells, categories=decoder.categories).codes
+            if len(codes) and codes.min() >= 0:
+                return codes.astype(np.float64)
+        else:
+            index = pd.Categorical(cells, categories=_BOOLEAN_WORDS).codes
+            if len(index) and index.min() >= 0:
+                return _BOOLEAN_VALUES[index]
+    return decoder.code(cells)
+
+
+_BOOLEAN_WORDS = list(BOOLEAN_WORDS)  # as written in the file: other spellings ("Yes") go ColumnDecoder's way
+_BOOLEAN_VALUES = np.array([BOOLEAN_WORDS[w] for w in _BOOLEAN_WORDS])
 
 
 @dataclass
