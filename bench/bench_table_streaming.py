@@ -1,7 +1,8 @@
-"""Streamed tables: samples/s against a plain torch DataLoader over the same preprocessed rows, and peak memory
-at 1x and 10x.
+"""Streamed tables: samples/s against a plain torch streaming DataLoader over the same file (and, for context, a plain
+DataLoader over the same preprocessed rows in memory), and peak memory at 1x and 10x.
 
     python bench/bench_table_streaming.py [--rows 200000] [--workers 2] [--repeats 3] [--epochs 2] [--folder /tmp/nw-tables]
+        [--kinds csv,parquet] [--no-memory]
 
 Writes a synthetic table (8 numeric columns, two with 1 % gaps filled by the median and the mean, a 5- and a
 20-category text column one-hot encoded, a yes/no column, an integer column, a 3-class text target) as CSV and
@@ -9,11 +10,18 @@ as Parquet (row groups of 65,536), with `--rows` rows and with 10x as many (kept
 
 - **throughput**: one training epoch's batches (batch 256, labels included) through our streaming path
   (`load_dataset(streaming=on)` and the trainer's `stream_batches`: DataLoader workers reading and encoding
-  whole chunks) against a plain `torch.utils.data.DataLoader` over a `TensorDataset` of the same preprocessed
-  rows held in memory (`load_dataset(streaming=off)`), `shuffle=True`, default collate, no workers (workers
+  whole chunks) against (the target's contender, >= 0.95) a plain torch streaming DataLoader over the same file:
+  an IterableDataset whose workers each take their share of the epoch's shuffled chunks (the chunk's bytes through
+  `pandas.read_csv`, or a row group through pyarrow's `iter_batches`), encode them with a hand-written transform
+  given its constants up front (fills, one-hot category lists, class names, mean and std: taken once, untimed,
+  from our own fit, so both give equal numbers), shuffle the chunk's rows and yield batches of 256; the same
+  workers, persistent; and (for context) a plain `torch.utils.data.DataLoader` over a `TensorDataset` of the
+  same preprocessed rows held in memory (`load_dataset(streaming=off)`), `shuffle=True`, default collate, no workers (workers
   only add copying for tensors already in memory). The first epoch of each is not timed; the next `--epochs`
   are. For context, the trainer's own in-memory path (one gather per epoch, then slices) is timed too. The
-  contenders rotate in order across repeats; the headline is the median of per-repeat ratios ours / plain.
+  contenders rotate in order across repeats; the headlines are the medians of per-repeat ratios ours / plain
+  streaming and ours / plain in memory. Then, in this process, the CPU a worker spends reading and encoding every
+  chunk, ours against the plain streaming loader's (alternated chunk by chunk, `--repeats` times).
 - **memory** (measured first): a fresh child process per measurement loads the table (streaming on, or off:
   read whole) and reads one epoch of batches; it reports its own peak RSS (VmHWM) and the largest of its
   workers' (`getrusage(RUSAGE_CHILDREN)`: a worker's peak counts the pages it shares with the main process).
@@ -361,6 +369,7 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, default=Path("/tmp/nw-tables"))
     parser.add_argument("--no-memory-off-10x", action="store_true", help="skip reading the 10x table whole")
     parser.add_argument("--no-memory", action="store_true", help="measure samples/s only")
+    parser.add_argument("--no-throughput", action="store_true", help="measure peak memory only")
     parser.add_argument("--kinds", default="csv,parquet", help="which files: csv, parquet or both")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -390,6 +399,8 @@ def main() -> None:
                 f"with one epoch {result['seconds']:.1f} s)"
             )
     for kind, (small, _) in tables.items():
+        if args.no_throughput:
+            break
         HANDS[small] = HandEncoding(small, args.workers)  # the hand transform's constants, untimed
         runs: dict[str, list[float]] = {"ours": [], "streaming": [], "plain": [], "sliced": []}
         for repeat in range(args.repeats):

@@ -294,11 +294,20 @@ def _parquet_chunk(path: Path, columns: tuple[str, ...], group: int, first_row: 
         with _parquet_file(path) as opened:
             return _parquet_chunk(path, columns, group, first_row, opened)
     try:
-        frame = parquet.read_row_group(group).to_pandas()
+        arrow = parquet.read_row_group(group)
+        frame = arrow.to_pandas()
     except Exception as exc:  # noqa: BLE001 - as above
         raise DataError(f"'{path.name}' row group {group + 1} is not readable ({type(exc).__name__})") from None
     rows = np.arange(first_row + 1, first_row + len(frame) + 1, dtype=np.int64)
-    return Table(path.name, list(columns), frame_cells(frame), rows, "row")
+    cells = []
+    for i in range(frame.shape[1]):
+        column = frame.iloc[:, i]
+        if column.dtype == object and arrow.column(i).null_count == 0:
+            # no gap to mark as None: its objects as they are (frame_cells' null mask was a third of a worker's time)
+            cells.append(column.to_numpy(dtype=object))
+        else:
+            cells.extend(frame_cells(frame.iloc[:, [i]]))
+    return Table(path.name, list(columns), cells, rows, "row")
 
 
 def decoded_estimate(path: Path) -> int:
