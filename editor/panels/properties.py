@@ -29,6 +29,28 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+class WrappedNote(QtWidgets.QLabel):
+    """A word-wrapped note whose height follows its width: in the form (inside a scroll area) a
+    wrapped label got the height of its text at another width, and a 4-line hint lost a line."""
+
+    def __init__(self, text: str = "", parent: QtWidgets.QWidget | None = None):
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        needed = self.heightForWidth(self.width())
+        if needed > 0 and needed != self.minimumHeight():
+            self.setMinimumHeight(needed)
+
+
 class PropertiesPanel(QtWidgets.QScrollArea):
     renamed = QtCore.Signal(str, str)  # old id, new id
     sweep_requested = QtCore.Signal(str, str)  # node id, parameter: add it to the experiment
@@ -232,9 +254,8 @@ class PropertiesPanel(QtWidgets.QScrollArea):
         self.editors[param.name] = editor
         self.rows[param.name] = (form, [field])
         if param.choice_descriptions:  # one line under a chooser: what the chosen option is
-            hint = QtWidgets.QLabel()
+            hint = WrappedNote()
             hint.setObjectName("muted")
-            hint.setWordWrap(True)
             form.addRow("", hint)
             self.choice_hints[param.name] = hint
             self.rows[param.name][1].append(hint)

@@ -84,3 +84,17 @@ def test_help_shows_the_selected_node(window):
     assert "lr" in window.help.toPlainText()
     window.canvas.select([])
     assert "Select a node" in window.help.toPlainText()
+
+
+def test_every_line_of_a_long_choice_hint_is_shown(window, qtbot, tmp_path):
+    # the csv dataset's hint takes 4 lines beside a sweep button; the form gave it the height of 3
+    (tmp_path / "rows.csv").write_text("a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n")
+    window.document.edit(
+        "csv", lambda g: g.nodes["data"].params.update({"dataset": "csv", "path": str(tmp_path / "rows.csv")})
+    )
+    window.properties.show_node("data")
+    qtbot.wait(100)
+    hints = [h for h in window.properties.choice_hints.values() if h.isVisible()]
+    assert any(h.heightForWidth(h.width()) >= 4 * h.fontMetrics().lineSpacing() for h in hints)
+    for hint in hints:
+        assert hint.height() >= hint.heightForWidth(hint.width()), hint.text()
