@@ -47,6 +47,9 @@ class ExperimentsPanel(QtWidgets.QWidget):
         definition.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         definition.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         definition.setWidget(self._build_definition())
+        # as wide as its fields need (it scrolls only up and down), plus the scroll bar
+        needed = definition.widget().minimumSizeHint().width() + definition.verticalScrollBar().sizeHint().width()
+        definition.setMinimumWidth(needed)
         splitter.addWidget(definition)
         splitter.addWidget(self._build_trials())
         splitter.addWidget(self._build_plots())

@@ -52,3 +52,16 @@ def test_a_run_opens_the_training_panel_to_a_share_of_a_small_window(make_window
     qtbot.waitUntil(lambda: window.training_dock.height() > 270)  # grew from the ~244 minimum
     qtbot.wait(50)
     assert window.training_dock.height() <= TRAINING_DOCK_MAX_SHARE * 720 + 5  # not 420 of 720
+
+
+def test_the_experiments_definition_scrolls_down_but_is_never_cut_at_the_side(make_window, qtbot):
+    from PySide6 import QtWidgets
+
+    window = make_window()
+    window.resize(1280, 720)
+    window.experiments.dock.show()
+    window.experiments.dock.raise_()
+    qtbot.wait(50)
+    area = window.experiments.dock.findChild(QtWidgets.QScrollArea)
+    assert area is not None
+    assert area.viewport().width() >= area.widget().minimumSizeHint().width()
