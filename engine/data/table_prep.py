@@ -255,6 +255,17 @@ def plan_table(
     features = [
         _feature(table, profile, choice, node_encode, node_missing, keep, strict) for profile, choice in profiles
     ]
+    plan = planned(name, features, excluded, dropped)
+    # one-hot columns multiply: a text column of 5,000 categories is 5,000 features on every row
+    width = len(features) if plan.embeds else sum(f.width for f in features)
+    check_size(name, int(keep.sum()) * width * 4, f"would take, encoded as {width} features per row,")
+    coded = np.stack([p.values()[keep] for p, _ in profiles], axis=1)
+    return plan, coded, keep
+
+
+def planned(name: str, features: list[FeaturePlan], excluded, dropped) -> TablePlan:
+    """The plan of a table's feature columns, with the rules every path applies (in memory and streamed):
+    a feature column is left, every column is embedded or none is, and constant columns are warned about."""
     if not features:
         raise DataError(f"'{name}' has no feature column left: every column but the target is excluded")
     embedded = [f.name for f in features if f.encode == "embed"]
@@ -265,16 +276,12 @@ def plan_table(
             f"{_shown(other)} is not: the Dataset gives one x, so embed every feature column or one-hot the text columns"
         )
     plan = TablePlan(name, features, excluded, dropped)
-    # one-hot columns multiply: a text column of 5,000 categories is 5,000 features on every row
-    width = len(features) if plan.embeds else sum(f.width for f in features)
-    check_size(name, int(keep.sum()) * width * 4, f"would take, encoded as {width} features per row,")
     plan.warnings = [
         f"column {_shown(f.name)} is constant: it tells the model nothing{_hint(f.name, 'exclude')}"
         for f in features
         if f.kind == "constant"
     ]
-    coded = np.stack([p.values()[keep] for p, _ in profiles], axis=1)
-    return plan, coded, keep
+    return plan
 
 
 def _feature(

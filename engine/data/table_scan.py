@@ -36,7 +36,16 @@ from engine.data.table_columns import (
     parse_column_settings,
 )
 from engine.data.table_dates import ISO_FORMAT, guess_format, is_iso, seconds, timestamp_seconds
-from engine.data.table_prep import FeaturePlan, TablePlan, _hint, _shown, bad_date, feature_encoding, not_dates
+from engine.data.table_prep import (
+    FeaturePlan,
+    TablePlan,
+    _hint,
+    _shown,
+    bad_date,
+    feature_encoding,
+    not_dates,
+    planned,
+)
 from engine.data.table_read import Table
 
 MAX_STREAMED_CATEGORIES = 100_000
@@ -413,21 +422,7 @@ def scan_table(
         feature, decoder = _feature(table, scan, choice, node_encode, node_missing, strict)
         features.append(feature)
         decoders.append(decoder)
-    if not features:
-        raise DataError(f"'{name}' has no feature column left: every column but the target is excluded")
-    embedded = [f.name for f in features if f.encode == "embed"]
-    if embedded and len(embedded) < len(features):
-        other = next(f.name for f in features if f.encode != "embed")
-        raise DataError(
-            f"'{name}' column {_shown(embedded[0])} is set to embed (integer ids for an Embedding node), but column "
-            f"{_shown(other)} is not: the Dataset gives one x, so embed every feature column or one-hot the text columns"
-        )
-    plan = TablePlan(name, features, excluded, dropped)
-    plan.warnings = [
-        f"column {_shown(f.name)} is constant: it tells the model nothing{_hint(f.name, 'exclude')}"
-        for f in features
-        if f.kind == "constant"
-    ]
+    plan = planned(name, features, excluded, dropped)
     label = column_label(table.columns, target)
     return ScannedTable(plan, tuple(decoders), source, kept_rows, target, target_scan, label)
 
