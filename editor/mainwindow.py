@@ -498,16 +498,20 @@ class MainWindow(QtWidgets.QMainWindow):
         """Bring the live plots and the insights to the front (a run started), but not over the Inspector
         in view (its tab is beside Insights: whoever watches a node goes on watching it train)."""
         watching = not self.inspector.panel.paused
-        front = self._front_bottom_dock()
-        bottom_height = front.height() if front is not None else 0
+        # the height the training panel has now: the bottom panel in view's, when it is tabbed down there
+        # (a tab behind keeps reporting its old height), else its own (the user moved it elsewhere)
+        at_bottom = self.dockWidgetArea(self.training_dock) == QtCore.Qt.DockWidgetArea.BottomDockWidgetArea
+        front = self._front_bottom_dock() if at_bottom and not self.training_dock.isFloating() else None
+        panel = front or self.training_dock
+        height_now = panel.height()
         for dock in (self.training_dock, self.insights_dock):
             dock.show()
             if not (watching and dock is self.insights_dock):
                 dock.raise_()
         self.training.dashboard.tabs.setCurrentIndex(0)
         wanted = min(420, int(self.height() * TRAINING_DOCK_MAX_SHARE))
-        if bottom_height < wanted - 40:
-            self.resizeDocks([front or self.training_dock], [wanted], QtCore.Qt.Orientation.Vertical)
+        if height_now < wanted - 40:
+            self.resizeDocks([panel], [wanted], QtCore.Qt.Orientation.Vertical)
         # Properties above Insights: the confusion matrix and samples take the room a form does not
         # need, but Properties keeps enough for a node's name and a few parameters (it scrolls beyond)
         column = self.properties_dock.height() + self.insights_dock.height()

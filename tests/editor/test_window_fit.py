@@ -65,3 +65,18 @@ def test_the_experiments_definition_scrolls_down_but_is_never_cut_at_the_side(ma
     area = window.experiments.dock.findChild(QtWidgets.QScrollArea)
     assert area is not None
     assert area.viewport().width() >= area.widget().minimumSizeHint().width()
+
+
+def test_a_training_panel_moved_elsewhere_leaves_the_bottom_panels_alone(make_window, qtbot):
+    window = make_window()
+    window.resize(1280, 720)
+    window.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, window.training_dock)  # the user moved it
+    qtbot.wait(50)
+    window.limit_bottom_docks(BOTTOM_DOCKS_FIRST_SHARE)
+    qtbot.wait(50)
+    bottom = window.problems_dock.height()
+
+    window.show_training_panel()
+    qtbot.wait(50)
+
+    assert abs(window.problems_dock.height() - bottom) <= 2
