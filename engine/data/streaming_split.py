@@ -93,16 +93,16 @@ class _EpochBatches:
         return len(self.batches)
 
 
-class StreamedImages:
-    """A split of a streamed image folder; see the module docstring for what it answers and how."""
+class StreamedSplit:
+    """What a streamed split answers as its tensor would, without reading it all: its size, device and
+    rows picked by an int, a slice or an index tensor. Shared by StreamedImages and a streamed table's
+    split (table_stream_split.StreamedTable); each says how a key picks rows (`_select`) and reads them
+    (`_fetch`), and what else it answers (dtype, bytes, `to`)."""
 
-    def __init__(self, lazy: LazyImages, device: Any = "cpu", shared: dict | None = None):
-        self.lazy = lazy
-        self._device = device
-        # the loader and the skipped list belong to the split, whichever device copy asks
-        self._shared = shared if shared is not None else {"skipped": [], "loader": None, "sampler": None}
+    lazy: Any
+    _device: Any
+    noun = "streamed rows"  # what the split's rows are, in its one error message
 
-    # -- what a tensor answers without data ------------------------------------------------------------
     def __len__(self) -> int:
         return len(self.lazy)
 
@@ -113,12 +113,6 @@ class StreamedImages:
         return torch.Size(self.lazy.shape)
 
     @property
-    def dtype(self) -> torch.dtype:
-        import torch
-
-        return torch.float32
-
-    @property
     def device(self) -> torch.device:
         import torch
 
@@ -126,7 +120,58 @@ class StreamedImages:
 
     @property
     def ndim(self) -> int:
-        return 4
+        return len(self.lazy.shape)
+
+    def dim(self) -> int:
+        return self.ndim
+
+    def numel(self) -> int:
+        return int(np.prod(self.lazy.shape))
+
+    def __getitem__(self, key) -> torch.Tensor:
+        import torch
+
+        if isinstance(key, torch.Tensor):
+            key = key.cpu().numpy()
+        elif isinstance(key, list):
+            key = np.asarray(key, dtype=np.int64)
+        selected = self._select(key)
+        if np.ndim(selected) == 0:
+            return self._fetch(np.asarray([selected]))[0]
+        return self._fetch(selected)
+
+    def index_select(self, dim: int, index: torch.Tensor) -> torch.Tensor:
+        if dim != 0:
+            raise ValueError(f"{self.noun} are selected along the sample dimension (0) only")
+        return self[index]
+
+    def numpy(self) -> np.ndarray:
+        return self[:].numpy()
+
+    def _select(self, key) -> np.ndarray:
+        raise NotImplementedError
+
+    def _fetch(self, selected: np.ndarray) -> torch.Tensor:
+        raise NotImplementedError
+
+
+class StreamedImages(StreamedSplit):
+    """A split of a streamed image folder; see the module docstring for what it answers and how."""
+
+    noun = "streamed images"
+
+    def __init__(self, lazy: LazyImages, device: Any = "cpu", shared: dict | None = None):
+        self.lazy = lazy
+        self._device = device
+        # the loader and the skipped list belong to the split, whichever device copy asks
+        self._shared = shared if shared is not None else {"skipped": [], "loader": None, "sampler": None}
+
+    # -- what a tensor answers without data (the rest: StreamedSplit) ----------------------------------
+    @property
+    def dtype(self) -> torch.dtype:
+        import torch
+
+        return torch.float32
 
     @property
     def nbytes(self) -> int:
@@ -136,12 +181,6 @@ class StreamedImages:
     def skipped(self) -> list[str]:
         """Images that failed to decode while streaming, one line each (the header check passed them)."""
         return self._shared["skipped"]
-
-    def dim(self) -> int:
-        return 4
-
-    def numel(self) -> int:
-        return int(np.prod(self.lazy.shape))
 
     def is_floating_point(self) -> bool:
         return True
@@ -162,27 +201,10 @@ class StreamedImages:
         return StreamedImages(self.lazy, device, self._shared)
 
     # -- decoding a few images -------------------------------------------------------------------
-    def __getitem__(self, key) -> torch.Tensor:
-        import torch
+    def _select(self, key) -> np.ndarray:
+        return self.lazy.indices[key]  # the picked images' indices in the folder's file list
 
-        if isinstance(key, torch.Tensor):
-            key = key.cpu().numpy()
-        elif isinstance(key, list):
-            key = np.asarray(key, dtype=np.int64)
-        selected = self.lazy.indices[key]
-        if np.ndim(selected) == 0:
-            return self._decode(np.asarray([selected]))[0]
-        return self._decode(selected)
-
-    def index_select(self, dim: int, index: torch.Tensor) -> torch.Tensor:
-        if dim != 0:
-            raise ValueError("streamed images are selected along the sample dimension (0) only")
-        return self[index]
-
-    def numpy(self) -> np.ndarray:
-        return self[:].numpy()
-
-    def _decode(self, indices: np.ndarray) -> torch.Tensor:
+    def _fetch(self, indices: np.ndarray) -> torch.Tensor:
         """The images at these file indices, decoded on threads; one that fails is a DataError here,
         since a caller indexing by position expects every row it asked for."""
         import torch

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from engine.data import streaming_split
-from engine.data.streaming_split import PREFETCH_BATCHES, _EpochBatches
+from engine.data.streaming_split import PREFETCH_BATCHES, StreamedSplit, _EpochBatches
 from engine.data.table_stream import LazyTable, RowTransform
 
 if TYPE_CHECKING:
@@ -49,41 +49,23 @@ class ChunkRows:
         return [self[key] for key in keys]
 
 
-class StreamedTable:
+class StreamedTable(StreamedSplit):
     """A split of a streamed table; see the module docstring for what it answers and how."""
 
     is_streamed_table = True
+    noun = "streamed table rows"
 
     def __init__(self, lazy: LazyTable, device: Any = "cpu", shared: dict | None = None):
         self.lazy = lazy
         self._device = device
         self._shared = shared if shared is not None else {"loader": None, "sampler": None, "chunks": None, "last": None}
 
-    # -- what a tensor answers without data ------------------------------------------------------------
-    def __len__(self) -> int:
-        return len(self.lazy)
-
-    @property
-    def shape(self) -> torch.Size:
-        import torch
-
-        return torch.Size(self.lazy.shape)
-
+    # -- what a tensor answers without data (the rest: StreamedSplit) ----------------------------------
     @property
     def dtype(self) -> torch.dtype:
         import torch
 
         return torch.int64 if self.lazy.dtype == np.int64 else torch.float32
-
-    @property
-    def device(self) -> torch.device:
-        import torch
-
-        return torch.device(self._device)
-
-    @property
-    def ndim(self) -> int:
-        return 2
 
     @property
     def nbytes(self) -> int:
@@ -93,12 +75,6 @@ class StreamedTable:
     def skipped(self) -> list[str]:
         return []
 
-    def dim(self) -> int:
-        return 2
-
-    def numel(self) -> int:
-        return int(np.prod(self.lazy.shape))
-
     def is_floating_point(self) -> bool:
         return self.lazy.dtype != np.int64
 
@@ -106,25 +82,11 @@ class StreamedTable:
         return StreamedTable(self.lazy, device, self._shared)
 
     # -- reading a few rows ---------------------------------------------------------------------------
-    def __getitem__(self, key) -> torch.Tensor:
-        import torch
+    def _select(self, key) -> np.ndarray:
+        return np.arange(len(self.lazy))[key]  # the picked rows' positions in the split
 
-        if isinstance(key, torch.Tensor):
-            key = key.cpu().numpy()
-        elif isinstance(key, list):
-            key = np.asarray(key, dtype=np.int64)
-        positions = np.arange(len(self.lazy))[key]
-        if np.ndim(positions) == 0:
-            return self._read(np.asarray([positions]))[0]
+    def _fetch(self, positions: np.ndarray) -> torch.Tensor:
         return self._read(positions)
-
-    def index_select(self, dim: int, index: torch.Tensor) -> torch.Tensor:
-        if dim != 0:
-            raise ValueError("streamed table rows are selected along the sample dimension (0) only")
-        return self[index]
-
-    def numpy(self) -> np.ndarray:
-        return self[:].numpy()
 
     # arithmetic (an inspection undoing the standardization) reads the whole split: a tensor answers
     def __mul__(self, other):
