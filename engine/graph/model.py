@@ -43,6 +43,20 @@ class GraphError(ValueError):
     """An edit that the graph's structure cannot take (duplicate id, missing node)."""
 
 
+def path_params(type_id: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+    """(name, text) of each `path` param of a node of `type_id` that `params` sets to a non-blank text:
+    the files and folders a node reads (an unknown type reads none)."""
+    registry = catalog()
+    if type_id not in registry:
+        return []
+    found = []
+    for param in registry.get(type_id).params:
+        value = params.get(param.name)
+        if param.kind == "path" and isinstance(value, str) and value.strip():
+            found.append((param.name, value))
+    return found
+
+
 def valid_node_id(node_id: str) -> bool:
     """Letters, digits and _, not starting with a digit, not a Python keyword."""
     return bool(NODE_ID.match(node_id)) and not keyword.iskeyword(node_id)
@@ -265,14 +279,11 @@ class Graph:
         here, so validation and training read the same file.
         """
         node = self.nodes[node_id]
-        registry = catalog()
-        if node.type_id not in registry:
+        if node.type_id not in catalog():
             return node.params
         params = dict(node.params)
-        for param in registry.get(node.type_id).params:
-            value = params.get(param.name)
-            if param.kind == "path" and isinstance(value, str) and value.strip():
-                params[param.name] = str(resolve_data_path(value, self.base_dir))
+        for name, text in path_params(node.type_id, node.params):
+            params[name] = str(resolve_data_path(text, self.base_dir))
         return params
 
     def copy(self) -> Graph:

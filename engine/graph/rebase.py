@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.data.paths import resolve_data_path
-from engine.graph.model import Graph
-from engine.registry import catalog
+from engine.graph.model import Graph, path_params
 
 
 @dataclass(frozen=True)
@@ -36,15 +35,9 @@ def rebase_data_paths(graph: Graph, new_base_dir: Path) -> list[MovedPath]:
     new_base = Path(new_base_dir)
     if old_base.resolve() == new_base.resolve():
         return []
-    registry = catalog()
     moved: list[MovedPath] = []
     for node_id, node in graph.nodes.items():
-        if node.type_id not in registry:
-            continue
-        for param in registry.get(node.type_id).params:
-            text = node.params.get(param.name)
-            if param.kind != "path" or not isinstance(text, str) or not text.strip():
-                continue
+        for name, text in path_params(node.type_id, node.params):
             written = text.strip()
             if written.startswith("~") or Path(written).is_absolute():
                 continue
@@ -54,6 +47,6 @@ def rebase_data_paths(graph: Graph, new_base_dir: Path) -> list[MovedPath]:
             except ValueError:  # another drive (Windows): no relative path reaches it
                 after = str(target)
             if after != written:
-                node.params[param.name] = after
-                moved.append(MovedPath(node_id, param.name, text, after))
+                node.params[name] = after
+                moved.append(MovedPath(node_id, name, text, after))
     return moved

@@ -25,8 +25,8 @@ import torch
 from engine.data import load_dataset
 from engine.data.load import LoadedData
 from engine.graph import Graph
+from engine.graph.model import path_params
 from engine.graph.training import default_training
-from engine.registry import catalog
 from engine.training.plan import make_plan
 
 
@@ -56,14 +56,12 @@ class TrialData:
 def _key(graph: Graph, dataset: str, params: dict[str, Any], seed: int) -> str | None:
     """The params, the seed and each named file's stat, as text; None when they cannot be told apart reliably."""
     files = {}
-    for param in catalog().get(graph.nodes[dataset].type_id).params:
-        value = params.get(param.name)
-        if param.kind == "path" and isinstance(value, str) and value.strip():
-            try:
-                stat = os.stat(value)
-            except OSError:
-                return None  # the load reports the missing file; nothing to keep
-            files[param.name] = [stat.st_size, stat.st_mtime_ns]
+    for name, value in path_params(graph.nodes[dataset].type_id, params):
+        try:
+            stat = os.stat(value)
+        except OSError:
+            return None  # the load reports the missing file; nothing to keep
+        files[name] = [stat.st_size, stat.st_mtime_ns]
     try:
         return json.dumps({"params": params, "seed": seed, "files": files}, sort_keys=True)
     except (TypeError, ValueError):
