@@ -203,3 +203,46 @@ def test_optimizers_the_direct_path_does_not_cover_keep_torch_step():
     hooked = torch.optim.Adam(weights, fused=True)
     hooked.register_step_post_hook(lambda *args: None)
     assert not DirectFusedAdam.supports(hooked)
+
+
+def test_engine_backward_gives_the_gradients_and_hooks_of_tensor_backward():
+    """The direct engine call: the same gradients bit for bit, tensor hooks fire, a leaf objective works."""
+    from engine.training.steps import engine_backward
+
+    backward = engine_backward(torch.device("cpu"))
+    assert backward is not None and engine_backward(torch.device("meta")) is None
+
+    def grads(run):
+        torch.manual_seed(5)
+        model = torch.nn.Sequential(torch.nn.Linear(6, 7), torch.nn.Tanh(), torch.nn.Linear(7, 2))
+        seen = []
+        hidden = model[1](model[0](torch.randn(4, 6)))
+        hidden.register_hook(lambda grad: seen.append(grad.clone()))
+        loss = torch.nn.functional.cross_entropy(model[2](hidden), torch.tensor([0, 1, 1, 0]))
+        run(loss)
+        return [p.grad for p in model.parameters()], seen
+
+    expected, expected_seen = grads(torch.Tensor.backward)
+    got, got_seen = grads(backward)
+    assert all(torch.equal(a, b) for a, b in zip(expected, got, strict=True))
+    assert len(got_seen) == 1 and torch.equal(got_seen[0], expected_seen[0])
+
+    leaf = torch.nn.Parameter(torch.tensor(2.0))  # the objective is the parameter itself: its grad is the seed
+    for _ in range(2):
+        leaf.grad = None
+        backward(leaf)
+        torch.nn.utils.clip_grad_norm_([leaf], 0.5)  # scales the grad in place
+        assert leaf.grad.item() == pytest.approx(0.5)
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        backward(torch.tensor(1.0))
+
+
+def test_the_trainer_backpropagates_through_the_engine_on_the_cpu(digits):
+    trainer = Trainer(tiny_mlp(epochs=1), data=digits)
+    assert all(step._backward is not torch.Tensor.backward for step in trainer.steps)
+    reference = Trainer(tiny_mlp(epochs=1), data=digits)
+    for step in reference.steps:
+        step._backward = torch.Tensor.backward
+    assert without_timing(trainer.fit().history) == without_timing(reference.fit().history)
+    trained, expected = params_of(trainer.modules), params_of(reference.modules)
+    assert all(torch.equal(trained[name], expected[name]) for name in expected)
