@@ -87,10 +87,15 @@ def run(args) -> int:
         except OutputError as exc:
             raise UserError(str(exc)) from None
     try:
-        return _train(args)
+        code = _train(args)
     finally:
         if lock is not None:
             lock.release()
+    if args.ddp:  # _train returned, so this process was a torchrun rank (outside torchrun --ddp is refused)
+        from engine.training.distributed import leave_rank
+
+        leave_rank(code)
+    return code
 
 
 def _train(args) -> int:
