@@ -100,7 +100,8 @@ def engine_backward(device: torch.device) -> Callable[[torch.Tensor], None] | No
         if type(total) is not torch.Tensor or total.ndim:
             total.backward()
             return
-        # a fresh seed each step: the engine may hand it on (a leaf's .grad) where clipping scales it in place
+        # a fresh seed each step, as Tensor.backward makes: one kept between steps could end up as a leaf's
+        # .grad, which clipping scales in place
         run((total,), (torch.ones_like(total),), False, False, (), allow_unreachable=True, accumulate_grad=True)
 
     return backward

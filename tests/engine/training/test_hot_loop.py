@@ -227,10 +227,12 @@ def test_engine_backward_gives_the_gradients_and_hooks_of_tensor_backward():
     assert all(torch.equal(a, b) for a, b in zip(expected, got, strict=True))
     assert len(got_seen) == 1 and torch.equal(got_seen[0], expected_seen[0])
 
-    leaf = torch.nn.Parameter(torch.tensor(2.0))  # the objective is the parameter itself: its grad is the seed
+    # the objective is a plain leaf itself (a Parameter would take Tensor.backward): its grad may be the seed
+    leaf = torch.tensor(2.0, requires_grad=True)
     for _ in range(2):
         leaf.grad = None
         backward(leaf)
+        assert leaf.grad.item() == 1.0  # the seed's 1, whatever clipping did to the last step's grad
         torch.nn.utils.clip_grad_norm_([leaf], 0.5)  # scales the grad in place
         assert leaf.grad.item() == pytest.approx(0.5)
     with pytest.raises(RuntimeError, match="does not require grad"):
