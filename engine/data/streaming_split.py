@@ -101,6 +101,7 @@ class StreamedSplit:
 
     lazy: Any
     _device: Any
+    _shared: dict[str, Any]  # what the split's copies (`to`) share: its DataLoader ("loader", "sampler"), ...
     noun = "streamed rows"  # what the split's rows are, in its one error message
 
     def __len__(self) -> int:
@@ -147,6 +148,14 @@ class StreamedSplit:
 
     def numpy(self) -> np.ndarray:
         return self[:].numpy()
+
+    def close(self) -> None:
+        """End the workers now rather than when the split is garbage collected."""
+        loader = self._shared.get("loader")
+        iterator = getattr(loader, "_iterator", None)
+        if iterator is not None and hasattr(iterator, "_shutdown_workers"):
+            iterator._shutdown_workers()
+        self._shared.update(loader=None, sampler=None)
 
     def _select(self, key) -> np.ndarray:
         raise NotImplementedError
@@ -282,14 +291,6 @@ class StreamedImages(StreamedSplit):
             )
             self._shared.update(loader=loader, sampler=sampler)
         return self._shared["loader"], self._shared["sampler"]
-
-    def close(self) -> None:
-        """End the workers now rather than when the split is garbage collected."""
-        loader = self._shared.get("loader")
-        iterator = getattr(loader, "_iterator", None)
-        if iterator is not None and hasattr(iterator, "_shutdown_workers"):
-            iterator._shutdown_workers()
-        self._shared.update(loader=None, sampler=None)
 
 
 def may_start_processes() -> bool:

@@ -174,14 +174,6 @@ class StreamedTable(StreamedSplit):
             self._shared.update(loader=loader, sampler=sampler)
         return self._shared["loader"], self._shared["sampler"]
 
-    def close(self) -> None:
-        """End the workers now rather than when the split is garbage collected."""
-        loader = self._shared.get("loader")
-        iterator = getattr(loader, "_iterator", None)
-        if iterator is not None and hasattr(iterator, "_shutdown_workers"):
-            iterator._shutdown_workers()
-        self._shared.update(loader=None, sampler=None)
-
 
 def _as_tensors(items: list[tuple[np.ndarray, np.ndarray]]):
     import torch
