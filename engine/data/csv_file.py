@@ -156,6 +156,17 @@ def _target_index(name: str, columns: list[str], target_column: str) -> int:
     return columns.index(target_column.strip())
 
 
+def auto_task(numbers: np.ndarray | None) -> str:
+    """The task `auto` picks for a target column: classification for text, or for a few distinct whole
+    numbers (at most MAX_AUTO_CLASSES of them, and at most half the rows, 2 at least); regression otherwise."""
+    if numbers is None:
+        return "classification"
+    distinct = np.unique(numbers)
+    integral = bool(np.all(distinct == np.round(distinct)))
+    few = len(distinct) <= min(MAX_AUTO_CLASSES, max(2, len(numbers) // 2))
+    return "classification" if integral and few else "regression"
+
+
 def _targets(name: str, column: str, cells: list[tuple[str, int]], task: str, line_word: str = "line"):
     """(y, task, class_names) from the target column's cells; `column` is its label for messages, and
     each cell's number is its line (`line_word` "row" in a Parquet file)."""
@@ -171,13 +182,7 @@ def _targets(name: str, column: str, cells: list[tuple[str, int]], task: str, li
             )
     numbers = _as_numbers([text for text, _ in cells])
     if task == "auto":
-        if numbers is None:
-            task = "classification"
-        else:
-            distinct = np.unique(numbers)
-            integral = bool(np.all(distinct == np.round(distinct)))
-            few = len(distinct) <= min(MAX_AUTO_CLASSES, max(2, len(numbers) // 2))
-            task = "classification" if integral and few else "regression"
+        task = auto_task(numbers)
     if task == "regression":
         if numbers is None:
             line = next(n for t, n in cells if _as_numbers([t]) is None)

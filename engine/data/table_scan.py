@@ -286,7 +286,7 @@ class _TargetScan:
 
     def targets(self, name: str, column: str, task: str, line_word: str) -> tuple[np.ndarray, str, tuple[str, ...]]:
         """(y, task, class_names) exactly as csv_file._targets gives them for the same cells."""
-        from engine.data.csv_file import MAX_AUTO_CLASSES
+        from engine.data.csv_file import auto_task
 
         first_bad = [line for line in (self.missing_line, self.nonfinite_line) if line is not None]
         if first_bad and min(first_bad) == self.missing_line:
@@ -301,13 +301,7 @@ class _TargetScan:
             )
         numbers = np.concatenate(self.numbers) if self.text_line is None else None
         if task == "auto":
-            if numbers is None:
-                task = "classification"
-            else:
-                distinct = np.unique(numbers)
-                integral = bool(np.all(distinct == np.round(distinct)))
-                few = len(distinct) <= min(MAX_AUTO_CLASSES, max(2, len(numbers) // 2))
-                task = "classification" if integral and few else "regression"
+            task = auto_task(numbers)
         if task == "regression":
             if numbers is None:
                 raise DataError(
