@@ -220,13 +220,7 @@ def plan_table(
     check_named_columns(name, choices, table.columns)
     node_encode, node_missing = params.get("categorical", "onehot"), params.get("missing", "refuse")
     target_name = table.columns[target]
-    target_choice = choices.get(target_name, ColumnChoice())
-    if target_choice.use == "exclude" or target_choice.encode:
-        raise DataError(f"columns: '{target_name}' is the target column; only drop_rows applies to it")
-    if target_choice.missing not in (None, "drop_rows"):
-        raise DataError(
-            f"columns: the target '{target_name}' cannot be filled ({target_choice.missing}); use drop_rows"
-        )
+    target_choice = target_setting(choices, target_name)
     keep = np.ones(table.num_rows, dtype=bool)
     dropped: dict[str, int] = {}
     profiles: list[tuple[ColumnProfile, ColumnChoice]] = []
@@ -261,6 +255,16 @@ def plan_table(
     check_size(name, int(keep.sum()) * width * 4, f"would take, encoded as {width} features per row,")
     coded = np.stack([p.values()[keep] for p, _ in profiles], axis=1)
     return plan, coded, keep
+
+
+def target_setting(choices: dict[str, ColumnChoice], target_name: str) -> ColumnChoice:
+    """The column setting given to the target: only drop_rows applies to it, anything else is refused."""
+    choice = choices.get(target_name, ColumnChoice())
+    if choice.use == "exclude" or choice.encode:
+        raise DataError(f"columns: '{target_name}' is the target column; only drop_rows applies to it")
+    if choice.missing not in (None, "drop_rows"):
+        raise DataError(f"columns: the target '{target_name}' cannot be filled ({choice.missing}); use drop_rows")
+    return choice
 
 
 def planned(name: str, features: list[FeaturePlan], excluded, dropped) -> TablePlan:

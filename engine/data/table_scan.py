@@ -45,6 +45,7 @@ from engine.data.table_prep import (
     feature_encoding,
     not_dates,
     planned,
+    target_setting,
 )
 from engine.data.table_read import Table
 
@@ -365,13 +366,7 @@ def scan_table(
             target = target_of(table.name, table.columns)
             check_named_columns(table.name, choices, table.columns)
             target_name = table.columns[target]
-            target_choice = choices.get(target_name, ColumnChoice())
-            if target_choice.use == "exclude" or target_choice.encode:
-                raise DataError(f"columns: '{target_name}' is the target column; only drop_rows applies to it")
-            if target_choice.missing not in (None, "drop_rows"):
-                raise DataError(
-                    f"columns: the target '{target_name}' cannot be filled ({target_choice.missing}); use drop_rows"
-                )
+            target_choice = target_setting(choices, target_name)
             target_drop = "drop_rows" in (target_choice.missing, node_missing)
             for index, column in enumerate(table.columns):
                 choice = choices.get(column, ColumnChoice())
