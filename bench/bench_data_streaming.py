@@ -183,9 +183,10 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def memory(folder: Path, streaming: str, workers: int) -> dict:
+def memory(folder: Path, streaming: str, workers: int, script: str = __file__) -> dict:
+    """What `script --child FOLDER STREAMING WORKERS` measured in a fresh process (its last line, JSON)."""
     out = subprocess.run(
-        [sys.executable, __file__, "--child", str(folder), streaming, str(workers)],
+        [sys.executable, script, "--child", str(folder), streaming, str(workers)],
         capture_output=True,
         text=True,
         check=True,

@@ -34,13 +34,14 @@ import json
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+import bench_data_streaming as image_bench  # noqa: E402  (beside this file: its peak memory reading)
 
 BATCH = 256
 SETTINGS = {"columns": "g1: median; g2: mean", "categorical": "onehot"}
@@ -330,7 +331,7 @@ def child_memory(path: Path, streaming: str, workers: int) -> dict:
     count = sum(len(batch["x"]) for batch in batches)
     if hasattr(data.train_x, "close"):
         data.train_x.close()
-    own = peak_rss_mb()
+    own = image_bench.peak_rss_mb()
     workers_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {
         "samples": count,
@@ -341,23 +342,8 @@ def child_memory(path: Path, streaming: str, workers: int) -> dict:
     }
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory since it started (VmHWM). Not getrusage's ru_maxrss: Linux carries that
-    over from the parent across fork and exec, so a child would report its parent's peak when that is larger."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def memory(path: Path, streaming: str, workers: int) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", str(path), streaming, str(workers)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return image_bench.memory(path, streaming, workers, script=__file__)
 
 
 def main() -> None:
